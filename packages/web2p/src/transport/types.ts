@@ -1,0 +1,57 @@
+import type { Clock } from '../runtime/clock.js';
+import type { Random } from '../runtime/random.js';
+
+/**
+ * One connection to one peer, as an ordered, reliable byte stream. The socket writes whole py2p
+ * frames; a link may split or coalesce them on the way (a TCP stream does, a WebRTC link splits
+ * large frames into data-channel messages) and the receiver's frame decoder joins them again.
+ *
+ * Contract (checked by test/contract/transport-contract.ts for every transport):
+ * - bytes sent arrive in order, unaltered and complete, or the link closes: nothing is dropped;
+ * - bytes that arrive before `attach()` are held and handed over on attach;
+ * - `close()` from either side ends with one `onClose` call on both sides, and nothing after it;
+ * - `send()` after close is ignored (never throws).
+ */
+export interface Link {
+  /** True when this side dialled. */
+  readonly outgoing: boolean;
+  /** The transport address of the other side when it is known (dialled links), for logs. */
+  readonly remoteAddress: string | undefined;
+  attach(handlers: LinkHandlers): void;
+  send(bytes: Uint8Array): void;
+  /** Bytes accepted by `send()` that have not yet left this side (backpressure signal). */
+  readonly bufferedAmount: number;
+  close(): void;
+}
+
+export interface LinkHandlers {
+  data(bytes: Uint8Array): void;
+  /** Called once when the link ends, from either side; `error` when it failed rather than closed. */
+  close(error?: Error): void;
+}
+
+/** A peer's advertised address as it travels in handshakes and peer lists (protocol.md §2.1). */
+export type WireAddress = [host: string, port: number];
+
+/**
+ * Where links come from. A socket listens on one transport, dials through it, and advertises the
+ * transport's wire address. The simulator, WebRTC and the Node TCP/TLS/ws stacks implement it.
+ */
+export interface Transport {
+  /** Starts accepting links; every accepted link is handed to `onLink`. Resolves to our address. */
+  listen(onLink: (link: Link) => void): Promise<string>;
+  /**
+   * Opens a link to `address`. Resolves with the link once it can carry bytes, or with `null` when
+   * the address names a rendezvous (a signaling room) whose links will arrive through `onLink`.
+   */
+  dial(address: string): Promise<Link | null>;
+  /** What we advertise to peers: our reachable [host, port]. Valid after `listen()`. */
+  wireAddress(): WireAddress;
+  /** The dialable address for a peer-list entry, or undefined when this transport cannot reach it. */
+  addressFromWire(wire: WireAddress, peerId: string): string | undefined;
+  /** Stops listening and closes every link this transport made. */
+  close(): Promise<void>;
+  /** A transport that owns time (the simulator) hands its clock and randomness to its sockets. */
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
