@@ -12,6 +12,9 @@ export class Web2pError extends Error {
 /** Bytes that are not a valid py2p frame (protocol.md §1). The connection that sent them is dropped. */
 export class FrameError extends Web2pError {}
 
+/** A frame (or what its body inflates to) is larger than the configured maximum. */
+export class FrameTooLargeError extends FrameError {}
+
 /** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
   constructor(

@@ -38,8 +38,10 @@ export type WireAddress = [host: string, port: number];
  * transport's wire address. The simulator, WebRTC and the Node TCP/TLS/ws stacks implement it.
  */
 export interface Transport {
-  /** Starts accepting links; every accepted link is handed to `onLink`. Resolves to our address. */
-  listen(onLink: (link: Link) => void): Promise<string>;
+  /** Where others reach this node ('sim://7', 'tcp://host:port', …); undefined until known. */
+  readonly address: string | undefined;
+  /** Starts accepting links; every accepted link is handed to `onLink`. */
+  listen(onLink: (link: Link) => void): Promise<void>;
   /**
    * Opens a link to `address`. Resolves with the link once it can carry bytes, or with `null` when
    * the address names a rendezvous (a signaling room) whose links will arrive through `onLink`.

@@ -1,0 +1,38 @@
+/** Mesh limits and timings (protocol.md §4.2). Every one can be overridden through options. */
+
+/** Stop auto-connecting from peer lists at this many outgoing connections (py2p's max_outgoing). */
+export const DEFAULT_MAX_OUTGOING = 4;
+
+/** Broadcasts older than this are dropped, and seen ids are remembered this long (the waterfall). */
+export const SEEN_WINDOW_SECONDS = 60;
+
+/**
+ * py2p accepts any future timestamp; we drop broadcasts dated further ahead than this, because the
+ * seen-cache must remember a message until its time plus the window, and an unbounded future date
+ * would pin the cache forever. Ten minutes covers any sane clock skew between peers.
+ */
+export const MAX_CLOCK_AHEAD_SECONDS = 600;
+
+/** py2p drops a connection stuck mid-frame this long; we do the same. */
+export const STALLED_FRAME_MS = 60_000;
+
+/** A connection whose handshake has not arrived by then is dropped (py2p waits forever). */
+export const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/** `connect()` gives up after this long. */
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+/** How often a socket checks its connections (stalls, handshakes) and refills its outgoing slots. */
+export const MAINTENANCE_INTERVAL_MS = 5_000;
+
+/** A routed reply (§4.10) that found no route by then is abandoned with a TimeoutError. */
+export const REPLY_TIMEOUT_MS = 30_000;
+
+/** Peers learned from peer lists that we remember for refilling connections after departures. */
+export const PEER_BOOK_SIZE = 128;
+
+/** A peer we failed to reach is not tried again for this long. */
+export const REDIAL_BACKOFF_MS = 30_000;
+
+/** Unclaimed messages waiting for recv(); past this the oldest are dropped with a debug line. */
+export const MAX_QUEUED_MESSAGES = 100_000;

@@ -1,0 +1,765 @@
+/**
+ * MeshSocket: py2p's mesh (protocol.md §4) over any Transport. Every broadcast reaches every
+ * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
+ * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
+ */
+import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
+import { Emitter } from '../runtime/emitter.js';
+import { systemRandom, type Random } from '../runtime/random.js';
+import type { Link, Transport, WireAddress } from '../transport/types.js';
+import { SUPPORTED_COMPRESSION, intersectCompression } from '../wire/compression.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
+import { decodeBody } from '../wire/frame.js';
+import { flags } from '../wire/flags.js';
+import { createMessage, type WireMessage } from '../wire/message.js';
+import { makeNodeId, nodeIdValue } from '../wire/node-id.js';
+import type { Packet } from '../wire/packet.js';
+import { toHex } from '../wire/packet.js';
+import { Protocol } from '../wire/protocol.js';
+import { Connection, type ConnectionOwner } from './connection.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_OUTGOING,
+  HANDSHAKE_TIMEOUT_MS,
+  MAINTENANCE_INTERVAL_MS,
+  MAX_CLOCK_AHEAD_SECONDS,
+  MAX_QUEUED_MESSAGES,
+  PEER_BOOK_SIZE,
+  REDIAL_BACKOFF_MS,
+  SEEN_WINDOW_SECONDS,
+  STALLED_FRAME_MS,
+} from './constants.js';
+import { DebugLog, type LogSink } from './debug.js';
+import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAddress } from './handshake.js';
+import { Message, type ReplyRouter } from './message.js';
+import { PeerBook } from './peer-book.js';
+import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
+import { SeenCache } from './seen-cache.js';
+import { parseSendArgs, type SendOptions } from './send-args.js';
+
+export interface MeshSocketOptions {
+  /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
+  protocol?: Protocol;
+  /** 0..6, py2p's levels (protocol.md §4.11). */
+  debugLevel?: number;
+  /** Where debug lines go; default console.log. */
+  log?: LogSink;
+  /** Stop auto-connecting from peer lists at this many outgoing connections. Default 4. */
+  maxOutgoing?: number;
+  /** Where links come from: a SimNetwork's transport, WebRTC, Node TCP… */
+  transport?: Transport;
+  /** Compression methods to advertise and use, in order of preference. Default: zlib, gzip. */
+  compression?: readonly number[];
+  /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Default: the transport's clock (virtual in a simulation), else the system clock. */
+  clock?: Clock;
+  /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
+  random?: Random;
+}
+
+/** A handler sees every message the built-ins did not claim; returning truthy claims it. */
+export type Handler = (msg: Message, conn: Connection) => boolean | void | undefined;
+
+export type MeshEvents = {
+  /** A message was queued for recv(); it is passed too, for convenience. */
+  message: (msg: Message) => void;
+  /** The routing table went from empty to non-empty. */
+  connect: () => void;
+  /** A peer left the routing table. */
+  disconnect: (peerId: string) => void;
+  /** A peer entered the routing table. */
+  peer: (peerId: string, conn: Connection) => void;
+  /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
+  error: (error: Error) => void;
+};
+
+interface PendingConnect {
+  resolve(conn: Connection): void;
+  reject(error: Error): void;
+}
+
+export class MeshSocket<Events extends MeshEvents = MeshEvents>
+  extends Emitter<Events>
+  implements AsyncIterable<Message>, ReplyRouter {
+  static defaultProtocol = new Protocol('mesh', 'Plaintext');
+
+  readonly protocol: Protocol;
+  readonly id: string;
+  readonly maxOutgoing: number;
+  readonly compression: readonly number[];
+  protected readonly clock: Clock;
+  protected readonly random: Random;
+  protected readonly transport: Transport;
+  protected readonly debug: DebugLog;
+  private readonly maxFrameBytes: number;
+  private readonly connectionOwner: ConnectionOwner;
+
+  private readonly table = new Map<string, Connection>();
+  private readonly awaiting = new Set<Connection>();
+  private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
+  private readonly book = new PeerBook(PEER_BOOK_SIZE);
+  private readonly dialing = new Set<string>();
+  private readonly handlers: Handler[] = [];
+  private readonly queue: Message[] = [];
+  private readonly queueWaiters: Array<(msg: Message | undefined) => void> = [];
+  private readonly pendingConnects = new Map<Connection, PendingConnect>();
+  private readonly handshakeTimers = new Map<Connection, TimerHandle>();
+  private readonly routed: RoutedReplies;
+  /** Broadcasts held back because an identical one already went out this second (§11). */
+  private readonly deferred: Array<{ flag: number; payload: Packet[] }> = [];
+  private deferTimer: TimerHandle | undefined;
+  private readonly stopMaintenance: () => void;
+  private readonly listening: Promise<void>;
+  private closed = false;
+
+  constructor(options: MeshSocketOptions = {}) {
+    super();
+    if (!options.transport) {
+      throw new TypeError(
+        'MeshSocket needs a transport: pass { transport: net.transport() } from web2p/sim, or use web2p/node',
+      );
+    }
+    this.transport = options.transport;
+    this.clock = options.clock ?? this.transport.clock ?? systemClock;
+    this.random = options.random ?? this.transport.random ?? systemRandom;
+    this.protocol = this.adjustProtocol(options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol, options);
+    this.id = makeNodeId(this.random.bytes(32), this.protocol.id);
+    this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
+    this.compression = options.compression ?? SUPPORTED_COMPRESSION;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.connectionOwner = this.makeConnectionOwner();
+    this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
+    this.routed = new RoutedReplies(this.routedRepliesHost());
+    this.registerBuiltins([
+      (msg, conn) => this.handleHandshake(msg, conn),
+      (msg, conn) => this.handlePeers(msg, conn),
+      (msg, conn) => this.routed.handleResponse(msg, conn),
+      (msg, conn) => this.handleRequest(msg, conn),
+    ]);
+    this.listening = this.transport.listen((link) => this.adopt(link));
+    this.listening.catch((error: unknown) => this.fail(error));
+    this.stopMaintenance = every(this.clock, MAINTENANCE_INTERVAL_MS, () => this.maintain());
+  }
+
+  /** Sync and chord put their own marks on the protocol (leasing digit, k). */
+  protected adjustProtocol(protocol: Protocol, _options: MeshSocketOptions): Protocol {
+    return protocol;
+  }
+
+  /** The protocol id sent in handshakes and required of peers. Chord appends base58(k). */
+  protected get wireProtocolId(): string {
+    return this.protocol.id;
+  }
+
+  /** Where others can reach this node: 'sim://…', 'tcp://host:port', … */
+  get address(): string {
+    return this.transport.address ?? '';
+  }
+
+  /** Peers whose handshake completed, by id. */
+  get routingTable(): ReadonlyMap<string, Connection> {
+    return this.table;
+  }
+
+  /** Connections whose handshake has not arrived yet. */
+  get awaitingIds(): readonly Connection[] {
+    return [...this.awaiting];
+  }
+
+  get outgoingCount(): number {
+    let count = this.dialing.size;
+    for (const conn of this.table.values()) if (conn.outgoing) count++;
+    return count;
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  /**
+   * Connects to a peer and resolves once its handshake arrived (rejecting with
+   * ProtocolMismatchError when it speaks another protocol), or, for a rendezvous address such as a
+   * signaling room, once registered there. `connect(host, port)` dials a py2p-style address.
+   */
+  async connect(target: string, port?: number): Promise<void> {
+    const address = port === undefined ? target : this.transport.addressFromWire([target, port], '');
+    if (address === undefined) throw new Web2pError(`this socket's transport cannot reach ${target}:${port}`);
+    await this.clock.whilePending(this.dial(address));
+  }
+
+  /** Dials `address` and waits for the handshake. Resolves with the connection that won. */
+  protected async dial(address: string, expectedId?: string): Promise<Connection | undefined> {
+    if (this.closed) throw new SocketClosedError();
+    await this.listening;
+    let timedOut = false;
+    const dialling = this.transport.dial(address);
+    // A link that turns up after we gave up must not linger unowned.
+    dialling.then((late) => timedOut && late?.close(), () => {});
+    const link = await this.withTimeout(dialling, `dialling ${address}`, () => (timedOut = true));
+    if (!link) return undefined;
+    const conn = this.adopt(link, expectedId);
+    return this.withTimeout(
+      new Promise<Connection>((resolve, reject) => this.pendingConnects.set(conn, { resolve, reject })),
+      `the handshake from ${address}`,
+      () => conn.close(),
+    );
+  }
+
+  private withTimeout<T>(promise: Promise<T>, what: string, onTimeout: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        onTimeout();
+        reject(new TimeoutError(`${what} did not complete within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
+      promise.then(
+        (value) => {
+          this.clock.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Takes a fresh link into the socket: handshake out, frames in. */
+  private adopt(link: Link, expectedId?: string): Connection {
+    const now = this.clock.now();
+    const conn = new Connection(link, this.connectionOwner, { expectedId, maxFrameBytes: this.maxFrameBytes, now });
+    if (this.closed) {
+      conn.close();
+      return conn;
+    }
+    this.awaiting.add(conn);
+    this.handshakeTimers.set(
+      conn,
+      this.clock.setTimeout(() => {
+        this.debug.print(1, () => `no handshake from ${link.remoteAddress ?? 'a peer'} in ${HANDSHAKE_TIMEOUT_MS} ms`);
+        this.drop(conn, new TimeoutError(`no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`));
+      }, HANDSHAKE_TIMEOUT_MS),
+    );
+    link.attach({
+      data: (bytes) => this.onData(conn, bytes),
+      close: (error) => this.onLinkClosed(conn, error),
+    });
+    this.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
+    conn.sendMessage(
+      createMessage(flags.whisper, this.id, this.nowSeconds(), this.handshakePayload()),
+      { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
+    );
+    return conn;
+  }
+
+  protected handshakePayload(): Packet[] {
+    return handshakePayload({
+      id: this.id,
+      protocolId: this.wireProtocolId,
+      addr: this.transport.wireAddress(),
+      compression: [...this.compression],
+    });
+  }
+
+  private makeConnectionOwner(): ConnectionOwner {
+    return {
+      id: this.id,
+      compression: this.compression,
+      nowSeconds: () => this.nowSeconds(),
+      traceSend: (conn, message) => {
+        if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.nowSeconds());
+        this.debug.print(4, () => `sending ${describe(message)} to ${conn}`);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private onData(conn: Connection, bytes: Uint8Array): void {
+    if (conn.closed) return;
+    conn.lastDataAt = this.clock.now();
+    this.debug.print(6, () => `raw from ${conn}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
+    try {
+      for (const body of conn.reader.push(bytes)) {
+        if (conn.closed) return;
+        this.onMessage(conn, decodeBody(body, conn.compression, this.maxFrameBytes));
+      }
+    } catch (error) {
+      this.onBadInput(conn, error);
+    }
+  }
+
+  /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
+  private onBadInput(conn: Connection, error: unknown): void {
+    const problem = error instanceof Error ? error : new FrameError(String(error));
+    this.debug.print(0, () => `dropping ${conn}: ${problem.message}`);
+    this.emitMesh('error', problem);
+    this.drop(conn, problem);
+  }
+
+  private onMessage(conn: Connection, wire: WireMessage): void {
+    this.debug.print(1, () => `received ${describe(wire)} from ${conn}`);
+    if (wire.type === flags.renegotiate) {
+      this.handleRenegotiate(conn, wire);
+      return;
+    }
+    if (wire.type === flags.broadcast && !this.waterfall(wire, conn)) return;
+    const msg = new Message(wire, this);
+    for (const handler of this.handlers) {
+      this.debug.print(4, () => `entering handler ${handler.name || '(anonymous)'}`);
+      let claimed: boolean | void | undefined;
+      try {
+        claimed = handler(msg, conn);
+      } catch (error) {
+        if (error instanceof FrameError) throw error; // a built-in found the peer's input malformed
+        this.debug.print(0, () => `handler ${handler.name || '(anonymous)'} threw: ${String(error)}`);
+        this.emitMesh('error', error instanceof Error ? error : new Web2pError(String(error)));
+        return;
+      }
+      this.debug.print(4, () => `leaving handler ${handler.name || '(anonymous)'}`);
+      if (claimed) return;
+      if (conn.closed) return;
+    }
+    const subFlag = wire.payload[0];
+    if (subFlag === flags.broadcast || subFlag === flags.whisper) this.enqueue(msg);
+    else this.debug.print(4, () => `ignoring unclaimed sub-flag ${String(subFlag)}`);
+  }
+
+  /**
+   * The waterfall (§4.4): drop expired and already-seen broadcasts, and pass new ones on unchanged
+   * to every neighbour except the originator and the neighbour it came from (which has it: py2p
+   * sends it back anyway, only for it to be dropped as a duplicate). Returns whether it is new.
+   */
+  private waterfall(wire: WireMessage, from: Connection): boolean {
+    const now = this.nowSeconds();
+    if (wire.time < now - SEEN_WINDOW_SECONDS) {
+      this.debug.print(2, () => `waterfall: expired ${describe(wire)}`);
+      return false;
+    }
+    if (wire.time > now + MAX_CLOCK_AHEAD_SECONDS) {
+      this.debug.print(2, () => `waterfall: dated ${wire.time - now} s ahead, dropped ${describe(wire)}`);
+      return false;
+    }
+    if (this.seen.has(wire.idHex)) {
+      this.debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
+      return false;
+    }
+    this.debug.print(2, () => `waterfall: new ${describe(wire)}`);
+    this.seen.add(wire.idHex, wire.time, now);
+    for (const conn of this.table.values()) {
+      if (conn === from || conn.id === wire.sender) {
+        this.debug.print(3, () => `not rebroadcasting to ${conn}`);
+        continue;
+      }
+      conn.sendMessage(wire);
+    }
+    this.seen.prune(now);
+    return true;
+  }
+
+  private enqueue(msg: Message): void {
+    const waiter = this.queueWaiters.shift();
+    if (waiter) {
+      waiter(msg);
+    } else {
+      this.queue.push(msg);
+      if (this.queue.length > MAX_QUEUED_MESSAGES) {
+        this.queue.shift();
+        this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`);
+      }
+    }
+    this.emitMesh('message', msg);
+  }
+
+  // ---------------------------------------------------------------- built-in handlers
+
+  private handleHandshake(msg: Message, conn: Connection): boolean {
+    const payload = msg.wire.payload;
+    if (!isHandshake(payload)) return false;
+    const hs = parseHandshake(payload);
+    if (hs.protocolId !== this.wireProtocolId) {
+      const error = new ProtocolMismatchError(this.wireProtocolId, hs.protocolId);
+      this.debug.print(1, () => error.message);
+      this.emitMesh('error', error);
+      this.drop(conn, error);
+      return true;
+    }
+    if (hs.id === this.id) {
+      this.drop(conn, new Web2pError('connected to itself'));
+      return true;
+    }
+    if (conn.id !== undefined) {
+      if (conn.id !== hs.id) throw new FrameError('a second handshake on one connection changed the node id');
+      // A repeated handshake (js2p sends two): refresh what it carries, nothing else.
+      conn.addr = hs.addr;
+      conn.compression = hs.compression;
+      return true;
+    }
+    this.clearHandshakeTimer(conn);
+    this.book.remember(hs.id, hs.addr);
+    const existing = this.table.get(hs.id);
+    if (existing && !existing.closed) {
+      this.resolveConflict(existing, conn, hs.id);
+      return true;
+    }
+    conn.id = hs.id;
+    conn.addr = hs.addr;
+    conn.compression = hs.compression;
+    this.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
+    this.addToTable(conn);
+    return true;
+  }
+
+  /**
+   * Two connections to one peer (both dialled at once): keep the one dialled by the larger id, which
+   * is py2p's `(mine > theirs) XOR new.outgoing` rule (§4.8) stated so both ends visibly agree, and
+   * actually keep it (py2p overwrote the table with the loser anyway, §11).
+   */
+  private resolveConflict(existing: Connection, incoming: Connection, peerId: string): void {
+    const weAreLarger = nodeIdValue(this.id) > nodeIdValue(peerId);
+    const keepIncoming = incoming.outgoing === weAreLarger;
+    const [winner, loser] = keepIncoming ? [incoming, existing] : [existing, incoming];
+    this.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
+    if (keepIncoming) {
+      incoming.id = peerId;
+      incoming.addr = existing.addr;
+      incoming.compression = existing.compression;
+      this.awaiting.delete(incoming);
+      this.table.set(peerId, incoming);
+    }
+    this.settleConnect(loser, winner);
+    this.settleConnect(winner, winner);
+    loser.close();
+    this.awaiting.delete(loser);
+  }
+
+  private addToTable(conn: Connection): void {
+    const id = conn.id!;
+    const wasEmpty = this.table.size === 0;
+    this.awaiting.delete(conn);
+    this.table.set(id, conn);
+    this.dialing.delete(id);
+    this.settleConnect(conn, conn);
+    this.emitMesh('peer', id, conn);
+    if (wasEmpty) this.emitMesh('connect');
+    this.sendPeers(conn);
+    this.onPeerHandshake(conn);
+  }
+
+  /** After a new peer's handshake and our peer list: sync sends its data here (§6.4). */
+  protected onPeerHandshake(_conn: Connection): void {}
+
+  private settleConnect(conn: Connection, winner: Connection): void {
+    const pending = this.pendingConnects.get(conn);
+    if (!pending) return;
+    this.pendingConnects.delete(conn);
+    pending.resolve(winner);
+  }
+
+  /** `whisper [peers, [[[host, port], id], ...]]` (§4.7): everyone in our table with an address. */
+  private sendPeers(conn: Connection): void {
+    const list: Packet[] = [];
+    for (const peer of this.table.values()) if (peer.addr && peer.id) list.push([[...peer.addr], peer.id]);
+    conn.send(flags.whisper, flags.peers, list);
+  }
+
+  private handlePeers(msg: Message, _conn: Connection): boolean {
+    const payload = msg.wire.payload;
+    if (payload[0] !== flags.peers) return false;
+    const list = payload[1];
+    if (!Array.isArray(list)) throw new FrameError('bad peers message: the list must be an array');
+    for (const entry of list) {
+      if (!Array.isArray(entry) || entry.length !== 2) continue;
+      const addr = parseWireAddress(entry[0]);
+      const id = packetText(entry[1]);
+      if (!addr || id === undefined || id === this.id) continue;
+      this.book.remember(id, addr);
+    }
+    this.fillOutgoing();
+    return true;
+  }
+
+  /** `request '*'` asks for our peers; any other request is a reply route probe (§4.10). */
+  private handleRequest(msg: Message, conn: Connection): boolean {
+    const payload = msg.wire.payload;
+    if (payload[0] !== flags.request) return false;
+    if (packetText(payload[1]) === '*') {
+      this.sendPeers(conn);
+      return true;
+    }
+    return this.routed.handleRequest(msg, conn);
+  }
+
+  /** §1.3: follow the peer's compression list and answer with what we share; resend on request. */
+  private handleRenegotiate(conn: Connection, wire: WireMessage): void {
+    const [subFlag, list] = wire.payload;
+    if (subFlag === flags.compression && Array.isArray(list)) {
+      const methods = list.filter((m): m is number => typeof m === 'number');
+      const changed = methods.length !== conn.compression.length || methods.some((m, i) => m !== conn.compression[i]);
+      conn.compression = methods;
+      this.debug.print(2, () => `compression with ${conn} is now ${JSON.stringify(methods)}`);
+      if (changed) conn.send(flags.renegotiate, flags.compression, intersectCompression(this.compression, methods));
+    } else if (subFlag === flags.resend && conn.lastSent) {
+      conn.sendMessage(conn.lastSent);
+    }
+  }
+
+  // ---------------------------------------------------------------- peer management
+
+  /** Dials peers from the book while we have fewer than maxOutgoing outgoing connections. */
+  protected fillOutgoing(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    for (const [id, addr] of this.book.candidates(now)) {
+      if (this.outgoingCount >= this.maxOutgoing) return;
+      if (this.table.has(id) || this.dialing.has(id) || id === this.id) continue;
+      const address = this.transport.addressFromWire(addr, id);
+      if (address === undefined) continue;
+      this.dialing.add(id);
+      this.dial(address, id).then(
+        () => this.dialing.delete(id),
+        (error: unknown) => {
+          this.dialing.delete(id);
+          this.book.backOff(id, this.clock.now() + REDIAL_BACKOFF_MS);
+          this.debug.print(1, () => `could not reach ${id}: ${String(error)}`);
+        },
+      );
+    }
+  }
+
+  /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
+  requestPeers(): void {
+    for (const conn of this.table.values()) conn.send(flags.whisper, flags.request, '*');
+  }
+
+  private maintain(): void {
+    const now = this.clock.now();
+    for (const conn of [...this.table.values(), ...this.awaiting]) {
+      if (conn.reader.buffered > 0 && now - conn.lastDataAt > STALLED_FRAME_MS) {
+        this.drop(conn, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
+      }
+    }
+    this.fillOutgoing();
+  }
+
+  private clearHandshakeTimer(conn: Connection): void {
+    const timer = this.handshakeTimers.get(conn);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+    this.handshakeTimers.delete(conn);
+  }
+
+  /** Closes a connection because of something it did or failed to do. */
+  private drop(conn: Connection, reason: Error): void {
+    const pending = this.pendingConnects.get(conn);
+    this.pendingConnects.delete(conn);
+    pending?.reject(reason);
+    conn.close();
+    this.forget(conn, false);
+  }
+
+  private onLinkClosed(conn: Connection, error?: Error): void {
+    const byUs = conn.closed;
+    conn.closed = true;
+    const pending = this.pendingConnects.get(conn);
+    this.pendingConnects.delete(conn);
+    pending?.reject(error ?? new Web2pError(`${conn} closed before its handshake`));
+    this.debug.print(1, () => `${conn} disconnected${error ? `: ${error.message}` : ''}`);
+    this.forget(conn, !byUs);
+  }
+
+  /** Removes a closed connection from our tables; after an unexpected loss, asks for more peers. */
+  private forget(conn: Connection, unexpected: boolean): void {
+    this.clearHandshakeTimer(conn);
+    this.awaiting.delete(conn);
+    const id = conn.id;
+    if (id === undefined || this.table.get(id) !== conn) return;
+    this.table.delete(id);
+    this.emitMesh('disconnect', id);
+    this.onPeerGone(id);
+    if (unexpected && !this.closed) {
+      this.requestPeers();
+      this.fillOutgoing();
+    }
+  }
+
+  /** Chord tracks its ring here. */
+  protected onPeerGone(_peerId: string): void {}
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
+   * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
+   */
+  send(...args: Array<Packet | SendOptions>): void {
+    const { packets, flag, type } = parseSendArgs(args);
+    this.sendPayload(flag, [type, ...packets]);
+  }
+
+  /** Sends `[flag, id, now, ...payload]` to every neighbour. */
+  protected sendPayload(flag: number, payload: Packet[]): void {
+    if (this.closed) throw new SocketClosedError();
+    if (flag !== flags.broadcast) {
+      const wire = createMessage(flag, this.id, this.nowSeconds(), payload);
+      for (const conn of this.table.values()) conn.sendMessage(wire);
+      return;
+    }
+    this.deferred.push({ flag, payload });
+    this.flushBroadcasts();
+  }
+
+  /**
+   * A message id hashes whole-second time, so the same packets sent twice in one second would have
+   * one id and every peer would drop the second (§11). Such a repeat waits for the next second, and
+   * everything sent after it waits too, so order is kept.
+   */
+  private flushBroadcasts(): void {
+    while (this.deferred.length > 0) {
+      const { flag, payload } = this.deferred[0]!;
+      const now = this.nowSeconds();
+      const wire = createMessage(flag, this.id, now, payload);
+      if (this.seen.has(wire.idHex)) {
+        if (this.deferTimer === undefined) {
+          const wait = (now + 1) * 1000 - this.clock.now();
+          this.deferTimer = this.clock.setTimeout(() => {
+            this.deferTimer = undefined;
+            this.flushBroadcasts();
+          }, Math.max(1, wait));
+        }
+        return;
+      }
+      this.deferred.shift();
+      this.seen.add(wire.idHex, now, now);
+      for (const conn of this.table.values()) conn.sendMessage(wire);
+      this.onBroadcastSent(wire);
+    }
+  }
+
+  /** For benchmarks and subclasses that count their own broadcasts. */
+  protected onBroadcastSent(_wire: WireMessage): void {}
+
+  /** §4.10: straight back to a neighbour, else find a route. */
+  reply(msg: Message, packets: Packet[]): Promise<void> {
+    const conn = this.table.get(msg.sender);
+    if (conn) {
+      conn.send(flags.whisper, flags.whisper, ...packets);
+      return Promise.resolve();
+    }
+    return this.clock.whilePending(this.routed.send(msg.sender, packets));
+  }
+
+  private routedRepliesHost(): RoutedRepliesHost {
+    return {
+      clock: () => this.clock,
+      random: () => this.random,
+      nowSeconds: () => this.nowSeconds(),
+      table: () => this.table as ReadonlyMap<string, Connection>,
+      broadcast: (payload: Packet[]) => this.sendPayload(flags.broadcast, payload),
+      dial: (addr: WireAddress, peerId: string) => {
+        const address = this.transport.addressFromWire(addr, peerId);
+        if (address === undefined) return Promise.reject(new Web2pError(`cannot reach ${peerId} at ${addr.join(':')}`));
+        return this.dial(address, peerId);
+      },
+      debug: this.debug,
+    };
+  }
+
+  // ---------------------------------------------------------------- receiving API
+
+  /** The oldest unclaimed message, or undefined. */
+  recv(): Message | undefined;
+  /** Up to `n` oldest unclaimed messages (py2p: `recv(1)` is a one-element array). */
+  recv(n: number): Message[];
+  recv(n?: number): Message | undefined | Message[] {
+    if (n === undefined) return this.queue.shift();
+    return this.queue.splice(0, Math.max(0, n));
+  }
+
+  /** Resolves with the next unclaimed message (taking it off the queue). */
+  nextMessage(): Promise<Message> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.closed) return Promise.reject(new SocketClosedError());
+    return this.clock.whilePending(
+      new Promise<Message>((resolve, reject) =>
+        this.queueWaiters.push((msg) => (msg ? resolve(msg) : reject(new SocketClosedError()))),
+      ),
+    );
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    while (!this.closed) {
+      const queued = this.queue.shift();
+      if (queued) {
+        yield queued;
+        continue;
+      }
+      const next = await new Promise<Message | undefined>((resolve) => this.queueWaiters.push(resolve));
+      if (!next) return;
+      yield next;
+    }
+  }
+
+  /**
+   * Adds a handler after the built-ins (and earlier handlers). It must take exactly two parameters
+   * `(msg, conn)`, as py2p requires; `fn.length` does not count rest or defaulted parameters.
+   */
+  registerHandler(handler: Handler): void {
+    if (typeof handler !== 'function' || handler.length !== 2) {
+      throw new TypeError(
+        `a handler must be a function of exactly two parameters (msg, conn); this one takes ${typeof handler === 'function' ? handler.length : 'none'}`,
+      );
+    }
+    this.handlers.push(handler);
+  }
+
+  /** Built-in handlers of this class and its subclasses, run before any user handler. */
+  protected registerBuiltins(handlers: Handler[]): void {
+    this.handlers.push(...handlers);
+  }
+
+  /** Emits one of the mesh's own events (subclasses add theirs through `Events`). */
+  protected emitMesh<K extends keyof MeshEvents>(event: K, ...args: Parameters<MeshEvents[K]>): void {
+    (this.emit as (event: K, ...args: Parameters<MeshEvents[K]>) => boolean)(event, ...args);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  nowSeconds(): number {
+    return unixSeconds(this.clock);
+  }
+
+  /** Closes every connection and stops listening. Calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopMaintenance();
+    if (this.deferTimer !== undefined) this.clock.clearTimeout(this.deferTimer);
+    this.routed.close();
+    for (const waiter of this.queueWaiters.splice(0)) waiter(undefined);
+    for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
+    await this.transport.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private fail(error: unknown): void {
+    this.debug.print(0, () => `transport failed: ${String(error)}`);
+    this.emitMesh('error', error instanceof Error ? error : new Web2pError(String(error)));
+  }
+}
+
+function describe(wire: WireMessage): string {
+  const kind = wire.type === flags.broadcast ? 'broadcast' : wire.type === flags.whisper ? 'whisper' : `type ${wire.type}`;
+  return `${kind} ${wire.idHex.slice(0, 8)} [${wire.payload.map((p) => summarize(p)).join(', ')}]`;
+}
+
+function summarize(packet: Packet): string {
+  if (typeof packet === 'string') return JSON.stringify(packet.length > 40 ? packet.slice(0, 40) + '…' : packet);
+  if (packet instanceof Uint8Array) return `bin(${packet.length})`;
+  if (Array.isArray(packet)) return `[${packet.length} items]`;
+  if (packet !== null && typeof packet === 'object') return '{…}';
+  return String(packet);
+}

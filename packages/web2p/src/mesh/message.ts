@@ -1,0 +1,59 @@
+import { toBase58 } from '../wire/base58.js';
+import type { WireMessage } from '../wire/message.js';
+import type { Packet } from '../wire/packet.js';
+
+/** What `Message.reply` needs from the socket that received the message. */
+export interface ReplyRouter {
+  reply(message: Message, packets: Packet[]): Promise<void>;
+}
+
+/**
+ * A message as the user sees it (py2p's `Message`): the payload as `packets` (sub-flag first), who
+ * originated it, when, and its id.
+ */
+export class Message {
+  constructor(
+    /** The message as it travelled. */
+    readonly wire: WireMessage,
+    private readonly router: ReplyRouter,
+  ) {}
+
+  /** `[type, ...packets]`: the sub-flag, then what the sender passed to `send()`. */
+  get packets(): Packet[] {
+    return [...this.wire.payload];
+  }
+
+  /** The originator's node id (not the neighbour that relayed it). */
+  get sender(): string {
+    return this.wire.sender;
+  }
+
+  /** Unix seconds at the originator. */
+  get time(): number {
+    return this.wire.time;
+  }
+
+  get time58(): string {
+    return toBase58(this.wire.time);
+  }
+
+  /** The 32-byte SHA-256 digest that identifies the message network-wide. */
+  get id(): Uint8Array {
+    return this.wire.id;
+  }
+
+  /**
+   * Whispers `packets` back to the sender: straight to it when it is a neighbour, otherwise through
+   * the routed request/response flow of protocol.md §4.10. Resolves once the reply is sent; rejects
+   * with TimeoutError when no route to the sender was found.
+   */
+  reply(...packets: Packet[]): Promise<void> {
+    const sent = this.router.reply(this, packets);
+    sent.catch(() => {}); // a caller that does not await must not get an unhandled rejection
+    return sent;
+  }
+
+  toString(): string {
+    return `Message(type=${String(this.wire.payload[0])}, sender=${this.sender}, packets=${this.wire.payload.length})`;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * A small typed event emitter that runs in browsers and Node alike (no node:events). A listener
+ * that throws does not break the caller: the error goes to `onListenerError`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventMap = Record<string, (...args: any[]) => void>;
+
+export class Emitter<Events extends EventMap> {
+  private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
+
+  on<K extends keyof Events>(event: K, listener: Events[K]): this {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return this;
+  }
+
+  once<K extends keyof Events>(event: K, listener: Events[K]): this {
+    const wrapper = ((...args: Parameters<Events[K]>) => {
+      this.off(event, wrapper);
+      listener(...args);
+    }) as Events[K];
+    return this.on(event, wrapper);
+  }
+
+  off<K extends keyof Events>(event: K, listener: Events[K]): this {
+    this.listeners.get(event)?.delete(listener);
+    return this;
+  }
+
+  listenerCount(event: keyof Events): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
+  protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): boolean {
+    const set = this.listeners.get(event);
+    if (!set || set.size === 0) return false;
+    for (const listener of [...set]) {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.onListenerError(error, String(event));
+      }
+    }
+    return true;
+  }
+
+  protected onListenerError(error: unknown, event: string): void {
+    console.error(`web2p: a '${event}' listener threw`, error);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * One end of a simulated connection: an ordered byte stream with latency, optional frame loss, and
+ * failure when a partition or a crash cuts it. Bytes are handed over by reference, not copied: a
+ * relayed broadcast is one buffer shared by a thousand nodes, which is what lets the simulator
+ * carry them (decoded bins are copies, so no receiver can change what others see).
+ */
+import type { Link, LinkHandlers } from '../transport/types.js';
+import type { SimNetwork } from './sim-network.js';
+
+export class SimLink implements Link {
+  /** The other end, set right after both ends exist. */
+  peer!: SimLink;
+  private handlers: LinkHandlers | undefined;
+  private held: Uint8Array[] = [];
+  private closeHeld: { error?: Error } | undefined;
+  /** Virtual time the last send from this end is due at the other end (keeps the stream in order). */
+  private lastDue = 0;
+  private ended = false;
+
+  constructor(
+    private readonly net: SimNetwork,
+    /** Address of the node that owns this end. */
+    readonly localAddress: string,
+    readonly remoteAddress: string,
+    readonly outgoing: boolean,
+  ) {}
+
+  readonly bufferedAmount = 0;
+
+  attach(handlers: LinkHandlers): void {
+    this.handlers = handlers;
+    for (const bytes of this.held.splice(0)) handlers.data(bytes);
+    if (this.closeHeld) this.finish(this.closeHeld.error);
+  }
+
+  get isOpen(): boolean {
+    return !this.ended;
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.ended) return;
+    if (!this.net.canCarry(this)) return; // cut by a partition: lost, and the link will fail soon
+    this.net.countFrame(bytes.length);
+    if (this.net.drops()) return;
+    const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
+    this.lastDue = due;
+    const peer = this.peer;
+    this.net.clock.setTimeout(() => peer.receive(bytes), due - this.net.clock.now());
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.ended) return;
+    if (this.handlers) this.handlers.data(bytes);
+    else this.held.push(bytes);
+  }
+
+  /** Graceful close: this end now, the other end once the news has crossed the link. */
+  close(): void {
+    if (this.ended) return;
+    this.net.clock.setTimeout(() => this.finish(), 0);
+    this.ended = true;
+    const peer = this.peer;
+    this.net.clock.setTimeout(() => peer.finish(), this.net.latency());
+  }
+
+  /** The link failed (crash, partition): this end learns of it after `delayMs`. */
+  fail(error: Error, delayMs: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.net.clock.setTimeout(() => this.finish(error), delayMs);
+  }
+
+  private finish(error?: Error): void {
+    this.ended = true;
+    if (!this.handlers) {
+      this.closeHeld ??= error ? { error } : {};
+      return;
+    }
+    const handlers = this.handlers;
+    this.handlers = undefined;
+    this.held = [];
+    this.net.forgetLink(this);
+    handlers.close(error);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * SimNetwork (api.md "Simulated network"): the real sockets over in-memory links, with seeded
+ * latency and loss, partitions, heals and crashes, all on one virtual clock. A thousand sockets run
+ * in one process, and the same seed gives the same run.
+ */
+import { ConnectionClosedError, TimeoutError } from '../errors.js';
+import { SeededRandom } from '../runtime/random.js';
+import type { Link } from '../transport/types.js';
+import { SimLink } from './sim-link.js';
+import { SimTransport } from './sim-transport.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface SimNetworkOptions {
+  seed?: number;
+  /** One-way latency of each frame, uniform in [min, max] whole ms. Default [5, 40]. */
+  latencyMs?: [number, number];
+  /** Probability that a frame is lost. Default 0 (links are reliable streams, like TCP/WebRTC). */
+  loss?: number;
+  /**
+   * How long a link cut by a partition or a crash takes to fail at each end: the time TCP or ICE
+   * needs to notice a silent peer. Default 5 s.
+   */
+  failureDetectionMs?: number;
+}
+
+/** Something with a simulated address: a socket (`sock.address`) or a transport. */
+export interface SimNode {
+  readonly address: string;
+}
+
+export class SimNetwork {
+  readonly clock = new VirtualClock();
+  readonly seed: number;
+  private readonly random: SeededRandom;
+  private readonly minLatency: number;
+  private readonly latencySpan: number;
+  private readonly loss: number;
+  private readonly failureDetectionMs: number;
+  private readonly nodes = new Map<string, SimTransport>();
+  private readonly links = new Set<SimLink>();
+  private readonly dead = new Set<string>();
+  /** Address → group number while partitioned; nodes in different groups cannot talk. */
+  private groups: Map<string, number> | undefined;
+  private nextNumber = 1;
+  /** Frames and bytes put on links since the start (for benchmarks). */
+  readonly stats = { frames: 0, bytes: 0 };
+
+  constructor(options: SimNetworkOptions = {}) {
+    this.seed = options.seed ?? 1;
+    this.random = new SeededRandom(this.seed);
+    const [min, max] = options.latencyMs ?? [5, 40];
+    this.minLatency = Math.round(min);
+    this.latencySpan = Math.round(max) - this.minLatency + 1;
+    this.loss = options.loss ?? 0;
+    this.failureDetectionMs = options.failureDetectionMs ?? 5_000;
+  }
+
+  /** A new node's endpoint; pass it as a socket's `transport`. */
+  transport(): SimTransport {
+    const transport = new SimTransport(this, this.nextNumber++, this.clock, this.random.fork());
+    this.nodes.set(transport.address, transport);
+    return transport;
+  }
+
+  /** Advances virtual time by `ms`, delivering what is due. */
+  run(ms: number): Promise<void> {
+    return this.clock.run(ms);
+  }
+
+  /** Advances until `done()` holds or `limitMs` pass; resolves to whether it holds. */
+  runUntil(done: () => boolean, limitMs: number): Promise<boolean> {
+    return this.clock.runUntilTrue(done, limitMs);
+  }
+
+  /** Splits the network: nodes of different groups cannot reach each other until `heal()`. */
+  partition(...groups: SimNode[][]): void {
+    this.groups = new Map();
+    groups.forEach((group, index) => group.forEach((node) => this.groups!.set(node.address, index)));
+    for (const link of [...this.links]) {
+      if (!this.reachable(link.localAddress, link.remoteAddress)) {
+        link.fail(new ConnectionClosedError('network partition'), this.failureDetectionMs);
+      }
+    }
+  }
+
+  heal(): void {
+    this.groups = undefined;
+  }
+
+  /** Crashes a node: it stops receiving and sending; its peers' links fail after detection time. */
+  kill(node: SimNode): void {
+    this.dead.add(node.address);
+    for (const link of [...this.links]) {
+      if (link.localAddress === node.address) link.fail(new ConnectionClosedError('crashed'), 0);
+      else if (link.remoteAddress === node.address) {
+        link.fail(new ConnectionClosedError(`${node.address} stopped answering`), this.failureDetectionMs);
+      }
+    }
+  }
+
+  isAlive(node: SimNode): boolean {
+    return !this.dead.has(node.address);
+  }
+
+  // ------------------------------------------------ used by links and transports
+
+  latency(): number {
+    return this.minLatency + Math.floor(this.random.next() * this.latencySpan);
+  }
+
+  drops(): boolean {
+    return this.loss > 0 && this.random.next() < this.loss;
+  }
+
+  countFrame(bytes: number): void {
+    this.stats.frames++;
+    this.stats.bytes += bytes;
+  }
+
+  canCarry(link: SimLink): boolean {
+    return this.reachable(link.localAddress, link.remoteAddress);
+  }
+
+  private reachable(a: string, b: string): boolean {
+    if (this.dead.has(a) || this.dead.has(b)) return false;
+    if (!this.groups) return true;
+    return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
+  }
+
+  /** Opens a link after one latency, or fails like an unanswered TCP connect would. */
+  dial(from: SimTransport, address: string): Promise<Link> {
+    return new Promise((resolve, reject) => {
+      const target = this.nodes.get(address);
+      const reachable = target?.onLink !== undefined && !target.closed && this.reachable(from.address, address);
+      if (!reachable) {
+        const why = target ? `${address} is unreachable` : `nothing listens at ${address}`;
+        const delay = target && !target.closed ? this.failureDetectionMs : this.latency() * 2;
+        this.clock.setTimeout(() => reject(new TimeoutError(why)), delay);
+        return;
+      }
+      this.clock.setTimeout(() => {
+        if (!target.onLink || from.closed || !this.reachable(from.address, address)) {
+          reject(new ConnectionClosedError(`${address} went away while connecting`));
+          return;
+        }
+        const mine = new SimLink(this, from.address, address, true);
+        const theirs = new SimLink(this, address, from.address, false);
+        mine.peer = theirs;
+        theirs.peer = mine;
+        this.links.add(mine).add(theirs);
+        target.onLink(theirs);
+        resolve(mine);
+      }, this.latency());
+    });
+  }
+
+  closeLinksOf(address: string): void {
+    for (const link of [...this.links]) if (link.localAddress === address) link.close();
+  }
+
+  forgetLink(link: SimLink): void {
+    this.links.delete(link);
+  }
+
+  /** Links currently open (for tests and benchmarks). */
+  get linkCount(): number {
+    return this.links.size;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Compression of frame bodies and its negotiation (protocol.md §1.3). zlib and gzip are the methods
+ * both py2p and js2p have; fflate provides them in pure JS for the browser and Node alike.
+ */
+import { Gunzip, Unzlib, gzipSync, zlibSync } from 'fflate';
+import { FrameError, FrameTooLargeError } from '../errors.js';
+import { concatBytes } from './packet.js';
+import { flags } from './flags.js';
+
+/** What we can compress with, in our order of preference (py2p and js2p prefer zlib too). */
+export const SUPPORTED_COMPRESSION: readonly number[] = [flags.zlib, flags.gzip];
+
+/**
+ * Decompressed input is fed in slices this small, so a hostile body that inflates a thousandfold
+ * is caught after at most this × 1032 bytes of output rather than after it filled memory.
+ */
+const INFLATE_SLICE = 1024;
+
+export function compress(data: Uint8Array, method: number): Uint8Array {
+  if (method === flags.zlib) return zlibSync(data);
+  if (method === flags.gzip) return gzipSync(data);
+  throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
+}
+
+/** Inflates `data`, refusing to produce more than `maxBytes`. Throws FrameError on bad input. */
+export function decompress(data: Uint8Array, method: number, maxBytes: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const onData = (chunk: Uint8Array): void => {
+    total += chunk.length;
+    if (total > maxBytes) throw new FrameTooLargeError(`a compressed body inflates past the ${maxBytes}-byte frame limit`);
+    chunks.push(chunk);
+  };
+  let inflater: Unzlib | Gunzip;
+  if (method === flags.zlib) inflater = new Unzlib(onData);
+  else if (method === flags.gzip) inflater = new Gunzip(onData);
+  else throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
+  try {
+    for (let at = 0; at < data.length; at += INFLATE_SLICE) {
+      inflater.push(data.subarray(at, at + INFLATE_SLICE), at + INFLATE_SLICE >= data.length);
+    }
+  } catch (error) {
+    if (error instanceof FrameError) throw error;
+    throw new FrameError(`body is not valid ${method === flags.zlib ? 'zlib' : 'gzip'} data`, { cause: error });
+  }
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
+}
+
+/** Cheap header checks, so an uncompressed body is not run through an inflater that must fail. */
+function looksCompressed(data: Uint8Array, method: number): boolean {
+  if (method === flags.gzip) return data.length >= 18 && data[0] === 0x1f && data[1] === 0x8b;
+  if (method === flags.zlib) {
+    const cmf = data[0] ?? 0;
+    const flg = data[1] ?? 0;
+    return data.length >= 6 && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+  }
+  return false;
+}
+
+/**
+ * Undoes whatever compression the peer may have used: each method of the peer's list that we also
+ * support, in the peer's order; the first that succeeds wins, and if none does the body is taken as
+ * uncompressed (§1.2 step 3: both upstreams are this tolerant, and handshakes rely on it).
+ */
+export function decompressBody(data: Uint8Array, peerMethods: readonly number[], maxBytes: number): Uint8Array {
+  for (const method of peerMethods) {
+    if (!SUPPORTED_COMPRESSION.includes(method) || !looksCompressed(data, method)) continue;
+    try {
+      return decompress(data, method, maxBytes);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) throw error;
+      // not this method: try the next, then uncompressed
+    }
+  }
+  return data;
+}
+
+/** The method to send with: the first of our preferences that the peer advertised, if any. */
+export function chooseCompression(local: readonly number[], peer: readonly number[]): number | undefined {
+  return local.find((method) => peer.includes(method));
+}
+
+/** The methods both sides support, in our order (the renegotiate answer of §1.3). */
+export function intersectCompression(local: readonly number[], peer: readonly number[]): number[] {
+  return local.filter((method) => peer.includes(method));
+}

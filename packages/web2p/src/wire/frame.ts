@@ -1,0 +1,138 @@
+/**
+ * Frames on a byte stream (protocol.md §1): a 4-byte big-endian length, then the body, which is
+ * `id || msgpack`, possibly compressed.
+ */
+import { FrameError, FrameTooLargeError } from '../errors.js';
+import { compress, decompressBody } from './compression.js';
+import { concatBytes } from './packet.js';
+import { parseBody, type WireMessage } from './message.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
+
+/** The frame carrying `message`, compressed with `method` when given. */
+export function encodeFrame(message: WireMessage, method?: number): Uint8Array {
+  if (method === undefined) {
+    const frame = new Uint8Array(HEADER_BYTES + ID_BYTES + message.body.length);
+    new DataView(frame.buffer).setUint32(0, ID_BYTES + message.body.length);
+    frame.set(message.id, HEADER_BYTES);
+    frame.set(message.body, HEADER_BYTES + ID_BYTES);
+    return frame;
+  }
+  const body = compress(concatBytes([message.id, message.body]), method);
+  const frame = new Uint8Array(HEADER_BYTES + body.length);
+  new DataView(frame.buffer).setUint32(0, body.length);
+  frame.set(body, HEADER_BYTES);
+  return frame;
+}
+
+/** Turns a frame body (what follows the header) into a message. */
+export function decodeBody(body: Uint8Array, peerMethods: readonly number[], maxBytes = DEFAULT_MAX_FRAME_BYTES): WireMessage {
+  return parseBody(decompressBody(body, peerMethods, maxBytes));
+}
+
+/**
+ * Decodes one whole frame, header included, as py2p's `feed_string`: the header must equal the
+ * length of what follows.
+ */
+export function decodeFrame(frame: Uint8Array, peerMethods: readonly number[] = [], maxBytes = DEFAULT_MAX_FRAME_BYTES): WireMessage {
+  if (frame.length < HEADER_BYTES) throw new FrameError(`a frame needs a ${HEADER_BYTES}-byte header; got ${frame.length} bytes`);
+  const length = readLength(frame, 0);
+  if (length !== frame.length - HEADER_BYTES) {
+    throw new FrameError(`bad length: the header says ${length} bytes but ${frame.length - HEADER_BYTES} follow`);
+  }
+  checkLength(length, maxBytes);
+  return decodeBody(frame.subarray(HEADER_BYTES), peerMethods, maxBytes);
+}
+
+function readLength(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+function checkLength(length: number, maxBytes: number): void {
+  if (length > maxBytes) throw new FrameTooLargeError(`frame of ${length} bytes exceeds the ${maxBytes}-byte maximum`);
+  if (length === 0) throw new FrameError('bad length: a frame body cannot be empty');
+}
+
+/**
+ * Splits a byte stream into frame bodies. Chunks may hold several frames or part of one. A header
+ * announcing more than `maxBytes` is refused at once, before its body is buffered.
+ */
+export class FrameReader {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Body length of the frame being assembled, once its header is in. */
+  private expected: number | undefined;
+
+  constructor(private readonly maxBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Bytes held for a frame that is not complete yet. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  /** Returns the bodies completed by `chunk`, in order. Throws FrameError on a bad header. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const bodies: Uint8Array[] = [];
+    let data = chunk;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (!this.canComplete()) return bodies;
+      data = concatBytes(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let at = 0;
+    while (data.length - at >= HEADER_BYTES) {
+      const length = readLength(data, at);
+      checkLength(length, this.maxBytes);
+      if (data.length - at - HEADER_BYTES < length) {
+        this.expected = length;
+        break;
+      }
+      bodies.push(data.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length));
+      at += HEADER_BYTES + length;
+      this.expected = undefined;
+    }
+    if (at < data.length) {
+      this.pending = [data.subarray(at)];
+      this.pendingBytes = data.length - at;
+      this.checkPendingHeader();
+    }
+    return bodies;
+  }
+
+  /** Whether the held bytes now hold the frame being assembled (so joining them is worth it). */
+  private canComplete(): boolean {
+    if (this.expected === undefined) {
+      if (this.pendingBytes < HEADER_BYTES) return false;
+      const head = concatBytes(this.pending);
+      this.pending = [head];
+      this.expected = readLength(head, 0);
+      checkLength(this.expected, this.maxBytes);
+    }
+    return this.pendingBytes >= HEADER_BYTES + this.expected;
+  }
+
+  private checkPendingHeader(): void {
+    if (this.expected === undefined && this.pendingBytes >= HEADER_BYTES) {
+      this.expected = readLength(this.pending[0]!, 0);
+      checkLength(this.expected, this.maxBytes);
+    }
+  }
+}
+
+const frameCache = new WeakMap<WireMessage, Map<number, Uint8Array>>();
+const UNCOMPRESSED = -1;
+
+/**
+ * `encodeFrame` with memory: a relayed broadcast goes to every neighbour, and those that chose the
+ * same compression get the very same bytes, so each variant is built once per message.
+ */
+export function frameOf(message: WireMessage, method?: number): Uint8Array {
+  let variants = frameCache.get(message);
+  if (!variants) frameCache.set(message, (variants = new Map()));
+  const key = method ?? UNCOMPRESSED;
+  let frame = variants.get(key);
+  if (!frame) variants.set(key, (frame = encodeFrame(message, method)));
+  return frame;
+}

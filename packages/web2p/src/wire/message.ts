@@ -1,0 +1,70 @@
+/**
+ * A py2p message as it travels: `[type, sender, time, ...payload]` msgpack-encoded, preceded by the
+ * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
+ * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { FrameError } from '../errors.js';
+import { decode, encode } from './msgpack.js';
+import { bytesEqual, fromUtf8, toHex, type Packet } from './packet.js';
+import { ID_BYTES } from './constants.js';
+
+export class WireMessage {
+  private hexId: string | undefined;
+
+  constructor(
+    /** The main flag (§3.1): broadcast, renegotiate or whisper. */
+    readonly type: number,
+    /** The originator's node id, normalised to a string whichever msgpack type it came as. */
+    readonly sender: string,
+    /** Unix seconds at the originator. */
+    readonly time: number,
+    /** `payload[0]` is the sub-flag (§3.2). */
+    readonly payload: readonly Packet[],
+    /** SHA-256 of `body`. */
+    readonly id: Uint8Array,
+    /** msgpack of the packets. */
+    readonly body: Uint8Array,
+  ) {}
+
+  /** `[type, sender, time, ...payload]`, as py2p's `InternalMessage.packets`. */
+  get packets(): Packet[] {
+    return [this.type, this.sender, this.time, ...this.payload];
+  }
+
+  /** The id as hex, for maps and logs. */
+  get idHex(): string {
+    return (this.hexId ??= toHex(this.id));
+  }
+}
+
+export function createMessage(type: number, sender: string, time: number, payload: readonly Packet[]): WireMessage {
+  const body = encode([type, sender, time, ...payload]);
+  return new WireMessage(type, sender, time, payload, sha256(body), body);
+}
+
+/** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */
+export function parseBody(data: Uint8Array): WireMessage {
+  if (data.length <= ID_BYTES) {
+    throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
+  }
+  const id = data.subarray(0, ID_BYTES);
+  const body = data.subarray(ID_BYTES);
+  if (!bytesEqual(sha256(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
+  const packets = decode(body);
+  if (!Array.isArray(packets) || packets.length < 4) {
+    throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
+  }
+  const [type, sender, time] = packets;
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
+    throw new FrameError('bad shape: packets[0] (the message type) must be an integer flag');
+  }
+  if (typeof sender !== 'string' && !(sender instanceof Uint8Array)) {
+    throw new FrameError('bad shape: packets[1] (the sender id) must be a str or bin');
+  }
+  if (typeof time !== 'number' || !Number.isInteger(time) || time < 0) {
+    throw new FrameError('bad shape: packets[2] (the time) must be a non-negative integer');
+  }
+  const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
+  return new WireMessage(type, senderId, time, packets.slice(3), id, body);
+}

@@ -1,0 +1,299 @@
+/**
+ * The subset of msgpack that py2p 0.7 speaks (protocol.md §1.4), written here rather than imported
+ * so that decoding untrusted bytes is strict (every length checked against what is left, a depth
+ * limit, no ext types) and the browser bundle stays small.
+ *
+ * Encoding matches msgpack-lite/u-msgpack: the smallest int width, float64 for non-integers, str for
+ * strings, bin for bytes. Decoding gives strings for str, Uint8Array for bin and plain objects for
+ * maps. Bins are copies, not views: a user who changes a received Uint8Array must not change the
+ * bytes the socket relays.
+ */
+import { FrameError } from '../errors.js';
+import { utf8, type Packet } from './packet.js';
+
+/** Nesting deeper than this is refused: py2p messages nest a few levels, not hundreds. */
+const MAX_DEPTH = 256;
+
+class Writer {
+  private buffer = new Uint8Array(256);
+  private view = new DataView(this.buffer.buffer);
+  length = 0;
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  head(tag: number, value: number, width: 1 | 2 | 4 | 8): void {
+    this.reserve(1 + width);
+    this.buffer[this.length++] = tag;
+    if (width === 1) this.view.setUint8(this.length, value);
+    else if (width === 2) this.view.setUint16(this.length, value);
+    else if (width === 4) this.view.setUint32(this.length, value);
+    else this.view.setFloat64(this.length, value);
+    this.length += width;
+  }
+
+  big(tag: number, value: bigint, signed: boolean): void {
+    this.reserve(9);
+    this.buffer[this.length++] = tag;
+    if (signed) this.view.setBigInt64(this.length, value);
+    else this.view.setBigUint64(this.length, value);
+    this.length += 8;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buffer.set(data, this.length);
+    this.length += data.length;
+  }
+
+  result(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+function writeInt(w: Writer, n: number): void {
+  if (n >= 0) {
+    if (n < 0x80) w.u8(n);
+    else if (n < 0x100) w.head(0xcc, n, 1);
+    else if (n < 0x10000) w.head(0xcd, n, 2);
+    else if (n < 0x100000000) w.head(0xce, n, 4);
+    else w.big(0xcf, BigInt(n), false);
+  } else if (n >= -32) w.u8(n & 0xff);
+  else if (n >= -0x80) w.head(0xd0, n & 0xff, 1);
+  else if (n >= -0x8000) w.head(0xd1, n & 0xffff, 2);
+  else if (n >= -0x80000000) w.head(0xd2, n >>> 0, 4);
+  else w.big(0xd3, BigInt(n), true);
+}
+
+function writeLength(w: Writer, n: number, fix: number, fixMax: number, tags: [number, number, number]): void {
+  if (n < fixMax && fix >= 0) w.u8(fix | n);
+  else if (n < 0x100 && tags[0] >= 0) w.head(tags[0], n, 1);
+  else if (n < 0x10000) w.head(tags[1], n, 2);
+  else w.head(tags[2], n, 4);
+}
+
+function write(w: Writer, value: Packet, depth: number): void {
+  if (depth > MAX_DEPTH) throw new TypeError(`cannot encode: nested more than ${MAX_DEPTH} levels`);
+  if (value === null || value === undefined) w.u8(0xc0);
+  else if (value === false) w.u8(0xc2);
+  else if (value === true) w.u8(0xc3);
+  else if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) writeInt(w, value);
+    else w.head(0xcb, value, 8);
+  } else if (typeof value === 'bigint') {
+    if (value >= 0n) w.big(0xcf, value, false);
+    else w.big(0xd3, value, true);
+  } else if (typeof value === 'string') {
+    const bytes = utf8(value);
+    writeLength(w, bytes.length, 0xa0, 32, [0xd9, 0xda, 0xdb]);
+    w.bytes(bytes);
+  } else if (value instanceof Uint8Array) {
+    writeLength(w, value.length, -1, 0, [0xc4, 0xc5, 0xc6]);
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    writeLength(w, value.length, 0x90, 16, [-1, 0xdc, 0xdd]);
+    for (const item of value) write(w, item, depth + 1);
+  } else if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    writeLength(w, keys.length, 0x80, 16, [-1, 0xde, 0xdf]);
+    for (const key of keys) {
+      write(w, key, depth + 1);
+      write(w, value[key] as Packet, depth + 1);
+    }
+  } else {
+    throw new TypeError(`cannot encode a ${typeof value} as msgpack`);
+  }
+}
+
+export function encode(value: Packet): Uint8Array {
+  const w = new Writer();
+  write(w, value, 0);
+  return w.result();
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+class Reader {
+  offset = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  need(n: number, what: string): void {
+    if (n > this.remaining) {
+      throw new FrameError(`bad msgpack: ${what} needs ${n} bytes but only ${this.remaining} remain`);
+    }
+  }
+
+  uint(width: 1 | 2 | 4, what: string): number {
+    this.need(width, what);
+    const at = this.offset;
+    this.offset += width;
+    if (width === 1) return this.view.getUint8(at);
+    if (width === 2) return this.view.getUint16(at);
+    return this.view.getUint32(at);
+  }
+
+  int(width: 1 | 2 | 4): number {
+    this.need(width, 'an int');
+    const at = this.offset;
+    this.offset += width;
+    if (width === 1) return this.view.getInt8(at);
+    if (width === 2) return this.view.getInt16(at);
+    return this.view.getInt32(at);
+  }
+
+  /** 64-bit ints stay numbers when they fit exactly, and become bigints otherwise. */
+  int64(signed: boolean): number | bigint {
+    this.need(8, 'a 64-bit int');
+    const at = this.offset;
+    this.offset += 8;
+    const value = signed ? this.view.getBigInt64(at) : this.view.getBigUint64(at);
+    const asNumber = Number(value);
+    return Number.isSafeInteger(asNumber) ? asNumber : value;
+  }
+
+  float(width: 4 | 8): number {
+    this.need(width, 'a float');
+    const at = this.offset;
+    this.offset += width;
+    return width === 4 ? this.view.getFloat32(at) : this.view.getFloat64(at);
+  }
+
+  take(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const out = this.bytes.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+}
+
+function readStr(r: Reader, n: number): string {
+  const bytes = r.take(n, 'a str');
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new FrameError('bad msgpack: a str is not valid UTF-8');
+  }
+}
+
+function readArray(r: Reader, n: number, depth: number): Packet[] {
+  // Every element takes at least one byte: refuse counts the input cannot hold before allocating.
+  r.need(n, `an array of ${n} items`);
+  const out = new Array<Packet>(n);
+  for (let i = 0; i < n; i++) out[i] = read(r, depth + 1);
+  return out;
+}
+
+function readMap(r: Reader, n: number, depth: number): { [key: string]: Packet } {
+  r.need(2 * n, `a map of ${n} entries`);
+  const out: { [key: string]: Packet } = {};
+  for (let i = 0; i < n; i++) {
+    const rawKey = read(r, depth + 1);
+    const key = mapKey(rawKey);
+    const value = read(r, depth + 1);
+    // A plain assignment to "__proto__" would change the object's prototype instead.
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Map keys become strings: py2p sends str or bin keys, JS objects only have string keys. */
+function mapKey(key: Packet): string {
+  if (typeof key === 'string') return key;
+  if (key instanceof Uint8Array) {
+    try {
+      return strictUtf8.decode(key);
+    } catch {
+      throw new FrameError('bad msgpack: a bin map key is not valid UTF-8');
+    }
+  }
+  if (typeof key === 'number' || typeof key === 'boolean' || key === null) return String(key);
+  throw new FrameError('bad msgpack: map keys must be strings, bytes or scalars');
+}
+
+function read(r: Reader, depth: number): Packet {
+  if (depth > MAX_DEPTH) throw new FrameError(`bad msgpack: nested more than ${MAX_DEPTH} levels`);
+  const tag = r.uint(1, 'a type byte');
+  if (tag < 0x80) return tag;
+  if (tag < 0x90) return readMap(r, tag & 0x0f, depth);
+  if (tag < 0xa0) return readArray(r, tag & 0x0f, depth);
+  if (tag < 0xc0) return readStr(r, tag & 0x1f);
+  if (tag >= 0xe0) return tag - 0x100;
+  switch (tag) {
+    case 0xc0:
+      return null;
+    case 0xc2:
+      return false;
+    case 0xc3:
+      return true;
+    case 0xc4:
+      return r.take(r.uint(1, 'a bin length'), 'a bin').slice();
+    case 0xc5:
+      return r.take(r.uint(2, 'a bin length'), 'a bin').slice();
+    case 0xc6:
+      return r.take(r.uint(4, 'a bin length'), 'a bin').slice();
+    case 0xca:
+      return r.float(4);
+    case 0xcb:
+      return r.float(8);
+    case 0xcc:
+      return r.uint(1, 'a uint8');
+    case 0xcd:
+      return r.uint(2, 'a uint16');
+    case 0xce:
+      return r.uint(4, 'a uint32');
+    case 0xcf:
+      return r.int64(false);
+    case 0xd0:
+      return r.int(1);
+    case 0xd1:
+      return r.int(2);
+    case 0xd2:
+      return r.int(4);
+    case 0xd3:
+      return r.int64(true);
+    case 0xd9:
+      return readStr(r, r.uint(1, 'a str length'));
+    case 0xda:
+      return readStr(r, r.uint(2, 'a str length'));
+    case 0xdb:
+      return readStr(r, r.uint(4, 'a str length'));
+    case 0xdc:
+      return readArray(r, r.uint(2, 'an array length'), depth);
+    case 0xdd:
+      return readArray(r, r.uint(4, 'an array length'), depth);
+    case 0xde:
+      return readMap(r, r.uint(2, 'a map length'), depth);
+    case 0xdf:
+      return readMap(r, r.uint(4, 'a map length'), depth);
+    default:
+      throw new FrameError(`bad msgpack: type byte 0x${tag.toString(16)} is not used by py2p (ext or reserved)`);
+  }
+}
+
+/** Decodes exactly one msgpack value that fills `bytes`; anything else is a FrameError. */
+export function decode(bytes: Uint8Array): Packet {
+  const r = new Reader(bytes);
+  const value = read(r, 0);
+  if (r.remaining !== 0) throw new FrameError(`bad msgpack: ${r.remaining} bytes left after the value`);
+  return value;
+}

@@ -1,0 +1,46 @@
+/** Any msgpack value a message can carry (api.md "Values"). Strings stay strings, bytes stay bytes. */
+export type Packet =
+  | string
+  | Uint8Array
+  | number
+  | bigint
+  | boolean
+  | null
+  | Packet[]
+  | { [key: string]: Packet };
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Lenient UTF-8 decoding, for text we only display or compare (ids sent as msgpack bin). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
