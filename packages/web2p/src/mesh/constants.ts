@@ -31,6 +31,9 @@ export const REPLY_TIMEOUT_MS = 30_000;
 /** Peers learned from peer lists that we remember for refilling connections after departures. */
 export const PEER_BOOK_SIZE = 128;
 
+/** A socket short of outgoing connections with nobody left to dial asks for peers this often. */
+export const PEER_REFRESH_MS = 30_000;
+
 /** A peer we failed to reach is not tried again for this long. */
 export const REDIAL_BACKOFF_MS = 30_000;
 

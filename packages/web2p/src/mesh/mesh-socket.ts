@@ -6,7 +6,7 @@
 import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
-import { systemRandom, type Random } from '../runtime/random.js';
+import { shuffled, systemRandom, type Random } from '../runtime/random.js';
 import type { Link, Transport, WireAddress } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION, intersectCompression } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
@@ -26,6 +26,7 @@ import {
   MAX_CLOCK_AHEAD_SECONDS,
   MAX_QUEUED_MESSAGES,
   PEER_BOOK_SIZE,
+  PEER_REFRESH_MS,
   REDIAL_BACKOFF_MS,
   SEEN_WINDOW_SECONDS,
   STALLED_FRAME_MS,
@@ -113,6 +114,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly stopMaintenance: () => void;
   private readonly listening: Promise<void>;
   private closed = false;
+  private lastPeerRequest = Number.NEGATIVE_INFINITY;
 
   constructor(options: MeshSocketOptions = {}) {
     super();
@@ -440,8 +442,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.table.set(id, conn);
     this.dialing.delete(id);
     this.settleConnect(conn, conn);
-    this.emitMesh('peer', id, conn);
     if (wasEmpty) this.emitMesh('connect');
+    this.emitMesh('peer', id, conn);
     this.sendPeers(conn);
     this.onPeerHandshake(conn);
   }
@@ -456,11 +458,14 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     pending.resolve(winner);
   }
 
-  /** `whisper [peers, [[[host, port], id], ...]]` (§4.7): everyone in our table with an address. */
+  /**
+   * `whisper [peers, [[[host, port], id], ...]]` (§4.7): everyone in our table with an address, in
+   * random order as py2p sends it, so that peers filling their slots from it do not all pick the same.
+   */
   private sendPeers(conn: Connection): void {
     const list: Packet[] = [];
     for (const peer of this.table.values()) if (peer.addr && peer.id) list.push([[...peer.addr], peer.id]);
-    conn.send(flags.whisper, flags.peers, list);
+    conn.send(flags.whisper, flags.peers, shuffled(this.random, list));
   }
 
   private handlePeers(msg: Message, _conn: Connection): boolean {
@@ -506,12 +511,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   // ---------------------------------------------------------------- peer management
 
-  /** Dials peers from the book while we have fewer than maxOutgoing outgoing connections. */
-  protected fillOutgoing(): void {
-    if (this.closed) return;
+  /**
+   * Dials peers from the book while we have fewer than maxOutgoing outgoing connections. Returns
+   * false when slots stay free with nobody left to try.
+   */
+  protected fillOutgoing(): boolean {
+    if (this.closed) return true;
     const now = this.clock.now();
-    for (const [id, addr] of this.book.candidates(now)) {
-      if (this.outgoingCount >= this.maxOutgoing) return;
+    // Random order, not most-recent-first: recent entries are our neighbours' neighbours, and
+    // dialling only those clusters the mesh into islands that a few crashes cut apart.
+    for (const [id, addr] of shuffled(this.random, this.book.candidates(now))) {
+      if (this.outgoingCount >= this.maxOutgoing) return true;
       if (this.table.has(id) || this.dialing.has(id) || id === this.id) continue;
       const address = this.transport.addressFromWire(addr, id);
       if (address === undefined) continue;
@@ -525,6 +535,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         },
       );
     }
+    return this.outgoingCount >= this.maxOutgoing;
   }
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
@@ -539,7 +550,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         this.drop(conn, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
       }
     }
-    this.fillOutgoing();
+    // py2p sends peer lists only at handshakes, so a node that joined through a peer that was
+    // itself still joining may know nobody else; ask the neighbours again now and then.
+    if (!this.fillOutgoing() && this.table.size > 0 && now - this.lastPeerRequest >= PEER_REFRESH_MS) {
+      this.lastPeerRequest = now;
+      this.requestPeers();
+    }
   }
 
   private clearHandshakeTimer(conn: Connection): void {

@@ -36,10 +36,10 @@ export class PeerBook {
     if (entry) entry.retryAt = until;
   }
 
-  /** Known peers that may be dialled now, most recently heard of first. */
+  /** Known peers that may be dialled now. */
   candidates(now: number): Array<[id: string, addr: WireAddress]> {
     const out: Array<[string, WireAddress]> = [];
     for (const [id, entry] of this.entries) if (entry.retryAt <= now) out.push([id, entry.addr]);
-    return out.reverse();
+    return out;
   }
 }

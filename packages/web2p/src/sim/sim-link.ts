@@ -16,6 +16,7 @@ export class SimLink implements Link {
   /** Virtual time the last send from this end is due at the other end (keeps the stream in order). */
   private lastDue = 0;
   private ended = false;
+  private failing = false;
 
   constructor(
     private readonly net: SimNetwork,
@@ -63,10 +64,14 @@ export class SimLink implements Link {
     this.net.clock.setTimeout(() => peer.finish(), this.net.latency());
   }
 
-  /** The link failed (crash, partition): this end learns of it after `delayMs`. */
+  /**
+   * The link failed (crash, partition): this end learns of it after `delayMs`. Until then frames
+   * already on their way still arrive, as packets a peer sent before it crashed do; new sends are
+   * already refused by the network.
+   */
   fail(error: Error, delayMs: number): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.ended || this.failing) return;
+    this.failing = true;
     this.net.clock.setTimeout(() => this.finish(error), delayMs);
   }
 

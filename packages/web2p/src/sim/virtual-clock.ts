@@ -83,23 +83,24 @@ export class VirtualClock implements Clock {
     const until = this.current + limitMs;
     this.manual = true;
     try {
-      await this.runUntil(done, until);
+      return await this.runUntil(done, until);
     } finally {
       this.manual = false;
+      void this.autoAdvance();
     }
-    void this.autoAdvance();
-    return done();
   }
 
-  private async runUntil(done: () => boolean, until: number): Promise<void> {
+  /** Returns whether `done()` held (it is evaluated once per instant, never again after true). */
+  private async runUntil(done: () => boolean, until: number): Promise<boolean> {
     await macrotask();
     while (!done()) {
       if (!this.fireNextInstant(until)) {
         this.current = Math.max(this.current, until);
-        return;
+        return false;
       }
       await macrotask();
     }
+    return true;
   }
 
   /** Fires every timer of the earliest due instant not after `until`. Returns false if none. */
