@@ -1,0 +1,3 @@
+export type { Store, StoreValue } from './types.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { IdbStore } from './idb-store.js';
