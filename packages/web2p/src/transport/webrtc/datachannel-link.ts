@@ -1,0 +1,237 @@
+import { ConnectionClosedError } from '../../errors.js';
+import type { Link, LinkHandlers } from '../types.js';
+import { CHUNK_BYTES, HIGH_WATER_BYTES, LOW_WATER_BYTES } from './constants.js';
+
+/**
+ * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
+ * node-datachannel's polyfill (whose `ondatachannel` typing differs from the DOM's) fits without a cast.
+ */
+export type PeerConnection = Pick<
+  RTCPeerConnection,
+  | 'addEventListener'
+  | 'addIceCandidate'
+  | 'close'
+  | 'connectionState'
+  | 'createAnswer'
+  | 'createDataChannel'
+  | 'createOffer'
+  | 'sctp'
+  | 'setLocalDescription'
+  | 'setRemoteDescription'
+>;
+
+/** The tunable sizes of a link; defaults in constants.ts. */
+export interface DataChannelLinkLimits {
+  chunkBytes: number;
+  highWaterBytes: number;
+  lowWaterBytes: number;
+}
+
+export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
+  outgoing: boolean;
+  remoteAddress?: string | undefined;
+}
+
+/** Text never comes from our peers; if some other peer sends it, the frame decoder judges its bytes. */
+const textEncoder = new TextEncoder();
+
+/**
+ * A `Link` over one open, ordered, reliable RTCDataChannel. The link owns the peer connection:
+ * when it ends, for whatever reason, it closes the channel and the connection. Close it with
+ * `close()` rather than `peerConnection.close()`: browsers fire no event for a local `pc.close()`,
+ * so the link would not learn of it.
+ *
+ * `send()` keeps a reference to `bytes` until they are handed to the channel, as Node's
+ * `stream.write()` does: do not modify them afterwards.
+ */
+export class DataChannelLink implements Link {
+  readonly outgoing: boolean;
+  readonly remoteAddress: string | undefined;
+  readonly peerConnection: PeerConnection;
+  readonly #channel: RTCDataChannel;
+  readonly #chunkBytes: number;
+  readonly #highWaterBytes: number;
+  /** Removes every listener at once when the link ends. */
+  readonly #listening = new AbortController();
+
+  /** Sends not yet wholly handed to the channel, oldest at `#head`, its first `#headOffset` bytes gone. */
+  #queue: Uint8Array[] = [];
+  #head = 0;
+  #headOffset = 0;
+  #queuedBytes = 0;
+
+  #handlers: LinkHandlers | undefined;
+  /** Messages that arrived before `attach()`. */
+  #held: Uint8Array[] = [];
+  #ended = false;
+  #endError: Error | undefined;
+  #closeReported = false;
+
+  /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
+  constructor(channel: RTCDataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
+    this.outgoing = options.outgoing;
+    this.remoteAddress = options.remoteAddress;
+    this.peerConnection = peerConnection;
+    this.#channel = channel;
+    this.#highWaterBytes = options.highWaterBytes ?? HIGH_WATER_BYTES;
+    // The peer may accept less than our chunk size (it advertises a=max-message-size).
+    const peerMax = peerConnection.sctp?.maxMessageSize;
+    const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    this.#chunkBytes = typeof peerMax === 'number' && peerMax > 0 ? Math.min(chunkBytes, peerMax) : chunkBytes;
+
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = options.lowWaterBytes ?? LOW_WATER_BYTES;
+    const signal = this.#listening.signal;
+    channel.addEventListener('message', (event) => this.#receive(toBytes(event.data)), { signal });
+    channel.addEventListener('bufferedamountlow', () => this.#flush(), { signal });
+    channel.addEventListener('close', () => this.#end(undefined), { signal });
+    channel.addEventListener(
+      'error',
+      (event) => this.#end(new ConnectionClosedError(`the WebRTC data channel failed: ${describe(event)}`)),
+      { signal },
+    );
+    peerConnection.addEventListener(
+      'connectionstatechange',
+      () => {
+        const state = peerConnection.connectionState;
+        if (state === 'failed') {
+          this.#end(new ConnectionClosedError('the WebRTC connection failed (ICE or DTLS lost the peer); reconnect'));
+        } else if (state === 'closed') {
+          this.#end(undefined);
+        }
+      },
+      { signal },
+    );
+  }
+
+  get bufferedAmount(): number {
+    return this.#ended ? 0 : this.#queuedBytes + this.#channel.bufferedAmount;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    const held = this.#held;
+    this.#held = [];
+    for (const bytes of held) {
+      // A handler may close the link; nothing is delivered after its close callback.
+      if (this.#closeReported) return;
+      handlers.data(bytes);
+    }
+    if (this.#ended) this.#reportClose();
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.#ended || bytes.byteLength === 0) return;
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.byteLength;
+    this.#flush();
+  }
+
+  close(): void {
+    this.#end(undefined);
+  }
+
+  /** Hands chunks to the channel, in order, until its buffer reaches the high-water mark. */
+  #flush(): void {
+    try {
+      while (
+        this.#queuedBytes > 0 &&
+        this.#channel.readyState === 'open' &&
+        this.#channel.bufferedAmount < this.#highWaterBytes
+      ) {
+        // Our bytes never live in a SharedArrayBuffer, which is all the DOM type rules out.
+        this.#channel.send(this.#nextChunk() as Uint8Array<ArrayBuffer>);
+      }
+    } catch (error) {
+      const reason = describe(error);
+      this.#end(new ConnectionClosedError(`the WebRTC data channel refused a message: ${reason}`, { cause: error }));
+    }
+  }
+
+  /**
+   * Up to one chunk from the front of the queue. Small sends that waited behind one another are
+   * joined into one message (one copy): a data-channel message costs far more than its bytes, so
+   * under backpressure this is what keeps many small frames fast. A lone or large send goes as a view.
+   */
+  #nextChunk(): Uint8Array {
+    // Non-null: the caller checked that bytes are queued, so the head exists.
+    const headLeft = this.#queue[this.#head]!.byteLength - this.#headOffset;
+    if (headLeft >= this.#chunkBytes || headLeft === this.#queuedBytes) return this.#take(this.#chunkBytes);
+    const chunk = new Uint8Array(Math.min(this.#chunkBytes, this.#queuedBytes));
+    for (let filled = 0; filled < chunk.byteLength; ) {
+      const piece = this.#take(chunk.byteLength - filled);
+      chunk.set(piece, filled);
+      filled += piece.byteLength;
+    }
+    return chunk;
+  }
+
+  /** Removes up to `max` bytes from the front of the queue: a view into the oldest send. */
+  #take(max: number): Uint8Array {
+    const head = this.#queue[this.#head]!;
+    const end = Math.min(this.#headOffset + max, head.byteLength);
+    const piece = head.subarray(this.#headOffset, end);
+    this.#queuedBytes -= piece.byteLength;
+    if (end < head.byteLength) {
+      this.#headOffset = end;
+    } else {
+      this.#advance();
+    }
+    return piece;
+  }
+
+  /** Drops the finished head; the array is compacted so a queue that never empties stays bounded. */
+  #advance(): void {
+    this.#head += 1;
+    this.#headOffset = 0;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #receive(bytes: Uint8Array): void {
+    if (this.#ended) return;
+    if (this.#handlers) {
+      this.#handlers.data(bytes);
+    } else {
+      this.#held.push(bytes);
+    }
+  }
+
+  #end(error: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#endError = error;
+    this.#queue = [];
+    this.#head = 0;
+    this.#headOffset = 0;
+    this.#queuedBytes = 0;
+    this.#listening.abort();
+    this.#channel.close();
+    this.peerConnection.close();
+    if (this.#handlers) this.#reportClose();
+  }
+
+  #reportClose(): void {
+    if (this.#closeReported) return;
+    this.#closeReported = true;
+    this.#handlers?.close(this.#endError);
+  }
+}
+
+/** node-datachannel may hand over a Uint8Array (or Buffer) view; wrap it without copying. */
+function toBytes(data: ArrayBuffer | ArrayBufferView | string): Uint8Array {
+  if (typeof data === 'string') return textEncoder.encode(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/** A readable reason from an RTCErrorEvent or a thrown value. */
+function describe(reason: unknown): string {
+  const error = reason instanceof Event && 'error' in reason ? reason.error : reason;
+  return error instanceof Error ? error.message : String(error);
+}

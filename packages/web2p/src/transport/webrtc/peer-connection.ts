@@ -1,0 +1,195 @@
+import { ConnectionClosedError, TimeoutError } from '../../errors.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
+import { DataChannelLink, type DataChannelLinkLimits, type PeerConnection } from './datachannel-link.js';
+
+/** An ICE candidate as plain data: it travels as JSON through the signaling server and as msgpack. */
+export interface CandidateInit {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+/** What one side must pass to the other to open a connection; plain data, never a platform object. */
+export type Signal =
+  | { type: 'offer' | 'answer'; sdp: string }
+  | { type: 'candidate'; candidate: CandidateInit };
+
+/** The browser's global, or `RTCPeerConnection` from `node-datachannel/polyfill`. */
+export type RTCPeerConnectionConstructor = new (configuration: RTCConfiguration) => PeerConnection;
+
+export interface PeerConnectionOptions {
+  RTCPeerConnection: RTCPeerConnectionConstructor;
+  iceServers: RTCIceServer[];
+  /** The initiator makes the offer and the data channel; exactly one side of a pair must be it. */
+  initiator: boolean;
+  /** Delivers a signal to the other side, by any route, in any order. */
+  sendSignal(signal: Signal): void;
+  clock?: Clock;
+  /** Default CONNECT_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Passed on to the link, for logs. */
+  remoteAddress?: string;
+  limits?: Partial<DataChannelLinkLimits>;
+}
+
+export interface PeerConnectionAttempt {
+  /** Feeds a signal from the other side. Candidates may come before the description they belong to. */
+  signal(data: Signal): void;
+  /**
+   * Resolves when the data channel opens. Rejects with TimeoutError after `timeoutMs`, or with
+   * ConnectionClosedError when the connection fails first; either way everything is closed.
+   */
+  readonly link: Promise<DataChannelLink>;
+}
+
+/** Starts one WebRTC connection with trickle ICE; the caller carries the signals both ways. */
+export function openPeerConnection(options: PeerConnectionOptions): PeerConnectionAttempt {
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
+  const pc = new options.RTCPeerConnection({ iceServers: options.iceServers });
+  /** Removes the listeners that only matter until the channel opens. */
+  const connecting = new AbortController();
+  let state: 'connecting' | 'open' | 'failed' = 'connecting';
+  let channel: RTCDataChannel | undefined;
+  let remoteDescriptionSet = false;
+  /** Candidates that came before the remote description; ICE cannot take them until it is set. */
+  const earlyCandidates: CandidateInit[] = [];
+  /** Signals are applied one at a time, in arrival order: each step awaits the previous one. */
+  let steps: Promise<void> = Promise.resolve();
+
+  let resolveLink!: (link: DataChannelLink) => void;
+  let rejectLink!: (error: Error) => void;
+  const link = new Promise<DataChannelLink>((resolve, reject) => {
+    resolveLink = resolve;
+    rejectLink = reject;
+  });
+
+  const timer = clock.setTimeout(
+    () =>
+      fail(
+        new TimeoutError(
+          `the WebRTC connection did not open within ${timeoutMs} ms; check that signals reach the other ` +
+            'side, and configure a STUN/TURN server when the peers are behind NAT',
+        ),
+      ),
+    timeoutMs,
+  );
+
+  /** Gives up the attempt; a failure after the channel opened is the link's business, not ours. */
+  function fail(error: Error): void {
+    if (state !== 'connecting') return;
+    state = 'failed';
+    clock.clearTimeout(timer);
+    connecting.abort();
+    channel?.close();
+    pc.close();
+    rejectLink(error);
+  }
+
+  function opened(open: RTCDataChannel): void {
+    if (state !== 'connecting') return;
+    state = 'open';
+    clock.clearTimeout(timer);
+    connecting.abort();
+    const { limits, initiator, remoteAddress } = options;
+    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress }));
+  }
+
+  function send(signal: Signal): void {
+    if (state === 'failed') return;
+    try {
+      options.sendSignal(signal);
+    } catch (error) {
+      fail(new ConnectionClosedError('could not pass a WebRTC signal to the other side', { cause: error }));
+    }
+  }
+
+  function step(work: () => Promise<void>): void {
+    steps = steps.then(work).catch((error: unknown) =>
+      fail(new ConnectionClosedError(`WebRTC negotiation failed: ${String(error)}`, { cause: error })),
+    );
+  }
+
+  function useChannel(candidate: RTCDataChannel): void {
+    if (channel || candidate.label !== CHANNEL_LABEL) return;
+    channel = candidate;
+    // The answerer's channel is already open when announced (and node-datachannel fires no 'open').
+    if (candidate.readyState === 'open') {
+      opened(candidate);
+      return;
+    }
+    const signal = connecting.signal;
+    candidate.addEventListener('open', () => opened(candidate), { signal });
+    candidate.addEventListener(
+      'close',
+      () => fail(new ConnectionClosedError('the WebRTC data channel closed before it opened')),
+      { signal },
+    );
+  }
+
+  async function addCandidate(candidate: CandidateInit): Promise<void> {
+    // A candidate this side cannot use (an unresolvable mDNS name, a protocol it lacks) only loses
+    // that path: ICE succeeds or fails on the others, and the timeout covers the rest.
+    await pc.addIceCandidate(candidate).catch(() => undefined);
+  }
+
+  async function apply(data: Signal): Promise<void> {
+    if (data.type === 'candidate') {
+      if (remoteDescriptionSet) {
+        await addCandidate(data.candidate);
+      } else {
+        earlyCandidates.push(data.candidate);
+      }
+      return;
+    }
+    await pc.setRemoteDescription({ type: data.type, sdp: data.sdp });
+    remoteDescriptionSet = true;
+    if (data.type === 'offer') {
+      // node-datachannel's descriptions are read-only objects: set and send plain copies.
+      const answer = await pc.createAnswer();
+      const plain = { type: 'answer' as const, sdp: answer.sdp ?? '' };
+      await pc.setLocalDescription(plain);
+      send(plain);
+    }
+    for (const candidate of earlyCandidates.splice(0)) await addCandidate(candidate);
+  }
+
+  pc.addEventListener('icecandidate', (event) => {
+    const found = event.candidate;
+    // A null candidate or an empty string marks the end of gathering: nothing to pass on.
+    if (!found?.candidate) return;
+    send({
+      type: 'candidate',
+      candidate: { candidate: found.candidate, sdpMid: found.sdpMid, sdpMLineIndex: found.sdpMLineIndex },
+    });
+  });
+  pc.addEventListener(
+    'connectionstatechange',
+    () => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
+        fail(new ConnectionClosedError(`the WebRTC connection ${pc.connectionState} before its data channel opened`));
+      }
+    },
+    { signal: connecting.signal },
+  );
+
+  if (options.initiator) {
+    useChannel(pc.createDataChannel(CHANNEL_LABEL, { ordered: true }));
+    step(async () => {
+      const offer = await pc.createOffer();
+      const plain = { type: 'offer' as const, sdp: offer.sdp ?? '' };
+      await pc.setLocalDescription(plain);
+      send(plain);
+    });
+  } else {
+    pc.addEventListener('datachannel', (event) => useChannel(event.channel), { signal: connecting.signal });
+  }
+
+  return {
+    signal: (data) => {
+      if (state !== 'failed') step(() => apply(data));
+    },
+    link,
+  };
+}

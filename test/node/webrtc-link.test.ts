@@ -1,0 +1,94 @@
+import { cleanup as cleanupNodeDataChannel } from 'node-datachannel';
+import { RTCPeerConnection } from 'node-datachannel/polyfill';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConnectionClosedError, TimeoutError } from '../../packages/web2p/src/errors.js';
+import {
+  openPeerConnection,
+  type DataChannelLink,
+  type PeerConnectionAttempt,
+  type PeerConnectionOptions,
+  type Signal,
+} from '../../packages/web2p/src/transport/webrtc/index.js';
+import { describeLinkContract } from '../contract/link-contract.js';
+import { waitFor } from '../contract/wait.js';
+
+const base = { RTCPeerConnection, iceServers: [] } satisfies Partial<PeerConnectionOptions>;
+
+/**
+ * Two peer connections in this process, each side's signals handed to the other as the plain JSON a
+ * signaling server would carry. With `candidatesFirst`, every description waits until a candidate
+ * from the same side has gone ahead of it, as when signals take different routes.
+ */
+async function connect(candidatesFirst = false): Promise<{ a: DataChannelLink; b: DataChannelLink }> {
+  const attempts: PeerConnectionAttempt[] = [];
+  const carrier = (to: number) => {
+    let candidateSent = false;
+    const held: Signal[] = [];
+    const deliver = (signal: Signal) => attempts[to]!.signal(JSON.parse(JSON.stringify(signal)) as Signal);
+    return (signal: Signal): void => {
+      if (signal.type !== 'candidate' && candidatesFirst && !candidateSent) {
+        held.push(signal);
+        return;
+      }
+      deliver(signal);
+      if (signal.type === 'candidate' && !candidateSent) {
+        candidateSent = true;
+        held.splice(0).forEach(deliver);
+      }
+    };
+  };
+  attempts.push(openPeerConnection({ ...base, initiator: true, sendSignal: carrier(1) }));
+  attempts.push(openPeerConnection({ ...base, initiator: false, sendSignal: carrier(0) }));
+  const [a, b] = await Promise.all(attempts.map((attempt) => attempt.link));
+  return { a: a!, b: b! };
+}
+
+/** Closes both links and waits until libdatachannel has let go of both connections. */
+async function closeAll(...links: DataChannelLink[]): Promise<void> {
+  for (const link of links) link.close();
+  const closed = () => links.every((link) => link.peerConnection.connectionState === 'closed');
+  await waitFor(closed, 5_000, 'both connections closed');
+}
+
+afterAll(() => cleanupNodeDataChannel());
+
+describeLinkContract('WebRTC DataChannelLink (node-datachannel)', async () => {
+  const { a, b } = await connect();
+  return { a, b, cleanup: () => closeAll(a, b) };
+});
+
+describe('openPeerConnection (node-datachannel)', () => {
+  it('opens with candidates that arrive before their description', async () => {
+    const { a, b } = await connect(true);
+    expect([a.outgoing, b.outgoing]).toEqual([true, false]);
+    await closeAll(a, b);
+  });
+
+  it('rejects with TimeoutError when the signal exchange never completes', async () => {
+    const attempt = openPeerConnection({ ...base, initiator: true, sendSignal: () => undefined, timeoutMs: 200 });
+    await expect(attempt.link).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('rejects with ConnectionClosedError when signals cannot be sent', async () => {
+    const attempt = openPeerConnection({
+      ...base,
+      initiator: true,
+      sendSignal: () => {
+        throw new Error('signaling server gone');
+      },
+    });
+    await expect(attempt.link).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it("closes the other side's link when one side closes its peer connection", async () => {
+    const { a, b } = await connect();
+    const closes: string[] = [];
+    a.attach({ data: () => undefined, close: () => closes.push('a') });
+    b.attach({ data: () => undefined, close: () => closes.push('b') });
+    a.peerConnection.close();
+    await waitFor(() => closes.includes('b'), 5_000, "b's close callback");
+    await waitFor(() => closes.includes('a'), 5_000, "a's close callback");
+    expect(closes.sort()).toEqual(['a', 'b']);
+    await closeAll(a, b);
+  });
+});
