@@ -52,7 +52,6 @@ describe('sending', () => {
     const net = makeNet();
     const nodes = meshNodes(net, 3, { maxOutgoing: 0 });
     await chain(nodes);
-    await net.run(1_000); // connect() resolves for the dialler; let the other ends finish too
     nodes[1]!.send('psst', { flag: flags.whisper, type: flags.whisper });
     nodes[0]!.send('only to 1', { flag: flags.whisper });
     await net.run(2_000);
@@ -241,5 +240,33 @@ describe('debugLevel (§4.11)', () => {
     expect(lines.get(4)!.some((l) => /entering handler/.test(l))).toBe(true);
     expect(lines.get(4)!.some((l) => /^\[\w+\] raw /.test(l))).toBe(false);
     expect(lines.get(6)!.some((l) => /^\[\w+\] raw /.test(l))).toBe(true);
+  });
+});
+
+describe('compression negotiation (§1.3)', () => {
+  test('peers compress with the first of our methods that the other side advertises', async () => {
+    const { decodeBody } = await import('../../packages/web2p/src/index.js');
+    const net = makeNet();
+    // a star around zlibFirst (no auto-connect), so each frame's path is known
+    const zlibFirst = new MeshSocket({ transport: net.transport(), compression: [flags.zlib, flags.gzip], maxOutgoing: 0 });
+    const gzipOnly = new MeshSocket({ transport: net.transport(), compression: [flags.gzip], maxOutgoing: 0 });
+    const plain = new MeshSocket({ transport: net.transport(), maxOutgoing: 0 });
+    await gzipOnly.connect(zlibFirst.address);
+    await plain.connect(zlibFirst.address);
+    const seen: string[] = [];
+    net.tap = (bytes) => {
+      const body = bytes.subarray(4);
+      const kind = body[0] === 0x1f && body[1] === 0x8b ? 'gzip' : (body[0]! & 0x0f) === 8 && ((body[0]! << 8) | body[1]!) % 31 === 0 ? 'zlib' : 'none';
+      const msg = decodeBody(body, [flags.zlib, flags.gzip]);
+      if (msg.payload[1] === 'big') seen.push(kind);
+    };
+    zlibFirst.send('big', 'x'.repeat(10_000));
+    await net.run(2_000);
+    gzipOnly.send('big');
+    await net.run(2_000);
+    net.tap = undefined;
+    // zlibFirst -> gzipOnly: gzip; zlibFirst -> plain: none; gzipOnly -> zlibFirst: gzip; relay zlibFirst -> plain: none
+    expect(seen.sort()).toEqual(['gzip', 'gzip', 'none', 'none']);
+    expect((await plain.nextMessage()).packets[2]).toBe('x'.repeat(10_000));
   });
 });

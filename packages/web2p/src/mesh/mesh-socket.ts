@@ -50,7 +50,10 @@ export interface MeshSocketOptions {
   maxOutgoing?: number;
   /** Where links come from: a SimNetwork's transport, WebRTC, Node TCP… */
   transport?: Transport;
-  /** Compression methods to advertise and use, in order of preference. Default: zlib, gzip. */
+  /**
+   * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
+   * the transport's choice, else zlib and gzip as py2p.
+   */
   compression?: readonly number[];
   /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
   maxFrameBytes?: number;
@@ -109,7 +112,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
   /** Broadcasts held back because an identical one already went out this second (§11). */
-  private readonly deferred: Array<{ flag: number; payload: Packet[] }> = [];
+  private readonly deferred: Array<{ flag: number; payload: Packet[]; onSent?: (wire: WireMessage) => void }> = [];
   private deferTimer: TimerHandle | undefined;
   private readonly stopMaintenance: () => void;
   private readonly listening: Promise<void>;
@@ -129,7 +132,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.protocol = this.adjustProtocol(options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol, options);
     this.id = makeNodeId(this.random.bytes(32), this.protocol.id);
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
-    this.compression = options.compression ?? SUPPORTED_COMPRESSION;
+    this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
@@ -179,9 +182,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   // ---------------------------------------------------------------- connecting
 
   /**
-   * Connects to a peer and resolves once its handshake arrived (rejecting with
-   * ProtocolMismatchError when it speaks another protocol), or, for a rendezvous address such as a
-   * signaling room, once registered there. `connect(host, port)` dials a py2p-style address.
+   * Connects to a peer and resolves once both ends hold the connection in their routing tables
+   * (rejecting with ProtocolMismatchError when it speaks another protocol), or, for a rendezvous
+   * address such as a signaling room, once registered there. `connect(host, port)` dials a
+   * py2p-style address.
    */
   async connect(target: string, port?: number): Promise<void> {
     const address = port === undefined ? target : this.transport.addressFromWire([target, port], '');
@@ -441,7 +445,6 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.awaiting.delete(conn);
     this.table.set(id, conn);
     this.dialing.delete(id);
-    this.settleConnect(conn, conn);
     if (wasEmpty) this.emitMesh('connect');
     this.emitMesh('peer', id, conn);
     this.sendPeers(conn);
@@ -468,9 +471,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     conn.send(flags.whisper, flags.peers, shuffled(this.random, list));
   }
 
-  private handlePeers(msg: Message, _conn: Connection): boolean {
+  private handlePeers(msg: Message, conn: Connection): boolean {
     const payload = msg.wire.payload;
     if (payload[0] !== flags.peers) return false;
+    // py2p and js2p send their peer list after taking in our handshake, so once it is here both
+    // routing tables hold this connection: that is when connect() may resolve.
+    if (conn.id !== undefined) this.settleConnect(conn, conn);
     const list = payload[1];
     if (!Array.isArray(list)) throw new FrameError('bad peers message: the list must be an array');
     for (const entry of list) {
@@ -612,15 +618,20 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.sendPayload(flag, [type, ...packets]);
   }
 
-  /** Sends `[flag, id, now, ...payload]` to every neighbour. */
-  protected sendPayload(flag: number, payload: Packet[]): void {
+  /**
+   * Sends `[flag, id, now, ...payload]` to every neighbour. `onSent` gets the message as it went
+   * out: a broadcast may leave a second later than asked (see flushBroadcasts), and sync must record
+   * the timestamp its peers will see.
+   */
+  protected sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
     if (this.closed) throw new SocketClosedError();
     if (flag !== flags.broadcast) {
       const wire = createMessage(flag, this.id, this.nowSeconds(), payload);
       for (const conn of this.table.values()) conn.sendMessage(wire);
+      onSent?.(wire);
       return;
     }
-    this.deferred.push({ flag, payload });
+    this.deferred.push({ flag, payload, onSent });
     this.flushBroadcasts();
   }
 
@@ -631,7 +642,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   private flushBroadcasts(): void {
     while (this.deferred.length > 0) {
-      const { flag, payload } = this.deferred[0]!;
+      const { flag, payload, onSent } = this.deferred[0]!;
       const now = this.nowSeconds();
       const wire = createMessage(flag, this.id, now, payload);
       if (this.seen.has(wire.idHex)) {
@@ -647,12 +658,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       this.deferred.shift();
       this.seen.add(wire.idHex, now, now);
       for (const conn of this.table.values()) conn.sendMessage(wire);
-      this.onBroadcastSent(wire);
+      onSent?.(wire);
     }
   }
-
-  /** For benchmarks and subclasses that count their own broadcasts. */
-  protected onBroadcastSent(_wire: WireMessage): void {}
 
   /** §4.10: straight back to a neighbour, else find a route. */
   reply(msg: Message, packets: Packet[]): Promise<void> {

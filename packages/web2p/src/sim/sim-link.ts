@@ -41,7 +41,7 @@ export class SimLink implements Link {
   send(bytes: Uint8Array): void {
     if (this.ended) return;
     if (!this.net.canCarry(this)) return; // cut by a partition: lost, and the link will fail soon
-    this.net.countFrame(bytes.length);
+    this.net.countFrame(bytes);
     if (this.net.drops()) return;
     const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
     this.lastDue = due;

@@ -44,6 +44,8 @@ export class SimNetwork {
   private nextNumber = 1;
   /** Frames and bytes put on links since the start (for benchmarks). */
   readonly stats = { frames: 0, bytes: 0 };
+  /** Sees every frame put on a link, for benchmarks that classify traffic. */
+  tap: ((bytes: Uint8Array) => void) | undefined;
 
   constructor(options: SimNetworkOptions = {}) {
     this.seed = options.seed ?? 1;
@@ -112,9 +114,10 @@ export class SimNetwork {
     return this.loss > 0 && this.random.next() < this.loss;
   }
 
-  countFrame(bytes: number): void {
+  countFrame(bytes: Uint8Array): void {
     this.stats.frames++;
-    this.stats.bytes += bytes;
+    this.stats.bytes += bytes.length;
+    this.tap?.(bytes);
   }
 
   canCarry(link: SimLink): boolean {

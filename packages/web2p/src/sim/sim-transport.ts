@@ -7,6 +7,8 @@ import type { VirtualClock } from './virtual-clock.js';
 /** A simulated node's network endpoint: address `sim://N`, advertised as `['sim', N]`. */
 export class SimTransport implements Transport {
   readonly address: string;
+  /** In memory, compression only costs CPU; pass `compression` to a socket to exercise it. */
+  readonly compression: readonly number[] = [];
   onLink: ((link: Link) => void) | undefined;
   closed = false;
 

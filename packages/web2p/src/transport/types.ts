@@ -53,6 +53,11 @@ export interface Transport {
   addressFromWire(wire: WireAddress, peerId: string): string | undefined;
   /** Stops listening and closes every link this transport made. */
   close(): Promise<void>;
+  /**
+   * Compression methods sockets on this transport advertise unless told otherwise. py2p's TCP peers
+   * expect zlib and gzip; between web2p nodes in memory or over WebRTC compression only costs CPU.
+   */
+  readonly compression?: readonly number[];
   /** A transport that owns time (the simulator) hands its clock and randomness to its sockets. */
   readonly clock?: Clock;
   readonly random?: Random;
