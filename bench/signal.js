@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * Signaling server under N concurrent clients in rooms of 20 (`node bench/signal.js [--clients N]
+ * [--room-size N] [--concurrency N] [--timeout-s N]`; build web2p-signal first). The server runs in
+ * a child process so that its memory and CPU are its own; it reports them over IPC. Clients arrive
+ * with at most --concurrency (default 50) connecting-and-joining at once, and stay connected: the
+ * run measures the time from sending `join` to receiving the `peers` list, then the time for one
+ * signal per client to be relayed, all sent at once. Past what the server can absorb, join latency
+ * is queueing, so it grows with --concurrency; the table says which was used. Writes
+ * bench/results/signal.json and prints a table. Bounded: abandoned after --timeout-s.
+ */
+import { execSync, fork } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** The targets of the issue; figures are reported against them, never asserted in a test. */
+const TARGETS = { clients: 2_000, joinP99Ms: 50, serverRssMB: 200 };
+/** File descriptors each process needs beyond one per client: stdio, IPC, the listener, node itself. */
+const FD_MARGIN = 256;
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+const here = dirname(fileURLToPath(import.meta.url));
+
+if (process.argv[2] === '--serve') await serve();
+else await main();
+
+/** Child: the server alone, answering samples of its RSS and CPU time over IPC. */
+async function serve() {
+  const { startSignalingServer } = await import('../signaling-server/dist/index.js');
+  // Joins arrive in waves during the run: the join timeout must not cut off clients still queued.
+  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000 });
+  process.on('message', async (message) => {
+    if (message === 'sample') {
+      process.send({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), ...server.stats() });
+    } else if (message === 'stop') {
+      await server.close();
+      process.exit(0);
+    }
+  });
+  // If the parent dies (its deadline, a crash), the server must not outlive it.
+  process.on('disconnect', () => process.exit(0));
+  process.send({ port: server.port });
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: String(TARGETS.clients) },
+      'room-size': { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '50' },
+      'timeout-s': { type: 'string', default: '120' },
+    },
+  });
+  const clients = Number(values.clients);
+  const roomSize = Number(values['room-size']);
+  const concurrency = Number(values.concurrency);
+  checkFileLimit(clients);
+
+  const { default: WebSocket } = await import('ws');
+  const deadline = setTimeout(() => {
+    console.error(`bench/signal: gave up after ${values['timeout-s']} s`);
+    process.exit(1);
+  }, Number(values['timeout-s']) * 1000);
+
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.once('exit', (code) => code !== 0 && console.error(`bench/signal: server exited with ${code}`));
+  const replies = [];
+  child.on('message', (message) => replies.shift()?.(message));
+  const reply = () => new Promise((resolve) => replies.push(resolve));
+  const sample = () => {
+    const next = reply();
+    child.send('sample');
+    return next;
+  };
+  const { port } = await reply();
+  const idle = await sample();
+
+  // Phase 1: every client connects and joins; at most `concurrency` joins are in flight at once.
+  const peers = Array.from({ length: clients }, () => new Set());
+  const sockets = [];
+  const joinMs = [];
+  const relayMs = [];
+  const ids = Array.from({ length: clients }, () => Array.from({ length: 66 }, () => BASE58[randomInt(58)]).join(''));
+  const roomOf = (i) => Math.floor(i / roomSize);
+  let expectedLinks = 0;
+  for (let i = 0; i < clients; i++) expectedLinks += Math.min(roomSize, clients - roomOf(i) * roomSize) - 1;
+  let links = 0; // distinct (client, peer) pairs learned, through `peers` or `joined`
+  const learn = (i, id) => {
+    if (peers[i].has(id)) return;
+    peers[i].add(id);
+    links++;
+  };
+  let relayed = 0;
+  let errors = 0; // error frames: none is expected in a correct run
+  let onProgress = () => {};
+
+  function open(i) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/bench-${roomOf(i)}`);
+      sockets[i] = ws;
+      let sentAt = 0;
+      ws.once('error', reject);
+      ws.once('open', () => {
+        sentAt = performance.now();
+        ws.send(JSON.stringify({ type: 'join', id: ids[i] }));
+      });
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === 'peers') {
+          joinMs.push(performance.now() - sentAt);
+          for (const id of message.ids) learn(i, id);
+          resolve();
+        } else if (message.type === 'joined') {
+          learn(i, message.id);
+        } else if (message.type === 'signal') {
+          relayMs.push(performance.now() - message.data);
+          relayed++;
+        } else if (message.type === 'error') {
+          errors++;
+          console.error(`bench/signal: client ${i} got ${message.code}: ${message.message}`);
+          reject(new Error(message.message));
+        }
+        onProgress();
+      });
+    });
+  }
+
+  const joinStart = performance.now();
+  const clientCpuStart = process.cpuUsage();
+  let nextClient = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, clients) }, async () => {
+      while (nextClient < clients) await open(nextClient++);
+    }),
+  );
+  await until(() => links === expectedLinks, 'every client to learn every member of its room');
+  const joinWallS = (performance.now() - joinStart) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  const loaded = await sample();
+
+  // Phase 2: every client signals the next member of its room, all at once.
+  const relayStart = performance.now();
+  for (let i = 0; i < clients; i++) {
+    const first = roomOf(i) * roomSize;
+    const size = Math.min(roomSize, clients - first);
+    if (size < 2) continue;
+    const to = ids[first + ((i - first + 1) % size)];
+    sockets[i].send(JSON.stringify({ type: 'signal', to, data: performance.now() }));
+  }
+  const expectedRelays = clients - (clients % roomSize === 1 ? 1 : 0);
+  await until(() => relayed === expectedRelays, 'every signal to be relayed');
+  const relayWallS = (performance.now() - relayStart) / 1000;
+  const after = await sample();
+
+  // Close: the server shuts down, ending every client with 1001.
+  const closed = Promise.all(sockets.map((ws) => new Promise((resolve) => ws.once('close', resolve))));
+  child.send('stop');
+  await closed;
+  clearTimeout(deadline);
+
+  const cpuSeconds = (from, to) => (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1e6;
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    clients,
+    roomSize,
+    concurrency,
+    held: loaded.clients,
+    errors,
+    rooms: loaded.rooms,
+    joinLatencyMs: percentiles(joinMs),
+    joinWallSeconds: round(joinWallS),
+    relayLatencyMs: percentiles(relayMs),
+    relayWallSeconds: round(relayWallS),
+    serverRssMB: { idle: mb(idle.rss), loaded: mb(loaded.rss), afterRelay: mb(after.rss) },
+    serverCpuSeconds: { join: round(cpuSeconds(idle, loaded)), relay: round(cpuSeconds(loaded, after)) },
+    // The clients share this machine's cores with the server: their CPU bounds what the run can show.
+    clientCpuSecondsJoin: round((clientCpu.user + clientCpu.system) / 1e6),
+    targets: TARGETS,
+  };
+  result.pass = {
+    clients: result.held === clients && result.errors === 0,
+    joinP99: result.joinLatencyMs.p99 < TARGETS.joinP99Ms,
+    serverRss: Math.max(result.serverRssMB.loaded, result.serverRssMB.afterRelay) < TARGETS.serverRssMB,
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'signal.json'), `${JSON.stringify(result, null, 2)}\n`);
+  printTable(result);
+
+  /** Resolves when `condition()` holds, checked on every message; the global deadline bounds it. */
+  function until(condition, what) {
+    return new Promise((resolve) => {
+      onProgress = () => condition() && resolve();
+      onProgress();
+    }).then(() => console.log(`bench/signal: ${what}: done`));
+  }
+}
+
+function checkFileLimit(clients) {
+  const raw = execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim();
+  const limit = raw === 'unlimited' ? Infinity : Number(raw);
+  const needed = clients + FD_MARGIN;
+  if (limit < needed) {
+    console.error(
+      `bench/signal: ulimit -n is ${limit}, but ${clients} clients need about ${needed} open files in each ` +
+        `process (the clients here, the server's sockets in its child). Raise it (ulimit -n ${needed * 2}) ` +
+        'or pass a smaller --clients.',
+    );
+    process.exit(1);
+  }
+}
+
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
+  return { p50: at(0.5), p99: at(0.99), max: round(sorted.at(-1) ?? NaN), count: sorted.length };
+}
+
+function round(value) {
+  return Math.round(value * 100) / 100;
+}
+
+function mb(bytes) {
+  return round(bytes / 2 ** 20);
+}
+
+function printTable(r) {
+  const mark = (ok) => (ok ? 'PASS' : 'FAIL');
+  const rows = [
+    ['clients held, error frames', `${r.held} of ${r.clients} in ${r.rooms} rooms of ${r.roomSize}, ${r.errors}`, `all, 0 (target ${r.targets.clients} clients)`, mark(r.pass.clients)],
+    ['join -> peers p50 / p99 / max', `${r.joinLatencyMs.p50} / ${r.joinLatencyMs.p99} / ${r.joinLatencyMs.max} ms`, `p99 < ${r.targets.joinP99Ms} ms`, mark(r.pass.joinP99)],
+    ['all joined (wall)', `${r.joinWallSeconds} s, ${r.concurrency} in flight`, '', ''],
+    ['relay p50 / p99 / max', `${r.relayLatencyMs.p50} / ${r.relayLatencyMs.p99} / ${r.relayLatencyMs.max} ms`, `(${r.clients} sent at once)`, ''],
+    ['server RSS idle / loaded / after relay', `${r.serverRssMB.idle} / ${r.serverRssMB.loaded} / ${r.serverRssMB.afterRelay} MB`, `< ${r.targets.serverRssMB} MB`, mark(r.pass.serverRss)],
+    ['server CPU join / relay', `${r.serverCpuSeconds.join} / ${r.serverCpuSeconds.relay} s`, `(clients' CPU during join: ${r.clientCpuSecondsJoin} s)`, ''],
+  ];
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
+  console.log(`web2p-signal, ${r.clients} clients (${r.node})`);
+  for (const row of rows) console.log(`  ${row.slice(0, 3).map((cell, c) => cell.padEnd(widths[c])).join('  ')}  ${row[3]}`);
+  console.log('  -> bench/results/signal.json');
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR]`: runs the server until SIGINT/SIGTERM. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOST, DEFAULT_PORT } from './constants.js';
+import { SignalingError } from './errors.js';
+import { startSignalingServer } from './server.js';
+
+const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--static DIR]
+
+  --port N      TCP port; 0 picks a free one (default ${DEFAULT_PORT})
+  --host H      interface to listen on; 0.0.0.0 accepts other machines (default ${DEFAULT_HOST})
+  --static DIR  also serve the files of DIR over HTTP on the same port
+  --help        print this and exit
+
+Clients connect to ws://HOST:PORT/<room>; GET /healthz and /metrics report on the server.`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        host: { type: 'string', default: DEFAULT_HOST },
+        static: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    fatal(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!/^\d+$/.test(values.port)) fatal(`--port must be a number, not ${values.port}\n${USAGE}`, 2);
+
+  const server = await startSignalingServer({ port: Number(values.port), host: values.host, staticDir: values.static });
+  console.log(`web2p-signal listening on ${server.url} (connect to ${server.url}/<room>)`);
+  if (values.static !== undefined) console.log(`serving ${values.static} at ${server.url.replace(/^ws/, 'http')}/`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal means the operator is done waiting for clients to close politely.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`web2p-signal: ${signal}, closing`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => fatal(`web2p-signal: failed to close: ${String(error)}`, 1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function fatal(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  fatal(error instanceof SignalingError ? `web2p-signal: ${error.message}` : `web2p-signal: ${String(error)}`, 1);
+});

@@ -1,0 +1,69 @@
+/**
+ * Every limit and default of the signaling server, in one place. The DEFAULT_ ones can be overridden
+ * through `startSignalingServer` options (port and host also through the CLI); those marked "wire
+ * protocol" are fixed by PROTOCOL.md.
+ */
+
+/** Port the CLI and `startSignalingServer` listen on when none is given. */
+export const DEFAULT_PORT = 8787;
+
+/** Loopback by default: exposing the server to a network must be a deliberate `--host 0.0.0.0`. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * Largest WebSocket frame accepted, in bytes (ws `maxPayload`). An SDP offer with many candidates is
+ * a few KiB; 64 KiB leaves room for that while keeping a hostile client from making us buffer much.
+ */
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
+
+/** Sustained messages per second one client may send: a WebRTC handshake needs a few dozen in all. */
+export const DEFAULT_RATE_PER_SECOND = 50;
+
+/** Messages one client may send at once before the sustained rate applies (a burst of candidates). */
+export const DEFAULT_RATE_BURST = 100;
+
+/** How often every client is pinged; one that has not answered the previous ping is dropped. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+/** How long a new connection may take to send `join` before it is closed: it holds a socket meanwhile. */
+export const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
+
+/** Invalid messages one client may send in its lifetime; the one that reaches this count closes it. */
+export const DEFAULT_MAX_INVALID_MESSAGES = 10;
+
+/** How long `close()` waits for clients to acknowledge the closing handshake before cutting them off. */
+export const SHUTDOWN_GRACE_MS = 2_000;
+
+/** Longest room name (wire protocol): long enough for a UUID or a slug, short enough to log. */
+export const MAX_ROOM_LENGTH = 64;
+
+/** Characters a room name may use (wire protocol): URL-safe without percent-encoding. */
+export const ROOM_PATTERN = /^[A-Za-z0-9._~-]+$/;
+
+/** Longest node id (wire protocol): base58 of a SHA-384 is 66 characters; the library accepts 128. */
+export const MAX_ID_LENGTH = 128;
+
+/** Characters of a node id (wire protocol): the Bitcoin base58 alphabet, as web2p ids use. */
+export const ID_PATTERN = /^[1-9A-HJ-NP-Za-km-z]+$/;
+
+/**
+ * WebSocket close codes the server sends (wire protocol). 1001 and 1009 are the standard meanings;
+ * the 4xxx codes are ours. A client that misses a heartbeat is cut off without a close frame, so it
+ * sees 1006 (abnormal closure) locally.
+ */
+export const CLOSE_CODES = {
+  /** The server is shutting down. */
+  shutdown: 1001,
+  /** A frame was larger than `maxPayload` (sent by ws itself). */
+  tooBig: 1009,
+  /** The server failed while handling this client's message: a bug, reported to `onError`. */
+  internal: 1011,
+  /** The URL path is not a valid room name. */
+  badRoom: 4000,
+  /** No successful `join` within the join timeout. */
+  joinTimeout: 4001,
+  /** Too many invalid messages. */
+  abuse: 4002,
+  /** Messages arrived faster than the rate limit allows. */
+  rateLimited: 4003,
+} as const;

@@ -1,0 +1,76 @@
+/** The one typed config of the server: what callers may pass, and the checked, defaulted result. */
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HOST,
+  DEFAULT_JOIN_TIMEOUT_MS,
+  DEFAULT_MAX_INVALID_MESSAGES,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_PORT,
+  DEFAULT_RATE_BURST,
+  DEFAULT_RATE_PER_SECOND,
+} from './constants.js';
+import { OptionsError } from './errors.js';
+import { MemoryRoomBackend, type RoomBackend } from './rooms.js';
+
+export interface SignalingServerOptions {
+  /** TCP port; 0 picks a free one (read it back from `server.port`). Default 8787. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1; use 0.0.0.0 to accept other machines. */
+  host?: string;
+  /** Largest WebSocket frame in bytes; a bigger one closes its client with 1009. Default 64 KiB. */
+  maxPayload?: number;
+  /** Per-client token bucket; exceeding it closes the client with 4003. Default 50/s, burst 100. */
+  rateLimit?: { perSecond?: number; burst?: number };
+  /** Ping interval; a client that has not answered the previous ping is dropped. Default 15 000. */
+  heartbeatMs?: number;
+  /** Time a connection has to join a room before it is closed with 4001. Default 10 000. */
+  joinTimeoutMs?: number;
+  /** The invalid message that reaches this count closes its client with 4002. Default 10. */
+  maxInvalidMessages?: number;
+  /** Serve the files of this directory over HTTP on the same port. Default: no files. */
+  staticDir?: string;
+  /** Room membership and delivery; the seam for a backend shared between instances. Default in-memory. */
+  rooms?: RoomBackend;
+  /** Told about internal failures (bugs); the affected client is closed with 1011. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  maxPayload: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  heartbeatMs: number;
+  joinTimeoutMs: number;
+  maxInvalidMessages: number;
+  staticDir: string | undefined;
+  rooms: RoomBackend;
+  onError: (error: unknown) => void;
+}
+
+export function resolveOptions(options: SignalingServerOptions): ResolvedOptions {
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new OptionsError(`port must be an integer from 0 to 65535 (0 picks a free port), not ${port}`);
+  }
+  return {
+    port,
+    host: options.host ?? DEFAULT_HOST,
+    maxPayload: atLeastOne('maxPayload', options.maxPayload ?? DEFAULT_MAX_PAYLOAD),
+    ratePerSecond: atLeastOne('rateLimit.perSecond', options.rateLimit?.perSecond ?? DEFAULT_RATE_PER_SECOND),
+    rateBurst: atLeastOne('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_BURST),
+    heartbeatMs: atLeastOne('heartbeatMs', options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+    joinTimeoutMs: atLeastOne('joinTimeoutMs', options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS),
+    maxInvalidMessages: atLeastOne('maxInvalidMessages', options.maxInvalidMessages ?? DEFAULT_MAX_INVALID_MESSAGES),
+    staticDir: options.staticDir,
+    rooms: options.rooms ?? new MemoryRoomBackend(),
+    onError: options.onError ?? ((error) => console.error('web2p-signal: internal error', error)),
+  };
+}
+
+/** Every numeric limit is a count, a rate or a duration for which anything below 1 is meaningless. */
+function atLeastOne(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 1) throw new OptionsError(`${name} must be a number of at least 1, not ${value}`);
+  return value;
+}

@@ -1,0 +1,193 @@
+/**
+ * One WebSocket client from connection to close: its room, its id once joined, its limits, and the
+ * handling of what it sends. Everything a client can trigger is guarded here, so that a bad message
+ * earns an error frame and a bug closes this client only.
+ */
+import { WebSocket, type RawData } from 'ws';
+import { CLOSE_CODES } from './constants.js';
+import { ProtocolError } from './errors.js';
+import { encodeServerMessage as encode, INVALID_MESSAGE_CODES, parseClientMessage } from './messages.js';
+import type { CloseReason, Metrics } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import { TokenBucket } from './rate-limit.js';
+
+export class Session {
+  /** Resolves once the connection has closed, however it ended. */
+  readonly done: Promise<void>;
+  private id: string | undefined;
+  private invalidMessages = 0;
+  /** Cleared when a ping goes out, set again by the pong; still clear at the next ping means dead. */
+  private answeredPing = true;
+  /**
+   * Set once the server decided to end the connection: frames still queued are dropped. (When the
+   * client closes, what it sent before is still handled.)
+   */
+  private closing = false;
+  private closeReason: CloseReason = 'client';
+  private readonly bucket: TokenBucket;
+  private readonly joinTimer: NodeJS.Timeout;
+  /**
+   * Messages are handled one at a time, in arrival order, even when the room backend is async: a
+   * `signal` right after `join` must see the join done, and the leave must come after both.
+   */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly room: string,
+    private readonly options: ResolvedOptions,
+    private readonly metrics: Metrics,
+  ) {
+    this.bucket = new TokenBucket(options.ratePerSecond, options.rateBurst);
+    this.joinTimer = setTimeout(
+      () => this.close(CLOSE_CODES.joinTimeout, 'join-timeout', `no join within ${options.joinTimeoutMs} ms`),
+      options.joinTimeoutMs,
+    );
+    this.done = new Promise((resolve) => ws.once('close', resolve));
+    ws.on('message', (data, isBinary) => this.guard(() => this.receive(data, isBinary)));
+    ws.on('pong', () => (this.answeredPing = true));
+    // ws reports a bad frame here, then closes with the matching code (1009 for an oversized one).
+    ws.on('error', (error: Error & { code?: string }) => {
+      if (this.closing) return;
+      this.closing = true;
+      this.closeReason = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-big' : 'protocol-error';
+    });
+    ws.on('close', () => this.guard(() => this.closed()));
+  }
+
+  /**
+   * Called every heartbeat interval: pings, or cuts off a client that ignored the last ping. A
+   * client we are closing is not pinged: it has one interval to finish the closing handshake.
+   */
+  heartbeat(): void {
+    this.guard(() => {
+      if (this.answeredPing) {
+        this.answeredPing = false;
+        if (!this.closing) this.ws.ping();
+        return;
+      }
+      if (!this.closing) {
+        this.closing = true;
+        this.closeReason = 'heartbeat';
+      }
+      // A client that does not answer pings would not complete a closing handshake either.
+      this.ws.terminate();
+    });
+  }
+
+  /** Closes for a server shutdown, cutting the connection off if the client does not answer in time. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.close(CLOSE_CODES.shutdown, 'shutdown', 'server shutting down');
+    const timer = setTimeout(() => this.ws.terminate(), graceMs);
+    await this.done;
+    clearTimeout(timer);
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    if (!this.bucket.take()) {
+      this.close(CLOSE_CODES.rateLimited, 'rate-limit', `more than ${this.options.ratePerSecond} messages per second`);
+      return;
+    }
+    // binaryType is ws's default 'nodebuffer', so each message arrives as one Buffer.
+    this.enqueue(() => this.handle(isBinary ? undefined : (data as Buffer).toString('utf8')));
+  }
+
+  /** Handles one text frame (`undefined` for a binary one, which the protocol does not allow). */
+  private async handle(text: string | undefined): Promise<void> {
+    if (this.closing) return;
+    try {
+      if (text === undefined) throw new ProtocolError('bad-message', 'frames must be text (JSON), not binary');
+      const message = parseClientMessage(text);
+      if (message.type === 'join') await this.join(message.id);
+      else if (message.type === 'signal') await this.relay(message.to, message.data);
+      else this.send(encode({ type: 'pong' }));
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.reject(error);
+    }
+  }
+
+  private async join(id: string): Promise<void> {
+    if (this.id !== undefined) {
+      throw new ProtocolError('already-joined', `this connection already joined as ${this.id}; open a new one to join again`);
+    }
+    // Frames for the newcomer that the backend delivers before `peers` is sent wait here: `peers` first.
+    const early: string[] = [];
+    let deliver = (frame: string): void => void early.push(frame);
+    const present = await this.options.rooms.join(this.room, { id, deliver: (frame) => deliver(frame) });
+    if (present === undefined) {
+      throw new ProtocolError('id-taken', `id ${id} is already in room ${this.room}; join with another id`);
+    }
+    this.id = id;
+    clearTimeout(this.joinTimer);
+    this.send(encode({ type: 'peers', ids: present }));
+    deliver = (frame) => this.send(frame);
+    for (const frame of early) this.send(frame);
+    await this.options.rooms.broadcast(this.room, encode({ type: 'joined', id }), id);
+  }
+
+  private async relay(to: string, data: unknown): Promise<void> {
+    if (this.id === undefined) throw new ProtocolError('not-joined', "send 'join' before 'signal'");
+    const delivered = await this.options.rooms.sendTo(this.room, to, encode({ type: 'signal', from: this.id, data }));
+    if (!delivered) throw new ProtocolError('unknown-peer', `no peer ${to} in room ${this.room}`, to);
+    this.metrics.relay();
+  }
+
+  /** Answers a protocol violation with an error frame; enough of them close the client. */
+  private reject(error: ProtocolError): void {
+    this.metrics.error(error.code);
+    const frame = { type: 'error', code: error.code, message: error.message } as const;
+    this.send(encode(error.peer === undefined ? frame : { ...frame, id: error.peer }));
+    if (!INVALID_MESSAGE_CODES.has(error.code)) return;
+    if (++this.invalidMessages >= this.options.maxInvalidMessages) {
+      this.close(CLOSE_CODES.abuse, 'abuse', `${this.invalidMessages} invalid messages`);
+    }
+  }
+
+  private closed(): void {
+    clearTimeout(this.joinTimer);
+    this.metrics.closed(this.closeReason);
+    this.enqueue(async () => {
+      const id = this.id;
+      if (id === undefined) return;
+      await this.options.rooms.leave(this.room, id);
+      await this.options.rooms.broadcast(this.room, encode({ type: 'left', id }), id);
+    });
+  }
+
+  private send(frame: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  }
+
+  private close(code: number, reason: CloseReason, text: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.closeReason = reason;
+    this.ws.close(code, text);
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error: unknown) => this.fail(error));
+  }
+
+  /** Runs a synchronous handler; a throw is a bug, and costs this client its connection. */
+  private guard(handler: () => void): void {
+    try {
+      handler();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.metrics.error('internal');
+    this.options.onError(error);
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) {
+      // Already on its way out: make sure the socket goes, without a second close frame.
+      this.ws.terminate();
+      return;
+    }
+    this.close(CLOSE_CODES.internal, 'internal', 'internal server error');
+  }
+}
