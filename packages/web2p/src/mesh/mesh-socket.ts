@@ -37,6 +37,7 @@ import { Message, type ReplyRouter } from './message.js';
 import { PeerBook } from './peer-book.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
 import { SeenCache } from './seen-cache.js';
+import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
 
 export interface MeshSocketOptions {
@@ -111,6 +112,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly pendingConnects = new Map<Connection, PendingConnect>();
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
+  private readonly signals: SignalRelay;
   /** Broadcasts held back because an identical one already went out this second (§11). */
   private readonly deferred: Array<{ flag: number; payload: Packet[]; onSent?: (wire: WireMessage) => void }> = [];
   private deferTimer: TimerHandle | undefined;
@@ -137,13 +139,23 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
+    this.signals = new SignalRelay({
+      id: this.id,
+      table: () => this.table,
+      deliver: (from, data) => this.transport.onRelayedSignal?.(from, data),
+      debug: this.debug,
+    });
     this.registerBuiltins([
       (msg, conn) => this.handleHandshake(msg, conn),
       (msg, conn) => this.handlePeers(msg, conn),
       (msg, conn) => this.routed.handleResponse(msg, conn),
       (msg, conn) => this.handleRequest(msg, conn),
+      (msg, conn) => this.signals.handle(msg, conn),
     ]);
-    this.listening = this.transport.listen((link) => this.adopt(link));
+    this.listening = this.transport.listen((link) => this.adopt(link), {
+      id: this.id,
+      relaySignal: (to, data) => this.signals.send(to, data),
+    });
     this.listening.catch((error: unknown) => this.fail(error));
     this.stopMaintenance = every(this.clock, MAINTENANCE_INTERVAL_MS, () => this.maintain());
   }
@@ -479,13 +491,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (conn.id !== undefined) this.settleConnect(conn, conn);
     const list = payload[1];
     if (!Array.isArray(list)) throw new FrameError('bad peers message: the list must be an array');
+    const listed: string[] = [];
     for (const entry of list) {
       if (!Array.isArray(entry) || entry.length !== 2) continue;
       const addr = parseWireAddress(entry[0]);
       const id = packetText(entry[1]);
       if (!addr || id === undefined || id === this.id) continue;
       this.book.remember(id, addr);
+      listed.push(id);
     }
+    if (conn.id !== undefined) this.signals.learn(conn.id, listed);
     this.fillOutgoing();
     return true;
   }
@@ -596,6 +611,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const id = conn.id;
     if (id === undefined || this.table.get(id) !== conn) return;
     this.table.delete(id);
+    this.signals.forgetNeighbour(id);
     this.emitMesh('disconnect', id);
     this.onPeerGone(id);
     if (unexpected && !this.closed) {

@@ -1,6 +1,6 @@
 import { ConnectionClosedError } from '../errors.js';
 import type { Random } from '../runtime/random.js';
-import type { Link, Transport, WireAddress } from '../transport/types.js';
+import type { Link, LocalNode, Transport, WireAddress } from '../transport/types.js';
 import type { SimNetwork } from './sim-network.js';
 import type { VirtualClock } from './virtual-clock.js';
 
@@ -21,7 +21,8 @@ export class SimTransport implements Transport {
     this.address = `sim://${number}`;
   }
 
-  async listen(onLink: (link: Link) => void): Promise<void> {
+  /** Sim links need no signaling; the local node is not used. */
+  async listen(onLink: (link: Link) => void, _local: LocalNode): Promise<void> {
     this.onLink = onLink;
   }
 

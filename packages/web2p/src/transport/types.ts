@@ -30,6 +30,20 @@ export interface LinkHandlers {
   close(error?: Error): void;
 }
 
+/** JSON-like signaling payload (an SDP offer/answer or an ICE candidate), opaque to the mesh. */
+export type SignalData = { [key: string]: unknown };
+
+/**
+ * What a transport may ask of the socket it serves. Once a node is in the mesh, it can reach peers
+ * it learned of through peer lists without the signaling server: `relaySignal` hands signaling data
+ * to a neighbour that is connected to the target, which passes it on (two hops, not a flood).
+ */
+export interface LocalNode {
+  readonly id: string;
+  /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
+  relaySignal(to: string, data: SignalData): boolean;
+}
+
 /** A peer's advertised address as it travels in handshakes and peer lists (protocol.md §2.1). */
 export type WireAddress = [host: string, port: number];
 
@@ -41,7 +55,12 @@ export interface Transport {
   /** Where others reach this node ('sim://7', 'tcp://host:port', …); undefined until known. */
   readonly address: string | undefined;
   /** Starts accepting links; every accepted link is handed to `onLink`. */
-  listen(onLink: (link: Link) => void): Promise<void>;
+  listen(onLink: (link: Link) => void, local: LocalNode): Promise<void>;
+  /**
+   * Signaling data a peer sent us through the mesh (see LocalNode.relaySignal). Transports that
+   * need no signaling leave it out.
+   */
+  onRelayedSignal?(from: string, data: SignalData): void;
   /**
    * Opens a link to `address`. Resolves with the link once it can carry bytes, or with `null` when
    * the address names a rendezvous (a signaling room) whose links will arrive through `onLink`.
