@@ -26,7 +26,8 @@ export class SimLink implements Link {
     readonly outgoing: boolean,
   ) {}
 
-  readonly bufferedAmount = 0;
+  /** Bytes sent from this end that have not reached the other end yet. */
+  bufferedAmount = 0;
 
   attach(handlers: LinkHandlers): void {
     this.handlers = handlers;
@@ -46,7 +47,11 @@ export class SimLink implements Link {
     const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
     this.lastDue = due;
     const peer = this.peer;
-    this.net.clock.setTimeout(() => peer.receive(bytes), due - this.net.clock.now());
+    this.bufferedAmount += bytes.length;
+    this.net.clock.setTimeout(() => {
+      this.bufferedAmount -= bytes.length;
+      peer.receive(bytes);
+    }, due - this.net.clock.now());
   }
 
   private receive(bytes: Uint8Array): void {
@@ -55,13 +60,12 @@ export class SimLink implements Link {
     else this.held.push(bytes);
   }
 
-  /** Graceful close: this end now, the other end once the news has crossed the link. */
+  /** Graceful close: this end at once, the other end once the news has crossed the link. */
   close(): void {
     if (this.ended) return;
-    this.net.clock.setTimeout(() => this.finish(), 0);
-    this.ended = true;
     const peer = this.peer;
     this.net.clock.setTimeout(() => peer.finish(), this.net.latency());
+    this.finish();
   }
 
   /**

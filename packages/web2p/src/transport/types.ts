@@ -6,10 +6,11 @@ import type { Random } from '../runtime/random.js';
  * frames; a link may split or coalesce them on the way (a TCP stream does, a WebRTC link splits
  * large frames into data-channel messages) and the receiver's frame decoder joins them again.
  *
- * Contract (checked by test/contract/transport-contract.ts for every transport):
+ * Contract (checked by test/contract/link-contract.ts for every transport):
  * - bytes sent arrive in order, unaltered and complete, or the link closes: nothing is dropped;
  * - bytes that arrive before `attach()` are held and handed over on attach;
- * - `close()` from either side ends with one `onClose` call on both sides, and nothing after it;
+ * - `close()` ends with one `close` callback on both sides (at once on the closing side), and nothing
+ *   after it;
  * - `send()` after close is ignored (never throws).
  */
 export interface Link {
