@@ -1,6 +1,6 @@
 /** Mesh behaviour beyond the upstream tests: what py2p gets wrong or leaves out (protocol.md §11). */
 import { describe, expect, test } from 'vitest';
-import { FrameError, FrameTooLargeError, MeshSocket, flags, encodeMsgpack } from '../../packages/web2p/src/index.js';
+import { FrameError, FrameTooLargeError, MeshSocket, decodeBody, flags, encodeMsgpack } from '../../packages/web2p/src/index.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 
@@ -245,7 +245,6 @@ describe('debugLevel (§4.11)', () => {
 
 describe('compression negotiation (§1.3)', () => {
   test('peers compress with the first of our methods that the other side advertises', async () => {
-    const { decodeBody } = await import('../../packages/web2p/src/index.js');
     const net = makeNet();
     // a star around zlibFirst (no auto-connect), so each frame's path is known
     const zlibFirst = new MeshSocket({ transport: net.transport(), compression: [flags.zlib, flags.gzip], maxOutgoing: 0 });
@@ -268,5 +267,41 @@ describe('compression negotiation (§1.3)', () => {
     // zlibFirst -> gzipOnly: gzip; zlibFirst -> plain: none; gzipOnly -> zlibFirst: gzip; relay zlibFirst -> plain: none
     expect(seen.sort()).toEqual(['gzip', 'gzip', 'none', 'none']);
     expect((await plain.nextMessage()).packets[2]).toBe('x'.repeat(10_000));
+  });
+});
+
+describe('relay pruning between web2p peers', () => {
+  async function fullMesh(count: number) {
+    const net = makeNet();
+    const nodes = meshNodes(net, count, { maxOutgoing: 0 });
+    for (let i = 0; i < count; i++) for (let j = 0; j < i; j++) await nodes[i]!.connect(nodes[j]!.address);
+    await net.run(2_000); // let every table change be announced
+    let frames = 0;
+    net.tap = (bytes) => {
+      const msg = decodeBody(bytes.subarray(4), []);
+      if (msg.type === flags.broadcast && msg.payload[0] === flags.broadcast) frames++;
+    };
+    return { net, nodes, frames: () => frames };
+  }
+
+  test('a broadcast in a fully connected mesh of 4 costs 3 frames, not py2p’s 9', async () => {
+    const { net, nodes, frames } = await fullMesh(4);
+    nodes[0]!.send('everyone');
+    await net.run(2_000);
+    expect(frames()).toBe(3);
+    for (const node of nodes.slice(1)) expect(node.recv(10).map((m) => m.packets[1])).toEqual(['everyone']);
+  });
+
+  test('a neighbour that does not announce its neighbours (py2p, js2p) is never pruned against', async () => {
+    const { net, nodes, frames } = await fullMesh(3);
+    const raw = await RawPeer.connect(net, nodes[0]!.address);
+    raw.handshake(nodes[0]!.protocol.id); // no marker in its compression list
+    await until(net, () => nodes[0]!.routingTable.size === 3, 'raw peer joins');
+    raw.sendPackets(flags.whisper, [flags.peers, [[['sim', 1], nodes[1]!.id], [['sim', 2], nodes[2]!.id]]]);
+    raw.sendPackets(flags.broadcast, [flags.broadcast, 'from legacy']);
+    await net.run(2_000);
+    // it claimed to reach nodes 1 and 2, but it cannot be trusted to say when that changes
+    expect(frames()).toBe(3); // its own frame to 0, then 0 relays to 1 and 2 (who prune each other)
+    for (const node of nodes.slice(1)) expect(node.recv(10).map((m) => m.packets[1])).toEqual(['from legacy']);
   });
 });

@@ -25,6 +25,10 @@ export class Connection {
   addr: WireAddress | undefined;
   /** The peer's compression methods, in its order. */
   compression: readonly number[] = [];
+  /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
+  announcesNeighbours = false;
+  /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */
+  neighbours: ReadonlySet<string> | undefined;
   /** The id we dialled, when we dialled a known peer. */
   readonly expectedId: string | undefined;
   readonly reader: FrameReader;

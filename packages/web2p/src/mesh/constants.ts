@@ -39,3 +39,10 @@ export const REDIAL_BACKOFF_MS = 30_000;
 
 /** Unclaimed messages waiting for recv(); past this the oldest are dropped with a debug line. */
 export const MAX_QUEUED_MESSAGES = 100_000;
+
+/**
+ * Put in the compression list of our handshake to say "I push my peer list to you whenever my
+ * routing table changes". py2p and js2p only pick compression methods they know from that list,
+ * so they ignore it. Between web2p peers it lets a relay skip neighbours the sender reaches itself.
+ */
+export const NEIGHBOUR_UPDATES_MARKER = 0x5750;

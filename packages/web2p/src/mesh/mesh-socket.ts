@@ -25,6 +25,7 @@ import {
   MAINTENANCE_INTERVAL_MS,
   MAX_CLOCK_AHEAD_SECONDS,
   MAX_QUEUED_MESSAGES,
+  NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
   PEER_REFRESH_MS,
   REDIAL_BACKOFF_MS,
@@ -275,7 +276,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       id: this.id,
       protocolId: this.wireProtocolId,
       addr: this.transport.wireAddress(),
-      compression: [...this.compression],
+      compression: [...this.compression, NEIGHBOUR_UPDATES_MARKER],
     });
   }
 
@@ -345,8 +346,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /**
    * The waterfall (§4.4): drop expired and already-seen broadcasts, and pass new ones on unchanged
-   * to every neighbour except the originator and the neighbour it came from (which has it: py2p
-   * sends it back anyway, only for it to be dropped as a duplicate). Returns whether it is new.
+   * to every neighbour except the originator, the neighbour it came from (which has it: py2p sends
+   * it back anyway, only for it to be dropped as a duplicate), and the neighbours of that neighbour
+   * when it keeps us told of them (it sends to them itself). Skipping those never strands a node:
+   * follow the message back towards its originator, who sends to every neighbour, and the first
+   * node on the way that is connected to X and was not itself covered sends to X. Returns whether
+   * the message is new.
    */
   private waterfall(wire: WireMessage, from: Connection): boolean {
     const now = this.nowSeconds();
@@ -364,8 +369,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     }
     this.debug.print(2, () => `waterfall: new ${describe(wire)}`);
     this.seen.add(wire.idHex, wire.time, now);
+    const covered = from.announcesNeighbours ? from.neighbours : undefined;
     for (const conn of this.table.values()) {
-      if (conn === from || conn.id === wire.sender) {
+      if (conn === from || conn.id === wire.sender || covered?.has(conn.id!)) {
         this.debug.print(3, () => `not rebroadcasting to ${conn}`);
         continue;
       }
@@ -423,6 +429,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     conn.id = hs.id;
     conn.addr = hs.addr;
     conn.compression = hs.compression;
+    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     this.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
     this.addToTable(conn);
     return true;
@@ -442,6 +449,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       incoming.id = peerId;
       incoming.addr = existing.addr;
       incoming.compression = existing.compression;
+      incoming.announcesNeighbours = existing.announcesNeighbours;
+      incoming.neighbours = existing.neighbours;
       this.awaiting.delete(incoming);
       this.table.set(peerId, incoming);
     }
@@ -460,6 +469,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (wasEmpty) this.emitMesh('connect');
     this.emitMesh('peer', id, conn);
     this.sendPeers(conn);
+    this.announceNeighbours(conn);
     this.onPeerHandshake(conn);
   }
 
@@ -483,6 +493,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     conn.send(flags.whisper, flags.peers, shuffled(this.random, list));
   }
 
+  /** Tells the neighbours that track our neighbours (all but `except`) that our table changed. */
+  private announceNeighbours(except?: Connection): void {
+    for (const conn of this.table.values()) if (conn !== except && conn.announcesNeighbours) this.sendPeers(conn);
+  }
+
   private handlePeers(msg: Message, conn: Connection): boolean {
     const payload = msg.wire.payload;
     if (payload[0] !== flags.peers) return false;
@@ -501,6 +516,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       listed.push(id);
     }
     if (conn.id !== undefined) this.signals.learn(conn.id, listed);
+    if (conn.announcesNeighbours) conn.neighbours = new Set(listed);
     this.fillOutgoing();
     return true;
   }
@@ -612,6 +628,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (id === undefined || this.table.get(id) !== conn) return;
     this.table.delete(id);
     this.signals.forgetNeighbour(id);
+    this.announceNeighbours();
     this.emitMesh('disconnect', id);
     this.onPeerGone(id);
     if (unexpected && !this.closed) {
