@@ -5,13 +5,16 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventMap = Record<string, (...args: any[]) => void>;
 
+/** Listeners as stored: untyped, so that a socket with more events is still a socket (variance). */
+type AnyListener = (...args: never[]) => void;
+
 export class Emitter<Events extends EventMap> {
-  private readonly listeners = new Map<keyof Events, Set<Events[keyof Events]>>();
+  private readonly listeners = new Map<string | number | symbol, Set<AnyListener>>();
 
   on<K extends keyof Events>(event: K, listener: Events[K]): this {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
+    set.add(listener as AnyListener);
     return this;
   }
 
@@ -24,7 +27,7 @@ export class Emitter<Events extends EventMap> {
   }
 
   off<K extends keyof Events>(event: K, listener: Events[K]): this {
-    this.listeners.get(event)?.delete(listener);
+    this.listeners.get(event)?.delete(listener as AnyListener);
     return this;
   }
 
@@ -37,7 +40,7 @@ export class Emitter<Events extends EventMap> {
     if (!set || set.size === 0) return false;
     for (const listener of [...set]) {
       try {
-        listener(...args);
+        (listener as Events[K])(...args);
       } catch (error) {
         this.onListenerError(error, String(event));
       }

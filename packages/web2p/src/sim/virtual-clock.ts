@@ -10,13 +10,24 @@ interface Timer {
   fn: (() => void) | undefined; // undefined once cleared
 }
 
-/** Yields to the host's event loop, so every pending promise continuation runs first. */
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof setImmediate === 'function') setImmediate(resolve);
-    else setTimeout(resolve, 0);
-  });
-}
+/**
+ * Yields to the host's event loop, so every pending promise continuation runs first: setImmediate
+ * in Node, a MessageChannel message in browsers (setTimeout(0) is clamped to 4 ms there, which
+ * would make a simulation crawl).
+ */
+const macrotask: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : (() => {
+        const channel = new MessageChannel();
+        const waiting: Array<() => void> = [];
+        channel.port1.onmessage = () => waiting.shift()?.();
+        return () =>
+          new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            channel.port2.postMessage(null);
+          });
+      })();
 
 /** An arbitrary fixed start (2024-01-01T00:00:00Z), so virtual dates are the same every run. */
 export const VIRTUAL_EPOCH_MS = 1_704_067_200_000;
