@@ -1,0 +1,39 @@
+import { defineConfig } from '@playwright/test';
+
+/** The port the e2e signaling server (which also serves the harness page) listens on. */
+export const E2E_PORT = 8790;
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  testMatch: '**/*.spec.ts',
+  timeout: 120_000,
+  fullyParallel: false,
+  workers: 1, // two cores: one browser at a time keeps WebRTC timings honest
+  reporter: process.env.CI ? 'list' : [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      // Debian's Chromium as root on a closed network (shared/toolchain.md)
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ],
+    },
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: `npx vite build --config test/e2e/harness/vite.config.ts && node signaling-server/dist/cli.js --port ${E2E_PORT} --static test/e2e/harness/dist`,
+    url: `http://127.0.0.1:${E2E_PORT}/healthz`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+  },
+});

@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root: here,
+  logLevel: 'warn',
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+});
