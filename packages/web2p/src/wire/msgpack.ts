@@ -93,6 +93,8 @@ function write(w: Writer, value: Packet, depth: number): void {
     if (Number.isSafeInteger(value)) writeInt(w, value);
     else w.head(0xcb, value, 8);
   } else if (typeof value === 'bigint') {
+    // DataView's 64-bit setters wrap silently: 2n ** 64n would go out as 0.
+    if (value >= 1n << 64n || value < -(1n << 63n)) throw new RangeError(`cannot encode ${value}: msgpack ints are 64-bit`);
     if (value >= 0n) w.big(0xcf, value, false);
     else w.big(0xd3, value, true);
   } else if (typeof value === 'string') {
