@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { harnessPage } from './helpers.js';
 
-const golden = JSON.parse(readFileSync(new URL('../../../shared/spec/golden-vectors.json', import.meta.url), 'utf8'));
+const golden = JSON.parse(readFileSync(new URL('../fixtures/golden-vectors.json', import.meta.url), 'utf8'));
 
 test('the wire codec produces the golden frames in the browser', async ({ browser }) => {
   const page = await harnessPage(browser);

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../packages/web2p/src/wire/frame.js';
 import { createMessage } from '../../packages/web2p/src/wire/message.js';
@@ -22,50 +23,14 @@ interface GoldenFrame {
   id_hex: string;
 }
 
-// A copy of /work/shared/spec/golden-vectors.json, so the test runs wherever the repo is checked out;
-// the last test below checks the copy against the spec file when that file is present.
-const GOLDEN = {
-  frames: [
-    {
-      name: 'broadcast hello',
-      packets: [0, 'SENDER', 1500000000, 0, 'hello'],
-      frame_hex:
-        '000000354aa8316ac07b60e5afa10d08bd00902e0977f569d2532d8809a8f4cbcbecb11f9500a653454e444552ce59682f0000a568656c6c6f',
-      id_hex: '4aa8316ac07b60e5afa10d08bd00902e0977f569d2532d8809a8f4cbcbecb11f',
-    },
-    {
-      name: 'whisper with bin, int and list',
-      packets: [2, 'SENDER', 1500000000, 2, 'bin:dead', 256, [1, 2, 3]],
-      frame_hex:
-        '0000003aa11fbc6938a7c33320f5d58478914d14294448f99aca73e0a1c4ad912c7b9a949702a653454e444552ce59682f0002c402deadcd010093010203',
-      id_hex: 'a11fbc6938a7c33320f5d58478914d14294448f99aca73e0a1c4ad912c7b9a94',
-    },
-    {
-      name: 'handshake',
-      packets: [
-        2,
-        'SENDER',
-        1500000000,
-        5,
-        'SENDER',
-        'EpAmyZWv9rZUKmjQgU3FTUD4GrJHvVEXizmghVBc8eGD',
-        ['127.0.0.1', 4444],
-        [19, 17],
-      ],
-      frame_hex:
-        '000000750cb2eeda89fde3be97c659d20d4ced4c5f8372d2f89de6ee126feb33cb771cd49802a653454e444552ce59682f0005a653454e444552d92c4570416d795a577639725a554b6d6a51675533465455443447724a4876564558697a6d67685642633865474492a93132372e302e302e31cd115c921311',
-      id_hex: '0cb2eeda89fde3be97c659d20d4ced4c5f8372d2f89de6ee126feb33cb771cd4',
-    },
-  ] as GoldenFrame[],
-  protocol_ids: {
-    'mesh/Plaintext': 'EpAmyZWv9rZUKmjQgU3FTUD4GrJHvVEXizmghVBc8eGD',
-    'sync1/Plaintext': 'p7sAnBsK3n5enFXH7vEGQjzS6t6RH1CeEoYekNjr5Jn',
-    'chord/Plaintext': '7vVFRufXm7t4vppy5LoCeXJznBnahNRjnmsRkbVYet5z',
-    '/Plaintext': '3soAb1XFyvZYyqgFNTxcXvzEBU6p8n821ifyVVANipvt',
-  } as Record<string, string>,
-  base58_integers: { '0': '1', '57': 'z', '58': '21' } as Record<string, string>,
+// A copy of shared/spec/golden-vectors.json kept in the repo, so the test runs wherever the repo is
+// checked out; the last test below checks the copy against the spec file when that file is present.
+const GOLDEN = JSON.parse(readFileSync(new URL('../fixtures/golden-vectors.json', import.meta.url), 'utf8')) as {
+  frames: GoldenFrame[];
+  protocol_ids: Record<string, string>;
+  base58_integers: Record<string, string>;
 };
-const SPEC_FILE = '/work/shared/spec/golden-vectors.json';
+const SPEC_FILE = fileURLToPath(new URL('../../../shared/spec/golden-vectors.json', import.meta.url));
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
@@ -186,7 +151,7 @@ describe('golden frames (protocol.md §1.1, bytes js2p@0.7.870 produced)', () =>
     }
   });
 
-  it.skipIf(!existsSync(SPEC_FILE))('the copy above matches the spec file', () => {
+  it.skipIf(!existsSync(SPEC_FILE))('the repo's copy matches the spec file', () => {
     const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as typeof GOLDEN;
     expect(spec.frames).toEqual(GOLDEN.frames);
     expect(spec.protocol_ids).toEqual(GOLDEN.protocol_ids);
