@@ -151,7 +151,7 @@ describe('golden frames (protocol.md §1.1, bytes js2p@0.7.870 produced)', () =>
     }
   });
 
-  it.skipIf(!existsSync(SPEC_FILE))('the repo's copy matches the spec file', () => {
+  it.skipIf(!existsSync(SPEC_FILE))('the in-repo copy matches the spec file', () => {
     const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as typeof GOLDEN;
     expect(spec.frames).toEqual(GOLDEN.frames);
     expect(spec.protocol_ids).toEqual(GOLDEN.protocol_ids);
