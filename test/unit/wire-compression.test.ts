@@ -24,6 +24,7 @@ import {
 } from '../../packages/web2p/src/wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../packages/web2p/src/wire/constants.js';
 import { decodeBody, decodeFrame } from '../../packages/web2p/src/wire/frame.js';
+import { seeded, randomBytes } from './wire-test-helpers.js';
 
 const ZLIB = 0x13;
 const GZIP = 0x11;
@@ -31,19 +32,6 @@ const BZ2 = 0x10;
 const LZMA = 0x12;
 const SNAPPY = 0x20;
 const MiB = 1024 * 1024;
-
-/** mulberry32: small and seedable, written here so the test does not lean on the library. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const randomBytes = (next: () => number, n: number): Uint8Array => new Uint8Array(n).map(() => Math.floor(next() * 256));
 
 const u32be = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u32le = (n: number): number[] => u32be(n).reverse();

@@ -4,7 +4,6 @@
  * by node:zlib (as py2p and js2p compress) are read; and the streaming FrameReader splits a byte
  * stream correctly however it is cut, refusing an oversize header from its 4 bytes alone.
  */
-import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync, gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FrameError, FrameTooLargeError } from '../../packages/web2p/src/errors.js';
@@ -13,6 +12,7 @@ import { decodeBody, decodeFrame, encodeFrame, FrameReader, frameOf } from '../.
 import { createMessage, type WireMessage } from '../../packages/web2p/src/wire/message.js';
 import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
+import { seeded, randomBytes, hex, unhex, sha256, header, concat } from './wire-test-helpers.js';
 
 const ZLIB = 0x13;
 const GZIP = 0x11;
@@ -22,39 +22,11 @@ const METHODS = [
   ['gzip', GZIP],
 ] as const;
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
-const header = (n: number): Uint8Array => new Uint8Array([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** A frame around `body` (a frame body, after compression) with a correct header. */
 const wrap = (body: Uint8Array): Uint8Array => concat(header(body.length), body);
 /** A frame whose id is right for `msgpack`, whatever those bytes are. */
 const frameOfMsgpack = (msgpack: Uint8Array): Uint8Array => wrap(concat(sha256(msgpack), msgpack));
 const frameOfPackets = (packets: Packet[]): Uint8Array => frameOfMsgpack(encode(packets));
-
-/** mulberry32: small and seedable, written here so the test does not lean on the library. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const randomBytes = (next: () => number, n: number): Uint8Array => new Uint8Array(n).map(() => Math.floor(next() * 256));
 
 function caught(fn: () => unknown): unknown {
   try {

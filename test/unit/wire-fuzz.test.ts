@@ -7,7 +7,6 @@
  * The seed is random per run and printed on failure; WIRE_FUZZ_SEED=<n> replays a run, and
  * WIRE_FUZZ_FRAMES=<n> runs longer (the test timeout may need raising with --testTimeout).
  */
-import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FrameError } from '../../packages/web2p/src/errors.js';
@@ -15,6 +14,7 @@ import { decodeBody, decodeFrame, encodeFrame, FrameReader } from '../../package
 import { createMessage, type WireMessage } from '../../packages/web2p/src/wire/message.js';
 import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
+import { hex, sha256, concat } from './wire-test-helpers.js';
 
 const FRAMES = process.env.WIRE_FUZZ_FRAMES ? Number(process.env.WIRE_FUZZ_FRAMES) : 100_000;
 const ZLIB = 0x13;
@@ -50,19 +50,6 @@ class Rng {
     for (let i = 0; i < n; i++) out[i] = this.int(256);
     return out;
   }
-}
-
-const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function withHeader(body: Uint8Array): Uint8Array {

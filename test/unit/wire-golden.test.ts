@@ -14,6 +14,7 @@ import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import { Protocol } from '../../packages/web2p/src/wire/protocol.js';
 import { fromBase58, toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
+import { seeded, hex, unhex, sha256 } from './wire-test-helpers.js';
 
 type JsonPacket = string | number | JsonPacket[];
 interface GoldenFrame {
@@ -31,10 +32,6 @@ const GOLDEN = JSON.parse(readFileSync(new URL('../fixtures/golden-vectors.json'
   base58_integers: Record<string, string>;
 };
 const SPEC_FILE = fileURLToPath(new URL('../../../shared/spec/golden-vectors.json', import.meta.url));
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
 
 /** The golden JSON's packets as values: `'bin:HEX'` is a Uint8Array, the rest is as written. */
 function fromJson(value: JsonPacket): Packet {
@@ -57,18 +54,6 @@ function refBase58(value: bigint): string {
 function refProtocolId(subnet: string, encryption: string): string {
   const digest = createHash('sha256').update(`${subnet}${encryption}0.7`, 'utf8').digest('hex');
   return refBase58(BigInt(`0x${digest}`));
-}
-
-/** mulberry32: small and seedable, written here so the test does not lean on the library. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBigInt(next: () => number, bits: number): bigint {

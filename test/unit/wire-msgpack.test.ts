@@ -7,22 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { FrameError } from '../../packages/web2p/src/errors.js';
 import { decode, encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
+import { seeded, hex, unhex } from './wire-test-helpers.js';
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 const fill = (n: number, byte = 0x61): Uint8Array => new Uint8Array(n).fill(byte);
-
-/** mulberry32: small and seedable, written here so the test does not lean on the library. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectFrameError(bytes: Uint8Array, message?: RegExp): FrameError {
   let thrown: unknown;
