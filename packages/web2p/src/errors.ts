@@ -61,3 +61,13 @@ export class LeaseError extends KeyError {
 
 /** Persistent storage refused a write (quota exceeded, storage unavailable). */
 export class StoreError extends Web2pError {}
+
+/**
+ * A WebRTC connection failed in ICE or DTLS before its data channel opened. Such attempts do fail
+ * now and then (a lost packet, a stale candidate; libdatachannel sometimes fails the DTLS certificate
+ * check of a fresh connection), and a new attempt usually succeeds.
+ */
+export class WebRtcHandshakeError extends ConnectionClosedError {}
+
+/** The signaling server could not be reached or refused us (a bad room name, an id already taken). */
+export class SignalingError extends Web2pError {}

@@ -107,6 +107,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
   private readonly book = new PeerBook(PEER_BOOK_SIZE);
   private readonly dialing = new Set<string>();
+  /** Dials under way to known peers, so a second wish to reach one joins the first. */
+  private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
   private readonly queue: Message[] = [];
   private readonly queueWaiters: Array<(msg: Message | undefined) => void> = [];
@@ -207,7 +209,22 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   }
 
   /** Dials `address` and waits for the handshake. Resolves with the connection that won. */
-  protected async dial(address: string, expectedId?: string): Promise<Connection | undefined> {
+  protected dial(address: string, expectedId?: string): Promise<Connection | undefined> {
+    if (expectedId === undefined) return this.dialAddress(address, undefined);
+    // One dial per peer at a time: peer exchange, a routed reply and chord may all want the same one.
+    const connected = this.table.get(expectedId);
+    if (connected) return Promise.resolve(connected);
+    let dialling = this.dialsById.get(expectedId);
+    if (!dialling) {
+      dialling = this.dialAddress(address, expectedId);
+      this.dialsById.set(expectedId, dialling);
+      const forget = (): void => void this.dialsById.delete(expectedId);
+      dialling.then(forget, forget);
+    }
+    return dialling;
+  }
+
+  private async dialAddress(address: string, expectedId: string | undefined): Promise<Connection | undefined> {
     if (this.closed) throw new SocketClosedError();
     await this.listening;
     let timedOut = false;
@@ -215,13 +232,30 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     // A link that turns up after we gave up must not linger unowned.
     dialling.then((late) => timedOut && late?.close(), () => {});
     const link = await this.withTimeout(dialling, `dialling ${address}`, () => (timedOut = true));
-    if (!link) return undefined;
+    if (!link) {
+      // A rendezvous, or a peer the transport is already linked with: its link comes through onLink.
+      return expectedId === undefined ? undefined : this.withTimeout(this.peerArrival(expectedId), `the handshake of ${expectedId}`, () => {});
+    }
     const conn = this.adopt(link, expectedId);
     return this.withTimeout(
       new Promise<Connection>((resolve, reject) => this.pendingConnects.set(conn, { resolve, reject })),
       `the handshake from ${address}`,
       () => conn.close(),
     );
+  }
+
+  /** Resolves when peer `id` is in the routing table. */
+  private peerArrival(id: string): Promise<Connection> {
+    const connected = this.table.get(id);
+    if (connected) return Promise.resolve(connected);
+    return new Promise((resolve) => {
+      const onPeer = (peerId: string, conn: Connection): void => {
+        if (peerId !== id) return;
+        this.off('peer', onPeer as Events['peer']);
+        resolve(conn);
+      };
+      this.on('peer', onPeer as Events['peer']);
+    });
   }
 
   private withTimeout<T>(promise: Promise<T>, what: string, onTimeout: () => void): Promise<T> {
@@ -259,15 +293,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         this.drop(conn, new TimeoutError(`no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`));
       }, HANDSHAKE_TIMEOUT_MS),
     );
-    link.attach({
-      data: (bytes) => this.onData(conn, bytes),
-      close: (error) => this.onLinkClosed(conn, error),
-    });
     this.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
+    // Our handshake goes out before we read anything: attaching hands over bytes the peer already
+    // sent, and if its handshake makes us hang up, it must still learn why from ours.
     conn.sendMessage(
       createMessage(flags.whisper, this.id, this.nowSeconds(), this.handshakePayload()),
       { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
     );
+    link.attach({
+      data: (bytes) => this.onData(conn, bytes),
+      close: (error) => this.onLinkClosed(conn, error),
+    });
     return conn;
   }
 

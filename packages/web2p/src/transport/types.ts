@@ -64,7 +64,8 @@ export interface Transport {
   onRelayedSignal?(from: string, data: SignalData): void;
   /**
    * Opens a link to `address`. Resolves with the link once it can carry bytes, or with `null` when
-   * the address names a rendezvous (a signaling room) whose links will arrive through `onLink`.
+   * the links it brings arrive through `onLink` instead: the address names a rendezvous (a signaling
+   * room), or a peer the transport is already linked with.
    */
   dial(address: string): Promise<Link | null>;
   /** What we advertise to peers: our reachable [host, port]. Valid after `listen()`. */

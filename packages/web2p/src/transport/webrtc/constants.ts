@@ -32,3 +32,71 @@ export const CHANNEL_LABEL = 'web2p';
  * allocation, and ICE trying every candidate pair, before the attempt is given up.
  */
 export const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * First wait before reconnecting to a signaling server that dropped us. Half a second rides out a
+ * server restart or a proxy reload without hammering it when a whole room reconnects at once
+ * (each wait is also jittered, see RECONNECT_JITTER).
+ */
+export const RECONNECT_BASE_MS = 500;
+
+/**
+ * Longest wait between reconnection attempts; the wait doubles from RECONNECT_BASE_MS up to this.
+ * 30 s bounds how long a room stays unreachable after a long outage ends, while a server that is
+ * down for hours sees two attempts a minute from each client.
+ */
+export const RECONNECT_MAX_MS = 30_000;
+
+/**
+ * Each reconnect wait is scaled by a random factor in [1 - RECONNECT_JITTER, 1], so that the clients
+ * a restart dropped all at once do not all come back in the same millisecond.
+ */
+export const RECONNECT_JITTER = 0.5;
+
+/**
+ * How long a (re)connection to the signaling server may take from opening the WebSocket to the
+ * `peers` reply. The server itself closes a connection that has not joined in 10 s; waiting as long
+ * covers a slow TLS proxy, and then the attempt counts as a drop and backs off.
+ */
+export const SIGNALING_JOIN_TIMEOUT_MS = 10_000;
+
+/**
+ * After `id-taken` on a rejoin, the server still holds our previous, dead connection. PROTOCOL.md:
+ * its heartbeat drops it within 2 x heartbeatMs (15 s by default); one more second covers the ping
+ * round trip.
+ */
+export const ID_TAKEN_RETRY_MS = 31_000;
+
+/**
+ * A newcomer offers to at most this many members of a room at once (chosen at random). The socket
+ * keeps 4 outgoing connections by default and learns further peers through peer exchange, so more
+ * offers would only open links it did not ask for and slow a join on a weak device.
+ */
+export const ROOM_OFFER_LIMIT = 4;
+
+/**
+ * How long a connection may stay `disconnected` (ICE consent checks failing) before we close it. A
+ * page that was closed or lost its network never comes back; a brief Wi-Fi hiccup recovers within a
+ * few seconds. 5 s lets the socket notice a departed peer quickly without cutting healthy links.
+ */
+export const DISCONNECTED_GRACE_MS = 5_000;
+
+/**
+ * Random bytes in a signaling session id (one per peer-connection attempt, chosen by the offerer).
+ * 64 bits: two attempts between one pair of peers never share one, and it costs 16 hex characters.
+ */
+export const SESSION_ID_BYTES = 8;
+
+/**
+ * How many more times a connection we initiated is tried when it fails in ICE or DTLS before its
+ * data channel opens (WebRtcHandshakeError). Such failures are rare and independent: two retries
+ * turn a few percent into a few in a hundred thousand, without hiding a peer that is really gone
+ * (that one times out instead, and is not retried).
+ */
+export const HANDSHAKE_RETRIES = 2;
+
+/**
+ * After a local close the peer connection stays up this long at most while the channel's closing
+ * procedure sends what was already buffered; normally the channel reports closed within a round trip.
+ */
+export const CLOSE_LINGER_MS = 1_000;

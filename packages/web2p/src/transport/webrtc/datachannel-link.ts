@@ -1,6 +1,7 @@
 import { ConnectionClosedError } from '../../errors.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { Link, LinkHandlers } from '../types.js';
-import { CHUNK_BYTES, HIGH_WATER_BYTES, LOW_WATER_BYTES } from './constants.js';
+import { CHUNK_BYTES, CLOSE_LINGER_MS, HIGH_WATER_BYTES, LOW_WATER_BYTES } from './constants.js';
 
 /**
  * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
@@ -30,6 +31,8 @@ export interface DataChannelLinkLimits {
 export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
   outgoing: boolean;
   remoteAddress?: string | undefined;
+  /** For the linger after a local close; default the system clock. */
+  clock?: Clock;
 }
 
 /** Text never comes from our peers; if some other peer sends it, the frame decoder judges its bytes. */
@@ -51,6 +54,7 @@ export class DataChannelLink implements Link {
   readonly #channel: RTCDataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;
+  readonly #clock: Clock;
   /** Removes every listener at once when the link ends. */
   readonly #listening = new AbortController();
 
@@ -73,6 +77,7 @@ export class DataChannelLink implements Link {
     this.remoteAddress = options.remoteAddress;
     this.peerConnection = peerConnection;
     this.#channel = channel;
+    this.#clock = options.clock ?? systemClock;
     this.#highWaterBytes = options.highWaterBytes ?? HIGH_WATER_BYTES;
     // The peer may accept less than our chunk size (it advertises a=max-message-size).
     const peerMax = peerConnection.sctp?.maxMessageSize;
@@ -127,8 +132,13 @@ export class DataChannelLink implements Link {
     this.#flush();
   }
 
+  /**
+   * Ends the link. The channel closes gracefully, so what already left our queue (the handshake
+   * that tells a peer of another protocol why we hang up) still reaches the peer; the connection
+   * follows once the channel has closed, or after CLOSE_LINGER_MS at most.
+   */
   close(): void {
-    this.#end(undefined);
+    this.#end(undefined, true);
   }
 
   /** Hands chunks to the channel, in order, until its buffer reaches the high-water mark. */
@@ -202,7 +212,7 @@ export class DataChannelLink implements Link {
     }
   }
 
-  #end(error: Error | undefined): void {
+  #end(error: Error | undefined, graceful = false): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#endError = error;
@@ -212,8 +222,18 @@ export class DataChannelLink implements Link {
     this.#queuedBytes = 0;
     this.#listening.abort();
     this.#channel.close();
-    this.peerConnection.close();
+    if (graceful && this.#channel.readyState !== 'closed') this.#closeConnectionAfterChannel();
+    else this.peerConnection.close();
     if (this.#handlers) this.#reportClose();
+  }
+
+  #closeConnectionAfterChannel(): void {
+    const closeConnection = (): void => {
+      this.#clock.clearTimeout(timer);
+      this.peerConnection.close();
+    };
+    const timer = this.#clock.setTimeout(closeConnection, CLOSE_LINGER_MS);
+    this.#channel.addEventListener('close', closeConnection, { once: true });
   }
 
   #reportClose(): void {

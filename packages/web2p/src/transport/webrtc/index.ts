@@ -12,3 +12,11 @@ export {
   type RTCPeerConnectionConstructor,
   type Signal,
 } from './peer-connection.js';
+export {
+  SignalingClient,
+  type SignalingClientEvents,
+  type SignalingClientOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './signaling-client.js';
+export { WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.js';

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, TimeoutError } from '../../errors.js';
+import { ConnectionClosedError, TimeoutError, WebRtcHandshakeError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
 import { DataChannelLink, type DataChannelLinkLimits, type PeerConnection } from './datachannel-link.js';
@@ -41,6 +41,11 @@ export interface PeerConnectionAttempt {
    * ConnectionClosedError when the connection fails first; either way everything is closed.
    */
   readonly link: Promise<DataChannelLink>;
+  /**
+   * Gives the attempt up before its channel opens (the other side's offer won a glare, the
+   * transport is closing): rejects `link` with `reason` and closes the connection. No-op once open.
+   */
+  abort(reason: Error): void;
 }
 
 /** Starts one WebRTC connection with trickle ICE; the caller carries the signals both ways. */
@@ -93,7 +98,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     clock.clearTimeout(timer);
     connecting.abort();
     const { limits, initiator, remoteAddress } = options;
-    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress }));
+    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
   }
 
   function send(signal: Signal): void {
@@ -168,7 +173,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     'connectionstatechange',
     () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-        fail(new ConnectionClosedError(`the WebRTC connection ${pc.connectionState} before its data channel opened`));
+        fail(new WebRtcHandshakeError(`the WebRTC connection ${pc.connectionState} before its data channel opened`));
       }
     },
     { signal: connecting.signal },
@@ -191,5 +196,6 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
       if (state !== 'failed') step(() => apply(data));
     },
     link,
+    abort: fail,
   };
 }

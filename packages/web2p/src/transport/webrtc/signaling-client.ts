@@ -1,0 +1,253 @@
+/**
+ * A client of the web2p signaling server (signaling-server/PROTOCOL.md): joins one room under the
+ * node id, tracks its members, carries signals, and reconnects with backoff when the connection
+ * drops. It speaks through whatever WebSocket class it is given: the browser's global, or `ws`'s
+ * in Node (web2p/node), which has none.
+ */
+import { ConnectionClosedError, SignalingError, TimeoutError } from '../../errors.js';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
+import { Emitter } from '../../runtime/emitter.js';
+import { systemRandom, type Random } from '../../runtime/random.js';
+import {
+  ID_TAKEN_RETRY_MS,
+  RECONNECT_BASE_MS,
+  RECONNECT_JITTER,
+  RECONNECT_MAX_MS,
+  SIGNALING_JOIN_TIMEOUT_MS,
+} from './constants.js';
+
+/** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
+export interface WebSocketLike {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type SignalingClientEvents = {
+  /** The room's other members, oldest first, after each successful (re)join. */
+  peers: (ids: readonly string[]) => void;
+  /** A member joined after us. */
+  joined: (id: string) => void;
+  /** A member's connection to the server ended. */
+  left: (id: string) => void;
+  /** Signaling data another member sent us, exactly as it sent it. */
+  signal: (from: string, data: unknown) => void;
+  /** The connection dropped; the next attempt starts in `delayMs`. */
+  disconnected: (delayMs: number, reason: Error) => void;
+  /** The server answered one of our messages with an error frame (other than the ones handled here). */
+  error: (error: SignalingError) => void;
+};
+
+export interface SignalingClientOptions {
+  /** `ws://host:port/<room>` or `wss://…`. */
+  url: string;
+  /** Our node id: the name we join under. */
+  id: string;
+  WebSocket: WebSocketConstructor;
+  clock?: Clock;
+  random?: Random;
+  /** Defaults in constants.ts. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  joinTimeoutMs?: number;
+  idTakenRetryMs?: number;
+}
+
+type State = 'idle' | 'connecting' | 'joined' | 'closed';
+
+export class SignalingClient extends Emitter<SignalingClientEvents> {
+  readonly url: string;
+  readonly id: string;
+  #state: State = 'idle';
+  readonly #options: SignalingClientOptions;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  #members = new Set<string>();
+  #ws: WebSocketLike | undefined;
+  /** The join deadline while connecting, the reconnect wait while dropped. */
+  #timer: TimerHandle | undefined;
+  /** Drops since the last successful join: the exponent of the backoff. */
+  #failures = 0;
+  #everJoined = false;
+  #started: Promise<void> | undefined;
+  #resolveStarted!: () => void;
+  #rejectStarted!: (error: Error) => void;
+
+  constructor(options: SignalingClientOptions) {
+    super();
+    this.url = options.url;
+    this.id = options.id;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? systemRandom;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /** The other members of the room while joined; empty while not. */
+  get members(): ReadonlySet<string> {
+    return this.#members;
+  }
+
+  /**
+   * Connects and joins. Resolves on the first successful join; rejects when that first attempt
+   * fails (server unreachable, bad room name, id taken), since then retrying would not help the
+   * caller. Drops after a join are retried with backoff until `close()`.
+   */
+  start(): Promise<void> {
+    this.#started ??= new Promise<void>((resolve, reject) => {
+      this.#resolveStarted = resolve;
+      this.#rejectStarted = reject;
+      this.#connect();
+    });
+    return this.#started;
+  }
+
+  /** Sends `data` to member `to`. Returns false, sending nothing, when not joined or `to` is not a member. */
+  send(to: string, data: unknown): boolean {
+    if (this.#state !== 'joined' || !this.#members.has(to)) return false;
+    this.#ws!.send(JSON.stringify({ type: 'signal', to, data }));
+    return true;
+  }
+
+  /** Leaves the room for good. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    const wasStarting = !this.#everJoined;
+    this.#state = 'closed';
+    this.#detach();
+    if (wasStarting) this.#rejectStarted?.(new ConnectionClosedError(`the signaling client for ${this.url} was closed`));
+  }
+
+  #connect(): void {
+    this.#state = 'connecting';
+    let ws: WebSocketLike;
+    try {
+      ws = new this.#options.WebSocket(this.url);
+    } catch (error) {
+      this.#drop(new SignalingError(`cannot open ${this.url}: ${String(error)}`, { cause: error }));
+      return;
+    }
+    this.#ws = ws;
+    const joinTimeoutMs = this.#options.joinTimeoutMs ?? SIGNALING_JOIN_TIMEOUT_MS;
+    this.#timer = this.#clock.setTimeout(
+      () => this.#drop(new TimeoutError(`no answer to our join from ${this.url} within ${joinTimeoutMs} ms`)),
+      joinTimeoutMs,
+    );
+    ws.addEventListener('open', () => {
+      if (this.#ws === ws) ws.send(JSON.stringify({ type: 'join', id: this.id }));
+    });
+    ws.addEventListener('message', (event) => {
+      if (this.#ws === ws) this.#receive(event.data);
+    });
+    ws.addEventListener('close', (event) => {
+      if (this.#ws !== ws) return;
+      const reason = event.reason ? `${event.code} ${event.reason}` : `${event.code}`;
+      this.#drop(new ConnectionClosedError(`the signaling server ${this.url} closed the connection (${reason})`));
+    });
+    // An 'error' is always followed by 'close', which handles it; `ws` throws an error nobody listens to.
+    ws.addEventListener('error', () => undefined);
+  }
+
+  #receive(raw: unknown): void {
+    let message: { [field: string]: unknown };
+    try {
+      message = JSON.parse(String(raw)) as { [field: string]: unknown };
+    } catch {
+      return; // The server only sends JSON; anything else is not ours to act on.
+    }
+    if (message === null || typeof message !== 'object') return;
+    switch (message.type) {
+      case 'peers':
+        return this.#onPeers(message.ids);
+      case 'joined':
+        if (this.#state === 'joined' && typeof message.id === 'string' && message.id !== this.id && !this.#members.has(message.id)) {
+          // A repeat of a member the list already named is a no-op (PROTOCOL.md, Ordering).
+          this.#members.add(message.id);
+          this.emit('joined', message.id);
+        }
+        return;
+      case 'left':
+        if (typeof message.id === 'string' && this.#members.delete(message.id)) this.emit('left', message.id);
+        return;
+      case 'signal':
+        if (this.#state === 'joined' && typeof message.from === 'string') this.emit('signal', message.from, message.data);
+        return;
+      case 'error':
+        return this.#onError(String(message.code), String(message.message), message.id);
+    }
+  }
+
+  #onPeers(ids: unknown): void {
+    if (this.#state !== 'connecting') return;
+    this.#clearTimer();
+    this.#state = 'joined';
+    this.#failures = 0;
+    const list = Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string' && id !== this.id) : [];
+    this.#members = new Set(list);
+    if (!this.#everJoined) {
+      this.#everJoined = true;
+      this.#resolveStarted();
+    }
+    this.emit('peers', list);
+  }
+
+  #onError(code: string, text: string, id: unknown): void {
+    if (code === 'id-taken' && this.#state === 'connecting') {
+      // After a reconnect, the server may still hold our dead connection until its heartbeat drops it.
+      const error = new SignalingError(`the id ${this.id} is taken in ${this.url}: ${text}`);
+      this.#drop(error, this.#options.idTakenRetryMs ?? ID_TAKEN_RETRY_MS);
+    } else if (code === 'unknown-peer') {
+      // A signal crossed the member's departure; its `left` is on the way.
+      if (typeof id === 'string') this.#members.delete(id);
+    } else {
+      this.emit('error', new SignalingError(`the signaling server ${this.url} refused a message: ${code}: ${text}`));
+    }
+  }
+
+  /** Ends the current connection; before the first join that ends the client, after it a reconnect waits. */
+  #drop(reason: Error, delayMs?: number): void {
+    this.#detach();
+    if (this.#state === 'closed') return;
+    if (!this.#everJoined) {
+      this.#state = 'closed';
+      this.#rejectStarted(reason);
+      return;
+    }
+    this.#state = 'connecting';
+    this.#failures += 1;
+    const wait = delayMs ?? this.#backoff();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state !== 'closed') this.#connect();
+    }, wait);
+    this.emit('disconnected', wait, reason);
+  }
+
+  /** Exponential backoff with jitter, from the number of drops since the last join. */
+  #backoff(): number {
+    const base = this.#options.reconnectBaseMs ?? RECONNECT_BASE_MS;
+    const max = this.#options.reconnectMaxMs ?? RECONNECT_MAX_MS;
+    const ceiling = Math.min(max, base * 2 ** (this.#failures - 1));
+    return Math.round(ceiling * (1 - RECONNECT_JITTER * this.#random.next()));
+  }
+
+  #detach(): void {
+    this.#clearTimer();
+    this.#members = new Set();
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.close();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

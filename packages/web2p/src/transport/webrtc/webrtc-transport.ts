@@ -1,0 +1,317 @@
+/**
+ * The WebRTC transport: browser peers (and Node peers through node-datachannel) meet in a room of a
+ * signaling server, then reach one another by id. A signal goes through the server when the target
+ * is in a room we joined, else through the mesh (a neighbour that listed the target relays it), so
+ * a node keeps finding peers after the server goes away.
+ *
+ * Addresses: `ws://host:port/<room>` (or wss) is a rendezvous: dialling it joins the room and
+ * resolves `null`; the links it brings arrive through `onLink`. `webrtc:<id>` is one peer.
+ */
+import { ConnectionClosedError, Web2pError, WebRtcHandshakeError } from '../../errors.js';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
+import { shuffled, systemRandom, type Random } from '../../runtime/random.js';
+import { toHex } from '../../wire/packet.js';
+import type { Link, LocalNode, SignalData, Transport, WireAddress } from '../types.js';
+import { DISCONNECTED_GRACE_MS, HANDSHAKE_RETRIES, ROOM_OFFER_LIMIT, SESSION_ID_BYTES } from './constants.js';
+import type { DataChannelLink } from './datachannel-link.js';
+import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
+import { parseEnvelope, wrapSignal } from './signal-envelope.js';
+import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
+
+export interface WebRtcTransportOptions {
+  /** The browser's global, or node-datachannel's polyfill (web2p/node passes it). */
+  RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** The browser's global, or `ws`'s (web2p/node passes it). */
+  WebSocket: WebSocketConstructor;
+  /** STUN/TURN servers; none by default, which is enough on one network. */
+  iceServers?: RTCIceServer[];
+  clock?: Clock;
+  random?: Random;
+  /** Defaults in constants.ts. */
+  roomOfferLimit?: number;
+  disconnectedGraceMs?: number;
+  connectTimeoutMs?: number;
+  /** Reconnection and join timings of the signaling clients. */
+  signaling?: Pick<SignalingClientOptions, 'reconnectBaseMs' | 'reconnectMaxMs' | 'joinTimeoutMs' | 'idTakenRetryMs'>;
+}
+
+/** What this transport advertises in peer lists: "reach me by my id". */
+const WIRE_HOST = 'webrtc';
+const PEER_PREFIX = 'webrtc:';
+
+/** A dial waiting for a connection to open. */
+interface Claim {
+  resolve(link: Link): void;
+  reject(error: Error): void;
+}
+
+/** One peer-connection attempt with one peer, and then its link. At most one per peer is current. */
+interface Session {
+  readonly peerId: string;
+  readonly id: string;
+  readonly initiator: boolean;
+  attempt: PeerConnectionAttempt;
+  link: DataChannelLink | undefined;
+  /** Without a claim, the opened link goes to `onLink`. */
+  claim: Claim | undefined;
+  graceTimer: TimerHandle | undefined;
+  /** Fresh attempts still allowed after a failed handshake (we initiated it). */
+  retriesLeft: number;
+}
+
+export class WebRtcTransport implements Transport {
+  /** WebRTC peers are web2p peers: compression would only cost CPU. */
+  readonly compression: readonly number[] = [];
+  readonly #options: WebRtcTransportOptions;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  #onLink: ((link: Link) => void) | undefined;
+  #local: LocalNode | undefined;
+  #closed = false;
+  readonly #rooms = new Map<string, SignalingClient>();
+  readonly #sessions = new Map<string, Session>();
+
+  constructor(options: WebRtcTransportOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? systemRandom;
+  }
+
+  get address(): string | undefined {
+    return this.#local && PEER_PREFIX + this.#local.id;
+  }
+
+  /** The signaling clients of the rooms dialled, by URL (for status displays and tests). */
+  get rooms(): ReadonlyMap<string, SignalingClient> {
+    return this.#rooms;
+  }
+
+  async listen(onLink: (link: Link) => void, local: LocalNode): Promise<void> {
+    this.#onLink = onLink;
+    this.#local = local;
+  }
+
+  dial(address: string): Promise<Link | null> {
+    const local = this.#local;
+    if (this.#closed) return Promise.reject(new ConnectionClosedError('this WebRTC transport is closed'));
+    if (!local) return Promise.reject(new Web2pError('listen() before dial(): the transport needs our node id'));
+    if (/^wss?:\/\//.test(address)) return this.#joinRoom(address, local).then(() => null);
+    if (address.startsWith(PEER_PREFIX) && address.length > PEER_PREFIX.length) {
+      return this.#dialPeer(address.slice(PEER_PREFIX.length), local);
+    }
+    return Promise.reject(
+      new Web2pError(`WebRtcTransport cannot dial ${address}: use ws://host:port/<room> (or wss://) or webrtc:<node id>`),
+    );
+  }
+
+  wireAddress(): WireAddress {
+    return [WIRE_HOST, 0];
+  }
+
+  addressFromWire([host]: WireAddress, peerId: string): string | undefined {
+    return host === WIRE_HOST && peerId !== '' ? PEER_PREFIX + peerId : undefined;
+  }
+
+  onRelayedSignal(from: string, data: SignalData): void {
+    this.#receiveSignal(from, data);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of this.#rooms.values()) room.close();
+    this.#rooms.clear();
+    for (const session of [...this.#sessions.values()]) this.#end(session, new ConnectionClosedError('the WebRTC transport was closed'));
+    this.#onLink = undefined;
+  }
+
+  // ---------------------------------------------------------------- rooms
+
+  #joinRoom(url: string, local: LocalNode): Promise<void> {
+    const existing = this.#rooms.get(url);
+    if (existing) return existing.start();
+    const room = new SignalingClient({
+      ...this.#options.signaling,
+      url,
+      id: local.id,
+      WebSocket: this.#options.WebSocket,
+      clock: this.#clock,
+      random: this.#random,
+    });
+    this.#rooms.set(url, room);
+    room.on('peers', (ids) => this.#offerToRoom(ids));
+    room.on('signal', (from, data) => this.#receiveSignal(from, data));
+    return room.start().catch((error: unknown) => {
+      if (this.#rooms.get(url) === room) this.#rooms.delete(url);
+      throw error;
+    });
+  }
+
+  /**
+   * PROTOCOL.md's suggested use: whoever (re)joins offers to members it has no connection with;
+   * members wait for the offer. A few at random, the rest are learned through peer exchange.
+   */
+  #offerToRoom(ids: readonly string[]): void {
+    const strangers = ids.filter((id) => !this.#current(id));
+    const limit = this.#options.roomOfferLimit ?? ROOM_OFFER_LIMIT;
+    for (const id of shuffled(this.#random, strangers).slice(0, limit)) this.#open(id, true, this.#newSessionId(), undefined);
+  }
+
+  // ---------------------------------------------------------------- peers
+
+  #dialPeer(peerId: string, local: LocalNode): Promise<Link | null> {
+    if (peerId === local.id) return Promise.reject(new Web2pError('cannot dial ourselves'));
+    const current = this.#current(peerId);
+    // Already linked (the room or the peer got there first): that link went to onLink.
+    if (current?.link) return Promise.resolve(null);
+    if (current?.claim) {
+      return Promise.reject(new Web2pError(`already connecting to ${peerId} through WebRTC`));
+    }
+    return new Promise<Link | null>((resolve, reject) => {
+      const claim = { resolve, reject };
+      // A connection the room started (or the peer offered) is taken over rather than doubled.
+      if (current) current.claim = claim;
+      else this.#open(peerId, true, this.#newSessionId(), claim);
+    });
+  }
+
+  /** The live session with `peerId`, forgetting one whose connection has ended. */
+  #current(peerId: string): Session | undefined {
+    const session = this.#sessions.get(peerId);
+    if (!session) return undefined;
+    const state = session.link?.peerConnection.connectionState;
+    // Browsers fire no event when the link closes its own connection: look at its state.
+    if (state === 'closed' || state === 'failed') {
+      this.#end(session, new ConnectionClosedError(`the WebRTC connection to ${peerId} ${state}`));
+      return undefined;
+    }
+    return session;
+  }
+
+  #open(peerId: string, initiator: boolean, sessionId: string, claim: Claim | undefined, retriesLeft = HANDSHAKE_RETRIES): Session {
+    const attempt = openPeerConnection({
+      RTCPeerConnection: this.#options.RTCPeerConnection,
+      iceServers: this.#options.iceServers ?? [],
+      initiator,
+      sendSignal: (signal) => this.#sendSignal(peerId, wrapSignal(sessionId, signal)),
+      clock: this.#clock,
+      timeoutMs: this.#options.connectTimeoutMs,
+      remoteAddress: PEER_PREFIX + peerId,
+    });
+    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft };
+    this.#sessions.set(peerId, session);
+    attempt.link.then(
+      (link) => this.#opened(session, link),
+      (error: unknown) => {
+        if (this.#retry(session, error)) return;
+        this.#end(session, error instanceof Error ? error : new ConnectionClosedError(String(error)));
+      },
+    );
+    return session;
+  }
+
+  /**
+   * Starts a fresh attempt (a new session and offer, which the peer follows) when one we initiated
+   * failed in ICE or DTLS; a timeout, an abort or a missing route is final.
+   */
+  #retry(session: Session, error: unknown): boolean {
+    const current = this.#sessions.get(session.peerId) === session;
+    if (!(error instanceof WebRtcHandshakeError) || !session.initiator || !current || this.#closed || session.retriesLeft === 0) {
+      return false;
+    }
+    this.#sessions.delete(session.peerId);
+    this.#open(session.peerId, true, this.#newSessionId(), session.claim, session.retriesLeft - 1);
+    return true;
+  }
+
+  #opened(session: Session, link: DataChannelLink): void {
+    if (this.#closed || this.#sessions.get(session.peerId) !== session) {
+      // Replaced while its channel was opening: the replacement carries on.
+      link.close();
+      return;
+    }
+    session.link = link;
+    this.#watch(session, link);
+    const claim = session.claim;
+    session.claim = undefined;
+    if (claim) claim.resolve(link);
+    else this.#onLink?.(link);
+  }
+
+  /**
+   * Closes a link whose connection stays `disconnected`: ICE consent checks fail when the other page
+   * closed without a goodbye, and without this the link would wait for ICE's own, much later, verdict.
+   */
+  #watch(session: Session, link: DataChannelLink): void {
+    const pc = link.peerConnection;
+    const graceMs = this.#options.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS;
+    pc.addEventListener('connectionstatechange', () => {
+      const state = pc.connectionState;
+      if (state === 'disconnected' && session.graceTimer === undefined) {
+        session.graceTimer = this.#clock.setTimeout(() => {
+          session.graceTimer = undefined;
+          if (pc.connectionState !== 'connected') link.close();
+        }, graceMs);
+      } else if (state === 'connected') {
+        this.#clearGrace(session);
+      } else if (state === 'closed' || state === 'failed') {
+        this.#end(session, new ConnectionClosedError(`the WebRTC connection to ${session.peerId} ${state}`));
+      }
+    });
+  }
+
+  /** Stops and forgets a session: a waiting dial fails with `reason`; an open link is closed. */
+  #end(session: Session, reason: Error): void {
+    if (this.#sessions.get(session.peerId) === session) this.#sessions.delete(session.peerId);
+    this.#clearGrace(session);
+    const claim = session.claim;
+    session.claim = undefined;
+    claim?.reject(reason);
+    if (session.link) session.link.close();
+    else session.attempt.abort(reason);
+  }
+
+  #clearGrace(session: Session): void {
+    if (session.graceTimer !== undefined) this.#clock.clearTimeout(session.graceTimer);
+    session.graceTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------- signals
+
+  /** Through a room the peer is in, else through the mesh; throwing fails the attempt. */
+  #sendSignal(to: string, data: SignalData): void {
+    for (const room of this.#rooms.values()) if (room.send(to, data)) return;
+    if (this.#local?.relaySignal(to, data)) return;
+    throw new ConnectionClosedError(
+      `no route for WebRTC signals to ${to}: it is in no signaling room we joined and no neighbour lists it`,
+    );
+  }
+
+  #receiveSignal(from: string, data: unknown): void {
+    const local = this.#local;
+    const envelope = parseEnvelope(data);
+    if (this.#closed || !local || !envelope || from === local.id) return;
+    const { session: sessionId, signal } = envelope;
+    const current = this.#current(from);
+    if (current?.id === sessionId) {
+      current.attempt.signal(signal);
+      return;
+    }
+    // Anything but an offer belongs to an attempt that was replaced or given up.
+    if (signal.type !== 'offer') return;
+    let claim: Claim | undefined;
+    if (current) {
+      // Glare: both sides offered at once. The smaller id's offer wins on both sides.
+      if (current.initiator && !current.link && local.id < from) return;
+      // Otherwise the peer starts over (it lost our connection, or gave up an attempt): follow it.
+      claim = current.claim;
+      current.claim = undefined;
+      this.#end(current, new ConnectionClosedError(`${from} replaced this WebRTC connection with a new offer`));
+    }
+    this.#open(from, false, sessionId, claim).attempt.signal(signal);
+  }
+
+  #newSessionId(): string {
+    return toHex(this.#random.bytes(SESSION_ID_BYTES));
+  }
+}
