@@ -1,0 +1,129 @@
+/**
+ * SyncSocket behaviour beyond the upstream tests: what happens in races, across a partition, with
+ * skewed clocks and with rapid writes, each in a small network whose outcome can be stated exactly.
+ */
+import { expect, test } from 'vitest';
+import { LeaseError, SyncSocket, flags, type Packet } from '../../packages/web2p/src/index.js';
+import { chain, makeNet, until } from './helpers.js';
+import { skewedClock, snapshot, syncNodes } from './sync-helpers.js';
+
+test('two nodes claiming a free key at once: both writes are accepted, the same one wins everywhere', async () => {
+  const net = makeNet();
+  const nodes = syncNodes(net, 4, { maxOutgoing: 0 });
+  await chain(nodes);
+  const [first, last] = [nodes[0]!, nodes[3]!];
+  first.set('k', 'from first');
+  last.set('k', 'from last'); // same second, and neither has heard of the other yet
+  await net.run(2_000);
+  const winner = first.id < last.id ? 'from first' : 'from last'; // the smaller id wins a tie
+  for (const node of nodes) expect(node.get('k')).toBe(winner);
+  const loser = first.id < last.id ? last : first;
+  expect(() => loser.set('k', 'again')).toThrow(LeaseError);
+});
+
+test('a claim a second later by a node whose clock runs ahead wins everywhere, and holds', async () => {
+  const net = makeNet();
+  const slow = new SyncSocket({ transport: net.transport() });
+  const fast = new SyncSocket({ transport: net.transport(), clock: skewedClock(net, 1_500) });
+  const between = new SyncSocket({ transport: net.transport(), maxOutgoing: 0 });
+  await between.connect(slow.address);
+  await fast.connect(between.address);
+  await net.run(1_000);
+  slow.set('k', 'slow');
+  fast.set('k', 'fast');
+  await net.run(2_000);
+  for (const node of [slow, fast, between]) expect(node.get('k')).toBe('fast');
+  expect(() => slow.set('k', 'mine')).toThrow(expect.objectContaining({ owner: fast.id }));
+});
+
+test('a delete made while a replica was cut off reaches it after the heal (no resurrection)', async () => {
+  const net = makeNet();
+  const nodes = syncNodes(net, 4);
+  await chain(nodes);
+  const [owner, ...others] = nodes as [SyncSocket, ...SyncSocket[]];
+  owner.set('k', 'v');
+  owner.set('kept', 'v');
+  await net.run(2_000);
+  net.partition([owner, others[0]!], others.slice(1));
+  await net.run(10_000); // the links across fail
+  expect(owner.delete('k')).toBe(true);
+  await net.run(2_000);
+  expect(others[2]!.get('k')).toBe('v'); // not heard yet
+  net.heal();
+  await until(net, () => nodes.every((node) => !node.has('k')), 'every replica loses the deleted key', 120_000);
+  for (const node of nodes) expect(node.get('kept')).toBe('v');
+  expect(new Set(nodes.map(snapshot)).size).toBe(1);
+});
+
+test('a write over a delete dated in our future (a clock behind) waits for that second, then wins', async () => {
+  const net = makeNet();
+  const ahead = new SyncSocket({ transport: net.transport(), clock: skewedClock(net, 2_000) });
+  const behind = new SyncSocket({ transport: net.transport() });
+  await behind.connect(ahead.address);
+  ahead.set('k', 'first');
+  await net.run(3_000);
+  ahead.delete('k');
+  await net.run(200);
+  const seen: Packet[] = [];
+  ahead.on('update', (_key, value) => seen.push(value));
+  behind.set('k', 'after the delete'); // our clock says before it: the broadcast must wait
+  expect(behind.get('k')).toBe('after the delete'); // but it is ours at once
+  await net.run(5_000);
+  expect(ahead.get('k')).toBe('after the delete');
+  expect(seen).toEqual(['after the delete']);
+});
+
+test('rapid writes to one key: one broadcast per second, carrying the latest value', async () => {
+  const net = makeNet();
+  const [writer, reader] = syncNodes(net, 2);
+  await reader!.connect(writer!.address);
+  const stores = () => reader!.recv(100).length; // stores are claimed, so nothing is queued...
+  const heard: Packet[] = [];
+  reader!.on('update', (_key, value) => heard.push(value));
+  for (let i = 1; i <= 10; i++) writer!.set('k', i);
+  expect(writer!.get('k')).toBe(10);
+  await net.run(3_000);
+  expect(heard).toEqual([1, 10]); // the first went at once, the other nine as one, a second later
+  expect(stores()).toBe(0); // ...and none reached the user's queue
+});
+
+test('update() refuses the whole batch when one key is leased to another node', async () => {
+  const net = makeNet();
+  const [a, b] = syncNodes(net, 2);
+  await b!.connect(a!.address);
+  a!.set('taken', 1);
+  await net.run(1_000);
+  expect(() => b!.update({ free: 1, taken: 2 })).toThrow(LeaseError);
+  expect(b!.has('free')).toBe(false);
+  await net.run(1_000);
+  expect(a!.has('free')).toBe(false);
+});
+
+test("'update' and 'delete' events fire for local and remote changes, with the key in its public form", async () => {
+  const net = makeNet();
+  const [a, b] = syncNodes(net, 2);
+  await b!.connect(a!.address);
+  const log: string[] = [];
+  for (const [name, node] of [['a', a!], ['b', b!]] as const) {
+    node.on('update', (key, value, meta) => log.push(`${name} update ${String(key)}=${JSON.stringify(value)} by ${meta.owner === a!.id ? 'a' : 'b'}`));
+    node.on('delete', (key) => log.push(`${name} delete ${String(key)}`));
+  }
+  a!.set('x', 1);
+  await net.run(1_000);
+  a!.delete('x');
+  await net.run(1_000);
+  expect(log).toEqual(['a update x=1 by a', 'b update x=1 by a', 'a delete x', 'b delete x']);
+});
+
+test('a relayed store reaches a node two hops away even though stores are claimed by the built-in', async () => {
+  const net = makeNet();
+  const nodes = syncNodes(net, 3, { maxOutgoing: 0 });
+  await chain(nodes);
+  const unclaimed: unknown[] = [];
+  nodes[2]!.registerHandler((msg, _conn) => void unclaimed.push(msg.packets[0]));
+  nodes[0]!.set('far', 'away');
+  nodes[0]!.send('plain');
+  await net.run(1_000);
+  expect(nodes[2]!.get('far')).toBe('away');
+  expect(unclaimed).toEqual([flags.broadcast]); // user handlers see only what sync did not claim
+});

@@ -1,0 +1,196 @@
+/**
+ * SyncSocket persistence (api.md "Persistence"): values with their lease metadata survive a reload
+ * (a new socket on the same store), leases the node held stay held, flush() means durable, and a
+ * full store is reported, never silently lost. Run over MemoryStore and over IdbStore with
+ * fake-indexeddb.
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, test } from 'vitest';
+import {
+  IdbStore,
+  LeaseError,
+  MemoryStore,
+  StoreError,
+  SyncSocket,
+  utf8,
+  type Store,
+} from '../../packages/web2p/src/index.js';
+import { SimNetwork } from '../../packages/web2p/src/sim/index.js';
+
+let namespaces = 0;
+
+/** How each backend is handed to a socket, and how a "reload" gets the same data back. */
+const backends: Array<[string, () => { persist: () => true | Store; name?: string }]> = [
+  [
+    'MemoryStore',
+    () => {
+      const store = new MemoryStore();
+      return { persist: () => store };
+    },
+  ],
+  ['IdbStore (persist: true)', () => ({ persist: () => true, name: `t${namespaces++}` })],
+];
+
+function network(): SimNetwork {
+  return new SimNetwork({ seed: 11, latencyMs: [5, 40] });
+}
+
+describe.each(backends)('%s', (_label, backend) => {
+  test('values, tombstones and leases survive a reload; others still cannot take the keys', async () => {
+    const net = network();
+    const { persist, name } = backend();
+    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    const first = open();
+    await first.ready;
+    const peer = new SyncSocket({ transport: net.transport() });
+    await peer.connect(first.address);
+    first.set('mine', 'v1');
+    first.set(utf8('bytes'), new Uint8Array([1, 2, 3]));
+    first.update({ zero: 0, doomed: 'x' });
+    peer.set('theirs', { from: 'peer' });
+    await net.run(1_000);
+    first.delete('doomed');
+    await first.flush();
+    const oldId = first.id;
+    await first.close();
+
+    const second = open();
+    expect(() => second.get('mine')).toThrow(/await sock.ready/); // not served until restored
+    await second.ready;
+    expect(second.id).not.toBe(oldId);
+    expect(Object.fromEntries([...second.entries()].map(([k, v]) => [String(k), v]))).toEqual({
+      mine: 'v1',
+      bytes: new Uint8Array([1, 2, 3]),
+      zero: 0,
+      theirs: { from: 'peer' },
+    });
+    // A node meeting the reloaded one learns the leases from its initial sync: still the old id's.
+    const newcomer = new SyncSocket({ transport: net.transport() });
+    await newcomer.connect(second.address);
+    await net.run(1_000);
+    expect(newcomer.get('mine')).toBe('v1');
+    expect(() => newcomer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'KeyError', owner: oldId }));
+    expect(() => second.set('theirs', 'not mine')).toThrow(LeaseError);
+    // The reloaded node still holds its old leases, and renews them under its new id.
+    second.set('mine', 'v2');
+    await net.run(1_000);
+    expect(newcomer.get('mine')).toBe('v2');
+    expect(() => newcomer.set('mine', 'stolen')).toThrow(expect.objectContaining({ owner: second.id }));
+    await second.close();
+
+    // And a second reload still knows both generations' leases are its own.
+    const third = open();
+    await third.ready;
+    third.set('mine', 'v3');
+    third.set('zero', 1); // written under the first id, two reloads ago
+    expect(third.get('zero')).toBe(1);
+    await third.close();
+  });
+
+  test('flush() acknowledges writes that then survive a crash (no close)', async () => {
+    const net = network();
+    const { persist, name } = backend();
+    const sock = new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    await sock.ready;
+    for (let i = 0; i < 50; i++) sock.set(`k${i}`, i);
+    sock.applyDelta('map', { a: 1 });
+    sock.applyDelta('map', { b: 2 });
+    await sock.flush();
+    // Crashed: never closed. A new socket on the same data sees every flushed write.
+    const after = new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    await after.ready;
+    expect(after.size).toBe(51);
+    expect(after.get('k49')).toBe(49);
+    expect(after.get('map')).toEqual({ a: 1, b: 2 });
+  });
+});
+
+test('persist: true uses IndexedDB named after the protocol id and the name', async () => {
+  const net = network();
+  const sock = new SyncSocket({ transport: net.transport(), persist: true, name: 'named' });
+  await sock.ready;
+  sock.set('k', 'v');
+  await sock.flush();
+  const raw = new IdbStore(`sync:${sock.protocol.id}:named`);
+  const entries = new Map(await raw.entries());
+  expect(entries.get(`k:${Buffer.from('k').toString('hex')}`)).toEqual({ value: 'v', owner: sock.id, ts: sock.nowSeconds() });
+  expect(entries.get('ids')).toEqual([sock.id]);
+  await raw.close();
+  await sock.close();
+});
+
+test('a full store: an error event and a rejected flush, the data intact in memory, then recovery', async () => {
+  const net = network();
+  const store = new MemoryStore({ quotaBytes: 600 });
+  const sock = new SyncSocket({ transport: net.transport(), persist: store });
+  await sock.ready;
+  const errors: Error[] = [];
+  sock.on('error', (error) => errors.push(error));
+  sock.set('small', 1);
+  await sock.flush();
+  sock.set('big', 'x'.repeat(2_000));
+  await expect(sock.flush()).rejects.toBeInstanceOf(StoreError);
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors[0]).toBeInstanceOf(StoreError);
+  expect(errors[0]!.message).toMatch(/quota/);
+  expect(sock.get('big')).toHaveLength(2_000); // memory is right
+  expect(sock.get('small')).toBe(1);
+  await expect(sock.flush()).rejects.toBeInstanceOf(StoreError); // still not durable: still says so
+  sock.delete('big'); // the tombstone replaces the value that did not fit
+  await expect(sock.flush()).resolves.toBeUndefined();
+  const reloaded = new SyncSocket({ transport: net.transport(), persist: store });
+  await reloaded.ready;
+  expect([...reloaded.keys()]).toEqual(['small']);
+});
+
+/** The store, except that reading it all waits for `gate` (or fails with `error`). */
+function slowToRead(store: Store, gate: Promise<void>): Store {
+  return Object.assign(Object.create(store) as Store, {
+    entries: async () => {
+      await gate;
+      return store.entries();
+    },
+  });
+}
+
+test('a store that cannot be read: an error event, ready rejects, the socket works in memory', async () => {
+  const net = network();
+  const errors: Error[] = [];
+  const broken = slowToRead(new MemoryStore(), Promise.reject(new StoreError('IndexedDB is unavailable')));
+  const sock = new SyncSocket({ transport: net.transport(), persist: broken });
+  sock.on('error', (error) => errors.push(error));
+  await expect(sock.ready).rejects.toThrow('IndexedDB is unavailable');
+  expect(errors.map((e) => e.message)).toEqual(['IndexedDB is unavailable']);
+  sock.set('k', 'v');
+  expect(sock.get('k')).toBe('v');
+  await expect(sock.flush()).resolves.toBeUndefined();
+});
+
+test('what arrives before the restore is merged with it; neighbours get their sync once restored', async () => {
+  const net = network();
+  const store = new MemoryStore();
+  const writer = new SyncSocket({ transport: net.transport(), persist: store, leasing: false });
+  await writer.ready;
+  writer.update({ k: 'old', restored: 'only in the store' });
+  await writer.flush();
+  await writer.close();
+  await net.run(2_000);
+  const peer = new SyncSocket({ transport: net.transport(), leasing: false });
+  peer.set('k', 'newer');
+  let release!: () => void;
+  const reloaded = new SyncSocket({
+    transport: net.transport(),
+    leasing: false,
+    persist: slowToRead(store, new Promise<void>((resolve) => (release = resolve))),
+  });
+  await reloaded.connect(peer.address);
+  await net.run(1_000);
+  expect(() => reloaded.get('k')).toThrow(/still restoring/);
+  expect(peer.has('restored')).toBe(false); // our initial sync waits for the restore
+  release();
+  await reloaded.ready;
+  expect(reloaded.get('k')).toBe('newer'); // the peer's later write beat the stored one
+  await net.run(1_000);
+  expect(peer.get('restored')).toBe('only in the store');
+  expect(peer.get('k')).toBe('newer');
+});
