@@ -3,20 +3,24 @@
  * something to do about it, what to do.
  */
 export class Web2pError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  // Spelled out in every class: bundlers minify class names, and `error.name` must survive that.
+  override name = 'Web2pError';
 }
 
 /** Bytes that are not a valid py2p frame (protocol.md §1). The connection that sent them is dropped. */
-export class FrameError extends Web2pError {}
+export class FrameError extends Web2pError {
+  override name = 'FrameError';
+}
 
 /** A frame (or what its body inflates to) is larger than the configured maximum. */
-export class FrameTooLargeError extends FrameError {}
+export class FrameTooLargeError extends FrameError {
+  override name = 'FrameTooLargeError';
+}
 
 /** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
+  override name = 'ProtocolMismatchError';
+
   constructor(
     readonly localId: string,
     readonly remoteId: string,
@@ -29,23 +33,34 @@ export class ProtocolMismatchError extends Web2pError {
 }
 
 /** A network wait passed its deadline. */
-export class TimeoutError extends Web2pError {}
+export class TimeoutError extends Web2pError {
+  override name = 'TimeoutError';
+}
 
 /** A link ended before the operation that needed it finished. */
-export class ConnectionClosedError extends Web2pError {}
+export class ConnectionClosedError extends Web2pError {
+  override name = 'ConnectionClosedError';
+}
 
 /** The socket was closed; nothing more can be done with it. */
 export class SocketClosedError extends Web2pError {
+  override name = 'SocketClosedError';
+
   constructor() {
     super('the socket is closed; create a new one to reconnect');
   }
 }
 
 /** A key is absent (py2p raises KeyError). */
-export class KeyError extends Web2pError {}
+export class KeyError extends Web2pError {
+  override name = 'KeyError';
+}
 
 /** Another node holds the lease on a key (protocol.md §6.3). Named KeyError, as py2p raises. */
 export class LeaseError extends KeyError {
+  // py2p raises KeyError here; code that catches by name keeps working.
+  override name = 'KeyError';
+
   constructor(
     readonly key: string,
     readonly owner: string,
@@ -55,19 +70,24 @@ export class LeaseError extends KeyError {
       `key ${JSON.stringify(key)} is leased to ${owner} until ${new Date(expiresAt * 1000).toISOString()}; ` +
         'only the owner can change or delete it before then',
     );
-    this.name = 'KeyError';
   }
 }
 
 /** Persistent storage refused a write (quota exceeded, storage unavailable). */
-export class StoreError extends Web2pError {}
+export class StoreError extends Web2pError {
+  override name = 'StoreError';
+}
 
 /**
  * A WebRTC connection failed in ICE or DTLS before its data channel opened. Such attempts do fail
  * now and then (a lost packet, a stale candidate; libdatachannel sometimes fails the DTLS certificate
  * check of a fresh connection), and a new attempt usually succeeds.
  */
-export class WebRtcHandshakeError extends ConnectionClosedError {}
+export class WebRtcHandshakeError extends ConnectionClosedError {
+  override name = 'WebRtcHandshakeError';
+}
 
 /** The signaling server could not be reached or refused us (a bad room name, an id already taken). */
-export class SignalingError extends Web2pError {}
+export class SignalingError extends Web2pError {
+  override name = 'SignalingError';
+}

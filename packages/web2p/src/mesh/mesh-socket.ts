@@ -50,8 +50,13 @@ export interface MeshSocketOptions {
   log?: LogSink;
   /** Stop auto-connecting from peer lists at this many outgoing connections. Default 4. */
   maxOutgoing?: number;
-  /** Where links come from: a SimNetwork's transport, WebRTC, Node TCP… */
+  /**
+   * Where links come from: a SimNetwork's transport, WebRTC, Node TCP… Default: the package
+   * entry's (WebRTC with the platform's RTCPeerConnection in `web2p`, node-datachannel in `web2p/node`).
+   */
   transport?: Transport;
+  /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
+  iceServers?: RTCIceServer[];
   /**
    * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
    * the transport's choice, else zlib and gzip as py2p.
@@ -91,6 +96,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   implements AsyncIterable<Message>, ReplyRouter {
   static defaultProtocol = new Protocol('mesh', 'Plaintext');
 
+  /**
+   * Makes the transport of a socket constructed without one. The package entry sets it, so that
+   * this layer never imports a concrete transport.
+   */
+  static defaultTransport: ((options: MeshSocketOptions) => Transport) | undefined;
+
   readonly protocol: Protocol;
   readonly id: string;
   readonly maxOutgoing: number;
@@ -126,12 +137,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   constructor(options: MeshSocketOptions = {}) {
     super();
-    if (!options.transport) {
-      throw new TypeError(
-        'MeshSocket needs a transport: pass { transport: net.transport() } from web2p/sim, or use web2p/node',
-      );
+    const transport = options.transport ?? MeshSocket.defaultTransport?.(options);
+    if (!transport) {
+      throw new TypeError('MeshSocket needs a transport: pass { transport: net.transport() } from web2p/sim, or import web2p/node');
     }
-    this.transport = options.transport;
+    this.transport = transport;
     this.clock = options.clock ?? this.transport.clock ?? systemClock;
     this.random = options.random ?? this.transport.random ?? systemRandom;
     this.protocol = this.adjustProtocol(options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol, options);

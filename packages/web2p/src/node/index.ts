@@ -4,6 +4,7 @@
  */
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
+import { MeshSocket } from '../mesh/mesh-socket.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
 
 export * from '../index.js';
@@ -14,3 +15,6 @@ export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerCo
 export function nodeWebRtcTransport(options: NodeWebRtcTransportOptions = {}): WebRtcTransport {
   return new WebRtcTransport({ ...options, RTCPeerConnection, WebSocket });
 }
+
+// Sockets made without a transport talk WebRTC through node-datachannel.
+MeshSocket.defaultTransport = (options) => nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
