@@ -60,11 +60,15 @@ export class SimLink implements Link {
     else this.held.push(bytes);
   }
 
-  /** Graceful close: this end at once, the other end once the news has crossed the link. */
+  /**
+   * Graceful close: this end at once, the other end once the news has crossed the link, after
+   * every byte sent before it (a stream's FIN never overtakes its data).
+   */
   close(): void {
     if (this.ended) return;
     const peer = this.peer;
-    this.net.clock.setTimeout(() => peer.finish(), this.net.latency());
+    const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
+    this.net.clock.setTimeout(() => peer.finish(), due - this.net.clock.now());
     this.finish();
   }
 
