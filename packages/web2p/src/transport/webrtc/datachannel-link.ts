@@ -1,7 +1,7 @@
 import { ConnectionClosedError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { Link, LinkHandlers } from '../types.js';
-import { CHUNK_BYTES, CLOSE_LINGER_MS, HIGH_WATER_BYTES, LOW_WATER_BYTES } from './constants.js';
+import { CHUNK_BYTES, CLOSE_LINGER_MS, HIGH_WATER_BYTES, LARGE_CHUNK_BYTES, LOW_WATER_BYTES } from './constants.js';
 
 /**
  * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
@@ -79,10 +79,11 @@ export class DataChannelLink implements Link {
     this.#channel = channel;
     this.#clock = options.clock ?? systemClock;
     this.#highWaterBytes = options.highWaterBytes ?? HIGH_WATER_BYTES;
-    // The peer may accept less than our chunk size (it advertises a=max-message-size).
+    // The peer says how large a message it takes (a=max-message-size); without word, 64 KiB is safe.
     const peerMax = peerConnection.sctp?.maxMessageSize;
-    const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
-    this.#chunkBytes = typeof peerMax === 'number' && peerMax > 0 ? Math.min(chunkBytes, peerMax) : chunkBytes;
+    const known = typeof peerMax === 'number' && peerMax > 0;
+    const chunkBytes = options.chunkBytes ?? (known ? LARGE_CHUNK_BYTES : CHUNK_BYTES);
+    this.#chunkBytes = known ? Math.min(chunkBytes, peerMax) : chunkBytes;
 
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = options.lowWaterBytes ?? LOW_WATER_BYTES;
