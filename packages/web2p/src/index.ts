@@ -10,6 +10,7 @@ export type { SendOptions } from './mesh/send-args.js';
 export type { Link, LinkHandlers, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';
 export { type Random, systemRandom, SeededRandom } from './runtime/random.js';
+export { ChordSocket, type ChordSocketOptions, type ChordEvents, type ChordKey, type LookupInfo, type NodeEntry, type RingState } from './chord/chord-socket.js';
 export { SyncSocket, type SyncSocketOptions, type SyncEvents, type Key, type Mapping } from './sync/sync-socket.js';
 export { MemoryStore, IdbStore, type MemoryStoreOptions, type Store, type StoreValue } from './store/index.js';
 export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, SignalingClient, type SignalingClientEvents, type SignalingClientOptions, type WebSocketConstructor, type WebSocketLike } from './transport/webrtc/index.js';

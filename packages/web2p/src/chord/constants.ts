@@ -21,3 +21,83 @@ export const MAX_K = 30;
  * that a node leaving or crashing loses nothing: two nodes can fail at once before data is at risk.
  */
 export const DEFAULT_REPLICAS = 3;
+
+/**
+ * Successor-list length: how many nodes after itself each storing node tracks. It must cover the
+ * replicas (a value lives on its node and the next replicas − 1), and it is what keeps the ring
+ * whole when nodes crash together: a node loses its way round only if every one of them dies before
+ * the next stabilization round, which for a quarter of the ring crashing at once is 0.25**8 ≈ 1.5e-5
+ * per node. The effective length is max(this, replicas).
+ */
+export const SUCCESSOR_LIST_SIZE = 8;
+
+/**
+ * Stabilization period: each round a storing node checks its successor (and learns its successor
+ * list), re-replicates if its range or replica set changed, and refreshes one finger. Two seconds
+ * keeps repair well inside the simulator's 5 s failure detection without flooding the links.
+ */
+export const STABILIZE_MS = 2_000;
+
+/**
+ * A routed request unanswered after this long is sent again: a hop may have crashed with it in
+ * flight. A lookup takes at most k hops there and k back, each a link latency (40 ms in the
+ * simulator, a few hundred ms over real WebRTC), so 5 s only fires on a real loss.
+ */
+export const LOOKUP_ATTEMPT_MS = 5_000;
+
+/**
+ * Attempts before a lookup rejects with TimeoutError: 3 × 5 s spans a crash being detected (5 s in
+ * the simulator) and the ring repairing around it, which is what a retry can wait out.
+ */
+export const LOOKUP_ATTEMPTS = 3;
+
+/**
+ * A request that found no storing neighbour to go to is tried again this soon: the usual cause is
+ * a neighbour's meta still on its way, which takes one link latency.
+ */
+export const NO_ROUTE_RETRY_MS = 500;
+
+/**
+ * How long a relaying node remembers where a request came from, to pass the answer back along the
+ * reverse path: the longest a request can live (every attempt of it).
+ */
+export const FORWARD_MEMORY_MS = LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS;
+
+/**
+ * A request that has made this many hops is dropped (its attempt times out and is retried): with
+ * a correct ring a lookup takes at most k, so anything past 2k + 4 is looping on stale routes.
+ */
+export const EXTRA_HOPS = 4;
+
+/**
+ * join() waits at most this long for its neighbours' fresh metas before deciding whether a ring
+ * exists: one round trip normally, and a neighbour that does not answer must not block the join.
+ */
+export const META_WAIT_MS = 3_000;
+
+/**
+ * join() gives up (TimeoutError) when its successor has not accepted it by then: long enough for a
+ * few lookups and stabilization rounds, short enough to tell the user something is wrong.
+ */
+export const JOIN_TIMEOUT_MS = 30_000;
+
+/** leave() and close() wait this long for the successor to confirm it took the keys over. */
+export const HANDOFF_ACK_MS = 5_000;
+
+/**
+ * A node that could not be reached is kept out of successor lists and finger tables this long, so
+ * a crashed node that neighbours still list (until they notice) is not dialled again and again.
+ */
+export const DEAD_MEMORY_MS = 30_000;
+
+/**
+ * Deleted keys leave a tombstone this long, so a stale copy pushed back by a replica that missed
+ * the delete loses to it (higher version) instead of bringing the key back.
+ */
+export const TOMBSTONE_MS = 3_600_000;
+
+/**
+ * Items per replica or handoff message: a node's whole range moves in batches of this many, so a
+ * large shard never makes one frame near the mesh's 16 MiB limit (at ordinary value sizes).
+ */
+export const RECORDS_PER_MESSAGE = 256;

@@ -1,0 +1,128 @@
+/**
+ * Routed requests in flight. Answers travel back along the reverse path: each relaying node
+ * remembers which neighbour a request came from (ForwardTable) and passes the answer there, so
+ * neither the requester nor any relay needs a connection it does not already have. The requester
+ * keeps its own requests (Lookups) and sends one again when an attempt goes unanswered.
+ */
+import { TimeoutError } from '../errors.js';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Connection } from '../mesh/connection.js';
+import { FORWARD_MEMORY_MS, LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS, NO_ROUTE_RETRY_MS } from './constants.js';
+import type { ChordAnswer, ChordRequest } from './messages.js';
+
+/**
+ * Where each relayed request came from, forgotten after FORWARD_MEMORY_MS. A request may pass a
+ * node twice while the ring settles (on to a successor that then sends it back to its new
+ * predecessor), so each node keeps a stack per request and an answer unwinds it; the hop limit,
+ * not this table, stops real loops.
+ */
+export class ForwardTable {
+  /** Insertion order is expiry order (one fixed memory span), so pruning takes from the front. */
+  private readonly upstream = new Map<string, { conns: Connection[]; expires: number }>();
+
+  remember(id: string, conn: Connection, nowMs: number): void {
+    this.prune(nowMs);
+    const entry = this.upstream.get(id);
+    if (entry) entry.conns.push(conn);
+    else this.upstream.set(id, { conns: [conn], expires: nowMs + FORWARD_MEMORY_MS });
+  }
+
+  /** The neighbour to pass an answer to: the last one the request came from here. */
+  take(id: string): Connection | undefined {
+    const entry = this.upstream.get(id);
+    const conn = entry?.conns.pop();
+    if (entry?.conns.length === 0) this.upstream.delete(id);
+    return conn;
+  }
+
+  private prune(nowMs: number): void {
+    for (const [id, entry] of this.upstream) {
+      if (entry.expires > nowMs) return;
+      this.upstream.delete(id);
+    }
+  }
+}
+
+/** Sends a request on its way; false when there is no route right now. */
+export type Dispatch = (request: ChordRequest) => boolean;
+
+interface Pending {
+  request: ChordRequest;
+  deadline: number;
+  /** Unset while the first attempt is being dispatched (a local answer settles it right there). */
+  timer: TimerHandle | undefined;
+  resolve(answer: ChordAnswer): void;
+  reject(error: Error): void;
+}
+
+/**
+ * This node's own requests: retried until answered or LOOKUP_ATTEMPTS × LOOKUP_ATTEMPT_MS pass.
+ * Each attempt has its own request id, so relays keep the attempts' reverse paths apart and a late
+ * answer to an abandoned attempt is ignored.
+ */
+export class Lookups {
+  /** By the id of the current attempt. */
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly dispatch: Dispatch,
+    private readonly newId: () => string,
+  ) {}
+
+  start(request: ChordRequest): Promise<ChordAnswer> {
+    return new Promise<ChordAnswer>((resolve, reject) => {
+      const deadline = this.clock.now() + LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS;
+      const entry: Pending = { request, deadline, timer: undefined, resolve, reject };
+      this.pending.set(request.id, entry);
+      this.attempt(entry);
+    });
+  }
+
+  /** Settles the request an answer belongs to; false when it is not ours (or already settled). */
+  answer(answer: ChordAnswer): boolean {
+    const entry = this.pending.get(answer.id);
+    if (!entry) return false;
+    this.pending.delete(answer.id);
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    entry.resolve(answer);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /** Rejects everything still waiting (the socket closed). */
+  close(error: Error): void {
+    for (const entry of this.pending.values()) {
+      if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    this.pending.clear();
+  }
+
+  private attempt(entry: Pending): void {
+    // A local answer settles the entry inside dispatch; then there is nothing to wait for.
+    const sent = this.dispatch(entry.request);
+    if (!this.pending.has(entry.request.id)) return;
+    const wait = sent ? LOOKUP_ATTEMPT_MS : NO_ROUTE_RETRY_MS;
+    entry.timer = this.clock.setTimeout(() => {
+      if (this.clock.now() >= entry.deadline) {
+        this.pending.delete(entry.request.id);
+        entry.reject(
+          new TimeoutError(
+            `chord ${entry.request.kind} for position ${entry.request.position} got no answer within ` +
+              `${LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS} ms` +
+              (sent ? '' : ': no storing node is reachable (has any node called join()?)'),
+          ),
+        );
+        return;
+      }
+      this.pending.delete(entry.request.id);
+      entry.request = { ...entry.request, id: this.newId() };
+      this.pending.set(entry.request.id, entry);
+      this.attempt(entry);
+    }, Math.min(wait, Math.max(0, entry.deadline - this.clock.now())));
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * What one node believes about its neighbourhood on the ring: its position, predecessor, successor
+ * list, fingers, the storing neighbours it can send to, and the nodes it could not reach. It is
+ * updated from metas and lost connections and says what changed; the socket does the sending.
+ * No I/O, so the stabilization rules are tested on their own (test/unit/chord-ring-view.test.ts).
+ */
+import type { WireAddress } from '../transport/types.js';
+import { DEAD_MEMORY_MS, EXTRA_HOPS } from './constants.js';
+import { FingerTable, nextHop, successorList, type Hop } from './finger-table.js';
+import type { ChordRequest, Meta, NodeEntry } from './messages.js';
+import { distance, inInterval } from './ring.js';
+
+/** What a successor's meta means for us. */
+export type SuccessorNews = 'conflict' | 'closer' | 'list';
+
+export class RingView {
+  /** Set from joining on; undefined when this node does not store. */
+  position: number | undefined;
+  /** Accepted by the successor: a full member (position alone is set while joining too). */
+  member = false;
+  pred: NodeEntry | undefined;
+  successors: NodeEntry[] = [];
+  readonly fingers: FingerTable;
+  /** Storing neighbours (connected, meta received) by id: where a request can go. */
+  readonly storingPeers = new Map<string, NodeEntry>();
+  /** Node id → until when it is taken for unreachable. */
+  private readonly unreachable = new Map<string, number>();
+
+  constructor(
+    private readonly selfId: string,
+    private readonly selfAddr: () => WireAddress,
+    readonly k: number,
+    /** Successor-list length. */
+    private readonly size: number,
+    private readonly now: () => number,
+  ) {
+    this.fingers = new FingerTable(k);
+  }
+
+  self(): NodeEntry {
+    return { id: this.selfId, position: this.position!, addr: this.selfAddr() };
+  }
+
+  /** Starts at `position` (joining), knowing only the successor found there, if any. */
+  take(position: number, successor: NodeEntry | undefined): void {
+    this.position = position;
+    this.member = false;
+    this.pred = undefined;
+    this.successors = successor ? [successor] : [];
+    this.fingers.clear();
+  }
+
+  /** Leaves the ring (the storing neighbours stay: we still route through them). */
+  drop(): void {
+    this.position = undefined;
+    this.member = false;
+    this.pred = undefined;
+    this.successors = [];
+    this.fingers.clear();
+  }
+
+  isUnreachable(id: string): boolean {
+    return (this.unreachable.get(id) ?? 0) > this.now();
+  }
+
+  /** A dial failed or a storing neighbour's connection died: keep it out for DEAD_MEMORY_MS. */
+  markUnreachable(id: string): void {
+    this.unreachable.set(id, this.now() + DEAD_MEMORY_MS);
+    this.forget(id);
+  }
+
+  /** Takes a node off the predecessor, successor list and fingers. */
+  forget(id: string): void {
+    if (this.pred?.id === id) this.pred = undefined;
+    this.successors = this.successors.filter((entry) => entry.id !== id);
+    this.fingers.forget(id);
+  }
+
+  /** A neighbour's connection closed. */
+  peerGone(id: string): void {
+    if (this.storingPeers.delete(id)) this.markUnreachable(id);
+    else this.forget(id);
+  }
+
+  /**
+   * A storing neighbour's meta: a closer successor, whoever tells us; a closer predecessor only
+   * when it asks (it takes us for its successor: Chord's notify). Any node could be a closer
+   * successor, but a far node taken for our predecessor would make us answer for its whole arc.
+   * Returns the range (from, to] that became the new predecessor's, to hand over, when it changed.
+   */
+  storing(entry: NodeEntry, notify: boolean): { from: number; to: number } | undefined {
+    this.storingPeers.set(entry.id, entry);
+    this.unreachable.delete(entry.id);
+    const self = this.position;
+    if (self === undefined || !this.member || entry.position === self) return undefined;
+    let moved: { from: number; to: number } | undefined;
+    if (notify && (this.pred === undefined || strictlyBetween(entry.position, this.pred.position, self, this.k))) {
+      // Not knowing the old predecessor, everything outside our new range goes.
+      moved = { from: this.pred?.position ?? self, to: entry.position };
+      this.pred = entry;
+    }
+    const successor = this.successors[0];
+    if (successor === undefined || strictlyBetween(entry.position, self, successor.position, this.k)) {
+      this.successors = [entry, ...this.successors.filter((s) => s.id !== entry.id)].slice(0, this.size);
+    }
+    return moved;
+  }
+
+  /**
+   * Our successor's meta: someone else at our position ('conflict'), a node between us to take as
+   * successor instead ('closer': ask it next), or its successor list to make ours ('list').
+   */
+  fromSuccessor(successor: NodeEntry, meta: Meta): SuccessorNews {
+    const theirPred = meta.pred;
+    if (theirPred && theirPred.id !== this.selfId && !this.isUnreachable(theirPred.id)) {
+      if (theirPred.position === this.position) return 'conflict';
+      if (strictlyBetween(theirPred.position, this.position!, successor.position, this.k)) {
+        this.successors = [theirPred, successor, ...this.successors.slice(1)].slice(0, this.size);
+        return 'closer';
+      }
+    }
+    this.successors = successorList(this.self(), successor, meta.list, this.size, this.k, (id) => this.isUnreachable(id));
+    return 'list';
+  }
+
+  /**
+   * A storing neighbour says it stopped storing: close the gap with the predecessor and
+   * successors it reported, without waiting for a stabilization round.
+   */
+  left(id: string, meta: Meta): void {
+    if (!this.storingPeers.delete(id)) return;
+    const wasPred = this.pred?.id === id;
+    const wasSuccessor = this.successors[0]?.id === id;
+    this.forget(id);
+    if (this.position === undefined) return;
+    if (wasPred && meta.pred && meta.pred.id !== this.selfId) this.pred = meta.pred;
+    const [first, ...rest] = meta.list;
+    if (wasSuccessor && this.successors.length === 0 && first) {
+      this.successors = successorList(this.self(), first, rest, this.size, this.k, (other) => other === id || this.isUnreachable(other));
+    }
+  }
+
+  /** Each stabilization round: forget old unreachability; with no successor left, the nearest storing neighbour clockwise. */
+  tidy(): void {
+    const now = this.now();
+    for (const [id, until] of this.unreachable) if (until <= now) this.unreachable.delete(id);
+    if (this.successors.length > 0 || this.position === undefined) return;
+    const self = this.position;
+    let best: NodeEntry | undefined;
+    for (const entry of this.storingPeers.values()) {
+      if (entry.position === self) continue;
+      if (!best || distance(self, entry.position, this.k) < distance(self, best.position, this.k)) best = entry;
+    }
+    if (best) this.successors = [best];
+  }
+
+  /** Where a request goes next; undefined when nowhere now, or when it has made too many hops. */
+  hop(request: ChordRequest): Hop | undefined {
+    if (request.hops > 2 * this.k + EXTRA_HOPS) return undefined;
+    const view = { position: this.position, pred: this.pred, successors: this.successors };
+    return nextHop(view, request.position, [...this.storingPeers.values()], this.k, request.final);
+  }
+
+  /** The successors that hold copies of our range. */
+  replicaSet(replicas: number): NodeEntry[] {
+    return this.successors.slice(0, replicas - 1);
+  }
+}
+
+/** x in the open interval (a, b) clockwise; the whole ring but a when a == b. */
+function strictlyBetween(x: number, a: number, b: number, k: number): boolean {
+  return x !== a && x !== b && inInterval(x, a, b, k);
+}

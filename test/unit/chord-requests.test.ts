@@ -1,0 +1,81 @@
+/** Requests in flight (packages/web2p/src/chord/requests.ts): retries, timeouts, the reverse path. */
+import { describe, expect, it } from 'vitest';
+import { TimeoutError } from '../../packages/web2p/src/index.js';
+import { FORWARD_MEMORY_MS, LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS, NO_ROUTE_RETRY_MS } from '../../packages/web2p/src/chord/constants.js';
+import type { ChordAnswer, ChordRequest } from '../../packages/web2p/src/chord/messages.js';
+import { ForwardTable, Lookups } from '../../packages/web2p/src/chord/requests.js';
+import type { Connection } from '../../packages/web2p/src/mesh/connection.js';
+import { VirtualClock } from '../../packages/web2p/src/sim/index.js';
+
+const request: ChordRequest = { kind: 'get', id: 'id0', hops: 0, final: false, position: 1, key: new Uint8Array([1]), value: undefined };
+const answerTo = (id: string): ChordAnswer => ({ id, hops: 2, responder: { id: 'n', position: 1, addr: ['sim', 1] }, status: 'ok', value: 'v' });
+
+function setup(dispatch: (r: ChordRequest) => boolean) {
+  const clock = new VirtualClock();
+  let next = 1;
+  const sent: ChordRequest[] = [];
+  const lookups = new Lookups(clock, (r) => (sent.push(r), dispatch(r)), () => `id${next++}`);
+  return { clock, lookups, sent };
+}
+
+describe('Lookups', () => {
+  it('resolves with the answer to the current attempt; each retry has a new id', async () => {
+    const { clock, lookups, sent } = setup(() => true);
+    const result = lookups.start(request);
+    await clock.run(LOOKUP_ATTEMPT_MS);
+    expect(sent.map((r) => r.id)).toEqual(['id0', 'id1']);
+    expect(lookups.answer(answerTo('id0'))).toBe(false); // the abandoned attempt
+    expect(lookups.answer(answerTo('id1'))).toBe(true);
+    await expect(result).resolves.toMatchObject({ value: 'v', hops: 2 });
+  });
+
+  it('rejects with TimeoutError after LOOKUP_ATTEMPTS unanswered attempts', async () => {
+    const { clock, lookups, sent } = setup(() => true);
+    const result = lookups.start(request);
+    result.catch(() => {});
+    await clock.run(LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS);
+    await expect(result).rejects.toThrow(TimeoutError);
+    expect(sent).toHaveLength(LOOKUP_ATTEMPTS);
+  });
+
+  it('with no route, tries again every NO_ROUTE_RETRY_MS and says why it gave up', async () => {
+    const { clock, lookups, sent } = setup(() => false);
+    const result = lookups.start(request);
+    result.catch(() => {});
+    await clock.run(LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS);
+    await expect(result).rejects.toThrow(/no storing node is reachable/);
+    expect(sent.length).toBe((LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS) / NO_ROUTE_RETRY_MS);
+  });
+
+  it('a local answer settles the request during dispatch; close() rejects what is left', async () => {
+    const clock = new VirtualClock();
+    const lookups: Lookups = new Lookups(clock, (r) => lookups.answer(answerTo(r.id)), () => 'x');
+    await expect(lookups.start(request)).resolves.toMatchObject({ status: 'ok' });
+    const other = new Lookups(clock, () => true, () => 'y');
+    const pending = other.start(request);
+    other.close(new Error('closed'));
+    await expect(pending).rejects.toThrow('closed');
+  });
+});
+
+describe('ForwardTable', () => {
+  const a = { name: 'a' } as unknown as Connection;
+  const b = { name: 'b' } as unknown as Connection;
+
+  it('unwinds a request that passed twice, last hop first', () => {
+    const table = new ForwardTable();
+    table.remember('r', a, 0);
+    table.remember('r', b, 10);
+    expect(table.take('r')).toBe(b);
+    expect(table.take('r')).toBe(a);
+    expect(table.take('r')).toBeUndefined();
+  });
+
+  it('forgets requests after FORWARD_MEMORY_MS', () => {
+    const table = new ForwardTable();
+    table.remember('old', a, 0);
+    table.remember('new', b, FORWARD_MEMORY_MS);
+    expect(table.take('old')).toBeUndefined();
+    expect(table.take('new')).toBe(b);
+  });
+});

@@ -1,0 +1,98 @@
+/** Stabilization rules of one node's ring view (packages/web2p/src/chord/ring-view.ts), on a ring of 2**6. */
+import { describe, expect, it } from 'vitest';
+import { DEAD_MEMORY_MS, EXTRA_HOPS } from '../../packages/web2p/src/chord/constants.js';
+import type { ChordRequest, Meta, NodeEntry } from '../../packages/web2p/src/chord/messages.js';
+import { RingView } from '../../packages/web2p/src/chord/ring-view.js';
+
+const K = 6;
+const node = (position: number, id = `n${position}`): NodeEntry => ({ id, position, addr: ['sim', position] });
+const meta = (pred: NodeEntry | undefined, list: NodeEntry[]): Meta => ({ storing: true, position: 0, pred, list, ask: false });
+
+function member(position = 20): { view: RingView; clock: { now: number } } {
+  const clock = { now: 0 };
+  const view = new RingView('self', () => ['sim', 0], K, 4, () => clock.now);
+  view.take(position, node(30));
+  view.member = true;
+  return { view, clock };
+}
+
+describe('storing neighbours', () => {
+  it('a notify from a closer node makes it the predecessor and says which range it takes', () => {
+    const { view } = member();
+    expect(view.storing(node(10), true)).toEqual({ from: 20, to: 10 }); // not knowing the old one: all outside (10, 20]
+    expect(view.storing(node(15), true)).toEqual({ from: 10, to: 15 });
+    expect(view.storing(node(12), true)).toBeUndefined(); // not closer
+    expect(view.pred).toEqual(node(15));
+  });
+
+  it('without notify a node is never taken for the predecessor, but may be a closer successor', () => {
+    const { view } = member();
+    expect(view.storing(node(10), false)).toBeUndefined();
+    expect(view.pred).toBeUndefined();
+    view.storing(node(25), false);
+    expect(view.successors).toEqual([node(25), node(30)]);
+    expect([...view.storingPeers.keys()]).toEqual(['n10', 'n25']);
+  });
+
+  it('a node that is still joining records neighbours but changes nothing', () => {
+    const { view } = member();
+    view.member = false;
+    expect(view.storing(node(10), true)).toBeUndefined();
+    expect(view.pred).toBeUndefined();
+    expect(view.storingPeers.has('n10')).toBe(true);
+  });
+});
+
+describe('the successor’s meta', () => {
+  it('its successor list becomes ours, cut to size', () => {
+    const { view } = member();
+    expect(view.fromSuccessor(node(30), meta(node(20, 'self'), [node(40), node(50), node(60), node(5)]))).toBe('list');
+    expect(view.successors.map((s) => s.position)).toEqual([30, 40, 50, 60]);
+  });
+
+  it('a predecessor between us becomes our successor; one at our position is a conflict', () => {
+    const { view } = member();
+    expect(view.fromSuccessor(node(30), meta(node(25), []))).toBe('closer');
+    expect(view.successors[0]).toEqual(node(25));
+    expect(view.fromSuccessor(node(25), meta(node(20, 'other'), []))).toBe('conflict');
+  });
+});
+
+describe('departures', () => {
+  it('a graceful leave hands over the leaver’s predecessor and successors at once', () => {
+    const { view } = member();
+    view.storing(node(10), true);
+    view.storing(node(30), false);
+    const leaving: Meta = { storing: false, position: undefined, pred: node(5), list: [node(30), node(40)], ask: false };
+    view.left('n10', leaving);
+    expect(view.pred).toEqual(node(5));
+    view.left('n30', { ...leaving, pred: node(20, 'self'), list: [node(40), node(45)] });
+    expect(view.successors.map((s) => s.position)).toEqual([40, 45]);
+  });
+
+  it('a lost storing neighbour is kept out for DEAD_MEMORY_MS; with no successor left the nearest clockwise stands in', () => {
+    const { view, clock } = member();
+    view.storing(node(30), false);
+    view.storing(node(50), false);
+    view.storing(node(8), false);
+    view.peerGone('n30');
+    expect(view.successors).toEqual([]);
+    expect(view.isUnreachable('n30')).toBe(true);
+    view.tidy();
+    expect(view.successors).toEqual([node(50)]);
+    clock.now = DEAD_MEMORY_MS;
+    view.tidy();
+    expect(view.isUnreachable('n30')).toBe(false);
+  });
+});
+
+it('routes a request, and drops one that has made too many hops', () => {
+  const { view } = member();
+  view.storing(node(30), false);
+  const request: ChordRequest = { kind: 'find', id: 'r', hops: 0, final: false, position: 28, key: undefined, value: undefined };
+  expect(view.hop(request)).toEqual({ to: node(30), final: true });
+  expect(view.hop({ ...request, hops: 2 * K + EXTRA_HOPS + 1 })).toBeUndefined();
+  view.drop();
+  expect(view.position).toBeUndefined();
+  expect(view.hop(request)).toEqual({ to: node(30), final: false }); // routes as a node that does not store
+});
