@@ -4,8 +4,7 @@
  * page.evaluate and waits on conditions, never on fixed sleeps.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { startSignalingServer, type SignalingServer } from '../../signaling-server/dist/index.js';
-import { harnessPage } from './helpers.js';
+import { connected, harnessPage, nodeView, signalingServerPerTest, until } from './helpers.js';
 
 interface PageState {
   id: string;
@@ -42,40 +41,19 @@ async function meshPage(browser: Browser, url: string, options: { subnet?: strin
 }
 
 async function state(page: Page): Promise<PageState> {
-  return page.evaluate(() => {
-    const w = window as unknown as { sock: { id: string; routingTable: Map<string, unknown> }; state: Omit<PageState, 'id' | 'neighbours'> };
-    return { id: w.sock.id, neighbours: [...w.sock.routingTable.keys()], ...w.state };
-  });
+  const view = await nodeView(page);
+  const seen = await page.evaluate(() => (window as unknown as { state: Omit<PageState, 'id' | 'neighbours'> }).state);
+  return { ...view, ...seen };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  await expect.poll(check, { message: what, timeout: timeoutMs, intervals: [50, 100, 200] }).toBe(true);
-}
-
-/** Whether the pages form one connected graph through their routing tables. */
-function connected(states: PageState[]): boolean {
-  const byId = new Map(states.map((s) => [s.id, s]));
-  const seen = new Set([states[0]!.id]);
-  const todo = [states[0]!];
-  while (todo.length) for (const id of todo.pop()!.neighbours) if (byId.has(id) && !seen.has(id)) seen.add(id), todo.push(byId.get(id)!);
-  return seen.size === states.length;
-}
-
-let server: SignalingServer;
+const signaling = signalingServerPerTest();
 test.afterAll(async () => {
   // node-datachannel's threads would keep the worker alive
   const { cleanup } = await import('node-datachannel');
   cleanup();
 });
-test.beforeEach(async () => {
-  server = await startSignalingServer({ port: 0, host: '127.0.0.1' });
-});
-test.afterEach(async () => {
-  await server.close();
-});
-
 test('4 pages form a mesh: broadcasts exactly once, whispers to neighbours, replies, mismatch errors', async ({ browser }) => {
-  const url = `${server.url}/four`;
+  const url = `${signaling.current().url}/four`;
   const pages: Page[] = [];
   for (let i = 0; i < 4; i++) pages.push(await meshPage(browser, url));
   await until('the 4 pages form one mesh', async () => connected(await Promise.all(pages.map(state))));
@@ -120,7 +98,7 @@ test('4 pages form a mesh: broadcasts exactly once, whispers to neighbours, repl
 });
 
 test('a 16 MiB broadcast arrives byte-identical on every page', async ({ browser }) => {
-  const url = `${server.url}/big`;
+  const url = `${signaling.current().url}/big`;
   const pages: Page[] = [];
   for (let i = 0; i < 3; i++) pages.push(await meshPage(browser, url));
   await until('the 3 pages form one mesh', async () => connected(await Promise.all(pages.map(state))));
@@ -149,14 +127,14 @@ test('a 16 MiB broadcast arrives byte-identical on every page', async ({ browser
 test('with the signaling server gone, a page reaches a non-neighbour through mesh-relayed signaling', async ({ browser }) => {
   // A and C never share a room: A meets B in one, B meets C in another. A takes no outgoing slots
   // and C only the one to B, so neither dials the other by itself.
-  const a = await meshPage(browser, `${server.url}/left`, { maxOutgoing: 0 });
-  const b = await meshPage(browser, `${server.url}/left`);
-  await b.evaluate((url) => (window as any).sock.connect(url), `${server.url}/right`);
-  const c = await meshPage(browser, `${server.url}/right`, { maxOutgoing: 1 });
+  const a = await meshPage(browser, `${signaling.current().url}/left`, { maxOutgoing: 0 });
+  const b = await meshPage(browser, `${signaling.current().url}/left`);
+  await b.evaluate((url) => (window as any).sock.connect(url), `${signaling.current().url}/right`);
+  const c = await meshPage(browser, `${signaling.current().url}/right`, { maxOutgoing: 1 });
   await until('a mesh of 3 through b', async () => connected(await Promise.all([a, b, c].map(state))));
   const [sa, , sc] = await Promise.all([a, b, c].map(state));
   expect(sa!.neighbours).not.toContain(sc!.id);
-  await server.close();
+  await signaling.current().close();
   await a.evaluate(() => (window as any).sock.requestPeers());
   await until('a hears of c from b', async () =>
     a.evaluate((id) => (window as any).sock.connect(`webrtc:${id}`).then(() => true, () => false), sc!.id),
@@ -164,11 +142,11 @@ test('with the signaling server gone, a page reaches a non-neighbour through mes
   expect((await state(a)).neighbours).toContain(sc!.id);
   await a.evaluate(() => (window as any).sock.send('direct now', { flag: 2, type: 2 }));
   await until('c hears a directly', async () => (await state(c)).received.some((r) => r.packets[1] === 'direct now' && r.sender === sa!.id));
-  server = await startSignalingServer({ port: 0, host: '127.0.0.1' }); // for afterEach
+  await signaling.restart(); // for afterEach
 });
 
 test('a page that closes is dropped from the others’ routing tables', async ({ browser }) => {
-  const url = `${server.url}/leave`;
+  const url = `${signaling.current().url}/leave`;
   const pages: Page[] = [];
   for (let i = 0; i < 3; i++) pages.push(await meshPage(browser, url));
   await until('a mesh of 3', async () => connected(await Promise.all(pages.map(state))));
@@ -189,7 +167,7 @@ test('a page that closes is dropped from the others’ routing tables', async ({
 
 test('a Node MeshSocket (node-datachannel) joins the browsers’ room and exchanges broadcasts with them', async ({ browser }) => {
   const { MeshSocket } = await import('../../packages/web2p/dist/node/index.js');
-  const url = `${server.url}/mixed`;
+  const url = `${signaling.current().url}/mixed`;
   const pages = [await meshPage(browser, url), await meshPage(browser, url)];
   const node = new MeshSocket({ iceServers: [] });
   const heard: unknown[] = [];
@@ -201,7 +179,7 @@ test('a Node MeshSocket (node-datachannel) joins the browsers’ room and exchan
     await node.connect(url);
     await until('the node is in the mesh', async () => {
       const states = await Promise.all(pages.map(state));
-      return states.some((s) => s.neighbours.includes(node.id)) && connected(states.concat([{ id: node.id, neighbours: [...node.routingTable.keys()], received: [], errors: [], disconnects: [] }]));
+      return states.some((s) => s.neighbours.includes(node.id)) && connected([...states, { id: node.id, neighbours: [...node.routingTable.keys()] }]);
     });
     node.send('hello from node');
     await pages[0]!.evaluate(() => (window as any).sock.send('hello from a page'));
