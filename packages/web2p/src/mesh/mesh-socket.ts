@@ -333,7 +333,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       nowSeconds: () => this.nowSeconds(),
       traceSend: (conn, message) => {
         if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.nowSeconds());
-        this.debug.print(4, () => `sending ${describe(message)} to ${conn}`);
+        if (this.debug.enabled(4)) this.debug.print(4, () => `sending ${describe(message)} to ${conn}`);
       },
     };
   }
@@ -343,7 +343,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private onData(conn: Connection, bytes: Uint8Array): void {
     if (conn.closed) return;
     conn.lastDataAt = this.clock.now();
-    this.debug.print(6, () => `raw from ${conn}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
+    if (this.debug.enabled(6)) this.debug.print(6, () => `raw from ${conn}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
     try {
       for (const body of conn.reader.push(bytes)) {
         if (conn.closed) return;
@@ -363,15 +363,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   }
 
   private onMessage(conn: Connection, wire: WireMessage): void {
-    this.debug.print(1, () => `received ${describe(wire)} from ${conn}`);
+    if (this.debug.enabled(1)) this.debug.print(1, () => `received ${describe(wire)} from ${conn}`);
     if (wire.type === flags.renegotiate) {
       this.handleRenegotiate(conn, wire);
       return;
     }
     if (wire.type === flags.broadcast && !this.waterfall(wire, conn)) return;
     const msg = new Message(wire, this);
+    const tracing = this.debug.enabled(4); // no closures per handler per message unless printing
     for (const handler of this.handlers) {
-      this.debug.print(4, () => `entering handler ${handler.name || '(anonymous)'}`);
+      if (tracing) this.debug.print(4, () => `entering handler ${handler.name || '(anonymous)'}`);
       let claimed: boolean | void | undefined;
       try {
         claimed = handler(msg, conn);
@@ -381,13 +382,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         this.emitMesh('error', error instanceof Error ? error : new Web2pError(String(error)));
         return;
       }
-      this.debug.print(4, () => `leaving handler ${handler.name || '(anonymous)'}`);
+      if (tracing) this.debug.print(4, () => `leaving handler ${handler.name || '(anonymous)'}`);
       if (claimed) return;
       if (conn.closed) return;
     }
     const subFlag = wire.payload[0];
     if (subFlag === flags.broadcast || subFlag === flags.whisper) this.enqueue(msg);
-    else this.debug.print(4, () => `ignoring unclaimed sub-flag ${String(subFlag)}`);
+    else if (tracing) this.debug.print(4, () => `ignoring unclaimed sub-flag ${String(subFlag)}`);
   }
 
   /**
@@ -413,12 +414,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       this.debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
       return false;
     }
-    this.debug.print(2, () => `waterfall: new ${describe(wire)}`);
+    if (this.debug.enabled(2)) this.debug.print(2, () => `waterfall: new ${describe(wire)}`);
     this.seen.add(wire.idHex, wire.time, now);
     const covered = from.announcesNeighbours ? from.neighbours : undefined;
     for (const conn of this.table.values()) {
       if (conn === from || conn.id === wire.sender || covered?.has(conn.id!)) {
-        this.debug.print(3, () => `not rebroadcasting to ${conn}`);
+        if (this.debug.enabled(3)) this.debug.print(3, () => `not rebroadcasting to ${conn}`);
         continue;
       }
       conn.sendMessage(wire);

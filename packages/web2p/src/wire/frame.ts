@@ -26,7 +26,15 @@ export function encodeFrame(message: WireMessage, method?: number): Uint8Array {
 
 /** Turns a frame body (what follows the header) into a message. */
 export function decodeBody(body: Uint8Array, peerMethods: readonly number[], maxBytes = DEFAULT_MAX_FRAME_BYTES): WireMessage {
-  return parseBody(decompressBody(body, peerMethods, maxBytes));
+  const data = decompressBody(body, peerMethods, maxBytes);
+  const message = parseBody(data);
+  // An uncompressed body read from a stream still has its header just before it: keep the frame
+  // as it came, so relaying it costs no copy.
+  if (data === body && body.byteOffset >= HEADER_BYTES) {
+    const frame = new Uint8Array(body.buffer, body.byteOffset - HEADER_BYTES, body.length + HEADER_BYTES);
+    if (readLength(frame, 0) === body.length) message.frame = frame;
+  }
+  return message;
 }
 
 /**
@@ -121,18 +129,18 @@ export class FrameReader {
   }
 }
 
-const frameCache = new WeakMap<WireMessage, Map<number, Uint8Array>>();
-const UNCOMPRESSED = -1;
+const compressedFrames = new WeakMap<WireMessage, Map<number, Uint8Array>>();
 
 /**
  * `encodeFrame` with memory: a relayed broadcast goes to every neighbour, and those that chose the
- * same compression get the very same bytes, so each variant is built once per message.
+ * same compression get the very same bytes, so each variant is built once per message (the
+ * uncompressed one usually exists already: see WireMessage.frame).
  */
 export function frameOf(message: WireMessage, method?: number): Uint8Array {
-  let variants = frameCache.get(message);
-  if (!variants) frameCache.set(message, (variants = new Map()));
-  const key = method ?? UNCOMPRESSED;
-  let frame = variants.get(key);
-  if (!frame) variants.set(key, (frame = encodeFrame(message, method)));
+  if (method === undefined) return (message.frame ??= encodeFrame(message));
+  let variants = compressedFrames.get(message);
+  if (!variants) compressedFrames.set(message, (variants = new Map()));
+  let frame = variants.get(method);
+  if (!frame) variants.set(method, (frame = encodeFrame(message, method)));
   return frame;
 }

@@ -3,14 +3,19 @@
  * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256.js';
 import { FrameError } from '../errors.js';
-import { decode, encode } from './msgpack.js';
+import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type Packet } from './packet.js';
-import { ID_BYTES } from './constants.js';
+import { HEADER_BYTES, ID_BYTES } from './constants.js';
 
 export class WireMessage {
   private hexId: string | undefined;
+  /**
+   * The whole uncompressed frame (header, id, body) when it is at hand: built with the message, or
+   * the bytes it arrived in. Relays and repeated sends reuse it instead of copying.
+   */
+  frame: Uint8Array | undefined;
 
   constructor(
     /** The main flag (§3.1): broadcast, renegotiate or whisper. */
@@ -38,9 +43,15 @@ export class WireMessage {
   }
 }
 
+/** Builds a message and, in the same allocation, its uncompressed frame. */
 export function createMessage(type: number, sender: string, time: number, payload: readonly Packet[]): WireMessage {
-  const body = encode([type, sender, time, ...payload]);
-  return new WireMessage(type, sender, time, payload, sha256(body), body);
+  const frame = encodeWithHeadroom([type, sender, time, ...payload], HEADER_BYTES + ID_BYTES);
+  const body = frame.subarray(HEADER_BYTES + ID_BYTES);
+  frame.set(sha256(body), HEADER_BYTES);
+  new DataView(frame.buffer, frame.byteOffset).setUint32(0, ID_BYTES + body.length);
+  const message = new WireMessage(type, sender, time, payload, frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
+  message.frame = frame;
+  return message;
 }
 
 /** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */

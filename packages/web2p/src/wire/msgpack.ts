@@ -15,9 +15,13 @@ import { utf8, type Packet } from './packet.js';
 const MAX_DEPTH = 256;
 
 class Writer {
-  private buffer = new Uint8Array(256);
+  private buffer = new Uint8Array(4096);
   private view = new DataView(this.buffer.buffer);
   length = 0;
+
+  reset(): void {
+    this.length = 0;
+  }
 
   private reserve(n: number): void {
     if (this.length + n <= this.buffer.length) return;
@@ -58,8 +62,11 @@ class Writer {
     this.length += data.length;
   }
 
-  result(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+  /** The bytes written, copied into a fresh array after `headroom` zero bytes. */
+  result(headroom: number): Uint8Array {
+    const out = new Uint8Array(headroom + this.length);
+    out.set(this.buffer.subarray(0, this.length), headroom);
+    return out;
   }
 }
 
@@ -119,10 +126,26 @@ function write(w: Writer, value: Packet, depth: number): void {
   }
 }
 
+/**
+ * One writer for every encode: encoding never re-enters itself, and reusing the buffer keeps a
+ * small message from costing an allocation and a DataView of its own.
+ */
+const scratch = new Writer();
+
 export function encode(value: Packet): Uint8Array {
-  const w = new Writer();
-  write(w, value, 0);
-  return w.result();
+  return encodeWithHeadroom(value, 0);
+}
+
+/** `encode(value)` placed after `headroom` bytes, so a frame can be built in one allocation. */
+export function encodeWithHeadroom(value: Packet, headroom: number): Uint8Array {
+  scratch.reset();
+  try {
+    write(scratch, value, 0);
+  } catch (error) {
+    scratch.reset();
+    throw error;
+  }
+  return scratch.result(headroom);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -188,8 +211,16 @@ class Reader {
   }
 }
 
+/** Short ASCII strings (every node id and flag name) decode faster by hand than through TextDecoder. */
+const SHORT_STRING = 96;
+
 function readStr(r: Reader, n: number): string {
   const bytes = r.take(n, 'a str');
+  if (n <= SHORT_STRING) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
   try {
     return strictUtf8.decode(bytes);
   } catch {
