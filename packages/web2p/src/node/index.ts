@@ -1,13 +1,32 @@
 /**
- * web2p/node: everything in `web2p`, plus what only runs in Node. Here that is WebRTC through
- * node-datachannel's RTCPeerConnection and `ws`'s WebSocket, which Node 20 lacks as globals.
+ * web2p/node: everything in `web2p`, plus what only runs in Node: WebRTC through node-datachannel's
+ * RTCPeerConnection and `ws`'s WebSocket, which Node 20 lacks as globals, and py2p's own
+ * transports (TCP, TLS, js2p's WebSocket) for talking to py2p and js2p peers.
  */
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { MeshSocket } from '../mesh/mesh-socket.js';
+import type { WireAddress } from '../transport/types.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
+import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 
 export * from '../index.js';
+export { CompositeTransport } from '../transport/composite.js';
+export { TcpTransport, type TcpTransportOptions, type TcpEncryption } from './tcp-transport.js';
+export type { TlsCredentials } from './certificate.js';
+
+declare module '../mesh/mesh-socket.js' {
+  interface MeshSocketOptions {
+    /**
+     * Node only: listen for py2p/js2p peers here (port 0 picks a free one) over TCP, TLS or
+     * WebSocket, as the protocol's encryption says ('Plaintext', 'SSL', 'ws'). Without it a socket
+     * made without a transport talks WebRTC.
+     */
+    listen?: { host: string; port: number };
+    /** Node only, with `listen`: what peers are told to dial (py2p's out_addr). */
+    outAddr?: WireAddress;
+  }
+}
 
 export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerConnection' | 'WebSocket'>;
 
@@ -16,5 +35,17 @@ export function nodeWebRtcTransport(options: NodeWebRtcTransportOptions = {}): W
   return new WebRtcTransport({ ...options, RTCPeerConnection, WebSocket });
 }
 
-// Sockets made without a transport talk WebRTC through node-datachannel.
-MeshSocket.defaultTransport = (options) => nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
+/**
+ * py2p's transport for `encryption` (default 'Plaintext'): `new MeshSocket({ transport:
+ * tcpTransport({ listen: { host: '127.0.0.1', port: 4444 }, encryption: 'SSL' }), protocol })`.
+ */
+export function tcpTransport(options: TcpTransportOptions = {}): TcpTransport {
+  return new TcpTransport(options);
+}
+
+// Sockets made without a transport listen as py2p does when given `listen`, else talk WebRTC
+// through node-datachannel. Every class's default protocol is 'Plaintext', the transport's default.
+MeshSocket.defaultTransport = (options) =>
+  options.listen
+    ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
+    : nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
