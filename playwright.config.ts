@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 /** The port the e2e signaling server (which also serves the harness page) listens on. */
 export const E2E_PORT = 8790;
+/** The port the built demo and its signaling server listen on (demo.spec.ts). */
+export const DEMO_PORT = 8792;
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -30,10 +32,18 @@ export default defineConfig({
     },
     screenshot: 'only-on-failure',
   },
-  webServer: {
-    command: `npx vite build --config test/e2e/harness/vite.config.ts && node signaling-server/dist/cli.js --port ${E2E_PORT} --static test/e2e/harness/dist`,
-    url: `http://127.0.0.1:${E2E_PORT}/healthz`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-  },
+  webServer: [
+    {
+      command: `npx vite build --config test/e2e/harness/vite.config.ts && node signaling-server/dist/cli.js --port ${E2E_PORT} --static test/e2e/harness/dist`,
+      url: `http://127.0.0.1:${E2E_PORT}/healthz`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+    {
+      command: `npm run build -w web2p-demo && node signaling-server/dist/cli.js --port ${DEMO_PORT} --static demo/dist`,
+      url: `http://127.0.0.1:${DEMO_PORT}/healthz`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+  ],
 });

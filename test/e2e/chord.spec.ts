@@ -18,7 +18,7 @@ async function startChord(page: Page, url: string, alone = false): Promise<void>
       const sock = new window.web2p.ChordSocket({ k: 4, iceServers: [], persist: true });
       Object.assign(window, { sock });
       await sock.connect(url);
-      if (!alone && sock.routingTable.size === 0) await new Promise((resolve) => sock.once('connect', resolve));
+      if (!alone && sock.routingTable.size === 0) await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
       await sock.join();
     },
     { url, alone },

@@ -1,0 +1,77 @@
+// bench:bundle — what web2p costs a browser app. Builds bench/bundle/*.ts with Vite (rolldown) in
+// library mode, minified, against the built package (dist/, as an app installing `web2p` gets it),
+// and measures each bundle minified and gzipped (node:zlib, level 9). Says what takes the space:
+// the modules of each bundle grouped by npm package or library folder, each group's share of the
+// gzip size estimated from its tree-shaken code gzipped on its own (gzip does not split exactly
+// by module; the shares say where to look). Writes bench/results/bundle.json and prints a table.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const TARGET_GZIP = 50 * 1024;
+const ENTRIES = {
+  'all three sockets + WebRTC + IndexedDB': 'full.ts',
+  'MeshSocket alone': 'mesh.ts',
+};
+
+const gzip = (text) => gzipSync(text, { level: 9 }).length;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** 'web2p/mesh', 'web2p/wire', …, or the npm package a module comes from. */
+function group(id) {
+  const library = /packages\/web2p\/dist\/(.+)$/.exec(id);
+  if (library) return `web2p/${library[1].includes('/') ? library[1].split('/')[0] : '(entry)'}`;
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(id);
+  if (dependency) return dependency[1];
+  return id.includes('bench/bundle/') ? '(bench entry)' : id;
+}
+
+async function bundle(entry) {
+  const [output] = await build({
+    configFile: false,
+    logLevel: 'silent',
+    build: {
+      lib: { entry: fileURLToPath(new URL(`bundle/${entry}`, import.meta.url)), formats: ['es'] },
+      minify: true,
+      target: 'es2022',
+      write: false,
+      sourcemap: false,
+    },
+  });
+  const chunks = output.output.filter((item) => item.type === 'chunk');
+  if (chunks.length !== 1) throw new Error(`expected one chunk for ${entry}, got ${chunks.length}`);
+  const [chunk] = chunks;
+  const code = new Map();
+  for (const [id, module] of Object.entries(chunk.modules)) {
+    if (!module.code) continue;
+    const name = group(id);
+    code.set(name, (code.get(name) ?? '') + module.code);
+  }
+  const minified = Buffer.byteLength(chunk.code);
+  const gzipped = gzip(chunk.code);
+  const alone = [...code].map(([name, text]) => ({ name, gzipAlone: gzip(text) }));
+  const sum = alone.reduce((total, g) => total + g.gzipAlone, 0);
+  const groups = alone
+    .map(({ name, gzipAlone }) => ({ name, gzipShare: Math.round((gzipAlone / sum) * gzipped), percent: +((100 * gzipAlone) / sum).toFixed(1) }))
+    .sort((a, b) => b.gzipShare - a.gzipShare);
+  return { entry: `bench/bundle/${entry}`, minified, gzip: gzipped, withinTarget: gzipped <= TARGET_GZIP, groups };
+}
+
+const results = {};
+for (const [name, entry] of Object.entries(ENTRIES)) results[name] = await bundle(entry);
+
+mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL('results/bundle.json', import.meta.url),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, targetGzip: TARGET_GZIP, bundles: results }, null, 2) + '\n',
+);
+
+console.log(`bundle                                  minified     gzip -9   target ≤ ${kb(TARGET_GZIP)}`);
+for (const [name, r] of Object.entries(results)) {
+  console.log(`${name.padEnd(38)} ${kb(r.minified).padStart(9)} ${kb(r.gzip).padStart(11)}   ${r.withinTarget ? 'ok' : 'OVER'}`);
+}
+for (const [name, r] of Object.entries(results)) {
+  console.log(`\nwhat takes the space in "${name}" (share of the gzip size):`);
+  for (const g of r.groups) console.log(`  ${g.name.padEnd(24)} ${kb(g.gzipShare).padStart(9)}  ${String(g.percent).padStart(5)} %`);
+}
