@@ -1,40 +1,16 @@
 /**
- * js2p@0.7.870 peers for interop tests, on 127.0.0.1, and web2p sockets listening beside them.
- * Every node made here is closed after its test, js2p's stray connections included (its close()
- * leaves connections still awaiting a handshake open, and its WebSocket server keeps its clients),
- * so vitest exits.
+ * js2p@0.7.870 peers (js2p-peer.ts) and web2p sockets listening beside them, for the vitest interop
+ * tests: every node made here is closed after its test, so vitest exits.
  */
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { afterEach } from 'vitest';
 import { waitFor } from '../contract/wait.js';
 import { MeshSocket, SyncSocket, Protocol, type MeshSocketOptions, type SyncSocketOptions } from '../../packages/web2p/src/node/index.js';
+import { HOST, NETWORK_MS, heardFrom, startJs2pMesh, startJs2pSync, textsOf, type Encryption, type Heard, type Js2pNode } from './js2p-peer.js';
 
 export { waitFor };
+export { HOST, NETWORK_MS, type Encryption, type Heard, type Js2pNode } from './js2p-peer.js';
 
-// js2p is CommonJS without types: it is driven through this loose shape.
-const js2p = createRequire(import.meta.url)('js2p') as any;
-
-export type Encryption = 'Plaintext' | 'SSL' | 'ws';
 export const ENCRYPTIONS: readonly Encryption[] = ['Plaintext', 'SSL', 'ws'];
-export const HOST = '127.0.0.1';
-/** A handshake or a relay over loopback takes milliseconds (TLS key generation in js2p about 1 s). */
-export const NETWORK_MS = 10_000;
-
-export interface Heard {
-  sender: string;
-  /** The user packets, after the sub-flag. */
-  packets: unknown[];
-  reply(...packets: unknown[]): void;
-}
-
-export interface Js2pNode {
-  sock: any;
-  port: number;
-  id: string;
-  heard: Heard[];
-  texts(): string[];
-}
 
 export interface WebNode<S extends MeshSocket = MeshSocket> {
   sock: S;
@@ -51,52 +27,19 @@ afterEach(async () => {
   await Promise.all(pending.map((close) => close()));
 });
 
-/** A port free right now, for js2p, which cannot bind port 0 (it would advertise 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
-
-function heardFrom(packets: unknown[], sender: unknown, reply: (...packets: unknown[]) => void): Heard {
-  return { sender: String(sender), packets: packets.slice(1), reply };
-}
-
-const textsOf = (heard: Heard[]) => (): string[] => heard.map((h) => String(h.packets[h.packets.length - 1]));
-
-async function startJs2p(make: (port: number) => any): Promise<Js2pNode> {
-  const port = await freePort();
-  const sock = make(port);
-  closers.push(() => closeJs2p(sock));
-  const heard: Heard[] = [];
-  sock.on('message', () => {
-    for (let msg = sock.recv(); msg; msg = sock.recv()) {
-      heard.push(heardFrom(msg.packets, msg.sender, (...packets) => msg.reply(packets)));
-    }
-  });
-  // nodejs-websocket's server wraps a net.Server as `.socket`.
-  const server = sock.incoming.socket ?? sock.incoming;
-  await waitFor(() => server.listening === true, NETWORK_MS, 'js2p to listen');
-  return { sock, port, id: String(sock.id), heard, texts: textsOf(heard) };
+/** A js2p peer closed after the test. */
+async function tracked(started: Promise<Js2pNode>): Promise<Js2pNode> {
+  const node = await started;
+  closers.push(() => node.close());
+  return node;
 }
 
 export function js2pMesh(encryption: Encryption, subnet = 'mesh'): Promise<Js2pNode> {
-  return startJs2p((port) => new js2p.mesh.MeshSocket(HOST, port, new js2p.base.Protocol(subnet, encryption)));
+  return tracked(startJs2pMesh(encryption, subnet));
 }
 
 export function js2pSync(encryption: Encryption, leasing: boolean): Promise<Js2pNode> {
-  return startJs2p((port) => new js2p.sync.SyncSocket(HOST, port, new js2p.base.Protocol('sync', encryption), leasing));
-}
-
-function closeJs2p(sock: any): void {
-  const connections = [...sock.routing_table.values(), ...sock.awaiting_ids];
-  sock.close();
-  const destroy = (raw: any) => (raw.destroy ? raw.destroy() : raw.socket?.destroy());
-  for (const conn of connections) destroy(conn.sock);
-  for (const client of sock.incoming.connections ?? []) destroy(client);
+  return tracked(startJs2pSync(encryption, leasing));
 }
 
 /** Records what a web2p socket hears and closes it after the test; resolves once it listens. */

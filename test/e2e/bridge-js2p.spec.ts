@@ -1,0 +1,55 @@
+/**
+ * Issue 7's bridge in real Chromium: a page (WebRTC) and a js2p node (TCP) exchange broadcasts
+ * through one web2p Node peer that speaks both: one network.
+ */
+import { expect, test } from '@playwright/test';
+import { CompositeTransport, MeshSocket, nodeWebRtcTransport, tcpTransport } from '../../packages/web2p/dist/node/index.js';
+import { HOST, startJs2pMesh } from '../interop/js2p-peer.js';
+import { harnessPage, signalingServerPerTest, until } from './helpers.js';
+
+const signaling = signalingServerPerTest();
+test.afterAll(async () => {
+  // node-datachannel's threads would keep the worker alive
+  const { cleanup } = await import('node-datachannel');
+  cleanup();
+});
+
+test('a Chromium page and a js2p node exchange broadcasts through a web2p bridge, exactly once', async ({ browser }) => {
+  const room = `${signaling.current().url}/bridge`;
+  const bridge = new MeshSocket({ transport: new CompositeTransport([tcpTransport({ listen: { host: HOST, port: 0 } }), nodeWebRtcTransport()]) });
+  const js = await startJs2pMesh('Plaintext');
+  try {
+    await bridge.connect(room);
+    const page = await harnessPage(browser);
+    const pageId: string = await page.evaluate(async (room) => {
+      const sock = new window.web2p.MeshSocket({ iceServers: [] });
+      const heard: unknown[] = [];
+      sock.on('message', (msg) => {
+        heard.push(msg.packets[1]);
+        sock.recv();
+      });
+      Object.assign(window, { sock, heard });
+      await sock.connect(room);
+      return sock.id;
+    }, room);
+    js.sock.connect(HOST, Number(new URL(bridge.address).port));
+    await until('the bridge holds both sides', async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId));
+
+    js.sock.send(['from js2p']);
+    await page.evaluate(() => (window as any).sock.send('from the page'));
+    const pageHeard = (): Promise<unknown[]> => page.evaluate(() => (window as any).heard);
+    await until('the page hears js2p', async () => (await pageHeard()).includes('from js2p'));
+    await until('js2p hears the page', async () => js.texts().includes('from the page'));
+    // a marker after each: once in, a duplicate on the same path would be in too
+    js.sock.send(['js2p done']);
+    await page.evaluate(() => (window as any).sock.send('page done'));
+    await until('both markers crossed', async () => (await pageHeard()).includes('js2p done') && js.texts().includes('page done'));
+    expect((await pageHeard()).filter((text) => text === 'from js2p')).toHaveLength(1);
+    expect(js.texts().filter((text) => text === 'from the page')).toHaveLength(1);
+    // the two sides never met directly
+    expect(js.sock.routing_table.has(pageId)).toBe(false);
+  } finally {
+    js.close();
+    await bridge.close();
+  }
+});
