@@ -8,6 +8,11 @@
  * signal per client to be relayed, all sent at once. Past what the server can absorb, join latency
  * is queueing, so it grows with --concurrency; the table says which was used. Writes
  * bench/results/signal.json and prints a table. Bounded: abandoned after --timeout-s.
+ *
+ * With `--instances N --redis`, it starts a Redis of its own (no persistence), runs the same
+ * measurement once on a single in-memory instance and once with clients spread round-robin over N
+ * instances sharing that Redis (so every room spans instances), and writes both, side by side, to
+ * bench/results/signal-redis.json. Server RSS and CPU are then summed over the instances.
  */
 import { execSync, fork } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -15,6 +20,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startRedis } from '../test/redis-server.js';
 
 /** The targets of the issue; figures are reported against them, never asserted in a test. */
 const TARGETS = { clients: 2_000, joinP99Ms: 50, serverRssMB: 200 };
@@ -30,7 +36,8 @@ else await main();
 async function serve() {
   const { startSignalingServer } = await import('../signaling-server/dist/index.js');
   // Joins arrive in waves during the run: the join timeout must not cut off clients still queued.
-  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000 });
+  const redis = process.argv[3]; // the Redis URL, when instances share one
+  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000, redis });
   process.on('message', async (message) => {
     if (message === 'sample') {
       process.send({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), ...server.stats() });
@@ -51,30 +58,74 @@ async function main() {
       'room-size': { type: 'string', default: '20' },
       concurrency: { type: 'string', default: '50' },
       'timeout-s': { type: 'string', default: '120' },
+      instances: { type: 'string', default: '1' },
+      redis: { type: 'boolean', default: false },
     },
   });
-  const clients = Number(values.clients);
-  const roomSize = Number(values['room-size']);
-  const concurrency = Number(values.concurrency);
-  checkFileLimit(clients);
-
-  const { default: WebSocket } = await import('ws');
+  const settings = { clients: Number(values.clients), roomSize: Number(values['room-size']), concurrency: Number(values.concurrency) };
+  const instances = Number(values.instances);
+  if (instances > 1 && !values.redis) {
+    console.error('bench/signal: --instances above 1 needs --redis (instances share rooms only through Redis)');
+    process.exit(2);
+  }
+  checkFileLimit(settings.clients);
   const deadline = setTimeout(() => {
     console.error(`bench/signal: gave up after ${values['timeout-s']} s`);
     process.exit(1);
   }, Number(values['timeout-s']) * 1000);
 
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.once('exit', (code) => code !== 0 && console.error(`bench/signal: server exited with ${code}`));
-  const replies = [];
-  child.on('message', (message) => replies.shift()?.(message));
-  const reply = () => new Promise((resolve) => replies.push(resolve));
-  const sample = () => {
-    const next = reply();
-    child.send('sample');
-    return next;
+  mkdirSync(join(here, 'results'), { recursive: true });
+  if (!values.redis) {
+    const result = await run(settings, 1);
+    writeFileSync(join(here, 'results', 'signal.json'), `${JSON.stringify(result, null, 2)}\n`);
+    printTable(result, 'signal.json');
+  } else {
+    // The single-instance baseline comes from the same run, so the two are comparable.
+    const single = await run(settings, 1);
+    printTable(single, 'signal-redis.json');
+    const redis = await startRedis();
+    try {
+      const shared = await run(settings, instances, redis.url);
+      printTable(shared, 'signal-redis.json');
+      const both = { single, redis: shared };
+      writeFileSync(join(here, 'results', 'signal-redis.json'), `${JSON.stringify(both, null, 2)}\n`);
+    } finally {
+      await redis.stop();
+    }
+  }
+  clearTimeout(deadline);
+}
+
+/** One measurement: `instances` server children (sharing `redisUrl` when given), clients round-robin over them. */
+async function run({ clients, roomSize, concurrency }, instances, redisUrl) {
+  const { default: WebSocket } = await import('ws');
+  const servers = [];
+  for (let n = 0; n < instances; n++) {
+    const child = fork(fileURLToPath(import.meta.url), ['--serve', ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('exit', (code) => code !== 0 && console.error(`bench/signal: server exited with ${code}`));
+    const replies = [];
+    child.on('message', (message) => replies.shift()?.(message));
+    const reply = () => new Promise((resolve) => replies.push(resolve));
+    servers.push({ child, reply, port: (await reply()).port });
+  }
+  const ports = servers.map((server) => server.port);
+  /** Every instance's sample, summed: RSS, CPU, clients, local rooms. */
+  const sample = async () => {
+    const samples = await Promise.all(
+      servers.map(({ child, reply }) => {
+        const next = reply();
+        child.send('sample');
+        return next;
+      }),
+    );
+    const sum = (pick) => samples.reduce((total, s) => total + pick(s), 0);
+    return {
+      rss: sum((s) => s.rss),
+      cpu: { user: sum((s) => s.cpu.user), system: sum((s) => s.cpu.system) },
+      clients: sum((s) => s.clients),
+      rooms: sum((s) => s.rooms),
+    };
   };
-  const { port } = await reply();
   const idle = await sample();
 
   // Phase 1: every client connects and joins; at most `concurrency` joins are in flight at once.
@@ -98,7 +149,7 @@ async function main() {
 
   function open(i) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/bench-${roomOf(i)}`);
+      const ws = new WebSocket(`ws://127.0.0.1:${ports[i % ports.length]}/bench-${roomOf(i)}`);
       sockets[i] = ws;
       let sentAt = 0;
       ws.once('error', reject);
@@ -156,9 +207,8 @@ async function main() {
 
   // Close: the server shuts down, ending every client with 1001.
   const closed = Promise.all(sockets.map((ws) => new Promise((resolve) => ws.once('close', resolve))));
-  child.send('stop');
+  for (const { child } of servers) child.send('stop');
   await closed;
-  clearTimeout(deadline);
 
   const cpuSeconds = (from, to) => (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / 1e6;
   const result = {
@@ -167,9 +217,11 @@ async function main() {
     clients,
     roomSize,
     concurrency,
+    instances,
+    redis: redisUrl !== undefined,
     held: loaded.clients,
     errors,
-    rooms: loaded.rooms,
+    rooms: loaded.rooms, // summed over instances: a room spanning two counts twice
     joinLatencyMs: percentiles(joinMs),
     joinWallSeconds: round(joinWallS),
     relayLatencyMs: percentiles(relayMs),
@@ -185,9 +237,7 @@ async function main() {
     joinP99: result.joinLatencyMs.p99 < TARGETS.joinP99Ms,
     serverRss: Math.max(result.serverRssMB.loaded, result.serverRssMB.afterRelay) < TARGETS.serverRssMB,
   };
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'signal.json'), `${JSON.stringify(result, null, 2)}\n`);
-  printTable(result);
+  return result;
 
   /** Resolves when `condition()` holds, checked on every message; the global deadline bounds it. */
   function until(condition, what) {
@@ -226,7 +276,7 @@ function mb(bytes) {
   return round(bytes / 2 ** 20);
 }
 
-function printTable(r) {
+function printTable(r, file) {
   const mark = (ok) => (ok ? 'PASS' : 'FAIL');
   const rows = [
     ['clients held, error frames', `${r.held} of ${r.clients} in ${r.rooms} rooms of ${r.roomSize}, ${r.errors}`, `all, 0 (target ${r.targets.clients} clients)`, mark(r.pass.clients)],
@@ -237,7 +287,8 @@ function printTable(r) {
     ['server CPU join / relay', `${r.serverCpuSeconds.join} / ${r.serverCpuSeconds.relay} s`, `(clients' CPU during join: ${r.clientCpuSecondsJoin} s)`, ''],
   ];
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
-  console.log(`web2p-signal, ${r.clients} clients (${r.node})`);
+  const setup = r.redis ? `${r.instances} instances sharing Redis` : 'one in-memory instance';
+  console.log(`web2p-signal, ${r.clients} clients, ${setup} (${r.node})`);
   for (const row of rows) console.log(`  ${row.slice(0, 3).map((cell, c) => cell.padEnd(widths[c])).join('  ')}  ${row[3]}`);
-  console.log('  -> bench/results/signal.json');
+  console.log(`  -> bench/results/${file}`);
 }

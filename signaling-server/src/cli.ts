@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR]`: runs the server until SIGINT/SIGTERM. */
+/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR] [--redis URL]`: runs the server until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT } from './constants.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REDIS_LEASE_MS } from './constants.js';
 import { SignalingError } from './errors.js';
 import { startSignalingServer } from './server.js';
 
-const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--static DIR]
+const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--static DIR] [--redis URL]
 
   --port N      TCP port; 0 picks a free one (default ${DEFAULT_PORT})
   --host H      interface to listen on; 0.0.0.0 accepts other machines (default ${DEFAULT_HOST})
   --static DIR  also serve the files of DIR over HTTP on the same port
+  --redis URL   share rooms with every instance using this Redis (redis://127.0.0.1:6379)
+  --redis-lease-ms N
+                how long a dead instance's members stay in Redis (default ${DEFAULT_REDIS_LEASE_MS})
   --help        print this and exit
 
 Clients connect to ws://HOST:PORT/<room>; GET /healthz and /metrics report on the server.`;
@@ -22,6 +25,8 @@ async function main(): Promise<void> {
         port: { type: 'string', default: String(DEFAULT_PORT) },
         host: { type: 'string', default: DEFAULT_HOST },
         static: { type: 'string' },
+        redis: { type: 'string' },
+        'redis-lease-ms': { type: 'string', default: String(DEFAULT_REDIS_LEASE_MS) },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -32,10 +37,19 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!/^\d+$/.test(values.port)) fatal(`--port must be a number, not ${values.port}\n${USAGE}`, 2);
+  for (const flag of ['port', 'redis-lease-ms'] as const) {
+    if (!/^\d+$/.test(values[flag])) fatal(`--${flag} must be a number, not ${values[flag]}\n${USAGE}`, 2);
+  }
 
-  const server = await startSignalingServer({ port: Number(values.port), host: values.host, staticDir: values.static });
+  const server = await startSignalingServer({
+    port: Number(values.port),
+    host: values.host,
+    staticDir: values.static,
+    redis: values.redis,
+    redisLeaseMs: Number(values['redis-lease-ms']),
+  });
   console.log(`web2p-signal listening on ${server.url} (connect to ${server.url}/<room>)`);
+  if (values.redis !== undefined) console.log(`sharing rooms through ${values.redis} (redis ${server.stats().backend?.up ? 'up' : 'down for now'})`);
   if (values.static !== undefined) console.log(`serving ${values.static} at ${server.url.replace(/^ws/, 'http')}/`);
 
   let stopping = false;

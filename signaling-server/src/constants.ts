@@ -67,3 +67,25 @@ export const CLOSE_CODES = {
   /** Messages arrived faster than the rate limit allows. */
   rateLimited: 4003,
 } as const;
+
+/**
+ * How long a member stays in Redis without its instance renewing it (`redisLeaseMs`). A crashed
+ * instance's members are announced as `left` and gone from Redis at most this long (plus one
+ * renewal interval) after it died; shorter costs more renewals.
+ */
+export const DEFAULT_REDIS_LEASE_MS = 15_000;
+
+/** Leases are renewed this many times per lease, so that one late renewal does not drop anyone. */
+export const REDIS_RENEWALS_PER_LEASE = 3;
+
+/** Prefix of every Redis key and channel the server uses, so that it can share a Redis. */
+export const REDIS_PREFIX = 'web2p-signal:';
+
+/** Longest wait between attempts to reach a lost Redis: a returning Redis is caught up within it. */
+export const REDIS_RETRY_MAX_MS = 1_000;
+
+/**
+ * A Redis command that takes longer fails, and the client is served as if Redis were down: a hung
+ * Redis must not hang joins. Loopback or LAN round trips are well under a millisecond.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;

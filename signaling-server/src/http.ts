@@ -29,7 +29,10 @@ async function respond(context: HttpContext, request: IncomingMessage, response:
   }
   const path = (request.url ?? '/').split('?', 1)[0];
   if (path === '/healthz') {
-    send(response, request, 'application/json; charset=utf-8', JSON.stringify({ ok: true, ...context.gauges() }));
+    const { backend, ...gauges } = context.gauges();
+    // A Redis outage leaves ok true: this instance still serves its own clients (PROTOCOL.md).
+    const redis = backend === undefined ? {} : { redis: backend.up ? 'up' : 'down' };
+    send(response, request, 'application/json; charset=utf-8', JSON.stringify({ ok: true, ...gauges, ...redis }));
   } else if (path === '/metrics') {
     send(response, request, 'text/plain; version=0.0.4; charset=utf-8', context.metrics.render(context.gauges()));
   } else if (context.staticRoot !== undefined) {

@@ -1,5 +1,6 @@
 /** Counters behind /metrics (Prometheus text format 0.0.4) and /healthz. */
 import { ERROR_CODES } from './messages.js';
+import type { BackendHealth } from './rooms.js';
 
 /** Why a connection ended: the `reason` label of web2p_signal_connections_closed_total. */
 export const CLOSE_REASONS = [
@@ -24,6 +25,8 @@ export type ErrorReason = (typeof ERROR_CODES)[number] | 'internal';
 export interface Gauges {
   clients: number;
   rooms: number;
+  /** Present only with a shared backend (Redis). */
+  backend?: BackendHealth | undefined;
 }
 
 export class Metrics {
@@ -44,7 +47,7 @@ export class Metrics {
     this.closes.set(reason, (this.closes.get(reason) ?? 0) + 1);
   }
 
-  render({ clients, rooms }: Gauges): string {
+  render({ clients, rooms, backend }: Gauges): string {
     return [
       ...family('web2p_signal_clients', 'gauge', 'Open WebSocket connections.', [['', clients]]),
       ...family('web2p_signal_rooms', 'gauge', 'Rooms with at least one member on this instance.', [['', rooms]]),
@@ -53,6 +56,16 @@ export class Metrics {
       ]),
       ...family('web2p_signal_errors_total', 'counter', 'Error frames sent and internal failures, by reason.', labelled(this.errors)),
       ...family('web2p_signal_connections_closed_total', 'counter', 'Connections ended, by reason.', labelled(this.closes)),
+      ...(backend === undefined
+        ? []
+        : [
+            ...family('web2p_signal_redis_up', 'gauge', 'Whether Redis is reachable (1) or this instance serves only its own clients (0).', [
+              ['', backend.up ? 1 : 0],
+            ]),
+            ...family('web2p_signal_redis_reconnects_total', 'counter', 'Times the link to Redis came back after being lost.', [
+              ['', backend.reconnects],
+            ]),
+          ]),
       '',
     ].join('\n');
   }

@@ -8,9 +8,10 @@ import {
   DEFAULT_PORT,
   DEFAULT_RATE_BURST,
   DEFAULT_RATE_PER_SECOND,
+  DEFAULT_REDIS_LEASE_MS,
 } from './constants.js';
 import { OptionsError } from './errors.js';
-import { MemoryRoomBackend, type RoomBackend } from './rooms.js';
+import type { RoomBackend } from './rooms.js';
 
 export interface SignalingServerOptions {
   /** TCP port; 0 picks a free one (read it back from `server.port`). Default 8787. */
@@ -31,6 +32,13 @@ export interface SignalingServerOptions {
   staticDir?: string;
   /** Room membership and delivery; the seam for a backend shared between instances. Default in-memory. */
   rooms?: RoomBackend;
+  /**
+   * `redis://host:port`: share rooms with every instance using this Redis (instead of `rooms`).
+   * Default: none, and ioredis is never loaded.
+   */
+  redis?: string;
+  /** How long a member outlives its instance in Redis when the instance dies. Default 15 000. */
+  redisLeaseMs?: number;
   /** Told about internal failures (bugs); the affected client is closed with 1011. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -45,14 +53,26 @@ export interface ResolvedOptions {
   joinTimeoutMs: number;
   maxInvalidMessages: number;
   staticDir: string | undefined;
-  rooms: RoomBackend;
+  /** As given; server.ts opens the backend (Redis, or in-memory by default). */
+  rooms: RoomBackend | undefined;
+  redis: string | undefined;
+  redisLeaseMs: number;
   onError: (error: unknown) => void;
 }
+
+/** The options once the room backend is open (server.ts): what every session works with. */
+export type ServerConfig = ResolvedOptions & { rooms: RoomBackend };
 
 export function resolveOptions(options: SignalingServerOptions): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new OptionsError(`port must be an integer from 0 to 65535 (0 picks a free port), not ${port}`);
+  }
+  if (options.rooms !== undefined && options.redis !== undefined) {
+    throw new OptionsError('pass either rooms or redis, not both: redis makes its own room backend');
+  }
+  if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis)) {
+    throw new OptionsError(`redis must be a URL like redis://127.0.0.1:6379, not ${options.redis}`);
   }
   return {
     port,
@@ -64,7 +84,9 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
     joinTimeoutMs: atLeastOne('joinTimeoutMs', options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS),
     maxInvalidMessages: atLeastOne('maxInvalidMessages', options.maxInvalidMessages ?? DEFAULT_MAX_INVALID_MESSAGES),
     staticDir: options.staticDir,
-    rooms: options.rooms ?? new MemoryRoomBackend(),
+    rooms: options.rooms,
+    redis: options.redis,
+    redisLeaseMs: atLeastOne('redisLeaseMs', options.redisLeaseMs ?? DEFAULT_REDIS_LEASE_MS),
     onError: options.onError ?? ((error) => console.error('web2p-signal: internal error', error)),
   };
 }

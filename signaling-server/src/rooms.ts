@@ -1,7 +1,7 @@
 /**
  * Room membership and delivery to a member, behind a small interface so that several server
- * instances can later share rooms (a Redis backend, say) without the session code changing. Only
- * the in-memory backend exists today.
+ * instances can share rooms without the session code changing: the in-memory backend here, the
+ * Redis one in redis-rooms.ts.
  */
 
 /** A client of this instance, as a backend sees it: an id and a way to hand it a text frame. */
@@ -29,6 +29,17 @@ export interface RoomBackend {
   broadcast(room: string, frame: string, except: string): Promise<void>;
   /** Rooms with at least one member connected to this instance (for /healthz and /metrics). */
   readonly localRoomCount: number;
+  /** For a backend that depends on a service: whether it is reachable now, for /healthz and /metrics. */
+  health?(): BackendHealth;
+  /** Releases connections and timers; called once by the server's close(), after its clients are gone. */
+  close?(): Promise<void>;
+}
+
+/** A shared backend's link to its service (Redis). */
+export interface BackendHealth {
+  up: boolean;
+  /** Times the link came back after being lost. */
+  reconnects: number;
 }
 
 /** Every room in one process's memory: a map of maps, in join order. */

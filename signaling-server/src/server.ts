@@ -9,8 +9,9 @@ import { CLOSE_CODES, SHUTDOWN_GRACE_MS } from './constants.js';
 import { ListenError } from './errors.js';
 import { createRequestListener } from './http.js';
 import { roomFromUrl } from './messages.js';
-import { Metrics } from './metrics.js';
-import { resolveOptions, type SignalingServerOptions } from './options.js';
+import { Metrics, type Gauges } from './metrics.js';
+import { resolveOptions, type ResolvedOptions, type SignalingServerOptions } from './options.js';
+import { MemoryRoomBackend, type RoomBackend } from './rooms.js';
 import { Session } from './session.js';
 import { staticRoot } from './static.js';
 
@@ -20,17 +21,18 @@ export interface SignalingServer {
   readonly host: string;
   /** `ws://host:port`; a client connects to `${url}/<room>`. */
   readonly url: string;
-  /** Open connections and rooms with a member here, as /healthz reports them. */
-  stats(): { clients: number; rooms: number };
+  /** Open connections, rooms with a member here and, with Redis, its state, as /healthz reports them. */
+  stats(): Gauges;
   /** Stops accepting, closes every client with 1001, and resolves once all sockets are gone. */
   close(): Promise<void>;
 }
 
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
-  const config = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const config = { ...resolved, rooms: await openRoomBackend(resolved) };
   const metrics = new Metrics();
   const sessions = new Set<Session>();
-  const stats = () => ({ clients: sessions.size, rooms: config.rooms.localRoomCount });
+  const stats = (): Gauges => ({ clients: sessions.size, rooms: config.rooms.localRoomCount, backend: config.rooms.health?.() });
   let stopping: Promise<void> | undefined;
 
   const http = createServer(
@@ -80,6 +82,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     });
   } catch (error) {
     clearInterval(heartbeat);
+    await config.rooms.close?.();
     throw new ListenError(
       `cannot listen on ${config.host}:${config.port} (${(error as Error).message}); pick another port or host`,
       { cause: error },
@@ -96,6 +99,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     await Promise.all([...sessions].map((session) => session.shutdown(SHUTDOWN_GRACE_MS)));
     http.closeAllConnections();
     await closed;
+    await config.rooms.close?.();
   }
 
   return {
@@ -105,4 +109,11 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     stats,
     close: () => (stopping ??= stop()),
   };
+}
+
+/** The backend sessions use: Redis when asked for (ioredis loaded only then), else the caller's or memory. */
+async function openRoomBackend(config: ResolvedOptions): Promise<RoomBackend> {
+  if (config.redis === undefined) return config.rooms ?? new MemoryRoomBackend();
+  const { openRedisRooms } = await import('./redis-rooms.js');
+  return openRedisRooms({ url: config.redis, leaseMs: config.redisLeaseMs, onError: config.onError });
 }

@@ -8,7 +8,7 @@ import { CLOSE_CODES } from './constants.js';
 import { ProtocolError } from './errors.js';
 import { encodeServerMessage as encode, INVALID_MESSAGE_CODES, parseClientMessage } from './messages.js';
 import type { CloseReason, Metrics } from './metrics.js';
-import type { ResolvedOptions } from './options.js';
+import type { ServerConfig } from './options.js';
 import { TokenBucket } from './rate-limit.js';
 
 export class Session {
@@ -35,7 +35,7 @@ export class Session {
   constructor(
     private readonly ws: WebSocket,
     private readonly room: string,
-    private readonly options: ResolvedOptions,
+    private readonly options: ServerConfig,
     private readonly metrics: Metrics,
   ) {
     this.bucket = new TokenBucket(options.ratePerSecond, options.rateBurst);
