@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 import { CompositeTransport, MeshSocket, nodeWebRtcTransport, tcpTransport } from '../../packages/web2p/dist/node/index.js';
 import { HOST, startJs2pMesh } from '../interop/js2p-peer.js';
-import { harnessPage, signalingServerPerTest, until } from './helpers.js';
+import { heardOn, roomPage, signalingServerPerTest, until } from './helpers.js';
 
 const signaling = signalingServerPerTest();
 test.afterAll(async () => {
@@ -20,24 +20,14 @@ test('a Chromium page and a js2p node exchange broadcasts through a web2p bridge
   const js = await startJs2pMesh('Plaintext');
   try {
     await bridge.connect(room);
-    const page = await harnessPage(browser);
-    const pageId: string = await page.evaluate(async (room) => {
-      const sock = new window.web2p.MeshSocket({ iceServers: [] });
-      const heard: unknown[] = [];
-      sock.on('message', (msg) => {
-        heard.push(msg.packets[1]);
-        sock.recv();
-      });
-      Object.assign(window, { sock, heard });
-      await sock.connect(room);
-      return sock.id;
-    }, room);
+    const page = await roomPage(browser, room);
+    const pageId: string = await page.evaluate(() => (window as any).sock.id);
     js.sock.connect(HOST, Number(new URL(bridge.address).port));
     await until('the bridge holds both sides', async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId));
 
     js.sock.send(['from js2p']);
     await page.evaluate(() => (window as any).sock.send('from the page'));
-    const pageHeard = (): Promise<unknown[]> => page.evaluate(() => (window as any).heard);
+    const pageHeard = (): Promise<unknown[]> => heardOn(page);
     await until('the page hears js2p', async () => (await pageHeard()).includes('from js2p'));
     await until('js2p hears the page', async () => js.texts().includes('from the page'));
     // a marker after each: once in, a duplicate on the same path would be in too

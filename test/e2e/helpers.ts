@@ -14,6 +14,25 @@ export async function waitForHarness(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
 }
 
+/** A page whose MeshSocket joins `url` (on `window.sock`), keeping packets[1] of every message on `window.heard`. */
+export async function roomPage(browser: Browser, url: string): Promise<Page> {
+  const page = await harnessPage(browser);
+  await page.evaluate(async (url) => {
+    const sock = new window.web2p.MeshSocket({ iceServers: [] });
+    const heard: unknown[] = [];
+    sock.on('message', (msg) => {
+      heard.push(msg.packets[1]);
+      sock.recv();
+    });
+    Object.assign(window, { sock, heard });
+    await sock.connect(url);
+  }, url);
+  return page;
+}
+
+/** What a roomPage has heard so far. */
+export const heardOn = (page: Page): Promise<unknown[]> => page.evaluate(() => (window as unknown as { heard: unknown[] }).heard);
+
 /** Waits until `check` resolves true, polling; fails with `what` after `timeoutMs`. */
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   await expect.poll(check, { message: what, timeout: timeoutMs, intervals: [50, 100, 200] }).toBe(true);
