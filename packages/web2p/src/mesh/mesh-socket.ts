@@ -37,6 +37,8 @@ import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAdd
 import { Message, type ReplyRouter } from './message.js';
 import { PeerBook } from './peer-book.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
+import { BroadcastOutbox } from './broadcast-outbox.js';
+import { Inbox } from './inbox.js';
 import { SeenCache } from './seen-cache.js';
 import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
@@ -121,15 +123,14 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /** Dials under way to known peers, so a second wish to reach one joins the first. */
   private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
-  private readonly queue: Message[] = [];
-  private readonly queueWaiters: Array<(msg: Message | undefined) => void> = [];
+  private readonly inbox = new Inbox(MAX_QUEUED_MESSAGES, () =>
+    this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`),
+  );
   private readonly pendingConnects = new Map<Connection, PendingConnect>();
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
   private readonly signals: SignalRelay;
-  /** Broadcasts held back because an identical one already went out this second (§11). */
-  private readonly deferred: Array<{ flag: number; payload: Packet[]; onSent?: (wire: WireMessage) => void }> = [];
-  private deferTimer: TimerHandle | undefined;
+  private readonly broadcasts: BroadcastOutbox;
   private readonly stopMaintenance: () => void;
   private readonly listening: Promise<void>;
   private closed = false;
@@ -152,6 +153,15 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
+    this.broadcasts = new BroadcastOutbox({
+      id: this.id,
+      clock: this.clock,
+      seen: this.seen,
+      nowSeconds: () => this.nowSeconds(),
+      deliver: (wire) => {
+        for (const conn of this.table.values()) conn.sendMessage(wire);
+      },
+    });
     this.signals = new SignalRelay({
       id: this.id,
       table: () => this.table,
@@ -429,16 +439,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   }
 
   private enqueue(msg: Message): void {
-    const waiter = this.queueWaiters.shift();
-    if (waiter) {
-      waiter(msg);
-    } else {
-      this.queue.push(msg);
-      if (this.queue.length > MAX_QUEUED_MESSAGES) {
-        this.queue.shift();
-        this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`);
-      }
-    }
+    this.inbox.put(msg);
     this.emitMesh('message', msg);
   }
 
@@ -700,7 +701,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /**
    * Sends `[flag, id, now, ...payload]` to every neighbour. `onSent` gets the message as it went
-   * out: a broadcast may leave a second later than asked (see flushBroadcasts), and sync must record
+   * out: a broadcast may leave a second later than asked (see BroadcastOutbox), and sync must record
    * the timestamp its peers will see.
    */
   protected sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
@@ -711,35 +712,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       onSent?.(wire);
       return;
     }
-    this.deferred.push({ flag, payload, onSent });
-    this.flushBroadcasts();
-  }
-
-  /**
-   * A message id hashes whole-second time, so the same packets sent twice in one second would have
-   * one id and every peer would drop the second (§11). Such a repeat waits for the next second, and
-   * everything sent after it waits too, so order is kept.
-   */
-  private flushBroadcasts(): void {
-    while (this.deferred.length > 0) {
-      const { flag, payload, onSent } = this.deferred[0]!;
-      const now = this.nowSeconds();
-      const wire = createMessage(flag, this.id, now, payload);
-      if (this.seen.has(wire.idHex)) {
-        if (this.deferTimer === undefined) {
-          const wait = (now + 1) * 1000 - this.clock.now();
-          this.deferTimer = this.clock.setTimeout(() => {
-            this.deferTimer = undefined;
-            this.flushBroadcasts();
-          }, Math.max(1, wait));
-        }
-        return;
-      }
-      this.deferred.shift();
-      this.seen.add(wire.idHex, now, now);
-      for (const conn of this.table.values()) conn.sendMessage(wire);
-      onSent?.(wire);
-    }
+    this.broadcasts.push(flag, payload, onSent);
   }
 
   /** §4.10: straight back to a neighbour, else find a route. */
@@ -775,33 +748,18 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /** Up to `n` oldest unclaimed messages (py2p: `recv(1)` is a one-element array). */
   recv(n: number): Message[];
   recv(n?: number): Message | undefined | Message[] {
-    if (n === undefined) return this.queue.shift();
-    return this.queue.splice(0, Math.max(0, n));
+    return n === undefined ? this.inbox.take() : this.inbox.takeUpTo(n);
   }
 
   /** Resolves with the next unclaimed message (taking it off the queue). */
   nextMessage(): Promise<Message> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.closed) return Promise.reject(new SocketClosedError());
-    return this.clock.whilePending(
-      new Promise<Message>((resolve, reject) =>
-        this.queueWaiters.push((msg) => (msg ? resolve(msg) : reject(new SocketClosedError()))),
-      ),
-    );
+    const next = this.inbox.next().then((msg) => msg ?? Promise.reject(new SocketClosedError()));
+    return this.clock.whilePending(next);
   }
 
+  /** Every unclaimed message as it arrives, until the socket closes. */
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    while (!this.closed) {
-      const queued = this.queue.shift();
-      if (queued) {
-        yield queued;
-        continue;
-      }
-      const next = await new Promise<Message | undefined>((resolve) => this.queueWaiters.push(resolve));
-      if (!next) return;
-      yield next;
-    }
+    for (let msg = await this.inbox.next(); msg; msg = await this.inbox.next()) yield msg;
   }
 
   /**
@@ -838,9 +796,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (this.closed) return;
     this.closed = true;
     this.stopMaintenance();
-    if (this.deferTimer !== undefined) this.clock.clearTimeout(this.deferTimer);
+    this.broadcasts.close();
     this.routed.close();
-    for (const waiter of this.queueWaiters.splice(0)) waiter(undefined);
+    this.inbox.close();
     for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
     await this.transport.close();
   }
