@@ -54,7 +54,7 @@ export async function watchWeb<S extends MeshSocket>(sock: S): Promise<WebNode<S
       heard.push(heardFrom(m.packets, m.sender, (...packets) => void m.reply(...(packets as never[]))));
     }
   });
-  await waitFor(() => sock.address !== '', NETWORK_MS, 'web2p to listen');
+  await sock.listening;
   return { sock, port: Number(new URL(sock.address).port), errors, heard, texts: textsOf(heard) };
 }
 

@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeLinkContract, type LinkPair } from '../contract/link-contract.js';
-import { TcpTransport, systemClock, systemRandom, type Link, type TcpEncryption } from '../../packages/web2p/src/node/index.js';
+import { MeshSocket, TcpTransport, systemClock, systemRandom, type Link, type TcpEncryption } from '../../packages/web2p/src/node/index.js';
 import { selfSignedCertificate } from '../../packages/web2p/src/node/certificate.js';
 
 /** The id a transport's owner would pass to listen(); these transports need none. */
@@ -52,6 +52,14 @@ describe('TcpTransport addresses', () => {
     const [host] = new TcpTransport({ listen: { host: '0.0.0.0', port: 4444 } }).wireAddress();
     expect(host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(host).not.toBe('0.0.0.0');
+  });
+
+  it("a MeshSocket's `listening` resolves once its address carries the bound port", async () => {
+    const sock = new MeshSocket({ listen: { host: '127.0.0.1', port: 0 } });
+    expect(sock.address).toBe(''); // nothing is bound yet
+    await sock.listening;
+    expect(sock.address).toMatch(/^tcp:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    await sock.close();
   });
 
   it('refuses an encryption it does not speak', () => {

@@ -132,7 +132,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly signals: SignalRelay;
   private readonly broadcasts: BroadcastOutbox;
   private readonly stopMaintenance: () => void;
-  private readonly listening: Promise<void>;
+  /**
+   * Resolves once the transport accepts connections and `address` is known (a TCP listener on port
+   * 0 learns its port only then); rejects if it cannot listen.
+   */
+  readonly listening: Promise<void>;
   private closed = false;
   private lastPeerRequest = Number.NEGATIVE_INFINITY;
 
@@ -179,7 +183,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       id: this.id,
       relaySignal: (to, data) => this.signals.send(to, data),
     });
-    this.listening.catch((error: unknown) => this.fail(error));
+    this.listening.catch((error: unknown) => this.fail(error)); // reported as 'error' too
     this.stopMaintenance = every(this.clock, MAINTENANCE_INTERVAL_MS, () => this.maintain());
   }
 
