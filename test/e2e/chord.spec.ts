@@ -7,27 +7,19 @@ import { connected, harnessPage, nodeView, signalingServerPerTest, until, waitFo
 
 const signaling = signalingServerPerTest();
 
-/**
- * Starts the page's persisted ChordSocket (k = 4), joins the room, and joins the ring once it has a
- * peer (connect() resolves when the page is registered in the room, before any peer connects; a
- * join that sees no ring takes its position blind and may collide with a node it meets later).
- */
-async function startChord(page: Page, url: string, alone = false): Promise<void> {
-  await page.evaluate(
-    async ({ url, alone }) => {
-      const sock = new window.web2p.ChordSocket({ k: 4, iceServers: [], persist: true });
-      Object.assign(window, { sock });
-      await sock.connect(url);
-      if (!alone && sock.routingTable.size === 0) await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
-      await sock.join();
-    },
-    { url, alone },
-  );
+/** Starts the page's persisted ChordSocket (k = 4), joins the room, and joins the ring, as an app would. */
+async function startChord(page: Page, url: string): Promise<void> {
+  await page.evaluate(async (url) => {
+    const sock = new window.web2p.ChordSocket({ k: 4, iceServers: [], persist: true });
+    Object.assign(window, { sock });
+    await sock.connect(url);
+    await sock.join();
+  }, url);
 }
 
-async function chordPage(browser: Browser, url: string, alone = false): Promise<Page> {
+async function chordPage(browser: Browser, url: string): Promise<Page> {
   const page = await harnessPage(browser);
-  await startChord(page, url, alone);
+  await startChord(page, url);
   return page;
 }
 
@@ -45,7 +37,7 @@ const position = (page: Page) => page.evaluate(() => (window as any).sock.ringSt
 test('4 pages form a ring; every key is readable everywhere, after a page closes, and after a reload', async ({ browser }) => {
   const url = `${signaling.current().url}/ring`;
   const pages: Page[] = [];
-  for (let i = 0; i < 4; i++) pages.push(await chordPage(browser, url, i === 0));
+  for (let i = 0; i < 4; i++) pages.push(await chordPage(browser, url));
   await until('the 4 pages form one mesh', async () => connected(await Promise.all(pages.map(nodeView))));
   const positions = await Promise.all(pages.map(position));
   expect(new Set(positions).size).toBe(4); // distinct places on a ring of 16

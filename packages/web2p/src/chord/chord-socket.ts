@@ -320,6 +320,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   private async enterRing(): Promise<void> {
     const saved = await this.shard.load();
+    // connect(room) resolves before any peer connects: give the first one a moment to arrive, or
+    // a node that just met the room would take its position blind and could collide later.
+    if (this.routingTable.size === 0) await this.waitFor(() => this.routingTable.size > 0, META_WAIT_MS);
     await this.refreshNeighbours();
     const preferred = saved ?? positionFromId(sha256(utf8(this.id)), this.k);
     const taken = new Set<number>();
