@@ -2,6 +2,8 @@ export * from './errors.js';
 export * from './wire/index.js';
 import { MeshSocket } from './mesh/mesh-socket.js';
 import { platformWebRtcTransport } from './transport/webrtc/platform.js';
+import { IdbStore } from './store/idb-store.js';
+import { setPersistentStore } from './store/persistent-store.js';
 
 export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './mesh/mesh-socket.js';
 export { Message } from './mesh/message.js';
@@ -18,3 +20,6 @@ export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, Signalin
 // Sockets made without a transport talk WebRTC with the platform's RTCPeerConnection (browsers).
 // web2p/node replaces this with node-datachannel.
 MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers ?? []);
+
+// `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval).
+setPersistentStore((namespace) => new IdbStore(namespace));

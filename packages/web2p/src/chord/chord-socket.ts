@@ -29,7 +29,7 @@ import { NEIGHBOUR_UPDATES_MARKER } from '../mesh/constants.js';
 import { MeshSocket, type Handler, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import type { Message } from '../mesh/message.js';
 import { every } from '../runtime/clock.js';
-import { IdbStore } from '../store/idb-store.js';
+import { persistentStore } from '../store/persistent-store.js';
 import type { Store } from '../store/types.js';
 import { toBase58, bytesToBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
@@ -147,7 +147,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.ring = new RingView(this.id, () => this.transport.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () =>
       this.clock.now(),
     );
-    this.ownStore = options.persist === true ? new IdbStore(`chord:${this.wireProtocolId}`) : undefined;
+    this.ownStore = options.persist === true ? persistentStore(`chord:${this.wireProtocolId}`) : undefined;
     const store = typeof options.persist === 'object' ? options.persist : this.ownStore;
     this.shard = new Shard(this.k, store, (error) => this.reportError(error));
     this.lookups = new Lookups(

@@ -6,7 +6,7 @@
  * and never silently dropped.
  */
 import { StoreError } from '../errors.js';
-import { IdbStore } from '../store/idb-store.js';
+import { persistentStore } from '../store/persistent-store.js';
 import type { Store, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
 import type { SyncRecord } from './merge.js';
@@ -28,8 +28,8 @@ export interface Restored {
 }
 
 /**
- * The persistence `persist` asks for: none; for `true` an IndexedDB store in the namespace given
- * (the browser default of api.md, opened and closed by the socket); or the caller's own Store,
+ * The persistence `persist` asks for: none; for `true` the entry's persistent store (IndexedDB) in
+ * the namespace given, opened and closed by the socket; or the caller's own Store,
  * which the socket uses but leaves open.
  */
 export function openPersistence(
@@ -38,7 +38,7 @@ export function openPersistence(
   onError: (error: StoreError) => void,
 ): SyncPersistence | undefined {
   if (!persist) return undefined;
-  if (persist === true) return new SyncPersistence(new IdbStore(namespace), true, onError);
+  if (persist === true) return new SyncPersistence(persistentStore(namespace), true, onError);
   return new SyncPersistence(persist, false, onError);
 }
 
