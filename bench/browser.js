@@ -5,17 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { startSignalingServer } from '../signaling-server/dist/index.js';
+import { median, numberArg } from './lib.js';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = numberArg('rounds', 3);
 const BIG = 64 * 1024;
-const BIG_COUNT = arg('big', 256); // 16 MiB per throughput run
+const BIG_COUNT = numberArg('big', 256); // 16 MiB per throughput run
 const SMALL = 100;
-const SMALL_COUNT = arg('small', 20_000);
-const PINGS = arg('pings', 500);
+const SMALL_COUNT = numberArg('small', 20_000);
+const PINGS = numberArg('pings', 500);
 
 const server = await startSignalingServer({ port: 0, host: '127.0.0.1', staticDir: 'test/e2e/harness/dist' });
 const httpUrl = server.url.replace(/^ws/, 'http');
@@ -188,7 +185,6 @@ async function measure(makePair) {
   return { throughputMBps: big.mbPerSecond, smallMsgsPerSecond: small.perSecond, rttMedianMs: rttMs };
 }
 
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
   // alternate the order so neither side always runs on a warmer machine

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ChordSocket, SeededRandom } from '../packages/web2p/dist/index.js';
 import { SimNetwork } from '../packages/web2p/dist/sim/index.js';
+import { percentile } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Joins in flight at once while building: a busy ring still settles, and the build stays quick. */
@@ -99,7 +100,7 @@ async function runRing(size) {
   lap('lookups');
 
   const hops = lookups.filter((l) => l.ok).map((l) => l.hops);
-  const latencies = lookups.filter((l) => l.ok).map((l) => l.ms).sort((a, b) => a - b);
+  const latencies = lookups.filter((l) => l.ok).map((l) => l.ms);
   const live = new Set(nodes);
   const crashes = {};
   for (const [label, share] of [['10%', 0.1], ['25%', 0.25]]) {
@@ -124,7 +125,7 @@ async function runRing(size) {
     meanHops: round(hops.reduce((a, b) => a + b, 0) / hops.length, 2),
     maxHops: Math.max(...hops),
     successRate: round(lookups.filter((l) => l.ok).length / lookupCount, 5),
-    latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     readableAfterCrash: crashes,
     frames: net.stats.frames,
     wallSeconds: wall,
@@ -169,10 +170,6 @@ function ringIsCorrect(nodes) {
     const prev = members[(i - 1 + members.length) % members.length].node;
     return state.successors[0]?.id === next.id && state.predecessor?.id === prev.id;
   });
-}
-
-function quantile(sorted, q) {
-  return sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 function round(x, digits) {

@@ -5,14 +5,11 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { MeshSocket, decodeBody, flags } from '../packages/web2p/dist/index.js';
 import { SimNetwork } from '../packages/web2p/dist/sim/index.js';
+import { numberArg, percentile } from './lib.js';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const NODES = arg('nodes', 1000);
-const BROADCASTS = arg('broadcasts', 100);
-const SEED = arg('seed', 1);
+const NODES = numberArg('nodes', 1000);
+const BROADCASTS = numberArg('broadcasts', 100);
+const SEED = numberArg('seed', 1);
 
 const started = performance.now();
 const net = new SimNetwork({ seed: SEED, latencyMs: [5, 40] });
@@ -75,10 +72,6 @@ await net.run(5_000);
 const phaseWall = (performance.now() - phaseStart) / 1000;
 net.tap = undefined;
 
-const pct = (arr, p) => {
-  const sorted = [...arr].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
 const degrees = nodes.map((n) => n.routingTable.size);
 const expected = BROADCASTS * (NODES - 1);
 const result = {
@@ -89,10 +82,10 @@ const result = {
   meanDegree: degrees.reduce((a, b) => a + b, 0) / NODES,
   deliveryRatio: deliveries / expected,
   amplification: broadcastFrames / deliveries,
-  hopsP50: pct(hops, 50),
-  hopsP99: pct(hops, 99),
-  latencyMsP50: pct(latencies, 50),
-  latencyMsP99: pct(latencies, 99),
+  hopsP50: percentile(hops, 50),
+  hopsP99: percentile(hops, 99),
+  latencyMsP50: percentile(latencies, 50),
+  latencyMsP99: percentile(latencies, 99),
   wallSeconds: (performance.now() - started) / 1000,
   setupWallSeconds: setupWall,
   broadcastWallSeconds: phaseWall,

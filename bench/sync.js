@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SeededRandom, SyncSocket } from '../packages/web2p/dist/index.js';
 import { SimNetwork } from '../packages/web2p/dist/sim/index.js';
+import { percentile } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LATENCY_MS = [5, 40];
@@ -178,11 +179,6 @@ function graphDiameter(nodes) {
 
 function countLinks(nodes) {
   return nodes.reduce((sum, node) => sum + node.routingTable.size, 0) / 2;
-}
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function round(x) {
