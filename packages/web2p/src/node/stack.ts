@@ -1,3 +1,4 @@
+import { ConnectionClosedError } from '../errors.js';
 import type { HeldLink } from './held-link.js';
 
 /** A bound listener of one stack. */
@@ -48,6 +49,34 @@ export function listening(server: ListeningServer, port: number): Promise<Listen
         port: typeof bound === 'object' && bound ? bound.port : port,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
+    });
+  });
+}
+
+/** What waiting for a connection needs of a socket: node:net's, node:tls's and ws's all have it. */
+interface OpeningSocket {
+  once(event: string, listener: (error: Error) => void): unknown;
+  off(event: string, listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Resolves once `socket` emits `openEvent`; on an error first, or on `signal` aborting, it calls
+ * `destroy` and rejects with a ConnectionClosedError naming `address`.
+ */
+export function opened(socket: OpeningSocket, openEvent: string, address: string, signal: AbortSignal, destroy: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const abort = (): void => fail(new Error('the transport was closed'));
+    const fail = (error: Error): void => {
+      signal.removeEventListener('abort', abort);
+      destroy();
+      reject(new ConnectionClosedError(`could not connect to ${address}: ${error.message}`));
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('error', fail);
+    socket.once(openEvent, () => {
+      signal.removeEventListener('abort', abort);
+      socket.off('error', fail);
+      resolve();
     });
   });
 }

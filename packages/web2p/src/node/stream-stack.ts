@@ -1,10 +1,8 @@
 import { connect as netConnect, createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer } from 'node:tls';
-import { ConnectionClosedError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { TlsCredentials } from './certificate.js';
-import type { HeldLink } from './held-link.js';
-import { hostPort, listening, type Stack } from './stack.js';
+import { hostPort, listening, opened, type Stack } from './stack.js';
 import { StreamLink } from './stream-link.js';
 
 /** Raw TCP: js2p's and py2p's 'Plaintext'. */
@@ -46,21 +44,7 @@ function streamStack(scheme: string, clock: Clock, kind: StreamKind): Stack {
     dial(host, port, signal) {
       const address = `${scheme}://${hostPort(host, port)}`;
       const { socket, ready } = kind.connect(host, port);
-      return new Promise<HeldLink>((resolve, reject) => {
-        const abort = (): void => fail(new Error('the transport was closed'));
-        const fail = (error: Error): void => {
-          signal.removeEventListener('abort', abort);
-          socket.destroy();
-          reject(new ConnectionClosedError(`could not connect to ${address}: ${error.message}`));
-        };
-        signal.addEventListener('abort', abort, { once: true });
-        socket.once('error', fail);
-        socket.once(ready, () => {
-          signal.removeEventListener('abort', abort);
-          socket.off('error', fail);
-          resolve(new StreamLink(socket, true, address, clock));
-        });
-      });
+      return opened(socket, ready, address, signal, () => socket.destroy()).then(() => new StreamLink(socket, true, address, clock));
     },
   };
 }

@@ -1,8 +1,6 @@
 import WebSocket, { WebSocketServer } from 'ws';
-import { ConnectionClosedError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
-import type { HeldLink } from './held-link.js';
-import { hostPort, listening, type Stack } from './stack.js';
+import { hostPort, listening, opened, type Stack } from './stack.js';
 import { WsLink } from './ws-link.js';
 
 /**
@@ -23,21 +21,7 @@ export function wsStack(clock: Clock): Stack {
     dial(host, port, signal) {
       const url = `ws://${hostPort(host, port)}`;
       const ws = new WebSocket(url, { perMessageDeflate: false });
-      return new Promise<HeldLink>((resolve, reject) => {
-        const abort = (): void => fail(new Error('the transport was closed'));
-        const fail = (error: Error): void => {
-          signal.removeEventListener('abort', abort);
-          ws.terminate();
-          reject(new ConnectionClosedError(`could not connect to ${url}: ${error.message}`));
-        };
-        signal.addEventListener('abort', abort, { once: true });
-        ws.once('error', fail);
-        ws.once('open', () => {
-          signal.removeEventListener('abort', abort);
-          ws.off('error', fail);
-          resolve(new WsLink(ws, true, url, clock));
-        });
-      });
+      return opened(ws, 'open', url, signal, () => ws.terminate()).then(() => new WsLink(ws, true, url, clock));
     },
   };
 }
