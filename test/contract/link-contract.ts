@@ -158,6 +158,23 @@ export function describeLinkContract(name: string, makePair: () => Promise<LinkP
         }));
     }
 
+    for (const size of [100, 4 * 1024 * 1024]) {
+      it(`delivers ${size} bytes sent just before close, then the close`, () =>
+        withPair(async ({ a, b }) => {
+          const ra = new Recorder(a);
+          const rb = new Recorder(b);
+          // A handshake-sized send finds the channel empty; 4 MiB is still queued when close() runs.
+          const sent = pattern(size, 5);
+          a.send(sent);
+          a.close();
+          expect(ra.closes).toEqual([undefined]);
+          await waitFor(() => rb.closes.length > 0, TRANSFER_MS, 'the close callback on b');
+          expect(rb.closes).toEqual([undefined]);
+          expect(rb.received).toBe(size);
+          expect(sameBytes(rb.joined(), sent)).toBe(true);
+        }));
+    }
+
     it('reports the close to a side that attaches after it', () =>
       withPair(async ({ a, b }) => {
         const ra = new Recorder(a);

@@ -47,6 +47,8 @@ async function state(page: Page): Promise<PageState> {
 }
 
 const signaling = signalingServerPerTest();
+/** "Within a few seconds": a closing page says goodbye on each link (pagehide), so it goes at once. */
+const DEPARTURE_MS = 5_000;
 test.afterAll(async () => {
   // node-datachannel's threads would keep the worker alive
   const { cleanup } = await import('node-datachannel');
@@ -157,7 +159,7 @@ test('a page that closes is dropped from the others’ routing tables', async ({
   await until('the others drop the closed page', async () => {
     const rest = await Promise.all(pages.slice(0, 2).map(state));
     return rest.every((s) => !s.neighbours.includes(leaving.id));
-  }, 20_000);
+  }, DEPARTURE_MS);
   const after = await Promise.all(pages.slice(0, 2).map(state));
   for (const [i, s] of after.entries()) {
     // every page that had it as a neighbour saw it leave

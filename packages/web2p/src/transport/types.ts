@@ -10,7 +10,7 @@ import type { Random } from '../runtime/random.js';
  * - bytes sent arrive in order, unaltered and complete, or the link closes: nothing is dropped;
  * - bytes that arrive before `attach()` are held and handed over on attach;
  * - `close()` ends with one `close` callback on both sides (at once on the closing side), and nothing
- *   after it;
+ *   after it; it is graceful: everything sent before it still reaches the peer, ahead of the close;
  * - `send()` after close is ignored (never throws).
  */
 export interface Link {

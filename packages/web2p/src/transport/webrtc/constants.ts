@@ -101,7 +101,16 @@ export const SESSION_ID_BYTES = 8;
 export const HANDSHAKE_RETRIES = 2;
 
 /**
- * After a local close the peer connection stays up this long at most while the channel's closing
- * procedure sends what was already buffered; normally the channel reports closed within a round trip.
+ * After a local close the link stays up while what was sent still goes out and until the peer
+ * acknowledges the close, but no more than this without progress (a peer that vanished, or one
+ * that predates the close messages); normally the acknowledgement takes a round trip.
  */
 export const CLOSE_LINGER_MS = 1_000;
+
+/**
+ * The graceful close of a data-channel link, as text messages (py2p frames are always binary, so
+ * neither can be mistaken for one): the closing side sends CLOSE_REQUEST after its last bytes; the
+ * peer answers CLOSE_ACK once it has read them, then hangs up.
+ */
+export const CLOSE_REQUEST = 'web2p:close';
+export const CLOSE_ACK = 'web2p:close-ack';

@@ -1,7 +1,15 @@
 import { ConnectionClosedError } from '../../errors.js';
-import { systemClock, type Clock } from '../../runtime/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 import type { Link, LinkHandlers } from '../types.js';
-import { CHUNK_BYTES, CLOSE_LINGER_MS, HIGH_WATER_BYTES, LARGE_CHUNK_BYTES, LOW_WATER_BYTES } from './constants.js';
+import {
+  CHUNK_BYTES,
+  CLOSE_ACK,
+  CLOSE_LINGER_MS,
+  CLOSE_REQUEST,
+  HIGH_WATER_BYTES,
+  LARGE_CHUNK_BYTES,
+  LOW_WATER_BYTES,
+} from './constants.js';
 
 /**
  * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
@@ -35,7 +43,7 @@ export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
   clock?: Clock;
 }
 
-/** Text never comes from our peers; if some other peer sends it, the frame decoder judges its bytes. */
+/** Our frames travel as binary messages; text other than the close messages is judged as bytes by the frame decoder. */
 const textEncoder = new TextEncoder();
 
 /**
@@ -43,6 +51,10 @@ const textEncoder = new TextEncoder();
  * when it ends, for whatever reason, it closes the channel and the connection. Close it with
  * `close()` rather than `peerConnection.close()`: browsers fire no event for a local `pc.close()`,
  * so the link would not learn of it.
+ *
+ * `close()` is graceful, with its own two text messages after the data (CLOSE_REQUEST, answered by
+ * CLOSE_ACK): a closing data channel cannot be trusted to deliver what it had buffered, since
+ * node-datachannel loses it (its issues #188 and #375) and a peer-connection close loses it anywhere.
  *
  * `send()` keeps a reference to `bytes` until they are handed to the channel, as Node's
  * `stream.write()` does: do not modify them afterwards.
@@ -55,7 +67,7 @@ export class DataChannelLink implements Link {
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;
   readonly #clock: Clock;
-  /** Removes every listener at once when the link ends. */
+  /** Removes every listener at once when the connection is torn down. */
   readonly #listening = new AbortController();
 
   /** Sends not yet wholly handed to the channel, oldest at `#head`, its first `#headOffset` bytes gone. */
@@ -67,9 +79,15 @@ export class DataChannelLink implements Link {
   #handlers: LinkHandlers | undefined;
   /** Messages that arrived before `attach()`. */
   #held: Uint8Array[] = [];
+  /** Over for the user: nothing more is delivered or sent. */
   #ended = false;
   #endError: Error | undefined;
   #closeReported = false;
+  /** We closed and are sending the rest of the queue, then CLOSE_REQUEST, then awaiting CLOSE_ACK. */
+  #closing = false;
+  #closeRequestSent = false;
+  #linger: TimerHandle | undefined;
+  #tornDown = false;
 
   /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
   constructor(channel: RTCDataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
@@ -88,12 +106,12 @@ export class DataChannelLink implements Link {
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = options.lowWaterBytes ?? LOW_WATER_BYTES;
     const signal = this.#listening.signal;
-    channel.addEventListener('message', (event) => this.#receive(toBytes(event.data)), { signal });
-    channel.addEventListener('bufferedamountlow', () => this.#flush(), { signal });
-    channel.addEventListener('close', () => this.#end(undefined), { signal });
+    channel.addEventListener('message', (event) => this.#receive(event.data), { signal });
+    channel.addEventListener('bufferedamountlow', () => this.#drained(), { signal });
+    channel.addEventListener('close', () => this.#hungUp(undefined), { signal });
     channel.addEventListener(
       'error',
-      (event) => this.#end(new ConnectionClosedError(`the WebRTC data channel failed: ${describe(event)}`)),
+      (event) => this.#hungUp(new ConnectionClosedError(`the WebRTC data channel failed: ${describe(event)}`)),
       { signal },
     );
     peerConnection.addEventListener(
@@ -101,9 +119,9 @@ export class DataChannelLink implements Link {
       () => {
         const state = peerConnection.connectionState;
         if (state === 'failed') {
-          this.#end(new ConnectionClosedError('the WebRTC connection failed (ICE or DTLS lost the peer); reconnect'));
+          this.#hungUp(new ConnectionClosedError('the WebRTC connection failed (ICE or DTLS lost the peer); reconnect'));
         } else if (state === 'closed') {
-          this.#end(undefined);
+          this.#hungUp(undefined);
         }
       },
       { signal },
@@ -134,12 +152,18 @@ export class DataChannelLink implements Link {
   }
 
   /**
-   * Ends the link. The channel closes gracefully, so what already left our queue (the handshake
-   * that tells a peer of another protocol why we hang up) still reaches the peer; the connection
-   * follows once the channel has closed, or after CLOSE_LINGER_MS at most.
+   * Ends the link for its user at once (the close callback runs, nothing more is delivered or sent),
+   * and gracefully on the wire: what was sent before still reaches the peer (the handshake that
+   * tells a peer of another protocol why we hang up, the last message before a socket closes),
+   * followed by CLOSE_REQUEST. The connection is closed when the peer acknowledges it or hangs up,
+   * or after CLOSE_LINGER_MS without progress.
    */
   close(): void {
-    this.#end(undefined, true);
+    if (this.#ended) return;
+    this.#closing = true;
+    this.#end(undefined);
+    this.#restartLinger();
+    this.#flush();
   }
 
   /** Hands chunks to the channel, in order, until its buffer reaches the high-water mark. */
@@ -153,10 +177,20 @@ export class DataChannelLink implements Link {
         // Our bytes never live in a SharedArrayBuffer, which is all the DOM type rules out.
         this.#channel.send(this.#nextChunk() as Uint8Array<ArrayBuffer>);
       }
+      if (this.#closing && this.#queuedBytes === 0 && !this.#closeRequestSent) {
+        this.#closeRequestSent = true;
+        this.#channel.send(CLOSE_REQUEST);
+      }
     } catch (error) {
       const reason = describe(error);
-      this.#end(new ConnectionClosedError(`the WebRTC data channel refused a message: ${reason}`, { cause: error }));
+      this.#hungUp(new ConnectionClosedError(`the WebRTC data channel refused a message: ${reason}`, { cause: error }));
     }
+  }
+
+  /** The channel's buffer ran low: refill it; while closing, that is progress, so the linger restarts. */
+  #drained(): void {
+    if (this.#closing) this.#restartLinger();
+    this.#flush();
   }
 
   /**
@@ -204,8 +238,19 @@ export class DataChannelLink implements Link {
     }
   }
 
-  #receive(bytes: Uint8Array): void {
+  #receive(data: ArrayBuffer | ArrayBufferView | string): void {
+    if (data === CLOSE_REQUEST) {
+      // Everything the peer sent is here. Say so, even while closing ourselves (both may close at once).
+      this.#sendQuietly(CLOSE_ACK);
+      if (!this.#closing) this.#hungUp(undefined);
+      return;
+    }
+    if (data === CLOSE_ACK) {
+      if (this.#closing) this.#tearDown(); // the peer has everything we sent
+      return;
+    }
     if (this.#ended) return;
+    const bytes = toBytes(data);
     if (this.#handlers) {
       this.#handlers.data(bytes);
     } else {
@@ -213,28 +258,45 @@ export class DataChannelLink implements Link {
     }
   }
 
-  #end(error: Error | undefined, graceful = false): void {
+  /** The peer hung up, acknowledged our close, or the link failed: nothing more can pass. */
+  #hungUp(error: Error | undefined): void {
+    this.#end(error);
+    this.#tearDown();
+  }
+
+  /** Over for the user: the close reported once (or on attach), nothing delivered after it. */
+  #end(error: Error | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#endError = error;
+    if (this.#handlers) this.#reportClose();
+  }
+
+  #tearDown(): void {
+    if (this.#tornDown) return;
+    this.#tornDown = true;
+    if (this.#linger !== undefined) this.#clock.clearTimeout(this.#linger);
+    this.#listening.abort();
     this.#queue = [];
     this.#head = 0;
     this.#headOffset = 0;
     this.#queuedBytes = 0;
-    this.#listening.abort();
     this.#channel.close();
-    if (graceful && this.#channel.readyState !== 'closed') this.#closeConnectionAfterChannel();
-    else this.peerConnection.close();
-    if (this.#handlers) this.#reportClose();
+    this.peerConnection.close();
   }
 
-  #closeConnectionAfterChannel(): void {
-    const closeConnection = (): void => {
-      this.#clock.clearTimeout(timer);
-      this.peerConnection.close();
-    };
-    const timer = this.#clock.setTimeout(closeConnection, CLOSE_LINGER_MS);
-    this.#channel.addEventListener('close', closeConnection, { once: true });
+  #restartLinger(): void {
+    if (this.#linger !== undefined) this.#clock.clearTimeout(this.#linger);
+    this.#linger = this.#clock.setTimeout(() => this.#tearDown(), CLOSE_LINGER_MS);
+  }
+
+  /** A control message that may find the channel already closing; then the peer needs it no more. */
+  #sendQuietly(text: string): void {
+    try {
+      if (this.#channel.readyState === 'open') this.#channel.send(text);
+    } catch {
+      // the channel closed under us: the peer has hung up, which tells it all this would have
+    }
   }
 
   #reportClose(): void {

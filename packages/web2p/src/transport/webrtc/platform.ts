@@ -15,5 +15,22 @@ export function platformWebRtcTransport(iceServers: RTCIceServer[] = []): WebRtc
       'no RTCPeerConnection/WebSocket here: import from web2p/node (node-datachannel), or pass a transport',
     );
   }
-  return new WebRtcTransport({ RTCPeerConnection, WebSocket, iceServers });
+  const transport = new WebRtcTransport({ RTCPeerConnection, WebSocket, iceServers });
+  closeWhenThePageGoes(transport);
+  return transport;
+}
+
+/**
+ * A page that is going away (closed, reloaded, navigated from) closes its links gracefully, so its
+ * peers hear a goodbye on each and drop it at once, instead of when ICE stops hearing from it,
+ * seconds later. A page kept in the back/forward cache (`persisted`) may come back, so it is left be.
+ */
+function closeWhenThePageGoes(transport: WebRtcTransport): void {
+  if (typeof globalThis.addEventListener !== 'function') return;
+  const onPageHide = (event: Event): void => {
+    if ((event as PageTransitionEvent).persisted) return;
+    globalThis.removeEventListener('pagehide', onPageHide);
+    void transport.close();
+  };
+  globalThis.addEventListener('pagehide', onPageHide);
 }
