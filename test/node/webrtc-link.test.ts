@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { cleanup as cleanupNodeDataChannel } from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,8 +11,11 @@ import {
   type PeerConnectionOptions,
   type Signal,
 } from '../../packages/web2p/src/transport/webrtc/index.js';
+import type { Clock } from '../../packages/web2p/src/runtime/clock.js';
+import { PROBE_SILENCE_MS } from '../../packages/web2p/src/transport/webrtc/constants.js';
 import { describeLinkContract } from '../contract/link-contract.js';
 import { waitFor } from '../contract/wait.js';
+import { watchTimers } from './timer-watch.js';
 
 const base = { RTCPeerConnection, iceServers: [] } satisfies Partial<PeerConnectionOptions>;
 
@@ -19,7 +24,10 @@ const base = { RTCPeerConnection, iceServers: [] } satisfies Partial<PeerConnect
  * signaling server would carry. With `candidatesFirst`, every description waits until a candidate
  * from the same side has gone ahead of it, as when signals take different routes.
  */
-async function connect(candidatesFirst = false): Promise<{ a: DataChannelLink; b: DataChannelLink }> {
+async function connect({ candidatesFirst = false, clock }: { candidatesFirst?: boolean; clock?: Clock } = {}): Promise<{
+  a: DataChannelLink;
+  b: DataChannelLink;
+}> {
   const attempts: PeerConnectionAttempt[] = [];
   const carrier = (to: number) => {
     let candidateSent = false;
@@ -37,7 +45,7 @@ async function connect(candidatesFirst = false): Promise<{ a: DataChannelLink; b
       }
     };
   };
-  attempts.push(openPeerConnection({ ...base, initiator: true, sendSignal: carrier(1) }));
+  attempts.push(openPeerConnection({ ...base, initiator: true, sendSignal: carrier(1), ...(clock ? { clock } : {}) }));
   attempts.push(openPeerConnection({ ...base, initiator: false, sendSignal: carrier(0) }));
   const [a, b] = await Promise.all(attempts.map((attempt) => attempt.link));
   return { a: a!, b: b! };
@@ -59,7 +67,7 @@ describeLinkContract('WebRTC DataChannelLink (node-datachannel)', async () => {
 
 describe('openPeerConnection (node-datachannel)', () => {
   it('opens with candidates that arrive before their description', async () => {
-    const { a, b } = await connect(true);
+    const { a, b } = await connect({ candidatesFirst: true });
     expect([a.outgoing, b.outgoing]).toEqual([true, false]);
     await closeAll(a, b);
   });
@@ -90,5 +98,50 @@ describe('openPeerConnection (node-datachannel)', () => {
     await waitFor(() => closes.includes('a'), 5_000, "a's close callback");
     expect(closes.sort()).toEqual(['a', 'b']);
     await closeAll(a, b);
+  });
+});
+
+describe('liveness probe (node-datachannel)', () => {
+  it('is answered by a live peer, and the link carries on', async () => {
+    const probeTimers = watchTimers(PROBE_SILENCE_MS);
+    const { a, b } = await connect({ clock: probeTimers.clock });
+    const closes: unknown[] = [];
+    const heard: number[] = [];
+    a.attach({ data: () => undefined, close: (error) => closes.push(error) });
+    b.attach({ data: (bytes) => heard.push(bytes.byteLength), close: (error) => closes.push(error) });
+    a.probe();
+    expect(probeTimers.started()).toBe(1);
+    await waitFor(() => probeTimers.pending() === 0, 5_000, 'the answer to the probe');
+    expect(closes).toEqual([]);
+    a.send(new Uint8Array(7)); // the probe left no bytes behind in b's stream
+    await waitFor(() => heard.length > 0, 5_000, 'bytes after the probe');
+    expect(heard).toEqual([7]);
+    await closeAll(a, b);
+  });
+
+  it('closes the link with ConnectionClosedError when the peer is frozen', async () => {
+    const child = fork(fileURLToPath(new URL('./fixtures/webrtc-answerer.mjs', import.meta.url)), { stdio: 'inherit' });
+    try {
+      let opened = false;
+      const attempt = openPeerConnection({ ...base, initiator: true, sendSignal: (signal) => child.send(signal) });
+      child.on('message', (message) => {
+        if (message === 'open') opened = true;
+        else attempt.signal(message as Signal);
+      });
+      const link = await attempt.link;
+      await waitFor(() => opened, 5_000, 'the other process to open its end');
+      const closes: unknown[] = [];
+      link.attach({ data: () => undefined, close: (error) => closes.push(error) });
+      // Alive to the kernel, silent on the wire: like a hung page, whose connection ICE trusts for long.
+      child.kill('SIGSTOP');
+      const probed = Date.now();
+      link.probe();
+      await waitFor(() => closes.length > 0, PROBE_SILENCE_MS + 5_000, 'the probe to give up');
+      expect(closes[0]).toBeInstanceOf(ConnectionClosedError);
+      expect(String(closes[0])).toMatch(/liveness probe/);
+      expect(Date.now() - probed).toBeGreaterThanOrEqual(PROBE_SILENCE_MS);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -2,9 +2,13 @@
  * MeshSockets over the WebRTC transport in Node: real node-datachannel connections, met through a
  * real signaling server on 127.0.0.1 and, once the server is gone, through mesh-relayed signaling.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ProtocolMismatchError, Protocol, flags, type DataChannelLink } from '../../packages/web2p/src/node/index.js';
 import { startServer, waitFor } from './signaling-helpers.js';
+import { PROBE_SILENCE_MS } from '../../packages/web2p/src/transport/webrtc/constants.js';
+import { watchTimers } from './timer-watch.js';
 import { makePeer, meshConnected, neighbours, type Peer } from './webrtc-helpers.js';
 
 /** A mesh of a few peers over loopback forms in well under a second; this is the deadline. */
@@ -112,6 +116,39 @@ describe('WebRTC mesh (node-datachannel, real signaling server)', () => {
     await waitFor(() => !a.socket.routingTable.has(b.socket.id), DEPARTURE_MS, 'A notices B gone');
     await waitFor(() => !b.socket.routingTable.has(a.socket.id), DEPARTURE_MS, 'B notices A gone');
     expect(a.disconnects).toContain(b.socket.id);
+  });
+
+  it('drops a peer whose process was killed within seconds: the server says it left, a probe finds it gone', async () => {
+    const { url } = await room('crash');
+    const a = makePeer();
+    await a.socket.connect(url);
+    const child = fork(fileURLToPath(new URL('./fixtures/mesh-peer.mjs', import.meta.url)), [url], { stdio: 'inherit' });
+    try {
+      const id = await new Promise<string>((resolve) => child.once('message', (message) => resolve(String(message))));
+      await waitFor(() => a.socket.routingTable.has(id), MESH_MS, 'the other process as a neighbour');
+      child.kill('SIGKILL'); // no goodbye; only its WebSocket's close reaches the server
+      await waitFor(() => !a.socket.routingTable.has(id), DEPARTURE_MS, 'the killed peer dropped');
+      expect(a.disconnects).toContain(id);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps a peer that only lost the signaling server: it answers the probe', async () => {
+    const { url } = await room('probe');
+    const probeTimers = watchTimers(PROBE_SILENCE_MS);
+    const a = makePeer({}, { clock: probeTimers.clock });
+    const b = makePeer();
+    await a.socket.connect(url);
+    await b.socket.connect(url);
+    await waitFor(() => neighbours(a, b), MESH_MS, 'A-B');
+    b.transport.rooms.get(url)!.close(); // the server tells A that B left
+    await waitFor(() => probeTimers.started() > 0, MESH_MS, 'A to probe B');
+    await waitFor(() => probeTimers.pending() === 0, MESH_MS, 'the answer to the probe');
+    expect(neighbours(a, b)).toBe(true);
+    b.socket.send('still here');
+    await waitFor(() => a.heard.some((h) => h.text === 'still here'), MESH_MS, 'a broadcast after the probe');
+    expect(a.disconnects).toEqual([]);
   });
 
   it('reconnects to a restarted signaling server and rejoins the room', async () => {

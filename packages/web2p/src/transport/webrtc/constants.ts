@@ -114,3 +114,20 @@ export const CLOSE_LINGER_MS = 1_000;
  */
 export const CLOSE_REQUEST = 'web2p:close';
 export const CLOSE_ACK = 'web2p:close-ack';
+
+/**
+ * A liveness probe, as text messages like the close ones: PROBE asks the peer to answer PROBE_ANSWER
+ * at once. Sent when the signaling server says the peer left, which it also says of a page that
+ * closed or crashed without its goodbye reaching us (its WebSocket closes with it, its peer
+ * connection goes silent), long before ICE would tell.
+ */
+export const PROBE = 'web2p:probe';
+export const PROBE_ANSWER = 'web2p:probe-answer';
+
+/**
+ * How long a probed link may stay silent (no answer, no message from the peer, and none of our own
+ * bytes acknowledged by it) before it is closed as gone. Any of those restarts the wait, so a
+ * healthy peer behind a busy or slow link is not cut; a gone one is dropped about this long after
+ * the server announced it. A loaded page answers within tens of milliseconds.
+ */
+export const PROBE_SILENCE_MS = 3_000;

@@ -9,6 +9,9 @@ import {
   HIGH_WATER_BYTES,
   LARGE_CHUNK_BYTES,
   LOW_WATER_BYTES,
+  PROBE,
+  PROBE_ANSWER,
+  PROBE_SILENCE_MS,
 } from './constants.js';
 
 /**
@@ -43,7 +46,7 @@ export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
   clock?: Clock;
 }
 
-/** Our frames travel as binary messages; text other than the close messages is judged as bytes by the frame decoder. */
+/** Our frames travel as binary messages; text other than the close and probe messages is judged as bytes by the frame decoder. */
 const textEncoder = new TextEncoder();
 
 /**
@@ -87,6 +90,8 @@ export class DataChannelLink implements Link {
   #closing = false;
   #closeRequestSent = false;
   #linger: TimerHandle | undefined;
+  /** Set while a liveness probe waits for a sign of the peer. */
+  #probe: TimerHandle | undefined;
   #tornDown = false;
 
   /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
@@ -166,6 +171,18 @@ export class DataChannelLink implements Link {
     this.#flush();
   }
 
+  /**
+   * Checks that the peer is still there, for when something else (the signaling server) says it
+   * left: the link closes with ConnectionClosedError unless, within PROBE_SILENCE_MS, the peer
+   * answers, sends anything, or takes bytes of ours; each of those restarts the wait. A probe
+   * already under way carries on.
+   */
+  probe(): void {
+    if (this.#ended || this.#probe !== undefined) return;
+    this.#sendQuietly(PROBE);
+    this.#armProbe();
+  }
+
   /** Hands chunks to the channel, in order, until its buffer reaches the high-water mark. */
   #flush(): void {
     try {
@@ -187,9 +204,13 @@ export class DataChannelLink implements Link {
     }
   }
 
-  /** The channel's buffer ran low: refill it; while closing, that is progress, so the linger restarts. */
+  /**
+   * The channel's buffer ran low, so the peer is taking our bytes: refill it. While closing, that is
+   * progress, so the linger restarts; while probing, it is a sign of life.
+   */
   #drained(): void {
     if (this.#closing) this.#restartLinger();
+    this.#heardFromPeer();
     this.#flush();
   }
 
@@ -239,6 +260,15 @@ export class DataChannelLink implements Link {
   }
 
   #receive(data: ArrayBuffer | ArrayBufferView | string): void {
+    if (data === PROBE_ANSWER) {
+      this.#stopProbe();
+      return;
+    }
+    this.#heardFromPeer();
+    if (data === PROBE) {
+      this.#sendQuietly(PROBE_ANSWER);
+      return;
+    }
     if (data === CLOSE_REQUEST) {
       // Everything the peer sent is here. Say so, even while closing ourselves (both may close at once).
       this.#sendQuietly(CLOSE_ACK);
@@ -276,6 +306,7 @@ export class DataChannelLink implements Link {
     if (this.#tornDown) return;
     this.#tornDown = true;
     if (this.#linger !== undefined) this.#clock.clearTimeout(this.#linger);
+    this.#stopProbe();
     this.#listening.abort();
     this.#queue = [];
     this.#head = 0;
@@ -288,6 +319,24 @@ export class DataChannelLink implements Link {
   #restartLinger(): void {
     if (this.#linger !== undefined) this.#clock.clearTimeout(this.#linger);
     this.#linger = this.#clock.setTimeout(() => this.#tearDown(), CLOSE_LINGER_MS);
+  }
+
+  /** While a probe waits, a sign of the peer restarts its silence timer. */
+  #heardFromPeer(): void {
+    if (this.#probe !== undefined) this.#armProbe();
+  }
+
+  #armProbe(): void {
+    if (this.#probe !== undefined) this.#clock.clearTimeout(this.#probe);
+    this.#probe = this.#clock.setTimeout(() => {
+      this.#probe = undefined;
+      this.#hungUp(new ConnectionClosedError(`the WebRTC peer is gone: silent for ${PROBE_SILENCE_MS} ms after a liveness probe`));
+    }, PROBE_SILENCE_MS);
+  }
+
+  #stopProbe(): void {
+    if (this.#probe !== undefined) this.#clock.clearTimeout(this.#probe);
+    this.#probe = undefined;
   }
 
   /** A control message that may find the channel already closing; then the peer needs it no more. */

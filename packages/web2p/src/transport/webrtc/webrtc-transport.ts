@@ -141,6 +141,8 @@ export class WebRtcTransport implements Transport {
     this.#rooms.set(url, room);
     room.on('peers', (ids) => this.#offerToRoom(ids));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
+    // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
+    room.on('left', (id) => this.#sessions.get(id)?.link?.probe());
     return room.start().catch((error: unknown) => {
       if (this.#rooms.get(url) === room) this.#rooms.delete(url);
       throw error;
