@@ -7,8 +7,8 @@ import { makeNet } from './helpers.js';
 
 test('a node with persist: true comes back after a crash at its position, with its keys', async () => {
   const net = makeNet({ seed: 31 });
-  const others = chordNodes(net, 3, { k: 8, replicas: 1 });
-  const persistent = new ChordSocket({ k: 8, replicas: 1, persist: true, transport: net.transport() });
+  const others = chordNodes(net, 3, { k: 8, replicas: 0 });
+  const persistent = new ChordSocket({ k: 8, replicas: 0, persist: true, transport: net.transport() });
   await buildRing([...others, persistent], 31);
   await settle(net, [...others, persistent]);
   await Promise.all(Array.from({ length: 40 }, (_, i) => others[i % 3]!.set(`key ${i}`, i)));
@@ -20,7 +20,7 @@ test('a node with persist: true comes back after a crash at its position, with i
   expect(stored.map(([key]) => key)).toContain('position');
   net.kill(persistent);
   await settle(net, others);
-  const restarted = new ChordSocket({ k: 8, replicas: 1, persist: true, transport: net.transport() });
+  const restarted = new ChordSocket({ k: 8, replicas: 0, persist: true, transport: net.transport() });
   await restarted.connect(others[0]!.address);
   await restarted.join();
   expect(restarted.ringState().position).toBe(position);

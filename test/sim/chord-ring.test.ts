@@ -59,10 +59,10 @@ describe('joining', () => {
 });
 
 describe('leaving', () => {
-  // replicas: 1 keeps a single copy, so only the handoff can save the keys.
+  // replicas: 0 keeps a single copy, so only the handoff can save the keys.
   test('leave() hands every key to the successor; the node can still read and write', async () => {
     const net = makeNet({ seed: 23 });
-    const nodes = chordNodes(net, 4, { k: 8, replicas: 1 });
+    const nodes = chordNodes(net, 4, { k: 8, replicas: 0 });
     await buildRing(nodes, 23);
     await settle(net, nodes);
     await Promise.all(keys.map((key, i) => nodes[i % 4]!.set(key, `value ${i}`)));
@@ -80,13 +80,56 @@ describe('leaving', () => {
 
   test('close() hands the keys over too', async () => {
     const net = makeNet({ seed: 24 });
-    const nodes = chordNodes(net, 3, { k: 8, replicas: 1 });
+    const nodes = chordNodes(net, 3, { k: 8, replicas: 0 });
     await buildRing(nodes, 24);
     await settle(net, nodes);
     await Promise.all(keys.map((key, i) => nodes[i % 3]!.set(key, `value ${i}`)));
     await nodes[2]!.close();
     await expectAllReadable(nodes.slice(0, 2));
     for (const node of nodes.slice(0, 2)) await node.close();
+  });
+});
+
+describe('replication', () => {
+  test('by default a value outlives its node and the next two crashing at once: 3 successors hold copies', async () => {
+    const net = makeNet({ seed: 29 });
+    const nodes = chordNodes(net, 8, { k: 8 });
+    await buildRing(nodes, 29);
+    await settle(net, nodes);
+    await nodes[0]!.set('precious', 'kept');
+    await net.run(1_000); // the copies are on their way to the successors
+    const holder = responsible(nodes, 'precious', 8);
+    const [first, second] = holder.ringState().successors;
+    const crashed = new Set([holder.id, first!.id, second!.id]);
+    for (const node of nodes) if (crashed.has(node.id)) net.kill(node);
+    const live = nodes.filter((node) => !crashed.has(node.id));
+    await settle(net, live);
+    for (const node of live) expect(await node.get('precious')).toBe('kept');
+    for (const node of live) await node.close();
+  });
+
+  test('an acknowledged write outlives its node and first successor crashing at once, even when the other copies had to wait for a dial', async () => {
+    const net = makeNet({ seed: 31 });
+    const nodes = chordNodes(net, 32, { k: 8 });
+    await buildRing(nodes, 31);
+    await settle(net, nodes);
+    // A key whose node has no connection yet to its second and third successors: their copies wait for a dial.
+    const unconnected = (key: string): boolean => {
+      const holder = responsible(nodes, key, 8);
+      const [, second, third] = holder.ringState().successors;
+      return !holder.routingTable.has(second!.id) && !holder.routingTable.has(third!.id);
+    };
+    const key = Array.from({ length: 500 }, (_, i) => `far ${i}`).find(unconnected);
+    expect(key, 'some key has its far replicas unconnected (seed 31)').toBeDefined();
+    const holder = responsible(nodes, key!, 8);
+    const first = holder.ringState().successors[0]!;
+    await holder.set(key!, 'acknowledged');
+    const crashed = new Set([holder.id, first.id]);
+    for (const node of nodes) if (crashed.has(node.id)) net.kill(node);
+    const live = nodes.filter((node) => !crashed.has(node.id));
+    await settle(net, live);
+    for (const node of live.slice(0, 5)) expect(await node.get(key!)).toBe('acknowledged');
+    for (const node of live) await node.close();
   });
 });
 
@@ -137,8 +180,8 @@ describe('lookups', () => {
 test('a node restarted with its Store rejoins at its old position with its shard', async () => {
   const net = makeNet({ seed: 28 });
   const store = new MemoryStore();
-  const nodes = chordNodes(net, 3, { k: 8, replicas: 1 });
-  const persistent = new ChordSocket({ k: 8, replicas: 1, persist: store, transport: net.transport() });
+  const nodes = chordNodes(net, 3, { k: 8, replicas: 0 });
+  const persistent = new ChordSocket({ k: 8, replicas: 0, persist: store, transport: net.transport() });
   await buildRing([...nodes, persistent], 28);
   await settle(net, [...nodes, persistent]);
   await Promise.all(keys.map((key, i) => nodes[i % 3]!.set(key, `value ${i}`)));
@@ -148,7 +191,7 @@ test('a node restarted with its Store rejoins at its old position with its shard
   net.kill(persistent); // a crash: no handoff, and with one replica its keys are gone from the ring
   await settle(net, nodes);
   await expect(nodes[0]!.get(itsKeys[0]!)).rejects.toThrow(KeyError);
-  const restarted = new ChordSocket({ k: 8, replicas: 1, persist: store, transport: net.transport() });
+  const restarted = new ChordSocket({ k: 8, replicas: 0, persist: store, transport: net.transport() });
   expect(restarted.id).not.toBe(persistent.id);
   await restarted.connect(nodes[0]!.address);
   await restarted.join();

@@ -1,7 +1,7 @@
 /**
  * ChordSocket (api.md): a distributed hash table on top of the mesh, in the seed tutorial's design:
  * a ring of 2**k positions, each storing node at one of them, each key at the first node at or after
- * its position (classic Chord), copied to the next replicas − 1 nodes, and found in at most k routed
+ * its position (classic Chord), copied to the next `replicas` nodes, and found in at most k routed
  * requests through finger tables. Nodes that have not joined store nothing and read and write
  * through storing neighbours.
  *
@@ -13,7 +13,7 @@
  * - Stabilization every STABILIZE_MS: ask the successor for its predecessor and successor list
  *   (one meta exchange), re-replicate when the range or the replica set changed, refresh a finger.
  * - Joins take their keys from the successor; leaves hand theirs to it; crashes are covered by the
- *   replicas and re-replication, so data survives while fewer than `replicas` consecutive nodes
+ *   replicas and re-replication, so data survives while no more than `replicas` consecutive nodes
  *   fail between two rounds.
  * - keys() lists the keys this node is responsible for (its shard without the replicas), so the
  *   union over all storing nodes is the whole dict, each key once. It is local and synchronous:
@@ -39,6 +39,7 @@ import {
   DEFAULT_K,
   DEFAULT_REPLICAS,
   HANDOFF_ACK_MS,
+  REPLICA_ACK_MS,
   JOIN_TIMEOUT_MS,
   META_WAIT_MS,
   RECORDS_PER_MESSAGE,
@@ -74,7 +75,7 @@ export type { NodeEntry } from './messages.js';
 export interface ChordSocketOptions extends MeshSocketOptions {
   /** The ring has 2**k positions: at most 2**k storing nodes, at most k hops a lookup. Default 6. */
   k?: number;
-  /** Copies of each value: its node and the next replicas − 1. Default 3. */
+  /** How many successors of a value's node keep a copy of it (the issue's r): 1 + replicas copies in all. Default 3. */
   replicas?: number;
   /** Keep the shard: true = IndexedDB (namespace `chord:<protocol id + base58(k)>`), or any Store. */
   persist?: boolean | Store;
@@ -161,7 +162,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   protected override adjustProtocol(protocol: Protocol, options: ChordSocketOptions): Protocol {
     ringSize(options.k ?? DEFAULT_K); // throws RangeError outside [MIN_K, MAX_K]
     const replicas = options.replicas ?? DEFAULT_REPLICAS;
-    if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`replicas must be an integer ≥ 1, not ${replicas}`);
+    if (!Number.isInteger(replicas) || replicas < 0) throw new RangeError(`replicas must be an integer ≥ 0, not ${replicas}`);
     return protocol;
   }
 
@@ -432,7 +433,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.dropPosition();
     if (successor && items.length > 0) {
       this.debug.print(5, () => `leaving: handing ${items.length} keys to ${successor.id}`);
-      const confirmed = await this.handOff(successor, items);
+      const confirmed = await this.sendConfirmed(successor, 'handoff', items, HANDOFF_ACK_MS);
       if (!confirmed) this.debug.print(1, () => `leaving: ${successor.id} did not confirm the handoff in ${HANDOFF_ACK_MS} ms`);
     }
     for (const conn of this.routingTable.values()) whisper(conn, encodeMeta(leaving));
@@ -440,17 +441,26 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.emit('leave');
   }
 
-  /** Sends `items` to `to` as a handoff and waits for its confirmation (false after HANDOFF_ACK_MS). */
-  private async handOff(to: NodeEntry, items: WireRecord[]): Promise<boolean> {
-    const conn = await this.connectTo(to);
-    if (!conn) return false;
+  /**
+   * Sends `items` to `to` and resolves true once it confirms it stored them; false when it cannot
+   * be reached or has not confirmed within `ms` of the call, dialling included.
+   */
+  private sendConfirmed(to: NodeEntry, kind: RecordsKind, items: WireRecord[], ms: number): Promise<boolean> {
     const ackId = this.newId();
-    this.acks.set(ackId, () => this.acks.delete(ackId));
-    const confirmed = this.waitFor(() => !this.acks.has(ackId), HANDOFF_ACK_MS);
-    this.sendRecords(conn, 'handoff', items, ackId);
-    const done = await confirmed;
-    this.acks.delete(ackId);
-    return done;
+    return new Promise<boolean>((resolve) => {
+      const finish = (stored: boolean): void => {
+        this.acks.delete(ackId);
+        this.clock.clearTimeout(timer);
+        resolve(stored);
+      };
+      const timer = this.clock.setTimeout(() => finish(false), ms);
+      this.acks.set(ackId, () => finish(true));
+      void this.connectTo(to).then((conn) => {
+        if (!this.acks.has(ackId)) return; // gave up while dialling
+        if (conn) this.sendRecords(conn, kind, items, ackId);
+        else finish(false);
+      });
+    });
   }
 
   /** Someone at our position was accepted instead of us: move to the next free position. */
@@ -582,7 +592,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   private dispatchOwn(request: ChordRequest): boolean {
     const hop = this.ring.hop(request);
     if (hop === undefined) return false;
-    if (hop === 'self') this.lookups.answer(this.answer(request));
+    if (hop === 'self') void this.answer(request).then((answer) => this.lookups.answer(answer));
     else this.forward(request, hop);
     return true;
   }
@@ -595,7 +605,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       return;
     }
     if (hop === 'self') {
-      whisper(conn, encodeAnswer(this.answer(request)));
+      void this.answer(request).then((answer) => whisper(conn, encodeAnswer(answer)));
       return;
     }
     this.forwards.remember(request.id, conn, this.clock.now());
@@ -607,18 +617,23 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     whisper(conn, encodeRequest({ ...request, hops: request.hops + 1, final: hop.final }));
   }
 
-  private answer(request: ChordRequest): ChordAnswer {
+  /**
+   * Executes a request this node is responsible for. A write is answered only once its replicas
+   * confirmed their copies (or REPLICA_ACK_MS passed): an acknowledged write then survives this node
+   * crashing right after, which it would not while a copy waited for a replica to be dialled.
+   */
+  private async answer(request: ChordRequest): Promise<ChordAnswer> {
     const base = { id: request.id, hops: request.hops, responder: this.ring.self() };
     if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry) };
     const outcome = execute(request, this.shard, this.clock.now());
-    if (outcome.written) this.copyToReplicas([outcome.written]);
+    if (outcome.written) await this.copyToReplicas([outcome.written]);
     return { ...base, status: outcome.status, value: outcome.value };
   }
 
-  private copyToReplicas(items: WireRecord[]): void {
-    for (const target of this.ring.replicaSet(this.replicas)) {
-      void this.connectTo(target).then((conn) => conn && this.sendRecords(conn, 'replica', items));
-    }
+  /** Resolves when every replica has confirmed its copy or given up on; one that did not is left to re-replication. */
+  private async copyToReplicas(items: WireRecord[]): Promise<void> {
+    const targets = this.ring.replicaSet(this.replicas);
+    await Promise.all(targets.map((target) => this.sendConfirmed(target, 'replica', items, REPLICA_ACK_MS)));
   }
 
   private onAnswer(answer: ChordAnswer): void {

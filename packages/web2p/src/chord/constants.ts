@@ -17,14 +17,15 @@ export const MIN_K = 1;
 export const MAX_K = 30;
 
 /**
- * Each item lives on its responsible node and the next successors, this many copies in all, so
- * that a node leaving or crashing loses nothing: two nodes can fail at once before data is at risk.
+ * Each item lives on its responsible node and is copied to this many of its successors (4 copies in
+ * all), so that a node leaving or crashing loses nothing: three neighbours can fail at once before
+ * data is at risk.
  */
 export const DEFAULT_REPLICAS = 3;
 
 /**
  * Successor-list length: how many nodes after itself each storing node tracks. It must cover the
- * replicas (a value lives on its node and the next replicas − 1), and it is what keeps the ring
+ * replicas (a value lives on its node and the next `replicas`), and it is what keeps the ring
  * whole when nodes crash together: a node loses its way round only if every one of them dies before
  * the next stabilization round, which for a quarter of the ring crashing at once is 0.25**8 ≈ 1.5e-5
  * per node. The effective length is max(this, replicas).
@@ -83,6 +84,15 @@ export const JOIN_TIMEOUT_MS = 30_000;
 
 /** leave() and close() wait this long for the successor to confirm it took the keys over. */
 export const HANDOFF_ACK_MS = 5_000;
+
+/**
+ * A write is answered once its replicas confirm their copies, but no later than this: a replica is
+ * usually a neighbour (one round trip), one that must be dialled first takes up to a second over
+ * mesh-relayed WebRTC signaling, and the answer must still reach the writer well within its
+ * LOOKUP_ATTEMPT_MS. A replica that does not confirm in time does not fail the write (the value is
+ * stored here); re-replication at the next stabilization round covers it.
+ */
+export const REPLICA_ACK_MS = 2_000;
 
 /**
  * A node that could not be reached is kept out of successor lists and finger tables this long, so

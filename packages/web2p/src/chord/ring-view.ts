@@ -161,9 +161,9 @@ export class RingView {
     return nextHop(view, request.position, [...this.storingPeers.values()], this.k, request.final);
   }
 
-  /** The successors that hold copies of our range. */
+  /** The successors that hold copies of our range: the first `replicas` of them. */
   replicaSet(replicas: number): NodeEntry[] {
-    return this.successors.slice(0, replicas - 1);
+    return this.successors.slice(0, replicas);
   }
 }
 
