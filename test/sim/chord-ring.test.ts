@@ -4,6 +4,7 @@ import { ChordSocket, KeyError, TimeoutError, fromUtf8 } from '../../packages/we
 import { LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS } from '../../packages/web2p/src/chord/constants.js';
 import { keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
 import { MemoryStore } from '../../packages/web2p/src/store/index.js';
+import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';
 import { buildRing, chordNodes, settle } from './chord-helpers.js';
 import { makeNet } from './helpers.js';
 
@@ -15,6 +16,15 @@ function responsible(nodes: readonly ChordSocket[], key: string, k: number): Cho
   const positions = members.map((n) => n.ringState().position!).sort((a, b) => a - b);
   const at = successorOf(keyPosition(new TextEncoder().encode(key), k), positions, k);
   return members.find((n) => n.ringState().position === at)!;
+}
+
+/** A ring (k = 8) of `count` storing nodes that has settled, on a network seeded with `seed`. */
+async function settledRing(seed: number, count: number, options: { replicas?: number } = {}): Promise<{ net: SimNetwork; nodes: ChordSocket[] }> {
+  const net = makeNet({ seed });
+  const nodes = chordNodes(net, count, { k: 8, ...options });
+  await buildRing(nodes, seed);
+  await settle(net, nodes);
+  return { net, nodes };
 }
 
 async function expectAllReadable(readers: readonly ChordSocket[]): Promise<void> {
@@ -61,10 +71,7 @@ describe('joining', () => {
 describe('leaving', () => {
   // replicas: 0 keeps a single copy, so only the handoff can save the keys.
   test('leave() hands every key to the successor; the node can still read and write', async () => {
-    const net = makeNet({ seed: 23 });
-    const nodes = chordNodes(net, 4, { k: 8, replicas: 0 });
-    await buildRing(nodes, 23);
-    await settle(net, nodes);
+    const { net, nodes } = await settledRing(23, 4, { replicas: 0 });
     await Promise.all(keys.map((key, i) => nodes[i % 4]!.set(key, `value ${i}`)));
     const leaver = nodes[1]!;
     expect(leaver.keys().length).toBeGreaterThan(0);
@@ -79,10 +86,7 @@ describe('leaving', () => {
   });
 
   test('close() hands the keys over too', async () => {
-    const net = makeNet({ seed: 24 });
-    const nodes = chordNodes(net, 3, { k: 8, replicas: 0 });
-    await buildRing(nodes, 24);
-    await settle(net, nodes);
+    const { nodes } = await settledRing(24, 3, { replicas: 0 });
     await Promise.all(keys.map((key, i) => nodes[i % 3]!.set(key, `value ${i}`)));
     await nodes[2]!.close();
     await expectAllReadable(nodes.slice(0, 2));
@@ -92,12 +96,8 @@ describe('leaving', () => {
 
 describe('replication', () => {
   test('by default a value outlives its node and the next two crashing at once: 3 successors hold copies', async () => {
-    const net = makeNet({ seed: 29 });
-    const nodes = chordNodes(net, 8, { k: 8 });
-    await buildRing(nodes, 29);
-    await settle(net, nodes);
-    await nodes[0]!.set('precious', 'kept');
-    await net.run(1_000); // the copies are on their way to the successors
+    const { net, nodes } = await settledRing(29, 8);
+    await nodes[0]!.set('precious', 'kept'); // answered once the successors hold their copies
     const holder = responsible(nodes, 'precious', 8);
     const [first, second] = holder.ringState().successors;
     const crashed = new Set([holder.id, first!.id, second!.id]);
@@ -109,10 +109,7 @@ describe('replication', () => {
   });
 
   test('an acknowledged write outlives its node and first successor crashing at once, even when the other copies had to wait for a dial', async () => {
-    const net = makeNet({ seed: 31 });
-    const nodes = chordNodes(net, 32, { k: 8 });
-    await buildRing(nodes, 31);
-    await settle(net, nodes);
+    const { net, nodes } = await settledRing(31, 32);
     // A key whose node has no connection yet to its second and third successors: their copies wait for a dial.
     const unconnected = (key: string): boolean => {
       const holder = responsible(nodes, key, 8);
@@ -135,10 +132,7 @@ describe('replication', () => {
 
 describe('lookups', () => {
   test('a missing key is answered by the responsible node, well before the lookup timeout', async () => {
-    const net = makeNet({ seed: 25 });
-    const nodes = chordNodes(net, 8, { k: 8 });
-    await buildRing(nodes, 25);
-    await settle(net, nodes);
+    const { net, nodes } = await settledRing(25, 8);
     for (const node of nodes) {
       const started = net.clock.now();
       await expect(node.get('never written')).rejects.toThrow(KeyError);
