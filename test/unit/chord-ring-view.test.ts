@@ -58,6 +58,26 @@ describe('the successor’s meta', () => {
   });
 });
 
+describe('a successor we missed (the "loopy" ring of concurrent joins)', () => {
+  it('is the nearest node heard of between us and our successor, skipping ourselves and unreachable ones', () => {
+    const { view } = member(); // at 20, successor at 30
+    const heard = [node(40), node(28), node(20, 'self'), node(23, 'gone'), node(26), node(10)];
+    view.markUnreachable('gone');
+    expect(view.nearestCloserSuccessor(heard)).toEqual(node(26));
+    expect(view.nearestCloserSuccessor([node(30), node(40), node(10)])).toBeUndefined();
+  });
+
+  it('wraps round the ring, and there is none without a position or a successor', () => {
+    const { view } = member(60);
+    view.successors = [node(5)];
+    expect(view.nearestCloserSuccessor([node(50), node(3), node(62)])).toEqual(node(62));
+    view.successors = [];
+    expect(view.nearestCloserSuccessor([node(62)])).toBeUndefined();
+    view.drop();
+    expect(view.nearestCloserSuccessor([node(62)])).toBeUndefined();
+  });
+});
+
 describe('departures', () => {
   it('a graceful leave hands over the leaver’s predecessor and successors at once', () => {
     const { view } = member();

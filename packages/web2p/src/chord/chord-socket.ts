@@ -477,6 +477,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (this.ring.position === undefined) return;
     this.ring.tidy();
     this.askSuccessor();
+    this.approachMissedSuccessor();
     this.replicate();
     this.refreshFingers();
     this.shard.purgeTombstones(this.clock.now());
@@ -487,6 +488,20 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const successor = this.ring.successors[0];
     if (!successor) return;
     void this.connectTo(successor).then((conn) => conn && whisper(conn, encodeMeta(this.meta(true))));
+  }
+
+  /**
+   * Joins at once can leave two interleaved loops, each consistent (Chord's "loopy" state), which
+   * asking the successor never reveals. The other loop's nodes show up in the successor lists our
+   * neighbours send, though: the nearest one between us and our successor is a node we missed. It
+   * gets our meta as a successor's would (it takes us for its predecessor if we are closer than
+   * its own), and its answer makes it our successor (`storing()`).
+   */
+  private approachMissedSuccessor(): void {
+    const missed = this.ring.nearestCloserSuccessor([...this.heardFrom.values()].flat());
+    if (!missed) return;
+    this.debug.print(2, () => `${missed.id} at ${missed.position} comes before our successor: asking it`);
+    void this.connectTo(missed).then((conn) => conn && whisper(conn, encodeMeta(this.meta(true))));
   }
 
   /**

@@ -106,6 +106,20 @@ export class RingView {
     return moved;
   }
 
+  /** Of `entries` (heard of, not necessarily connected), the nearest reachable one strictly between us and our successor. */
+  nearestCloserSuccessor(entries: readonly NodeEntry[]): NodeEntry | undefined {
+    const self = this.position;
+    const successor = this.successors[0];
+    if (self === undefined || successor === undefined) return undefined;
+    let best: NodeEntry | undefined;
+    for (const entry of entries) {
+      if (entry.id === this.selfId || this.isUnreachable(entry.id)) continue;
+      if (!strictlyBetween(entry.position, self, successor.position, this.k)) continue;
+      if (!best || distance(self, entry.position, this.k) < distance(self, best.position, this.k)) best = entry;
+    }
+    return best;
+  }
+
   /**
    * Our successor's meta: someone else at our position ('conflict'), a node between us to take as
    * successor instead ('closer': ask it next), or its successor list to make ours ('list').
