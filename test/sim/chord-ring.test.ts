@@ -5,7 +5,11 @@ import { LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS } from '../../packages/web2p/src/cho
 import { keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
 import { MemoryStore } from '../../packages/web2p/src/store/index.js';
 import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';
+import { encodeMeta } from '../../packages/web2p/src/chord/messages.js';
+import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
+import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { buildRing, chordNodes, settle } from './chord-helpers.js';
+import { RawPeer } from './raw-peer.js';
 import { makeNet } from './helpers.js';
 
 const keys = Array.from({ length: 60 }, (_, i) => `key ${i}`);
@@ -109,7 +113,7 @@ describe('replication', () => {
   });
 
   test('an acknowledged write outlives its node and first successor crashing at once, even when the other copies had to wait for a dial', async () => {
-    const { net, nodes } = await settledRing(33, 32);
+    const { net, nodes } = await settledRing(34, 32);
     // A key whose node has no connection yet to its second and third successors: their copies wait for a dial.
     const unconnected = (key: string): boolean => {
       const holder = responsible(nodes, key, 8);
@@ -117,7 +121,7 @@ describe('replication', () => {
       return !holder.routingTable.has(second!.id) && !holder.routingTable.has(third!.id);
     };
     const key = Array.from({ length: 500 }, (_, i) => `far ${i}`).find(unconnected);
-    expect(key, 'some key has its far replicas unconnected (seed 33)').toBeDefined();
+    expect(key, 'some key has its far replicas unconnected (seed 34)').toBeDefined();
     const holder = responsible(nodes, key!, 8);
     const first = holder.ringState().successors[0]!;
     await holder.set(key!, 'acknowledged');
@@ -140,6 +144,50 @@ describe('lookups', () => {
       expect(net.clock.now() - started).toBeLessThan((LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS) / 10);
     }
     for (const node of nodes) await node.close();
+  });
+
+  test('a read whose next hop crashes is made again as soon as that link fails, not after LOOKUP_ATTEMPT_MS', async () => {
+    // Links to a crashed node fail after 500 ms here, as a WebRTC peer's do once the signaling server says it left.
+    const net = makeNet({ seed: 34, failureDetectionMs: 500 });
+    const nodes = chordNodes(net, 8, { k: 8 });
+    await buildRing(nodes, 34);
+    await settle(net, nodes);
+    await nodes[0]!.set('key', 'value');
+    const holder = responsible(nodes, 'key', 8);
+    const reader = nodes.find((node) => node.ringState().successors[0]?.id === holder.id)!; // asks the holder directly
+    const started = net.clock.now();
+    const read = reader.get('key');
+    net.kill(holder); // with the request on its way
+    expect(await read).toBe('value'); // from a replica
+    expect(net.clock.now() - started).toBeLessThan(LOOKUP_ATTEMPT_MS / 2);
+    for (const node of nodes) if (node !== holder) await node.close();
+  });
+
+  test('a request of ours that a neighbour sends back is settled here at once, not retried', async () => {
+    // While views of the ring differ, the node we take for responsible may take us for it. A raw
+    // peer plays that node: it claims a position, becomes our successor, and echoes our request.
+    const net = makeNet({ seed: 35 });
+    const node = new ChordSocket({ k: 8, transport: net.transport() });
+    await node.join(); // alone: the whole ring is ours
+    const peer = await RawPeer.connect(net, node.address);
+    peer.handshake(node.protocol.id + toBase58(8));
+    const own = node.ringState().position!;
+    const claimed = (own + 128) % 256;
+    peer.sendPackets(flags.whisper, encodeMeta({ storing: true, position: claimed, pred: undefined, list: [], ask: false }));
+    await net.runUntil(() => node.ringState().successors[0]?.id === peer.id, 1_000);
+    const key = Array.from({ length: 100 }, (_, i) => `key ${i}`).find((k) => {
+      const p = keyPosition(new TextEncoder().encode(k), 8);
+      return (p - own + 256) % 256 > 0 && (p - own + 256) % 256 <= 128; // in (own, claimed]: sent to the peer
+    })!;
+    const started = net.clock.now();
+    const lookup = node.getWithInfo(key);
+    await net.runUntil(() => peer.received.some((m) => m.payload[0] === flags.retrieve), 1_000);
+    const [subFlag, id, hops, , position, ...body] = peer.received.find((m) => m.payload[0] === flags.retrieve)!.payload;
+    peer.sendPackets(flags.whisper, [subFlag!, id!, (hops as number) + 1, true, position!, ...body]);
+    const info = await lookup;
+    expect(info.found).toBe(false); // answered by our own (empty) shard
+    expect(net.clock.now() - started).toBeLessThan(LOOKUP_ATTEMPT_MS);
+    await node.close();
   });
 
   test('a node that has not joined stores nothing but reads and writes through storing peers', async () => {

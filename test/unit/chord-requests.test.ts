@@ -10,7 +10,7 @@ import { VirtualClock } from '../../packages/web2p/src/sim/index.js';
 const request: ChordRequest = { kind: 'get', id: 'id0', hops: 0, final: false, position: 1, key: new Uint8Array([1]), value: undefined };
 const answerTo = (id: string): ChordAnswer => ({ id, hops: 2, responder: { id: 'n', position: 1, addr: ['sim', 1] }, status: 'ok', value: 'v' });
 
-function setup(dispatch: (r: ChordRequest) => boolean) {
+function setup(dispatch: (r: ChordRequest) => string | boolean) {
   const clock = new VirtualClock();
   let next = 1;
   const sent: ChordRequest[] = [];
@@ -45,6 +45,21 @@ describe('Lookups', () => {
     await clock.run(LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS);
     await expect(result).rejects.toThrow(/no storing node is reachable/);
     expect(sent.length).toBe((LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS) / NO_ROUTE_RETRY_MS);
+  });
+
+  it('an attempt whose neighbour goes away is made again at once; others wait their turn', async () => {
+    const via = ['n1', 'n2', 'n3'];
+    const { clock, lookups, sent } = setup(() => via[sent.length - 1]!);
+    const result = lookups.start(request);
+    lookups.peerGone('n9'); // not the one it went to
+    expect(sent).toHaveLength(1);
+    lookups.peerGone('n1');
+    expect(sent.map((r) => r.id)).toEqual(['id0', 'id1']); // before any time passed
+    expect(lookups.answer(answerTo('id0'))).toBe(false);
+    await clock.run(LOOKUP_ATTEMPT_MS - 1);
+    expect(sent).toHaveLength(2);
+    expect(lookups.answer(answerTo('id1'))).toBe(true);
+    await expect(result).resolves.toMatchObject({ value: 'v' });
   });
 
   it('a local answer settles the request during dispatch; close() rejects what is left', async () => {

@@ -116,3 +116,13 @@ it('routes a request, and drops one that has made too many hops', () => {
   expect(view.position).toBeUndefined();
   expect(view.hop(request)).toEqual({ to: node(30), final: false }); // routes as a node that does not store
 });
+
+it('while joining, answers nothing: its successor still holds the range, so a final request goes on there', () => {
+  const { view } = member(); // at 20, successor at 30
+  view.member = false; // taken the position, not yet accepted
+  view.storing(node(30), false);
+  view.storing(node(10), false);
+  const request: ChordRequest = { kind: 'get', id: 'r', hops: 1, final: true, position: 15, key: new Uint8Array([1]), value: undefined };
+  expect(view.hop(request)).toEqual({ to: node(30), final: true });
+  expect(view.hop({ ...request, final: false })).toEqual({ to: node(10), final: false }); // as a node that does not store
+});

@@ -566,6 +566,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.heardFrom.delete(peerId);
     this.freshMeta.delete(peerId);
     this.ring.peerGone(peerId);
+    this.lookups.peerGone(peerId);
   }
 
   private onMeta(conn: Connection, meta: Meta): void {
@@ -603,24 +604,33 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   // ---------------------------------------------------------------- routing
 
-  /** This node's own request: answer it here or send it towards the responsible node. */
-  private dispatchOwn(request: ChordRequest): boolean {
+  /** This node's own request: answered here (true), sent on towards the responsible node (the neighbour's id), or no route (false). */
+  private dispatchOwn(request: ChordRequest): string | boolean {
     const hop = this.ring.hop(request);
     if (hop === undefined) return false;
-    if (hop === 'self') void this.answer(request).then((answer) => this.lookups.answer(answer));
-    else this.forward(request, hop);
-    return true;
+    if (hop === 'self') {
+      void this.answer(request).then((answer) => this.lookups.answer(answer));
+      return true;
+    }
+    this.forward(request, hop);
+    return hop.to.id;
   }
 
+  /**
+   * A request from a neighbour: answered here or passed on. Our own request can come back to us
+   * while views of the ring differ (we sent it on, the next node sent it back); it goes on like any
+   * other, and when it ends here it settles our lookup at once instead of waiting out a retry.
+   */
   private onRequest(conn: Connection, request: ChordRequest): void {
-    if (this.lookups.has(request.id)) return; // our own request came round again: a retry will follow
     const hop = this.ring.hop(request);
     if (hop === undefined) {
       this.debug.print(2, () => `no route for request ${request.id.slice(0, 8)} (position ${request.position}); dropped`);
       return;
     }
     if (hop === 'self') {
-      void this.answer(request).then((answer) => whisper(conn, encodeAnswer(answer)));
+      void this.answer(request).then((answer) => {
+        if (!this.lookups.answer(answer)) whisper(conn, encodeAnswer(answer));
+      });
       return;
     }
     this.forwards.remember(request.id, conn, this.clock.now());

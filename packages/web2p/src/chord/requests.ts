@@ -43,14 +43,19 @@ export class ForwardTable {
   }
 }
 
-/** Sends a request on its way; false when there is no route right now. */
-export type Dispatch = (request: ChordRequest) => boolean;
+/**
+ * Sends a request on its way: the id of the neighbour it went to, true when this node answers it,
+ * false when there is no route right now.
+ */
+export type Dispatch = (request: ChordRequest) => string | boolean;
 
 interface Pending {
   request: ChordRequest;
   deadline: number;
   /** Unset while the first attempt is being dispatched (a local answer settles it right there). */
   timer: TimerHandle | undefined;
+  /** The neighbour the current attempt went to. */
+  via: string | undefined;
   resolve(answer: ChordAnswer): void;
   reject(error: Error): void;
 }
@@ -73,7 +78,7 @@ export class Lookups {
   start(request: ChordRequest): Promise<ChordAnswer> {
     return new Promise<ChordAnswer>((resolve, reject) => {
       const deadline = this.clock.now() + LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS;
-      const entry: Pending = { request, deadline, timer: undefined, resolve, reject };
+      const entry: Pending = { request, deadline, timer: undefined, via: undefined, resolve, reject };
       this.pending.set(request.id, entry);
       this.attempt(entry);
     });
@@ -89,8 +94,16 @@ export class Lookups {
     return true;
   }
 
-  has(id: string): boolean {
-    return this.pending.has(id);
+  /**
+   * A neighbour's connection closed: attempts that went to it are lost with it, so they are made
+   * again now (by another route) rather than after LOOKUP_ATTEMPT_MS.
+   */
+  peerGone(id: string): void {
+    for (const entry of [...this.pending.values()]) {
+      if (entry.via !== id) continue;
+      if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+      this.retry(entry);
+    }
   }
 
   /** Rejects everything still waiting (the socket closed). */
@@ -106,23 +119,26 @@ export class Lookups {
     // A local answer settles the entry inside dispatch; then there is nothing to wait for.
     const sent = this.dispatch(entry.request);
     if (!this.pending.has(entry.request.id)) return;
-    const wait = sent ? LOOKUP_ATTEMPT_MS : NO_ROUTE_RETRY_MS;
+    entry.via = typeof sent === 'string' ? sent : undefined;
+    const wait = sent === false ? NO_ROUTE_RETRY_MS : LOOKUP_ATTEMPT_MS;
     entry.timer = this.clock.setTimeout(() => {
-      if (this.clock.now() >= entry.deadline) {
-        this.pending.delete(entry.request.id);
-        entry.reject(
-          new TimeoutError(
-            `chord ${entry.request.kind} for position ${entry.request.position} got no answer within ` +
-              `${LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS} ms` +
-              (sent ? '' : ': no storing node is reachable (has any node called join()?)'),
-          ),
-        );
-        return;
-      }
+      if (this.clock.now() < entry.deadline) return this.retry(entry);
       this.pending.delete(entry.request.id);
-      entry.request = { ...entry.request, id: this.newId() };
-      this.pending.set(entry.request.id, entry);
-      this.attempt(entry);
+      entry.reject(
+        new TimeoutError(
+          `chord ${entry.request.kind} for position ${entry.request.position} got no answer within ` +
+            `${LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS} ms` +
+            (sent === false ? ': no storing node is reachable (has any node called join()?)' : ''),
+        ),
+      );
     }, Math.min(wait, Math.max(0, entry.deadline - this.clock.now())));
+  }
+
+  /** A fresh attempt under a new id: a late answer to the old one is then ignored. */
+  private retry(entry: Pending): void {
+    this.pending.delete(entry.request.id);
+    entry.request = { ...entry.request, id: this.newId() };
+    this.pending.set(entry.request.id, entry);
+    this.attempt(entry);
   }
 }

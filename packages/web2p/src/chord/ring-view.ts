@@ -171,8 +171,16 @@ export class RingView {
   /** Where a request goes next; undefined when nowhere now, or when it has made too many hops. */
   hop(request: ChordRequest): Hop | undefined {
     if (request.hops > 2 * this.k + EXTRA_HOPS) return undefined;
+    const candidates = [...this.storingPeers.values()];
+    if (this.position !== undefined && !this.member) {
+      // Still joining: until our successor accepts us (its keys for our range arrive just before
+      // that), it answers for the range, and we route like a node that does not store.
+      const successor = this.successors[0];
+      if (request.final && successor && this.storingPeers.has(successor.id)) return { to: successor, final: true };
+      return nextHop({ position: undefined, pred: undefined, successors: [] }, request.position, candidates, this.k, request.final);
+    }
     const view = { position: this.position, pred: this.pred, successors: this.successors };
-    return nextHop(view, request.position, [...this.storingPeers.values()], this.k, request.final);
+    return nextHop(view, request.position, candidates, this.k, request.final);
   }
 
   /** The successors that hold copies of our range: the first `replicas` of them. */
