@@ -52,7 +52,7 @@ export type Dispatch = (request: ChordRequest) => string | boolean;
 interface Pending {
   request: ChordRequest;
   deadline: number;
-  /** Unset while the first attempt is being dispatched (a local answer settles it right there). */
+  /** Unset while an attempt is being dispatched (a dispatch may settle the entry right there). */
   timer: TimerHandle | undefined;
   /** The neighbour the current attempt went to. */
   via: string | undefined;
@@ -116,7 +116,7 @@ export class Lookups {
   }
 
   private attempt(entry: Pending): void {
-    // A local answer settles the entry inside dispatch; then there is nothing to wait for.
+    // A dispatch may settle the entry at once; then there is nothing to wait for.
     const sent = this.dispatch(entry.request);
     if (!this.pending.has(entry.request.id)) return;
     entry.via = typeof sent === 'string' ? sent : undefined;
