@@ -122,12 +122,16 @@ describe('liveness probe (node-datachannel)', () => {
   it('closes the link with ConnectionClosedError when the peer is frozen', async () => {
     const child = fork(fileURLToPath(new URL('./fixtures/webrtc-answerer.mjs', import.meta.url)), { stdio: 'inherit' });
     try {
+      let ready = false;
       let opened = false;
-      const attempt = openPeerConnection({ ...base, initiator: true, sendSignal: (signal) => child.send(signal) });
+      let attempt: PeerConnectionAttempt | undefined;
       child.on('message', (message) => {
-        if (message === 'open') opened = true;
-        else attempt.signal(message as Signal);
+        if (message === 'ready') ready = true;
+        else if (message === 'open') opened = true;
+        else attempt?.signal(message as Signal); // it signals only in answer to ours
       });
+      await waitFor(() => ready, 10_000, 'the other process to listen for signals');
+      attempt = openPeerConnection({ ...base, initiator: true, sendSignal: (signal) => child.send(signal) });
       const link = await attempt.link;
       await waitFor(() => opened, 5_000, 'the other process to open its end');
       const closes: unknown[] = [];
