@@ -483,11 +483,15 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.shard.purgeTombstones(this.clock.now());
   }
 
-  /** One stabilization exchange: our meta to the successor, asking for its own in return. */
+  /** One stabilization exchange with the successor. */
   private askSuccessor(): void {
     const successor = this.ring.successors[0];
-    if (!successor) return;
-    void this.connectTo(successor).then((conn) => conn && whisper(conn, encodeMeta(this.meta(true))));
+    if (successor) this.notify(successor);
+  }
+
+  /** Our meta as to our successor (Chord's notify), asking for its own in return. */
+  private notify(entry: NodeEntry): void {
+    void this.connectTo(entry).then((conn) => conn && whisper(conn, encodeMeta(this.meta(true))));
   }
 
   /**
@@ -501,7 +505,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const missed = this.ring.nearestCloserSuccessor([...this.heardFrom.values()].flat());
     if (!missed) return;
     this.debug.print(2, () => `${missed.id} at ${missed.position} comes before our successor: asking it`);
-    void this.connectTo(missed).then((conn) => conn && whisper(conn, encodeMeta(this.meta(true))));
+    this.notify(missed);
   }
 
   /**

@@ -111,13 +111,11 @@ export class RingView {
     const self = this.position;
     const successor = this.successors[0];
     if (self === undefined || successor === undefined) return undefined;
-    let best: NodeEntry | undefined;
-    for (const entry of entries) {
-      if (entry.id === this.selfId || this.isUnreachable(entry.id)) continue;
-      if (!strictlyBetween(entry.position, self, successor.position, this.k)) continue;
-      if (!best || distance(self, entry.position, this.k) < distance(self, best.position, this.k)) best = entry;
-    }
-    return best;
+    const missed = entries.filter((entry) => {
+      if (entry.id === this.selfId || this.isUnreachable(entry.id)) return false;
+      return strictlyBetween(entry.position, self, successor.position, this.k);
+    });
+    return nearestClockwise(self, missed, this.k);
   }
 
   /**
@@ -160,11 +158,7 @@ export class RingView {
     for (const [id, until] of this.unreachable) if (until <= now) this.unreachable.delete(id);
     if (this.successors.length > 0 || this.position === undefined) return;
     const self = this.position;
-    let best: NodeEntry | undefined;
-    for (const entry of this.storingPeers.values()) {
-      if (entry.position === self) continue;
-      if (!best || distance(self, entry.position, this.k) < distance(self, best.position, this.k)) best = entry;
-    }
+    const best = nearestClockwise(self, [...this.storingPeers.values()].filter((entry) => entry.position !== self), this.k);
     if (best) this.successors = [best];
   }
 
@@ -187,6 +181,15 @@ export class RingView {
   replicaSet(replicas: number): NodeEntry[] {
     return this.successors.slice(0, replicas);
   }
+}
+
+/** Of `entries`, the first one clockwise after `from`. */
+function nearestClockwise(from: number, entries: readonly NodeEntry[], k: number): NodeEntry | undefined {
+  let best: NodeEntry | undefined;
+  for (const entry of entries) {
+    if (!best || distance(from, entry.position, k) < distance(from, best.position, k)) best = entry;
+  }
+  return best;
 }
 
 /** x in the open interval (a, b) clockwise; the whole ring but a when a == b. */
