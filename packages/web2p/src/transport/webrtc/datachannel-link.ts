@@ -265,26 +265,31 @@ export class DataChannelLink implements Link {
       return;
     }
     this.#heardFromPeer();
-    if (data === PROBE) {
-      this.#sendQuietly(PROBE_ANSWER);
-      return;
-    }
-    if (data === CLOSE_REQUEST) {
-      // Everything the peer sent is here. Say so, even while closing ourselves (both may close at once).
-      this.#sendQuietly(CLOSE_ACK);
-      if (!this.#closing) this.#hungUp(undefined);
-      return;
-    }
-    if (data === CLOSE_ACK) {
-      if (this.#closing) this.#tearDown(); // the peer has everything we sent
-      return;
-    }
-    if (this.#ended) return;
+    if ((typeof data === 'string' && this.#control(data)) || this.#ended) return;
     const bytes = toBytes(data);
     if (this.#handlers) {
       this.#handlers.data(bytes);
     } else {
       this.#held.push(bytes);
+    }
+  }
+
+  /** Acts on one of our text control messages (true), or leaves other text to the frame decoder (false). */
+  #control(text: string): boolean {
+    switch (text) {
+      case PROBE:
+        this.#sendQuietly(PROBE_ANSWER);
+        return true;
+      case CLOSE_REQUEST:
+        // Everything the peer sent is here. Say so, even while closing ourselves (both may close at once).
+        this.#sendQuietly(CLOSE_ACK);
+        if (!this.#closing) this.#hungUp(undefined);
+        return true;
+      case CLOSE_ACK:
+        if (this.#closing) this.#tearDown(); // the peer has everything we sent
+        return true;
+      default:
+        return false;
     }
   }
 
