@@ -2,9 +2,9 @@
 import { describe, expect, test } from 'vitest';
 import { ChordSocket, KeyError, TimeoutError, fromUtf8 } from '../../packages/web2p/src/index.js';
 import { LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS } from '../../packages/web2p/src/chord/constants.js';
-import { keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
+import { inInterval, keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
 import { MemoryStore } from '../../packages/web2p/src/store/index.js';
-import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';
+import type { SimNetwork, SimNetworkOptions } from '../../packages/web2p/src/sim/index.js';
 import { encodeMeta } from '../../packages/web2p/src/chord/messages.js';
 import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
@@ -23,8 +23,13 @@ function responsible(nodes: readonly ChordSocket[], key: string, k: number): Cho
 }
 
 /** A ring (k = 8) of `count` storing nodes that has settled, on a network seeded with `seed`. */
-async function settledRing(seed: number, count: number, options: { replicas?: number } = {}): Promise<{ net: SimNetwork; nodes: ChordSocket[] }> {
-  const net = makeNet({ seed });
+async function settledRing(
+  seed: number,
+  count: number,
+  options: { replicas?: number } = {},
+  netOptions: Omit<SimNetworkOptions, 'seed'> = {},
+): Promise<{ net: SimNetwork; nodes: ChordSocket[] }> {
+  const net = makeNet({ seed, ...netOptions });
   const nodes = chordNodes(net, count, { k: 8, ...options });
   await buildRing(nodes, seed);
   await settle(net, nodes);
@@ -148,10 +153,7 @@ describe('lookups', () => {
 
   test('a read whose next hop crashes is made again as soon as that link fails, not after LOOKUP_ATTEMPT_MS', async () => {
     // Links to a crashed node fail after 500 ms here, as a WebRTC peer's do once the signaling server says it left.
-    const net = makeNet({ seed: 34, failureDetectionMs: 500 });
-    const nodes = chordNodes(net, 8, { k: 8 });
-    await buildRing(nodes, 34);
-    await settle(net, nodes);
+    const { net, nodes } = await settledRing(34, 8, {}, { failureDetectionMs: 500 });
     await nodes[0]!.set('key', 'value');
     const holder = responsible(nodes, 'key', 8);
     const reader = nodes.find((node) => node.ringState().successors[0]?.id === holder.id)!; // asks the holder directly
@@ -175,10 +177,8 @@ describe('lookups', () => {
     const claimed = (own + 128) % 256;
     peer.sendPackets(flags.whisper, encodeMeta({ storing: true, position: claimed, pred: undefined, list: [], ask: false }));
     await net.runUntil(() => node.ringState().successors[0]?.id === peer.id, 1_000);
-    const key = Array.from({ length: 100 }, (_, i) => `key ${i}`).find((k) => {
-      const p = keyPosition(new TextEncoder().encode(k), 8);
-      return (p - own + 256) % 256 > 0 && (p - own + 256) % 256 <= 128; // in (own, claimed]: sent to the peer
-    })!;
+    // A key in (own, claimed]: sent to the peer.
+    const key = Array.from({ length: 100 }, (_, i) => `key ${i}`).find((k) => inInterval(keyPosition(new TextEncoder().encode(k), 8), own, claimed, 8))!;
     const started = net.clock.now();
     const lookup = node.getWithInfo(key);
     await net.runUntil(() => peer.received.some((m) => m.payload[0] === flags.retrieve), 1_000);
@@ -230,7 +230,7 @@ test('a node restarted with its Store rejoins at its old position with its shard
   const position = persistent.ringState().position;
   const itsKeys = persistent.keys().map(fromUtf8);
   expect(itsKeys.length).toBeGreaterThan(0);
-  net.kill(persistent); // a crash: no handoff, and with one replica its keys are gone from the ring
+  net.kill(persistent); // a crash: no handoff, and with a single copy its keys are gone from the ring
   await settle(net, nodes);
   await expect(nodes[0]!.get(itsKeys[0]!)).rejects.toThrow(KeyError);
   const restarted = new ChordSocket({ k: 8, replicas: 0, persist: store, transport: net.transport() });
