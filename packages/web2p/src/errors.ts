@@ -91,3 +91,12 @@ export class WebRtcHandshakeError extends ConnectionClosedError {
 export class SignalingError extends Web2pError {
   override name = 'SignalingError';
 }
+
+/** The caller's AbortSignal fired before the operation finished; `reason` is what it was aborted with. */
+export class AbortError extends Web2pError {
+  override name = 'AbortError';
+
+  constructor(readonly reason?: unknown) {
+    super(`aborted by the caller${reason instanceof Error ? `: ${reason.message}` : ''}`);
+  }
+}

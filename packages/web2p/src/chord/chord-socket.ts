@@ -23,12 +23,13 @@
  *   id) rejoins at the saved position, so the keys it kept are again in its range.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KeyError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { ConnectionClosedError, KeyError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import { NEIGHBOUR_UPDATES_MARKER } from '../mesh/constants.js';
 import { MeshSocket, type Handler, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import type { Message } from '../mesh/message.js';
 import { every } from '../runtime/clock.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
 import { persistentStore } from '../store/persistent-store.js';
 import type { Store } from '../store/types.js';
 import { toBase58, bytesToBase58 } from '../wire/base58.js';
@@ -128,7 +129,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   private readonly freshMeta = new Set<string>();
   /** Dials in flight, shared by everyone who needs the same node meanwhile. */
   private readonly chordDials = new Map<string, Promise<Connection | undefined>>();
-  private readonly acks = new Map<string, () => void>();
+  /** Handoffs and replica copies waiting for their receiver to confirm them. */
+  private readonly acks: PendingRequests<string, void>;
   /** Re-checked after every chord message: join's waits. */
   private readonly watchers = new Set<() => void>();
   /** What the last re-replication pushed: the range start and the replica ids. */
@@ -151,6 +153,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.ownStore = options.persist === true ? persistentStore(`chord:${this.wireProtocolId}`) : undefined;
     const store = typeof options.persist === 'object' ? options.persist : this.ownStore;
     this.shard = new Shard(this.k, store, (error) => this.reportError(error));
+    this.acks = new PendingRequests(this.clock);
     this.lookups = new Lookups(
       this.clock,
       (request) => this.dispatchOwn(request),
@@ -315,6 +318,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (this.isClosed) return;
     await this.depart(false);
     this.lookups.close(new SocketClosedError());
+    this.acks.close();
     await super.close();
     await this.ownStore?.close();
   }
@@ -447,20 +451,16 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    */
   private sendConfirmed(to: NodeEntry, kind: RecordsKind, items: WireRecord[], ms: number): Promise<boolean> {
     const ackId = this.newId();
-    return new Promise<boolean>((resolve) => {
-      const finish = (stored: boolean): void => {
-        this.acks.delete(ackId);
-        this.clock.clearTimeout(timer);
-        resolve(stored);
-      };
-      const timer = this.clock.setTimeout(() => finish(false), ms);
-      this.acks.set(ackId, () => finish(true));
-      void this.connectTo(to).then((conn) => {
-        if (!this.acks.has(ackId)) return; // gave up while dialling
-        if (conn) this.sendRecords(conn, kind, items, ackId);
-        else finish(false);
-      });
+    const stored = this.acks.wait(ackId, { timeoutMs: ms, timeoutMessage: `${to.id} did not confirm a ${kind} within ${ms} ms` });
+    void this.connectTo(to).then((conn) => {
+      if (!this.acks.has(ackId)) return; // gave up while dialling
+      if (conn) this.sendRecords(conn, kind, items, ackId);
+      else this.acks.reject(ackId, new ConnectionClosedError(`${to.id} cannot be reached`));
     });
+    return stored.then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Someone at our position was accepted instead of us: move to the next free position. */
@@ -667,8 +667,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   private onAnswer(answer: ChordAnswer): void {
     if (this.lookups.answer(answer)) return;
-    const ack = this.acks.get(answer.id);
-    if (ack) return ack();
+    if (this.acks.resolve(answer.id, undefined)) return;
     const upstream = this.forwards.take(answer.id);
     if (upstream) whisper(upstream, encodeAnswer(answer));
   }

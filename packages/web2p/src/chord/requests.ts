@@ -4,8 +4,8 @@
  * neither the requester nor any relay needs a connection it does not already have. The requester
  * keeps its own requests (Lookups) and sends one again when an attempt goes unanswered.
  */
-import { TimeoutError } from '../errors.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Connection } from '../mesh/connection.js';
 import { FORWARD_MEMORY_MS, LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS, NO_ROUTE_RETRY_MS } from './constants.js';
 import type { ChordAnswer, ChordRequest } from './messages.js';
@@ -49,49 +49,56 @@ export class ForwardTable {
  */
 export type Dispatch = (request: ChordRequest) => string | boolean;
 
-interface Pending {
+interface Attempt {
   request: ChordRequest;
-  deadline: number;
-  /** Unset while an attempt is being dispatched (a dispatch may settle the entry right there). */
+  /** Unset while an attempt is being dispatched (a dispatch may settle the lookup right there). */
   timer: TimerHandle | undefined;
   /** The neighbour the current attempt went to. */
   via: string | undefined;
-  resolve(answer: ChordAnswer): void;
-  reject(error: Error): void;
+  /** Whether the last attempt found a route at all (for the timeout's message). */
+  routed: boolean;
 }
 
 /**
  * This node's own requests: retried until answered or LOOKUP_ATTEMPTS × LOOKUP_ATTEMPT_MS pass.
  * Each attempt has its own request id, so relays keep the attempts' reverse paths apart and a late
- * answer to an abandoned attempt is ignored.
+ * answer to an abandoned attempt is ignored. The deadline, the close and the answer are the pending
+ * table's; this class adds the attempts.
  */
 export class Lookups {
-  /** By the id of the current attempt. */
-  private readonly pending = new Map<string, Pending>();
+  private readonly waiting: PendingRequests<string, ChordAnswer>;
+  /** By the id of the current attempt (the key it waits under). */
+  private readonly attempts = new Map<string, Attempt>();
 
   constructor(
     private readonly clock: Clock,
     private readonly dispatch: Dispatch,
     private readonly newId: () => string,
-  ) {}
+  ) {
+    this.waiting = new PendingRequests(clock);
+  }
 
   start(request: ChordRequest): Promise<ChordAnswer> {
-    return new Promise<ChordAnswer>((resolve, reject) => {
-      const deadline = this.clock.now() + LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS;
-      const entry: Pending = { request, deadline, timer: undefined, via: undefined, resolve, reject };
-      this.pending.set(request.id, entry);
-      this.attempt(entry);
+    const total = LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS;
+    const entry: Attempt = { request, timer: undefined, via: undefined, routed: true };
+    const answer = this.waiting.wait(request.id, {
+      timeoutMs: total,
+      timeoutMessage: () =>
+        `chord ${request.kind} for position ${request.position} got no answer within ${total} ms` +
+        (entry.routed ? '' : ': no storing node is reachable (has any node called join()?)'),
+      onFail: () => this.forget(entry),
     });
+    this.attempts.set(request.id, entry);
+    this.attempt(entry);
+    return answer;
   }
 
   /** Settles the request an answer belongs to; false when it is not ours (or already settled). */
   answer(answer: ChordAnswer): boolean {
-    const entry = this.pending.get(answer.id);
+    const entry = this.attempts.get(answer.id);
     if (!entry) return false;
-    this.pending.delete(answer.id);
-    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
-    entry.resolve(answer);
-    return true;
+    this.forget(entry);
+    return this.waiting.resolve(answer.id, answer);
   }
 
   /**
@@ -99,7 +106,7 @@ export class Lookups {
    * again now (by another route) rather than after LOOKUP_ATTEMPT_MS.
    */
   peerGone(id: string): void {
-    for (const entry of [...this.pending.values()]) {
+    for (const entry of [...this.attempts.values()]) {
       if (entry.via !== id) continue;
       if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
       this.retry(entry);
@@ -108,37 +115,31 @@ export class Lookups {
 
   /** Rejects everything still waiting (the socket closed). */
   close(error: Error): void {
-    for (const entry of this.pending.values()) {
-      if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
-      entry.reject(error);
-    }
-    this.pending.clear();
+    this.waiting.close(error);
   }
 
-  private attempt(entry: Pending): void {
-    // A dispatch may settle the entry at once; then there is nothing to wait for.
+  private attempt(entry: Attempt): void {
+    // A dispatch may settle the lookup at once; then there is nothing to wait for.
     const sent = this.dispatch(entry.request);
-    if (!this.pending.has(entry.request.id)) return;
+    if (!this.attempts.has(entry.request.id)) return;
     entry.via = typeof sent === 'string' ? sent : undefined;
-    const wait = sent === false ? NO_ROUTE_RETRY_MS : LOOKUP_ATTEMPT_MS;
-    entry.timer = this.clock.setTimeout(() => {
-      if (this.clock.now() < entry.deadline) return this.retry(entry);
-      this.pending.delete(entry.request.id);
-      entry.reject(
-        new TimeoutError(
-          `chord ${entry.request.kind} for position ${entry.request.position} got no answer within ` +
-            `${LOOKUP_ATTEMPT_MS * LOOKUP_ATTEMPTS} ms` +
-            (sent === false ? ': no storing node is reachable (has any node called join()?)' : ''),
-        ),
-      );
-    }, Math.min(wait, Math.max(0, entry.deadline - this.clock.now())));
+    entry.routed = sent !== false;
+    // The lookup's deadline (the pending table's) ends the last attempt.
+    entry.timer = this.clock.setTimeout(() => this.retry(entry), sent === false ? NO_ROUTE_RETRY_MS : LOOKUP_ATTEMPT_MS);
   }
 
   /** A fresh attempt under a new id: a late answer to the old one is then ignored. */
-  private retry(entry: Pending): void {
-    this.pending.delete(entry.request.id);
+  private retry(entry: Attempt): void {
+    const previous = entry.request.id;
     entry.request = { ...entry.request, id: this.newId() };
-    this.pending.set(entry.request.id, entry);
+    this.attempts.delete(previous);
+    this.attempts.set(entry.request.id, entry);
+    this.waiting.rekey(previous, entry.request.id);
     this.attempt(entry);
+  }
+
+  private forget(entry: Attempt): void {
+    if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
+    this.attempts.delete(entry.request.id);
   }
 }

@@ -6,6 +6,7 @@
 import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
 import { shuffled, systemRandom, type Random } from '../runtime/random.js';
 import type { Link, Transport, WireAddress } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION, intersectCompression } from '../wire/compression.js';
@@ -88,11 +89,6 @@ export type MeshEvents = {
   error: (error: Error) => void;
 };
 
-interface PendingConnect {
-  resolve(conn: Connection): void;
-  reject(error: Error): void;
-}
-
 export class MeshSocket<Events extends MeshEvents = MeshEvents>
   extends Emitter<Events>
   implements AsyncIterable<Message>, ReplyRouter {
@@ -126,7 +122,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly inbox = new Inbox(MAX_QUEUED_MESSAGES, () =>
     this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`),
   );
-  private readonly pendingConnects = new Map<Connection, PendingConnect>();
+  /** Dialled connections waiting for both routing tables to hold them (connect() resolves then). */
+  private readonly connects: PendingRequests<Connection, Connection>;
+  /** Known peers whose link the transport brings through onLink, waiting for their handshake. */
+  private readonly arrivals: PendingRequests<string, Connection>;
+  /** Transport dials waiting for their link. */
+  private readonly linkDials: PendingRequests<symbol, Link | null>;
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
   private readonly signals: SignalRelay;
@@ -154,6 +155,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.connects = new PendingRequests(this.clock);
+    this.arrivals = new PendingRequests(this.clock);
+    this.linkDials = new PendingRequests(this.clock);
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
@@ -251,54 +255,27 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private async dialAddress(address: string, expectedId: string | undefined): Promise<Connection | undefined> {
     if (this.closed) throw new SocketClosedError();
     await this.listening;
-    let timedOut = false;
-    const dialling = this.transport.dial(address);
-    // A link that turns up after we gave up must not linger unowned.
-    dialling.then((late) => timedOut && late?.close(), () => {});
-    const link = await this.withTimeout(dialling, `dialling ${address}`, () => (timedOut = true));
+    const link = await this.linkOf(address);
     if (!link) {
       // A rendezvous, or a peer the transport is already linked with: its link comes through onLink.
-      return expectedId === undefined ? undefined : this.withTimeout(this.peerArrival(expectedId), `the handshake of ${expectedId}`, () => {});
+      if (expectedId === undefined) return undefined;
+      const connected = this.table.get(expectedId);
+      if (connected) return connected;
+      return this.arrivals.wait(expectedId, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `the handshake of ${expectedId} did not complete within ${CONNECT_TIMEOUT_MS} ms` });
     }
     const conn = this.adopt(link, expectedId);
-    return this.withTimeout(
-      new Promise<Connection>((resolve, reject) => this.pendingConnects.set(conn, { resolve, reject })),
-      `the handshake from ${address}`,
-      () => conn.close(),
+    return this.connects.wait(conn, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`, onFail: () => conn.close() });
+  }
+
+  /** The transport's link to `address`, within CONNECT_TIMEOUT_MS; a link that turns up later is closed. */
+  private linkOf(address: string): Promise<Link | null> {
+    const key = Symbol(address);
+    const waiting = this.linkDials.wait(key, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `dialling ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms` });
+    this.transport.dial(address).then(
+      (link) => this.linkDials.resolve(key, link) || link?.close(),
+      (error: unknown) => this.linkDials.reject(key, error instanceof Error ? error : new Web2pError(String(error))),
     );
-  }
-
-  /** Resolves when peer `id` is in the routing table. */
-  private peerArrival(id: string): Promise<Connection> {
-    const connected = this.table.get(id);
-    if (connected) return Promise.resolve(connected);
-    return new Promise((resolve) => {
-      const onPeer = (peerId: string, conn: Connection): void => {
-        if (peerId !== id) return;
-        this.off('peer', onPeer as Events['peer']);
-        resolve(conn);
-      };
-      this.on('peer', onPeer as Events['peer']);
-    });
-  }
-
-  private withTimeout<T>(promise: Promise<T>, what: string, onTimeout: () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        onTimeout();
-        reject(new TimeoutError(`${what} did not complete within ${CONNECT_TIMEOUT_MS} ms`));
-      }, CONNECT_TIMEOUT_MS);
-      promise.then(
-        (value) => {
-          this.clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return waiting;
   }
 
   /** Takes a fresh link into the socket: handshake out, frames in. */
@@ -520,6 +497,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.dialing.delete(id);
     if (wasEmpty) this.emitMesh('connect');
     this.emitMesh('peer', id, conn);
+    this.arrivals.resolve(id, conn);
     this.sendPeers(conn);
     this.announceNeighbours(conn);
     this.onPeerHandshake(conn);
@@ -529,10 +507,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   protected onPeerHandshake(_conn: Connection): void {}
 
   private settleConnect(conn: Connection, winner: Connection): void {
-    const pending = this.pendingConnects.get(conn);
-    if (!pending) return;
-    this.pendingConnects.delete(conn);
-    pending.resolve(winner);
+    this.connects.resolve(conn, winner);
   }
 
   /**
@@ -655,9 +630,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /** Closes a connection because of something it did or failed to do. */
   private drop(conn: Connection, reason: Error): void {
-    const pending = this.pendingConnects.get(conn);
-    this.pendingConnects.delete(conn);
-    pending?.reject(reason);
+    this.connects.reject(conn, reason);
     conn.close();
     this.forget(conn, false);
   }
@@ -665,9 +638,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private onLinkClosed(conn: Connection, error?: Error): void {
     const byUs = conn.closed;
     conn.closed = true;
-    const pending = this.pendingConnects.get(conn);
-    this.pendingConnects.delete(conn);
-    pending?.reject(error ?? new Web2pError(`${conn} closed before its handshake`));
+    this.connects.reject(conn, error ?? new Web2pError(`${conn} closed before its handshake`));
     this.debug.print(1, () => `${conn} disconnected${error ? `: ${error.message}` : ''}`);
     this.forget(conn, !byUs);
   }
@@ -803,6 +774,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.broadcasts.close();
     this.routed.close();
     this.inbox.close();
+    for (const table of [this.connects, this.arrivals, this.linkDials]) table.close();
     for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
     await this.transport.close();
   }

@@ -6,7 +6,8 @@
  */
 import { sha384 } from '@noble/hashes/sha2.js';
 import { FrameError, TimeoutError } from '../errors.js';
-import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Random } from '../runtime/random.js';
 import type { WireAddress } from '../transport/types.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
@@ -30,34 +31,29 @@ export interface RoutedRepliesHost {
   debug: DebugLog;
 }
 
-interface PendingReply {
-  target: string;
-  packets: Packet[];
-  resolve(): void;
-  reject(error: Error): void;
-  timer: TimerHandle;
-}
-
 export class RoutedReplies {
-  private readonly pending = new Map<string, PendingReply>();
+  /** Route probes waiting for an answer: the address a neighbour of the target gave. */
+  private readonly routes: PendingRequests<string, WireAddress>;
 
-  constructor(private readonly host: RoutedRepliesHost) {}
+  constructor(private readonly host: RoutedRepliesHost) {
+    this.routes = new PendingRequests(host.clock());
+  }
 
   /** Finds a route to `target` and whispers `packets` to it. */
-  send(target: string, packets: Packet[]): Promise<void> {
-    const clock = this.host.clock();
+  async send(target: string, packets: Packet[]): Promise<void> {
     // py2p's id is sha384(sender + base58(now)); random salt keeps two replies in one second apart.
     const seed = concatBytes([utf8(target + toBase58(this.host.nowSeconds())), this.host.random().bytes(16)]);
     const requestId = bytesToBase58(sha384(seed));
-    return new Promise<void>((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
-        this.pending.delete(requestId);
-        reject(new TimeoutError(`no route to ${target} for a reply within ${REPLY_TIMEOUT_MS} ms`));
-      }, REPLY_TIMEOUT_MS);
-      this.pending.set(requestId, { target, packets, resolve, reject, timer });
-      this.host.debug.print(2, () => `looking for a route to ${target} (request ${requestId.slice(0, 8)})`);
-      this.host.broadcast([flags.request, requestId, target]);
+    const route = this.routes.wait(requestId, {
+      timeoutMs: REPLY_TIMEOUT_MS,
+      timeoutMessage: `no route to ${target} for a reply within ${REPLY_TIMEOUT_MS} ms`,
     });
+    this.host.debug.print(2, () => `looking for a route to ${target} (request ${requestId.slice(0, 8)})`);
+    this.host.broadcast([flags.request, requestId, target]);
+    const addr = await route;
+    const peer = this.host.table().get(target) ?? (await this.host.dial(addr, target)) ?? this.host.table().get(target);
+    if (!peer) throw new TimeoutError(`could not connect to ${target} to reply`);
+    peer.send(flags.whisper, flags.whisper, ...packets);
   }
 
   /** A neighbour of the target answers the connection the request came from. */
@@ -77,35 +73,16 @@ export class RoutedReplies {
     const payload = msg.wire.payload;
     if (payload[0] !== flags.response) return false;
     const requestId = packetText(payload[1]);
-    const entry = requestId === undefined ? undefined : this.pending.get(requestId);
-    if (!entry || requestId === undefined) return true; // someone else's, or answered already
+    if (requestId === undefined || !this.routes.has(requestId)) return true; // someone else's, or answered already
     const route = payload[2];
     const addr = Array.isArray(route) ? parseWireAddress(route[0]) : undefined;
     if (!addr) throw new FrameError('bad response message: expected [response, request id, [[host, port], node id]]');
-    this.pending.delete(requestId);
-    this.host.clock().clearTimeout(entry.timer);
-    this.deliver(entry, addr);
+    this.routes.resolve(requestId, addr);
     return true;
   }
 
-  private deliver(entry: PendingReply, addr: WireAddress): void {
-    const direct = this.host.table().get(entry.target);
-    const connected = direct ? Promise.resolve(direct) : this.host.dial(addr, entry.target);
-    connected.then(
-      (conn) => {
-        const peer = conn ?? this.host.table().get(entry.target);
-        if (!peer) throw new TimeoutError(`could not connect to ${entry.target} to reply`);
-        peer.send(flags.whisper, flags.whisper, ...entry.packets);
-        entry.resolve();
-      },
-    ).catch((error: unknown) => entry.reject(error instanceof Error ? error : new TimeoutError(String(error))));
-  }
-
+  /** Replies still looking for a route fail with SocketClosedError. */
   close(): void {
-    for (const entry of this.pending.values()) {
-      this.host.clock().clearTimeout(entry.timer);
-      entry.reject(new TimeoutError('the socket closed before the reply was sent'));
-    }
-    this.pending.clear();
+    this.routes.close();
   }
 }
