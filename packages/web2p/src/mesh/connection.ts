@@ -1,80 +1,50 @@
 /**
- * One peer connection as the mesh sees it: a Link plus what the peer told us in its handshake (id,
- * advertised address, compression methods) and the frame reader for its byte stream.
+ * A peer connection as everyone outside the mesh core sees it: user handlers, the routing table,
+ * the sync and chord services. It reads the connection's record but cannot change it; only the
+ * ConnectionManager that owns the record does (connection-record.ts).
  */
 import type { Link, WireAddress } from '../transport/types.js';
-import { chooseCompression } from '../wire/compression.js';
-import { frameOf, FrameReader } from '../wire/frame.js';
-import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
-import { flags } from '../wire/flags.js';
-
-/** What a connection needs from its socket to build messages. */
-export interface ConnectionOwner {
-  readonly id: string;
-  readonly compression: readonly number[];
-  nowSeconds(): number;
-  /** Called for every frame this connection sends, for debug output. */
-  traceSend(conn: Connection, message: WireMessage): void;
-}
+import type { ConnectionRecord } from './connection-record.js';
 
 export class Connection {
-  /** The peer's node id, once its handshake arrived. */
-  id: string | undefined;
-  /** The peer's advertised [host, port] from its handshake. */
-  addr: WireAddress | undefined;
-  /** The peer's compression methods, in its order. */
-  compression: readonly number[] = [];
-  /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
-  announcesNeighbours = false;
-  /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */
-  neighbours: ReadonlySet<string> | undefined;
-  /** The id we dialled, when we dialled a known peer. */
-  readonly expectedId: string | undefined;
-  readonly reader: FrameReader;
-  /** Virtual ms of the last bytes received, for the stalled-frame check. */
-  lastDataAt: number;
-  readonly openedAt: number;
-  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (protocol.md §1.3). */
-  lastSent: WireMessage | undefined;
-  closed = false;
+  constructor(private readonly record: ConnectionRecord) {}
 
-  constructor(
-    readonly link: Link,
-    private readonly owner: ConnectionOwner,
-    options: { expectedId?: string; maxFrameBytes: number; now: number },
-  ) {
-    this.expectedId = options.expectedId;
-    this.reader = new FrameReader(options.maxFrameBytes);
-    this.lastDataAt = options.now;
-    this.openedAt = options.now;
+  /** The peer's node id, once its handshake arrived. */
+  get id(): string | undefined {
+    return this.record.id;
   }
 
+  /** The peer's advertised [host, port] from its handshake. */
+  get addr(): WireAddress | undefined {
+    return this.record.addr;
+  }
+
+  /** True when this side dialled. */
   get outgoing(): boolean {
-    return this.link.outgoing;
+    return this.record.link.outgoing;
+  }
+
+  /** The transport link underneath (for diagnostics: its buffered amount, its remote address). */
+  get link(): Link {
+    return this.record.link;
+  }
+
+  get closed(): boolean {
+    return this.record.phase === 'closed';
   }
 
   /** Sends `[flag, ourId, now, type, ...packets]` to this peer (py2p's `conn.send`). */
   send(flag: number, type: Packet, ...packets: Packet[]): void {
-    this.sendMessage(createMessage(flag, this.owner.id, this.owner.nowSeconds(), [type, ...packets]));
+    this.record.send(flag, type, ...packets);
   }
 
-  /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
-  sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
-    if (this.closed) return;
-    const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
-    if (message.type !== flags.renegotiate) this.lastSent = message;
-    this.owner.traceSend(this, message);
-    this.link.send(frameOf(message, method));
-  }
-
+  /** Hangs up; the mesh forgets the peer once the link reports it closed. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.link.close();
+    this.record.close();
   }
 
   toString(): string {
-    return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
+    return this.record.toString();
   }
 }

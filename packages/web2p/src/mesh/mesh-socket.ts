@@ -2,47 +2,42 @@
  * MeshSocket: py2p's mesh (protocol.md §4) over any Transport. Every broadcast reaches every
  * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
  * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
+ *
+ * This class is the public face over the parts that do the work: the ConnectionManager (every
+ * connection's life and the routing table, with the one dial registry), the Router (waterfall and
+ * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
+ * services (peer exchange, routed replies, signal relay; sync and chord add theirs).
  */
-import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
-import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
+import { SocketClosedError, Web2pError } from '../errors.js';
+import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
-import { PendingRequests } from '../runtime/pending-requests.js';
-import { shuffled, systemRandom, type Random } from '../runtime/random.js';
-import type { Link, Transport, WireAddress } from '../transport/types.js';
-import { SUPPORTED_COMPRESSION, intersectCompression } from '../wire/compression.js';
+import { systemRandom, type Random } from '../runtime/random.js';
+import type { Transport } from '../transport/types.js';
+import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
-import { decodeBody } from '../wire/frame.js';
 import { flags } from '../wire/flags.js';
-import { createMessage, type WireMessage } from '../wire/message.js';
-import { makeNodeId, nodeIdValue } from '../wire/node-id.js';
+import type { WireMessage } from '../wire/message.js';
+import { makeNodeId } from '../wire/node-id.js';
 import type { Packet } from '../wire/packet.js';
-import { toHex } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
-import { Connection, type ConnectionOwner } from './connection.js';
-import {
-  CONNECT_TIMEOUT_MS,
-  DEFAULT_MAX_OUTGOING,
-  HANDSHAKE_TIMEOUT_MS,
-  MAINTENANCE_INTERVAL_MS,
-  MAX_CLOCK_AHEAD_SECONDS,
-  MAX_QUEUED_MESSAGES,
-  NEIGHBOUR_UPDATES_MARKER,
-  PEER_BOOK_SIZE,
-  PEER_REFRESH_MS,
-  REDIAL_BACKOFF_MS,
-  SEEN_WINDOW_SECONDS,
-  STALLED_FRAME_MS,
-} from './constants.js';
+import type { Connection } from './connection.js';
+import { ConnectionManager } from './connection-manager.js';
+import type { ConnectionRecord } from './connection-record.js';
+import { DEFAULT_MAX_OUTGOING, MAINTENANCE_INTERVAL_MS, MAX_QUEUED_MESSAGES, NEIGHBOUR_UPDATES_MARKER, PEER_BOOK_SIZE } from './constants.js';
 import { DebugLog, type LogSink } from './debug.js';
-import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAddress } from './handshake.js';
-import { Message, type ReplyRouter } from './message.js';
-import { PeerBook } from './peer-book.js';
-import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
-import { BroadcastOutbox } from './broadcast-outbox.js';
+import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
-import { SeenCache } from './seen-cache.js';
-import { SignalRelay } from './signal-relay.js';
+import { Message, type ReplyRouter } from './message.js';
+import { encodeHandshake, isHandshake } from './messages.js';
+import { PeerBook } from './peer-book.js';
+import { PeerExchange } from './peer-exchange.js';
+import { RoutedReplies } from './routed-replies.js';
+import { Router, describe } from './router.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
+import type { MeshContext, Service } from './service.js';
+import { SignalRelay } from './signal-relay.js';
+
+export type { Handler } from './dispatcher.js';
 
 export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
@@ -73,9 +68,6 @@ export interface MeshSocketOptions {
   random?: Random;
 }
 
-/** A handler sees every message the built-ins did not claim; returning truthy claims it. */
-export type Handler = (msg: Message, conn: Connection) => boolean | void | undefined;
-
 export type MeshEvents = {
   /** A message was queued for recv(); it is passed too, for convenience. */
   message: (msg: Message) => void;
@@ -104,125 +96,162 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly id: string;
   readonly maxOutgoing: number;
   readonly compression: readonly number[];
-  protected readonly clock: Clock;
-  protected readonly random: Random;
-  protected readonly transport: Transport;
-  protected readonly debug: DebugLog;
-  private readonly maxFrameBytes: number;
-  private readonly connectionOwner: ConnectionOwner;
-
-  private readonly table = new Map<string, Connection>();
-  private readonly awaiting = new Set<Connection>();
-  private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
-  private readonly book = new PeerBook(PEER_BOOK_SIZE);
-  private readonly dialing = new Set<string>();
-  /** Dials under way to known peers, so a second wish to reach one joins the first. */
-  private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
-  private readonly handlers: Handler[] = [];
-  private readonly inbox = new Inbox(MAX_QUEUED_MESSAGES, () =>
-    this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`),
-  );
-  /** Dialled connections waiting for both routing tables to hold them (connect() resolves then). */
-  private readonly connects: PendingRequests<Connection, Connection>;
-  /** Known peers whose link the transport brings through onLink, waiting for their handshake. */
-  private readonly arrivals: PendingRequests<string, Connection>;
-  /** Transport dials waiting for their link. */
-  private readonly linkDials: PendingRequests<symbol, Link | null>;
-  private readonly handshakeTimers = new Map<Connection, TimerHandle>();
-  private readonly routed: RoutedReplies;
-  private readonly signals: SignalRelay;
-  private readonly broadcasts: BroadcastOutbox;
-  private readonly stopMaintenance: () => void;
   /**
    * Resolves once the transport accepts connections and `address` is known (a TCP listener on port
    * 0 learns its port only then); rejects if it cannot listen.
    */
   readonly listening: Promise<void>;
-  private closed = false;
-  private lastPeerRequest = Number.NEGATIVE_INFINITY;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #debug: DebugLog;
+  readonly #wireProtocolId: string;
+  readonly #connections: ConnectionManager;
+  readonly #router: Router;
+  readonly #dispatcher: Dispatcher;
+  readonly #peers: PeerExchange;
+  readonly #routed: RoutedReplies;
+  /** The mesh's own services, then those the socket was given. */
+  readonly #services: readonly Service[];
+  readonly #added: readonly Service[];
+  readonly #inbox: Inbox;
+  readonly #stopMaintenance: () => void;
+  #closed = false;
+  #closing: Promise<void> | undefined;
 
-  constructor(options: MeshSocketOptions = {}) {
+  /** `services` add behaviour on top of the mesh (SyncSocket and ChordSocket pass theirs). */
+  constructor(options: MeshSocketOptions = {}, services: readonly Service[] = []) {
     super();
     const transport = options.transport ?? MeshSocket.defaultTransport?.(options);
     if (!transport) {
       throw new TypeError('MeshSocket needs a transport: pass { transport: net.transport() } from web2p/sim, or import web2p/node');
     }
-    this.transport = transport;
-    this.clock = options.clock ?? this.transport.clock ?? systemClock;
-    this.random = options.random ?? this.transport.random ?? systemRandom;
-    this.protocol = this.adjustProtocol(options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol, options);
-    this.id = makeNodeId(this.random.bytes(32), this.protocol.id);
+    this.#transport = transport;
+    const clock = (this.#clock = options.clock ?? transport.clock ?? systemClock);
+    const random: Random = options.random ?? transport.random ?? systemRandom;
+    let protocol = options.protocol ?? (this.constructor as typeof MeshSocket).defaultProtocol;
+    for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
+    this.protocol = protocol;
+    this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
+    this.id = makeNodeId(random.bytes(32), protocol.id);
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
-    this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
-    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.connects = new PendingRequests(this.clock);
-    this.arrivals = new PendingRequests(this.clock);
-    this.linkDials = new PendingRequests(this.clock);
-    this.connectionOwner = this.makeConnectionOwner();
-    this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
-    this.routed = new RoutedReplies(this.routedRepliesHost());
-    this.broadcasts = new BroadcastOutbox({
+    this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
+    const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log));
+    this.#inbox = new Inbox(MAX_QUEUED_MESSAGES, () => debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`));
+    const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
+    const book = new PeerBook(PEER_BOOK_SIZE);
+    let listening!: Promise<void>;
+    const socket = this;
+    this.#connections = new ConnectionManager({
       id: this.id,
-      clock: this.clock,
-      seen: this.seen,
-      nowSeconds: () => this.nowSeconds(),
-      deliver: (wire) => {
-        for (const conn of this.table.values()) conn.sendMessage(wire);
+      clock,
+      debug,
+      transport,
+      get listening() {
+        return listening;
       },
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      compression: this.compression,
+      wireProtocolId: this.#wireProtocolId,
+      book,
+      nowSeconds: () => this.nowSeconds(),
+      handshakePayload: () =>
+        encodeHandshake({
+          id: this.id,
+          protocolId: this.#wireProtocolId,
+          addr: transport.wireAddress(),
+          compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
+        }),
+      traceSend: (record, message) => {
+        this.#router.sent(message);
+        if (debug.enabled(4)) debug.print(4, () => `sending ${describe(message)} to ${record}`);
+      },
+      onMessage: (record, wire) => this.#onMessage(record, wire),
+      peerUp: (record, wasEmpty) => this.#peerUp(record, wasEmpty),
+      peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
+      error: (error) => this.#emit('error', error),
     });
-    this.signals = new SignalRelay({
+    this.#router = new Router({ id: this.id, clock, debug, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    this.#dispatcher = new Dispatcher({
+      debug,
+      unclaimed: (msg) => {
+        this.#inbox.put(msg);
+        this.#emit('message', msg);
+      },
+      error: (error) => this.#emit('error', error),
+    });
+    const table = this.#connections.routingTable;
+    const signals = new SignalRelay({ id: this.id, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
+    this.#peers = new PeerExchange({
       id: this.id,
-      table: () => this.table,
-      deliver: (from, data) => this.transport.onRelayedSignal?.(from, data),
-      debug: this.debug,
+      clock,
+      random,
+      debug,
+      transport,
+      maxOutgoing: this.maxOutgoing,
+      connections: this.#connections,
+      book,
+      get closed() {
+        return socket.#closed;
+      },
+      peerRequestIntervalMs: Math.max(0, ...services.map((s) => s.tuning?.peerRequestIntervalMs ?? 0)),
+      heard: (neighbourId, peerIds) => signals.learn(neighbourId, peerIds),
     });
-    this.registerBuiltins([
-      (msg, conn) => this.handleHandshake(msg, conn),
-      (msg, conn) => this.handlePeers(msg, conn),
-      (msg, conn) => this.routed.handleResponse(msg, conn),
-      (msg, conn) => this.handleRequest(msg, conn),
-      (msg, conn) => this.signals.handle(msg, conn),
-    ]);
-    this.listening = this.transport.listen((link) => this.adopt(link), {
+    this.#routed = new RoutedReplies({
+      clock,
+      random,
+      debug,
+      routingTable: table,
+      nowSeconds: () => this.nowSeconds(),
+      broadcast: (payload) => this.#router.send(flags.broadcast, payload),
+      dial: (addr, peerId) => this.#dialPeer(addr, peerId),
+      sendPeers: (conn) => this.#peers.sendPeers(conn),
+    });
+    this.#added = services;
+    this.#services = [this.#peers, this.#routed, signals, ...services];
+    for (const service of this.#services) this.#dispatcher.register(service);
+    const context = this.#context(random);
+    for (const service of this.#services) service.start(context);
+    listening = this.listening = transport.listen((link) => this.#connections.adopt(link), {
       id: this.id,
-      relaySignal: (to, data) => this.signals.send(to, data),
+      relaySignal: (to, data) => signals.send(to, data),
     });
-    this.listening.catch((error: unknown) => this.fail(error)); // reported as 'error' too
-    this.stopMaintenance = every(this.clock, MAINTENANCE_INTERVAL_MS, () => this.maintain());
-  }
-
-  /** Sync and chord put their own marks on the protocol (leasing digit, k). */
-  protected adjustProtocol(protocol: Protocol, _options: MeshSocketOptions): Protocol {
-    return protocol;
-  }
-
-  /** The protocol id sent in handshakes and required of peers. Chord appends base58(k). */
-  protected get wireProtocolId(): string {
-    return this.protocol.id;
+    this.listening.catch((error: unknown) => {
+      // reported as 'error' too
+      debug.print(0, () => `transport failed: ${String(error)}`);
+      this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
+    });
+    this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
+      this.#connections.dropStalled();
+      this.#peers.maintain();
+    });
   }
 
   /** Where others can reach this node: 'sim://…', 'tcp://host:port', … */
   get address(): string {
-    return this.transport.address ?? '';
+    return this.#transport.address ?? '';
   }
 
   /** Peers whose handshake completed, by id. */
   get routingTable(): ReadonlyMap<string, Connection> {
-    return this.table;
+    return this.#connections.routingTable;
   }
 
   /** Connections whose handshake has not arrived yet. */
   get awaitingIds(): readonly Connection[] {
-    return [...this.awaiting];
+    return this.#connections.awaitingViews;
   }
 
   get outgoingCount(): number {
-    let count = this.dialing.size;
-    for (const conn of this.table.values()) if (conn.outgoing) count++;
-    return count;
+    return this.#connections.outgoingCount;
   }
 
-  // ---------------------------------------------------------------- connecting
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  nowSeconds(): number {
+    return unixSeconds(this.#clock);
+  }
 
   /**
    * Connects to a peer and resolves once both ends hold the connection in their routing tables
@@ -231,439 +260,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * py2p-style address.
    */
   async connect(target: string, port?: number): Promise<void> {
-    const address = port === undefined ? target : this.transport.addressFromWire([target, port], '');
+    const address = port === undefined ? target : this.#transport.addressFromWire([target, port], '');
     if (address === undefined) throw new Web2pError(`this socket's transport cannot reach ${target}:${port}`);
-    await this.clock.whilePending(this.dial(address));
+    await this.#clock.whilePending(this.#connections.dials.dialAddress(address));
   }
-
-  /** Dials `address` and waits for the handshake. Resolves with the connection that won. */
-  protected dial(address: string, expectedId?: string): Promise<Connection | undefined> {
-    if (expectedId === undefined) return this.dialAddress(address, undefined);
-    // One dial per peer at a time: peer exchange, a routed reply and chord may all want the same one.
-    const connected = this.table.get(expectedId);
-    if (connected) return Promise.resolve(connected);
-    let dialling = this.dialsById.get(expectedId);
-    if (!dialling) {
-      dialling = this.dialAddress(address, expectedId);
-      this.dialsById.set(expectedId, dialling);
-      const forget = (): void => void this.dialsById.delete(expectedId);
-      dialling.then(forget, forget);
-    }
-    return dialling;
-  }
-
-  private async dialAddress(address: string, expectedId: string | undefined): Promise<Connection | undefined> {
-    if (this.closed) throw new SocketClosedError();
-    await this.listening;
-    const link = await this.linkOf(address);
-    if (!link) {
-      // A rendezvous, or a peer the transport is already linked with: its link comes through onLink.
-      if (expectedId === undefined) return undefined;
-      const connected = this.table.get(expectedId);
-      if (connected) return connected;
-      return this.arrivals.wait(expectedId, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `the handshake of ${expectedId} did not complete within ${CONNECT_TIMEOUT_MS} ms` });
-    }
-    const conn = this.adopt(link, expectedId);
-    return this.connects.wait(conn, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`, onFail: () => conn.close() });
-  }
-
-  /** The transport's link to `address`, within CONNECT_TIMEOUT_MS; a link that turns up later is closed. */
-  private linkOf(address: string): Promise<Link | null> {
-    const key = Symbol(address);
-    const waiting = this.linkDials.wait(key, { timeoutMs: CONNECT_TIMEOUT_MS, timeoutMessage: `dialling ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms` });
-    this.transport.dial(address).then(
-      (link) => this.linkDials.resolve(key, link) || link?.close(),
-      (error: unknown) => this.linkDials.reject(key, error instanceof Error ? error : new Web2pError(String(error))),
-    );
-    return waiting;
-  }
-
-  /** Takes a fresh link into the socket: handshake out, frames in. */
-  private adopt(link: Link, expectedId?: string): Connection {
-    const now = this.clock.now();
-    const conn = new Connection(link, this.connectionOwner, { expectedId, maxFrameBytes: this.maxFrameBytes, now });
-    if (this.closed) {
-      conn.close();
-      return conn;
-    }
-    this.awaiting.add(conn);
-    this.handshakeTimers.set(
-      conn,
-      this.clock.setTimeout(() => {
-        this.debug.print(1, () => `no handshake from ${link.remoteAddress ?? 'a peer'} in ${HANDSHAKE_TIMEOUT_MS} ms`);
-        this.drop(conn, new TimeoutError(`no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`));
-      }, HANDSHAKE_TIMEOUT_MS),
-    );
-    this.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
-    // Our handshake goes out before we read anything: attaching hands over bytes the peer already
-    // sent, and if its handshake makes us hang up, it must still learn why from ours.
-    conn.sendMessage(
-      createMessage(flags.whisper, this.id, this.nowSeconds(), this.handshakePayload()),
-      { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
-    );
-    link.attach({
-      data: (bytes) => this.onData(conn, bytes),
-      close: (error) => this.onLinkClosed(conn, error),
-    });
-    return conn;
-  }
-
-  protected handshakePayload(): Packet[] {
-    return handshakePayload({
-      id: this.id,
-      protocolId: this.wireProtocolId,
-      addr: this.transport.wireAddress(),
-      compression: [...this.compression, NEIGHBOUR_UPDATES_MARKER],
-    });
-  }
-
-  private makeConnectionOwner(): ConnectionOwner {
-    return {
-      id: this.id,
-      compression: this.compression,
-      nowSeconds: () => this.nowSeconds(),
-      traceSend: (conn, message) => {
-        if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.nowSeconds());
-        if (this.debug.enabled(4)) this.debug.print(4, () => `sending ${describe(message)} to ${conn}`);
-      },
-    };
-  }
-
-  // ---------------------------------------------------------------- receiving
-
-  private onData(conn: Connection, bytes: Uint8Array): void {
-    if (conn.closed) return;
-    conn.lastDataAt = this.clock.now();
-    if (this.debug.enabled(6)) this.debug.print(6, () => `raw from ${conn}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
-    try {
-      for (const body of conn.reader.push(bytes)) {
-        if (conn.closed) return;
-        this.onMessage(conn, decodeBody(body, conn.compression, this.maxFrameBytes));
-      }
-    } catch (error) {
-      this.onBadInput(conn, error);
-    }
-  }
-
-  /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
-  private onBadInput(conn: Connection, error: unknown): void {
-    const problem = error instanceof Error ? error : new FrameError(String(error));
-    this.debug.print(0, () => `dropping ${conn}: ${problem.message}`);
-    this.emitMesh('error', problem);
-    this.drop(conn, problem);
-  }
-
-  private onMessage(conn: Connection, wire: WireMessage): void {
-    if (this.debug.enabled(1)) this.debug.print(1, () => `received ${describe(wire)} from ${conn}`);
-    if (wire.type === flags.renegotiate) {
-      this.handleRenegotiate(conn, wire);
-      return;
-    }
-    if (wire.type === flags.broadcast && !this.waterfall(wire, conn)) return;
-    const msg = new Message(wire, this);
-    const tracing = this.debug.enabled(4); // no closures per handler per message unless printing
-    for (const handler of this.handlers) {
-      if (tracing) this.debug.print(4, () => `entering handler ${handler.name || '(anonymous)'}`);
-      let claimed: boolean | void | undefined;
-      try {
-        claimed = handler(msg, conn);
-      } catch (error) {
-        if (error instanceof FrameError) throw error; // a built-in found the peer's input malformed
-        this.debug.print(0, () => `handler ${handler.name || '(anonymous)'} threw: ${String(error)}`);
-        this.emitMesh('error', error instanceof Error ? error : new Web2pError(String(error)));
-        return;
-      }
-      if (tracing) this.debug.print(4, () => `leaving handler ${handler.name || '(anonymous)'}`);
-      if (claimed) return;
-      if (conn.closed) return;
-    }
-    const subFlag = wire.payload[0];
-    if (subFlag === flags.broadcast || subFlag === flags.whisper) this.enqueue(msg);
-    else if (tracing) this.debug.print(4, () => `ignoring unclaimed sub-flag ${String(subFlag)}`);
-  }
-
-  /**
-   * The waterfall (§4.4): drop expired and already-seen broadcasts, and pass new ones on unchanged
-   * to every neighbour except the originator, the neighbour it came from (which has it: py2p sends
-   * it back anyway, only for it to be dropped as a duplicate), and the neighbours of that neighbour
-   * when it keeps us told of them (it sends to them itself). Skipping those never strands a node:
-   * follow the message back towards its originator, who sends to every neighbour, and the first
-   * node on the way that is connected to X and was not itself covered sends to X. Returns whether
-   * the message is new.
-   */
-  private waterfall(wire: WireMessage, from: Connection): boolean {
-    const now = this.nowSeconds();
-    if (wire.time < now - SEEN_WINDOW_SECONDS) {
-      this.debug.print(2, () => `waterfall: expired ${describe(wire)}`);
-      return false;
-    }
-    if (wire.time > now + MAX_CLOCK_AHEAD_SECONDS) {
-      this.debug.print(2, () => `waterfall: dated ${wire.time - now} s ahead, dropped ${describe(wire)}`);
-      return false;
-    }
-    if (this.seen.has(wire.idHex)) {
-      this.debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
-      return false;
-    }
-    if (this.debug.enabled(2)) this.debug.print(2, () => `waterfall: new ${describe(wire)}`);
-    this.seen.add(wire.idHex, wire.time, now);
-    const covered = from.announcesNeighbours ? from.neighbours : undefined;
-    for (const conn of this.table.values()) {
-      if (conn === from || conn.id === wire.sender || covered?.has(conn.id!)) {
-        if (this.debug.enabled(3)) this.debug.print(3, () => `not rebroadcasting to ${conn}`);
-        continue;
-      }
-      conn.sendMessage(wire);
-    }
-    this.seen.prune(now);
-    return true;
-  }
-
-  private enqueue(msg: Message): void {
-    this.inbox.put(msg);
-    this.emitMesh('message', msg);
-  }
-
-  // ---------------------------------------------------------------- built-in handlers
-
-  private handleHandshake(msg: Message, conn: Connection): boolean {
-    const payload = msg.wire.payload;
-    if (!isHandshake(payload)) return false;
-    const hs = parseHandshake(payload);
-    if (hs.protocolId !== this.wireProtocolId) {
-      const error = new ProtocolMismatchError(this.wireProtocolId, hs.protocolId);
-      this.debug.print(1, () => error.message);
-      this.emitMesh('error', error);
-      this.drop(conn, error);
-      return true;
-    }
-    if (hs.id === this.id) {
-      this.drop(conn, new Web2pError('connected to itself'));
-      return true;
-    }
-    if (conn.id !== undefined) {
-      if (conn.id !== hs.id) throw new FrameError('a second handshake on one connection changed the node id');
-      // A repeated handshake (js2p sends two): refresh what it carries, nothing else.
-      conn.addr = hs.addr;
-      conn.compression = hs.compression;
-      return true;
-    }
-    this.clearHandshakeTimer(conn);
-    this.book.remember(hs.id, hs.addr);
-    const existing = this.table.get(hs.id);
-    if (existing && !existing.closed) {
-      this.resolveConflict(existing, conn, hs.id);
-      return true;
-    }
-    conn.id = hs.id;
-    conn.addr = hs.addr;
-    conn.compression = hs.compression;
-    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
-    this.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
-    this.addToTable(conn);
-    return true;
-  }
-
-  /**
-   * Two connections to one peer (both dialled at once): keep the one dialled by the larger id, which
-   * is py2p's `(mine > theirs) XOR new.outgoing` rule (§4.8) stated so both ends visibly agree, and
-   * actually keep it (py2p overwrote the table with the loser anyway, §11).
-   */
-  private resolveConflict(existing: Connection, incoming: Connection, peerId: string): void {
-    const weAreLarger = nodeIdValue(this.id) > nodeIdValue(peerId);
-    const keepIncoming = incoming.outgoing === weAreLarger;
-    const [winner, loser] = keepIncoming ? [incoming, existing] : [existing, incoming];
-    this.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
-    if (keepIncoming) {
-      incoming.id = peerId;
-      incoming.addr = existing.addr;
-      incoming.compression = existing.compression;
-      incoming.announcesNeighbours = existing.announcesNeighbours;
-      incoming.neighbours = existing.neighbours;
-      this.awaiting.delete(incoming);
-      this.table.set(peerId, incoming);
-    }
-    this.settleConnect(loser, winner);
-    this.settleConnect(winner, winner);
-    loser.close();
-    this.awaiting.delete(loser);
-  }
-
-  private addToTable(conn: Connection): void {
-    const id = conn.id!;
-    const wasEmpty = this.table.size === 0;
-    this.awaiting.delete(conn);
-    this.table.set(id, conn);
-    this.dialing.delete(id);
-    if (wasEmpty) this.emitMesh('connect');
-    this.emitMesh('peer', id, conn);
-    this.arrivals.resolve(id, conn);
-    this.sendPeers(conn);
-    this.announceNeighbours(conn);
-    this.onPeerHandshake(conn);
-  }
-
-  /** After a new peer's handshake and our peer list: sync sends its data here (§6.4). */
-  protected onPeerHandshake(_conn: Connection): void {}
-
-  private settleConnect(conn: Connection, winner: Connection): void {
-    this.connects.resolve(conn, winner);
-  }
-
-  /**
-   * `whisper [peers, [[[host, port], id], ...]]` (§4.7): everyone in our table with an address, in
-   * random order as py2p sends it, so that peers filling their slots from it do not all pick the same.
-   */
-  private sendPeers(conn: Connection): void {
-    const list: Packet[] = [];
-    for (const peer of this.table.values()) if (peer.addr && peer.id) list.push([[...peer.addr], peer.id]);
-    conn.send(flags.whisper, flags.peers, shuffled(this.random, list));
-  }
-
-  /** Tells the neighbours that track our neighbours (all but `except`) that our table changed. */
-  private announceNeighbours(except?: Connection): void {
-    for (const conn of this.table.values()) if (conn !== except && conn.announcesNeighbours) this.sendPeers(conn);
-  }
-
-  private handlePeers(msg: Message, conn: Connection): boolean {
-    const payload = msg.wire.payload;
-    if (payload[0] !== flags.peers) return false;
-    // py2p and js2p send their peer list after taking in our handshake, so once it is here both
-    // routing tables hold this connection: that is when connect() may resolve.
-    if (conn.id !== undefined) this.settleConnect(conn, conn);
-    const list = payload[1];
-    if (!Array.isArray(list)) throw new FrameError('bad peers message: the list must be an array');
-    const listed: string[] = [];
-    for (const entry of list) {
-      if (!Array.isArray(entry) || entry.length !== 2) continue;
-      const addr = parseWireAddress(entry[0]);
-      const id = packetText(entry[1]);
-      if (!addr || id === undefined || id === this.id) continue;
-      this.book.remember(id, addr);
-      listed.push(id);
-    }
-    if (conn.id !== undefined) this.signals.learn(conn.id, listed);
-    if (conn.announcesNeighbours) conn.neighbours = new Set(listed);
-    this.fillOutgoing();
-    return true;
-  }
-
-  /** `request '*'` asks for our peers; any other request is a reply route probe (§4.10). */
-  private handleRequest(msg: Message, conn: Connection): boolean {
-    const payload = msg.wire.payload;
-    if (payload[0] !== flags.request) return false;
-    if (packetText(payload[1]) === '*') {
-      this.sendPeers(conn);
-      return true;
-    }
-    return this.routed.handleRequest(msg, conn);
-  }
-
-  /** §1.3: follow the peer's compression list and answer with what we share; resend on request. */
-  private handleRenegotiate(conn: Connection, wire: WireMessage): void {
-    const [subFlag, list] = wire.payload;
-    if (subFlag === flags.compression && Array.isArray(list)) {
-      const methods = list.filter((m): m is number => typeof m === 'number');
-      const changed = methods.length !== conn.compression.length || methods.some((m, i) => m !== conn.compression[i]);
-      conn.compression = methods;
-      this.debug.print(2, () => `compression with ${conn} is now ${JSON.stringify(methods)}`);
-      if (changed) conn.send(flags.renegotiate, flags.compression, intersectCompression(this.compression, methods));
-    } else if (subFlag === flags.resend && conn.lastSent) {
-      conn.sendMessage(conn.lastSent);
-    }
-  }
-
-  // ---------------------------------------------------------------- peer management
-
-  /**
-   * Dials peers from the book while we have fewer than maxOutgoing outgoing connections. Returns
-   * false when slots stay free with nobody left to try.
-   */
-  protected fillOutgoing(): boolean {
-    if (this.closed) return true;
-    const now = this.clock.now();
-    // Random order, not most-recent-first: recent entries are our neighbours' neighbours, and
-    // dialling only those clusters the mesh into islands that a few crashes cut apart.
-    for (const [id, addr] of shuffled(this.random, this.book.candidates(now))) {
-      if (this.outgoingCount >= this.maxOutgoing) return true;
-      if (this.table.has(id) || this.dialing.has(id) || id === this.id) continue;
-      const address = this.transport.addressFromWire(addr, id);
-      if (address === undefined) continue;
-      this.dialing.add(id);
-      this.dial(address, id).then(
-        () => this.dialing.delete(id),
-        (error: unknown) => {
-          this.dialing.delete(id);
-          this.book.backOff(id, this.clock.now() + REDIAL_BACKOFF_MS);
-          this.debug.print(1, () => `could not reach ${id}: ${String(error)}`);
-        },
-      );
-    }
-    return this.outgoingCount >= this.maxOutgoing;
-  }
-
-  /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
-  requestPeers(): void {
-    for (const conn of this.table.values()) conn.send(flags.whisper, flags.request, '*');
-  }
-
-  private maintain(): void {
-    const now = this.clock.now();
-    for (const conn of [...this.table.values(), ...this.awaiting]) {
-      if (conn.reader.buffered > 0 && now - conn.lastDataAt > STALLED_FRAME_MS) {
-        this.drop(conn, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
-      }
-    }
-    // py2p sends peer lists only at handshakes, so a node that joined through a peer that was
-    // itself still joining may know nobody else; ask the neighbours again now and then.
-    if (!this.fillOutgoing() && this.table.size > 0 && now - this.lastPeerRequest >= PEER_REFRESH_MS) {
-      this.lastPeerRequest = now;
-      this.requestPeers();
-    }
-  }
-
-  private clearHandshakeTimer(conn: Connection): void {
-    const timer = this.handshakeTimers.get(conn);
-    if (timer !== undefined) this.clock.clearTimeout(timer);
-    this.handshakeTimers.delete(conn);
-  }
-
-  /** Closes a connection because of something it did or failed to do. */
-  private drop(conn: Connection, reason: Error): void {
-    this.connects.reject(conn, reason);
-    conn.close();
-    this.forget(conn, false);
-  }
-
-  private onLinkClosed(conn: Connection, error?: Error): void {
-    const byUs = conn.closed;
-    conn.closed = true;
-    this.connects.reject(conn, error ?? new Web2pError(`${conn} closed before its handshake`));
-    this.debug.print(1, () => `${conn} disconnected${error ? `: ${error.message}` : ''}`);
-    this.forget(conn, !byUs);
-  }
-
-  /** Removes a closed connection from our tables; after an unexpected loss, asks for more peers. */
-  private forget(conn: Connection, unexpected: boolean): void {
-    this.clearHandshakeTimer(conn);
-    this.awaiting.delete(conn);
-    const id = conn.id;
-    if (id === undefined || this.table.get(id) !== conn) return;
-    this.table.delete(id);
-    this.signals.forgetNeighbour(id);
-    this.announceNeighbours();
-    this.emitMesh('disconnect', id);
-    this.onPeerGone(id);
-    if (unexpected && !this.closed) {
-      this.requestPeers();
-      this.fillOutgoing();
-    }
-  }
-
-  /** Chord tracks its ring here. */
-  protected onPeerGone(_peerId: string): void {}
-
-  // ---------------------------------------------------------------- sending
 
   /**
    * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
@@ -671,133 +271,136 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   send(...args: Array<Packet | SendOptions>): void {
     const { packets, flag, type } = parseSendArgs(args);
-    this.sendPayload(flag, [type, ...packets]);
-  }
-
-  /**
-   * Sends `[flag, id, now, ...payload]` to every neighbour. `onSent` gets the message as it went
-   * out: a broadcast may leave a second later than asked (see BroadcastOutbox), and sync must record
-   * the timestamp its peers will see.
-   */
-  protected sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
-    if (this.closed) throw new SocketClosedError();
-    if (flag !== flags.broadcast) {
-      const wire = createMessage(flag, this.id, this.nowSeconds(), payload);
-      for (const conn of this.table.values()) conn.sendMessage(wire);
-      onSent?.(wire);
-      return;
-    }
-    this.broadcasts.push(flag, payload, onSent);
+    this.#sendPayload(flag, [type, ...packets]);
   }
 
   /** §4.10: straight back to a neighbour, else find a route. */
   reply(msg: Message, packets: Packet[]): Promise<void> {
-    const conn = this.table.get(msg.sender);
+    const conn = this.routingTable.get(msg.sender);
     if (conn) {
       conn.send(flags.whisper, flags.whisper, ...packets);
       return Promise.resolve();
     }
-    return this.clock.whilePending(this.routed.send(msg.sender, packets));
+    return this.#clock.whilePending(this.#routed.send(msg.sender, packets));
   }
 
-  private routedRepliesHost(): RoutedRepliesHost {
-    return {
-      clock: () => this.clock,
-      random: () => this.random,
-      nowSeconds: () => this.nowSeconds(),
-      table: () => this.table as ReadonlyMap<string, Connection>,
-      broadcast: (payload: Packet[]) => this.sendPayload(flags.broadcast, payload),
-      dial: (addr: WireAddress, peerId: string) => {
-        const address = this.transport.addressFromWire(addr, peerId);
-        if (address === undefined) return Promise.reject(new Web2pError(`cannot reach ${peerId} at ${addr.join(':')}`));
-        return this.dial(address, peerId);
-      },
-      debug: this.debug,
-    };
+  /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
+  requestPeers(): void {
+    this.#peers.requestPeers();
   }
-
-  // ---------------------------------------------------------------- receiving API
 
   /** The oldest unclaimed message, or undefined. */
   recv(): Message | undefined;
   /** Up to `n` oldest unclaimed messages (py2p: `recv(1)` is a one-element array). */
   recv(n: number): Message[];
   recv(n?: number): Message | undefined | Message[] {
-    return n === undefined ? this.inbox.take() : this.inbox.takeUpTo(n);
+    return n === undefined ? this.#inbox.take() : this.#inbox.takeUpTo(n);
   }
 
   /** Resolves with the next unclaimed message (taking it off the queue). */
   nextMessage(): Promise<Message> {
-    const next = this.inbox.next().then((msg) => msg ?? Promise.reject(new SocketClosedError()));
-    return this.clock.whilePending(next);
+    const next = this.#inbox.next().then((msg) => msg ?? Promise.reject(new SocketClosedError()));
+    return this.#clock.whilePending(next);
   }
 
   /** Every unclaimed message as it arrives, until the socket closes. */
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (let msg = await this.inbox.next(); msg; msg = await this.inbox.next()) yield msg;
+    for (let msg = await this.#inbox.next(); msg; msg = await this.#inbox.next()) yield msg;
   }
 
   /**
-   * Adds a handler after the built-ins (and earlier handlers). It must take exactly two parameters
-   * `(msg, conn)`, as py2p requires; `fn.length` does not count rest or defaulted parameters.
+   * Adds a handler for messages no service claims, after earlier handlers. It must take exactly two
+   * parameters `(msg, conn)`, as py2p requires; `fn.length` does not count rest or defaulted parameters.
    */
   registerHandler(handler: Handler): void {
-    if (typeof handler !== 'function' || handler.length !== 2) {
-      throw new TypeError(
-        `a handler must be a function of exactly two parameters (msg, conn); this one takes ${typeof handler === 'function' ? handler.length : 'none'}`,
-      );
-    }
-    this.handlers.push(handler);
+    this.#dispatcher.addHandler(handler);
   }
 
-  /** Built-in handlers of this class and its subclasses, run before any user handler. */
-  protected registerBuiltins(handlers: Handler[]): void {
-    this.handlers.push(...handlers);
+  /**
+   * Closes every connection and stops listening. Services finish first (a chord node hands its keys
+   * on while the mesh is still up). Calling it again does nothing.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const stopping = this.#services.map((service) => service.stop?.()).filter((result) => result instanceof Promise);
+    this.#closing =
+      stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
+    return this.#closing;
   }
 
-  /** Emits one of the mesh's own events (subclasses add theirs through `Events`). */
-  protected emitMesh<K extends keyof MeshEvents>(event: K, ...args: Parameters<MeshEvents[K]>): void {
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#stopMaintenance();
+    this.#router.close();
+    this.#inbox.close();
+    this.#connections.close();
+    await this.#transport.close();
+    for (const service of this.#services) await service.closed?.();
+  }
+
+  // ---------------------------------------------------------------- the parts, wired
+
+  #onMessage(record: ConnectionRecord, wire: WireMessage): void {
+    if (this.#debug.enabled(1)) this.#debug.print(1, () => `received ${describe(wire)} from ${record}`);
+    if (wire.type === flags.broadcast && !this.#router.waterfall(wire, record)) return;
+    if (isHandshake(wire.payload)) this.#connections.handshake(record, wire.payload);
+    else this.#dispatcher.dispatch(new Message(wire, this), record.view);
+  }
+
+  #peerUp(record: ConnectionRecord, wasEmpty: boolean): void {
+    if (wasEmpty) this.#emit('connect');
+    this.#emit('peer', record.id!, record.view);
+    // Peer exchange first: a new neighbour gets our peer list before any service's data (§6.4).
+    for (const service of this.#services) service.peerUp?.(record.view);
+  }
+
+  #peerDown(peerId: string, unexpected: boolean): void {
+    const own = this.#services.slice(0, this.#services.length - this.#added.length);
+    for (const service of own) service.peerDown?.(peerId);
+    this.#emit('disconnect', peerId);
+    for (const service of this.#added) service.peerDown?.(peerId);
+    if (unexpected && !this.#closed) this.#peers.lost();
+  }
+
+  #sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+    if (this.#closed) throw new SocketClosedError();
+    this.#router.send(flag, payload, onSent);
+  }
+
+  #dialPeer(addr: readonly [string, number], peerId: string): Promise<Connection | undefined> {
+    const address = this.#transport.addressFromWire([...addr], peerId);
+    if (address === undefined) return Promise.reject(new Web2pError(`cannot reach ${peerId} at ${addr.join(':')}`));
+    return this.#connections.dials.dialPeer(address, peerId, false).then((record) => record?.view);
+  }
+
+  /** Emits one of the mesh's own events (services emit theirs through their context). */
+  #emit<K extends keyof MeshEvents>(event: K, ...args: Parameters<MeshEvents[K]>): void {
     (this.emit as (event: K, ...args: Parameters<MeshEvents[K]>) => boolean)(event, ...args);
   }
 
-  // ---------------------------------------------------------------- lifecycle
-
-  nowSeconds(): number {
-    return unixSeconds(this.clock);
+  #context(random: Random): MeshContext {
+    const socket = this;
+    return {
+      id: this.id,
+      protocol: this.protocol,
+      wireProtocolId: this.#wireProtocolId,
+      clock: this.#clock,
+      random,
+      debug: this.#debug,
+      routingTable: this.#connections.routingTable,
+      get closed() {
+        return socket.#closed;
+      },
+      nowSeconds: () => this.nowSeconds(),
+      wireAddress: () => this.#transport.wireAddress(),
+      sendPayload: (flag, payload, onSent) => this.#sendPayload(flag, payload, onSent),
+      dial: (addr, peerId) => this.#dialPeer(addr, peerId),
+      requestPeers: () => this.requestPeers(),
+      emit: (event, ...args) => (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args),
+      reportError: (error, context) => {
+        this.#debug.print(0, () => `${context}: ${String(error)}`);
+        this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
+      },
+    };
   }
-
-  /** Closes every connection and stops listening. Calling it again does nothing. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.stopMaintenance();
-    this.broadcasts.close();
-    this.routed.close();
-    this.inbox.close();
-    for (const table of [this.connects, this.arrivals, this.linkDials]) table.close();
-    for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
-    await this.transport.close();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  private fail(error: unknown): void {
-    this.debug.print(0, () => `transport failed: ${String(error)}`);
-    this.emitMesh('error', error instanceof Error ? error : new Web2pError(String(error)));
-  }
-}
-
-function describe(wire: WireMessage): string {
-  const kind = wire.type === flags.broadcast ? 'broadcast' : wire.type === flags.whisper ? 'whisper' : `type ${wire.type}`;
-  return `${kind} ${wire.idHex.slice(0, 8)} [${wire.payload.map((p) => summarize(p)).join(', ')}]`;
-}
-
-function summarize(packet: Packet): string {
-  if (typeof packet === 'string') return JSON.stringify(packet.length > 40 ? packet.slice(0, 40) + '…' : packet);
-  if (packet instanceof Uint8Array) return `bin(${packet.length})`;
-  if (Array.isArray(packet)) return `[${packet.length} items]`;
-  if (packet !== null && typeof packet === 'object') return '{…}';
-  return String(packet);
 }

@@ -1,0 +1,321 @@
+/**
+ * Every connection's life, from link to hang-up, in one owner: it adopts links, sends our handshake,
+ * reads frames, takes in the peer's handshake (protocol check, conflicts between two connections to
+ * one peer), keeps the routing table, drops what stalls or misbehaves, and forgets what closed. It is
+ * the only writer of connection records; the rest of the mesh reads them.
+ */
+import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import type { Clock } from '../runtime/clock.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
+import type { Link, Transport } from '../transport/types.js';
+import { intersectCompression } from '../wire/compression.js';
+import { decodeBody } from '../wire/frame.js';
+import { flags } from '../wire/flags.js';
+import { createMessage, type WireMessage } from '../wire/message.js';
+import { nodeIdValue } from '../wire/node-id.js';
+import { toHex, type Packet } from '../wire/packet.js';
+import type { Connection } from './connection.js';
+import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
+import { HANDSHAKE_TIMEOUT_MS, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import type { DebugLog } from './debug.js';
+import { Dials } from './dials.js';
+import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
+import type { PeerBook } from './peer-book.js';
+
+export interface ConnectionManagerHost {
+  readonly id: string;
+  readonly clock: Clock;
+  readonly debug: DebugLog;
+  readonly transport: Transport;
+  readonly listening: Promise<void>;
+  readonly maxFrameBytes: number;
+  readonly compression: readonly number[];
+  /** The protocol id peers must send. */
+  readonly wireProtocolId: string;
+  /** Peers met in handshakes are remembered here, for refilling connections later. */
+  readonly book: PeerBook;
+  nowSeconds(): number;
+  /** Our handshake's payload. */
+  handshakePayload(): Packet[];
+  /** Every frame sent (the router marks broadcasts seen; debug output). */
+  traceSend(record: ConnectionRecord, message: WireMessage): void;
+  /** A message from a peer, other than its handshake and renegotiations. */
+  onMessage(record: ConnectionRecord, wire: WireMessage): void;
+  /** A peer entered the routing table. */
+  peerUp(record: ConnectionRecord, wasEmpty: boolean): void;
+  /** A peer left it; `unexpected` when we did not hang up. */
+  peerDown(peerId: string, unexpected: boolean): void;
+  /** Something went wrong that no call waits for. */
+  error(error: Error): void;
+}
+
+export class ConnectionManager {
+  readonly dials: Dials;
+  private readonly owner: ConnectionOwner;
+  /** Handshake received, by peer id. */
+  private readonly table = new Map<string, ConnectionRecord>();
+  /** The same, as handed out (routingTable). */
+  private readonly views = new Map<string, Connection>();
+  /** Connections whose handshake has not arrived yet. */
+  private readonly awaiting = new Set<ConnectionRecord>();
+  /** Each connection's wait for the peer's handshake. */
+  private readonly handshakes: PendingRequests<ConnectionRecord, void>;
+  private readonly records = new WeakMap<Connection, ConnectionRecord>();
+  private closed = false;
+
+  constructor(private readonly host: ConnectionManagerHost) {
+    this.owner = {
+      id: host.id,
+      compression: host.compression,
+      nowSeconds: () => host.nowSeconds(),
+      traceSend: (record, message) => host.traceSend(record, message),
+    };
+    this.handshakes = new PendingRequests(host.clock);
+    const manager = this;
+    this.dials = new Dials({
+      clock: host.clock,
+      transport: host.transport,
+      listening: host.listening,
+      get closed() {
+        return manager.closed;
+      },
+      connected: (peerId) => this.table.get(peerId),
+      adopt: (link, expectedId) => this.adopt(link, expectedId),
+    });
+  }
+
+  get routingTable(): ReadonlyMap<string, Connection> {
+    return this.views;
+  }
+
+  /** Open connections, for the router and peer exchange. */
+  get open(): Iterable<ConnectionRecord> {
+    return this.table.values();
+  }
+
+  get awaitingViews(): Connection[] {
+    return [...this.awaiting].map((record) => record.view);
+  }
+
+  /** Dials to fill slots under way plus open connections we dialled. */
+  get outgoingCount(): number {
+    let count = this.dials.fillingSlots;
+    for (const record of this.table.values()) if (record.outgoing) count++;
+    return count;
+  }
+
+  record(peerId: string): ConnectionRecord | undefined {
+    return this.table.get(peerId);
+  }
+
+  /** The record behind a view handed out earlier. */
+  recordOf(view: Connection): ConnectionRecord | undefined {
+    return this.records.get(view);
+  }
+
+  /** The peer's latest peer list, kept when it keeps us told of changes (router prunes relays with it). */
+  setNeighbours(record: ConnectionRecord, ids: readonly string[]): void {
+    if (record.announcesNeighbours) record.neighbours = new Set(ids);
+  }
+
+  // ---------------------------------------------------------------- links in
+
+  /** Takes a fresh link in: handshake out, frames in. */
+  adopt(link: Link, expectedId?: string): ConnectionRecord {
+    const record = new ConnectionRecord(link, this.owner, expectedId, { maxFrameBytes: this.host.maxFrameBytes, now: this.host.clock.now() });
+    this.records.set(record.view, record);
+    if (this.closed) {
+      record.close();
+      return record;
+    }
+    this.awaiting.add(record);
+    this.handshakes
+      .wait(record, {
+        timeoutMs: HANDSHAKE_TIMEOUT_MS,
+        timeoutMessage: `no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`,
+        onFail: (error) => {
+          if (error instanceof TimeoutError) this.host.debug.print(1, () => `no handshake from ${link.remoteAddress ?? 'a peer'} in ${HANDSHAKE_TIMEOUT_MS} ms`);
+          this.drop(record, error);
+        },
+      })
+      .catch(() => {}); // the failure is handled in onFail
+    this.host.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
+    // Our handshake goes out before we read anything: attaching hands over bytes the peer already
+    // sent, and if its handshake makes us hang up, it must still learn why from ours.
+    record.sendMessage(
+      createMessage(flags.whisper, this.host.id, this.host.nowSeconds(), this.host.handshakePayload()),
+      { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
+    );
+    link.attach({
+      data: (bytes) => this.onData(record, bytes),
+      close: (error) => this.onLinkClosed(record, error),
+    });
+    return record;
+  }
+
+  private onData(record: ConnectionRecord, bytes: Uint8Array): void {
+    if (record.closed) return;
+    record.lastDataAt = this.host.clock.now();
+    const { debug } = this.host;
+    if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
+    try {
+      for (const body of record.reader.push(bytes)) {
+        if (record.closed) return;
+        const wire = decodeBody(body, record.compression, this.host.maxFrameBytes);
+        if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
+        else this.host.onMessage(record, wire);
+      }
+    } catch (error) {
+      this.badInput(record, error);
+    }
+  }
+
+  /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
+  private badInput(record: ConnectionRecord, error: unknown): void {
+    const problem = error instanceof Error ? error : new FrameError(String(error));
+    this.host.debug.print(0, () => `dropping ${record}: ${problem.message}`);
+    this.host.error(problem);
+    this.drop(record, problem);
+  }
+
+  /** §1.3: follow the peer's compression list and answer with what we share; resend on request. */
+  private renegotiate(record: ConnectionRecord, wire: WireMessage): void {
+    const request = decodeRenegotiate(wire.payload);
+    if (request.kind === 'compression') {
+      const { methods } = request;
+      const changed = methods.length !== record.compression.length || methods.some((m, i) => m !== record.compression[i]);
+      record.compression = methods;
+      this.host.debug.print(2, () => `compression with ${record} is now ${JSON.stringify(methods)}`);
+      if (changed) {
+        const [type, ...packets] = encodeCompressionOffer(intersectCompression(this.host.compression, methods));
+        record.send(flags.renegotiate, type!, ...packets);
+      }
+    } else if (request.kind === 'resend' && record.lastSent) {
+      record.sendMessage(record.lastSent);
+    }
+  }
+
+  // ---------------------------------------------------------------- handshakes
+
+  /** The peer's handshake (§2.1); repeated ones (js2p sends two) refresh what they carry. */
+  handshake(record: ConnectionRecord, payload: readonly Packet[]): void {
+    const hs = decodeHandshake(payload);
+    const expected = this.host.wireProtocolId;
+    if (hs.protocolId !== expected) {
+      const error = new ProtocolMismatchError(expected, hs.protocolId);
+      this.host.debug.print(1, () => error.message);
+      this.host.error(error);
+      this.drop(record, error);
+      return;
+    }
+    if (hs.id === this.host.id) {
+      this.drop(record, new Web2pError('connected to itself'));
+      return;
+    }
+    if (record.id !== undefined) {
+      if (record.id !== hs.id) throw new FrameError('a second handshake on one connection changed the node id');
+      record.addr = hs.addr;
+      record.compression = hs.compression;
+      return;
+    }
+    this.handshakes.resolve(record, undefined);
+    this.host.book.remember(hs.id, hs.addr);
+    const existing = this.table.get(hs.id);
+    if (existing && !existing.closed) {
+      this.resolveConflict(existing, record, hs.id);
+      return;
+    }
+    record.id = hs.id;
+    record.addr = hs.addr;
+    record.compression = hs.compression;
+    record.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
+    this.host.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
+    this.addToTable(record);
+  }
+
+  /**
+   * Two connections to one peer (both dialled at once): keep the one dialled by the larger id, which
+   * is py2p's `(mine > theirs) XOR new.outgoing` rule (§4.8) stated so both ends visibly agree, and
+   * actually keep it (py2p overwrote the table with the loser anyway, §11).
+   */
+  private resolveConflict(existing: ConnectionRecord, incoming: ConnectionRecord, peerId: string): void {
+    const weAreLarger = nodeIdValue(this.host.id) > nodeIdValue(peerId);
+    const keepIncoming = incoming.outgoing === weAreLarger;
+    const [winner, loser] = keepIncoming ? [incoming, existing] : [existing, incoming];
+    this.host.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
+    if (keepIncoming) {
+      incoming.id = peerId;
+      incoming.addr = existing.addr;
+      incoming.compression = existing.compression;
+      incoming.announcesNeighbours = existing.announcesNeighbours;
+      incoming.neighbours = existing.neighbours;
+      this.install(incoming, peerId);
+    }
+    this.dials.settled(loser, winner);
+    this.dials.settled(winner, winner);
+    loser.close();
+    this.awaiting.delete(loser);
+  }
+
+  private addToTable(record: ConnectionRecord): void {
+    const id = record.id!;
+    const wasEmpty = this.table.size === 0;
+    this.install(record, id);
+    this.host.peerUp(record, wasEmpty);
+    this.dials.arrived(id, record);
+  }
+
+  /** Makes `record` the open connection to `peerId` in the routing table. */
+  private install(record: ConnectionRecord, peerId: string): void {
+    record.phase = 'open';
+    this.awaiting.delete(record);
+    this.table.set(peerId, record);
+    this.views.set(peerId, record.view);
+  }
+
+  // ---------------------------------------------------------------- upkeep and hang-ups
+
+  /** Drops connections stuck mid-frame for STALLED_FRAME_MS (py2p does the same). */
+  dropStalled(): void {
+    const now = this.host.clock.now();
+    for (const record of [...this.table.values(), ...this.awaiting]) {
+      if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS) {
+        this.drop(record, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
+      }
+    }
+  }
+
+  /** Closes a connection because of something it did or failed to do. */
+  drop(record: ConnectionRecord, reason: Error): void {
+    this.dials.failed(record, reason);
+    record.close();
+    this.forget(record, false);
+  }
+
+  private onLinkClosed(record: ConnectionRecord, error?: Error): void {
+    const byUs = record.closed;
+    record.phase = 'closed';
+    this.dials.failed(record, error ?? new Web2pError(`${record} closed before its handshake`));
+    this.host.debug.print(1, () => `${record} disconnected${error ? `: ${error.message}` : ''}`);
+    this.forget(record, !byUs);
+  }
+
+  /** Removes a closed connection from our tables. */
+  private forget(record: ConnectionRecord, unexpected: boolean): void {
+    this.handshakes.resolve(record, undefined);
+    this.awaiting.delete(record);
+    const id = record.id;
+    if (id === undefined || this.table.get(id) !== record) return;
+    this.table.delete(id);
+    this.views.delete(id);
+    this.host.peerDown(id, unexpected && !this.closed);
+  }
+
+  /** Drops every connection; dials and handshakes still waiting fail with SocketClosedError. */
+  close(): void {
+    this.closed = true;
+    this.dials.close();
+    for (const record of [...this.table.values(), ...this.awaiting]) this.drop(record, new SocketClosedError());
+    this.handshakes.close();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * One connection's state, in one record: its phase, what the peer said in its handshake, the frame
+ * reader for its byte stream, and what was last sent (for a peer's resend request). The
+ * ConnectionManager owns every record and is the only writer; everything else gets the read-only
+ * `view` (connection.ts).
+ */
+import type { Link, WireAddress } from '../transport/types.js';
+import { chooseCompression } from '../wire/compression.js';
+import { flags } from '../wire/flags.js';
+import { frameOf, FrameReader } from '../wire/frame.js';
+import { createMessage, type WireMessage } from '../wire/message.js';
+import type { Packet } from '../wire/packet.js';
+import { Connection } from './connection.js';
+
+/**
+ * handshaking: linked, the peer's handshake not yet in; open: in the routing table (or about to be,
+ * once a conflict with a second connection to the same peer is settled); closed: hung up or lost.
+ * (Dials before a link exists are the DialRegistry's.)
+ */
+export type ConnectionPhase = 'handshaking' | 'open' | 'closed';
+
+/** What a connection needs from its socket to build and trace messages. */
+export interface ConnectionOwner {
+  readonly id: string;
+  readonly compression: readonly number[];
+  nowSeconds(): number;
+  /** Called for every frame this connection sends (seen-cache, debug output). */
+  traceSend(record: ConnectionRecord, message: WireMessage): void;
+}
+
+export class ConnectionRecord {
+  phase: ConnectionPhase = 'handshaking';
+  /** The peer's node id, once its handshake arrived. */
+  id: string | undefined;
+  /** The peer's advertised [host, port] from its handshake. */
+  addr: WireAddress | undefined;
+  /** The peer's compression methods, in its order. */
+  compression: readonly number[] = [];
+  /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
+  announcesNeighbours = false;
+  /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */
+  neighbours: ReadonlySet<string> | undefined;
+  readonly reader: FrameReader;
+  /** Virtual ms of the last bytes received, for the stalled-frame check. */
+  lastDataAt: number;
+  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (protocol.md §1.3). */
+  lastSent: WireMessage | undefined;
+  /** What handlers, events and services see. */
+  readonly view: Connection;
+
+  constructor(
+    readonly link: Link,
+    private readonly owner: ConnectionOwner,
+    /** The id we dialled, when we dialled a known peer. */
+    readonly expectedId: string | undefined,
+    options: { maxFrameBytes: number; now: number },
+  ) {
+    this.reader = new FrameReader(options.maxFrameBytes);
+    this.lastDataAt = options.now;
+    this.view = new Connection(this);
+  }
+
+  get outgoing(): boolean {
+    return this.link.outgoing;
+  }
+
+  get closed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  send(flag: number, type: Packet, ...packets: Packet[]): void {
+    this.sendMessage(createMessage(flag, this.owner.id, this.owner.nowSeconds(), [type, ...packets]));
+  }
+
+  /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
+  sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
+    if (this.closed) return;
+    const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
+    if (message.type !== flags.renegotiate) this.lastSent = message;
+    this.owner.traceSend(this, message);
+    this.link.send(frameOf(message, method));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.phase = 'closed';
+    this.link.close();
+  }
+
+  toString(): string {
+    return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
+  }
+}

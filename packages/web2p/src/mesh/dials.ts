@@ -1,0 +1,133 @@
+/**
+ * Dialling, in one place: the one registry of dials under way (peer exchange, routed replies and
+ * chord all dial through it, so a second wish to reach a peer joins the first), and what each dial
+ * waits for, each with its deadline in a pending-request table: the transport's link, then the
+ * handshake and peer list that mean both routing tables hold the connection.
+ */
+import { SocketClosedError, Web2pError } from '../errors.js';
+import type { Clock } from '../runtime/clock.js';
+import { PendingRequests } from '../runtime/pending-requests.js';
+import type { Link, Transport } from '../transport/types.js';
+import type { ConnectionRecord } from './connection-record.js';
+import { CONNECT_TIMEOUT_MS } from './constants.js';
+
+export interface DialsHost {
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly listening: Promise<void>;
+  readonly closed: boolean;
+  /** The open connection to a peer, if any. */
+  connected(peerId: string): ConnectionRecord | undefined;
+  /** Takes a fresh outgoing link in (handshake out, frames in). */
+  adopt(link: Link, expectedId: string | undefined): ConnectionRecord;
+}
+
+interface Dial {
+  promise: Promise<ConnectionRecord | undefined>;
+  /** Whether it counts against maxOutgoing (dials made to fill outgoing slots do). */
+  fillsSlot: boolean;
+}
+
+export class Dials {
+  private readonly byId = new Map<string, Dial>();
+  /** Transport dials waiting for their link. */
+  private readonly links: PendingRequests<symbol, Link | null>;
+  /** Dialled connections waiting for both routing tables to hold them (connect() resolves then). */
+  private readonly connects: PendingRequests<ConnectionRecord, ConnectionRecord>;
+  /** Known peers whose link the transport brings through onLink, waiting for their handshake. */
+  private readonly arrivals: PendingRequests<string, ConnectionRecord>;
+
+  constructor(private readonly host: DialsHost) {
+    this.links = new PendingRequests(host.clock);
+    this.connects = new PendingRequests(host.clock);
+    this.arrivals = new PendingRequests(host.clock);
+  }
+
+  /** Dials to fill outgoing slots that are under way (a peer already in the table counts there instead). */
+  get fillingSlots(): number {
+    let count = 0;
+    for (const [id, dial] of this.byId) if (dial.fillsSlot && !this.host.connected(id)) count++;
+    return count;
+  }
+
+  isDialling(peerId: string): boolean {
+    return this.byId.has(peerId);
+  }
+
+  /** Dials `address` (a peer, or a rendezvous such as a signaling room) and waits for the handshake. */
+  dialAddress(address: string): Promise<ConnectionRecord | undefined> {
+    return this.open(address, undefined);
+  }
+
+  /** Dials peer `peerId` at `address`, or joins the dial to it already under way. */
+  dialPeer(address: string, peerId: string, fillsSlot: boolean): Promise<ConnectionRecord | undefined> {
+    const connected = this.host.connected(peerId);
+    if (connected) return Promise.resolve(connected);
+    const existing = this.byId.get(peerId);
+    if (existing) {
+      existing.fillsSlot ||= fillsSlot;
+      return existing.promise;
+    }
+    const promise = this.open(address, peerId);
+    this.byId.set(peerId, { promise, fillsSlot });
+    const forget = (): void => void this.byId.delete(peerId);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** A dialled connection is in both routing tables (or lost a conflict to `winner`, which is). */
+  settled(record: ConnectionRecord, winner: ConnectionRecord): void {
+    this.connects.resolve(record, winner);
+  }
+
+  /** A dialled connection failed before it settled. */
+  failed(record: ConnectionRecord, error: Error): void {
+    this.connects.reject(record, error);
+  }
+
+  /** A peer entered the routing table: a dial waiting for its link through onLink is done. */
+  arrived(peerId: string, record: ConnectionRecord): void {
+    this.arrivals.resolve(peerId, record);
+  }
+
+  /** Every dial still waiting fails with SocketClosedError. */
+  close(): void {
+    for (const table of [this.links, this.connects, this.arrivals]) table.close();
+  }
+
+  private async open(address: string, expectedId: string | undefined): Promise<ConnectionRecord | undefined> {
+    if (this.host.closed) throw new SocketClosedError();
+    await this.host.listening;
+    const link = await this.linkTo(address);
+    if (!link) {
+      // A rendezvous, or a peer the transport is already linked with: its link comes through onLink.
+      if (expectedId === undefined) return undefined;
+      const connected = this.host.connected(expectedId);
+      if (connected) return connected;
+      return this.arrivals.wait(expectedId, {
+        timeoutMs: CONNECT_TIMEOUT_MS,
+        timeoutMessage: `the handshake of ${expectedId} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
+      });
+    }
+    const record = this.host.adopt(link, expectedId);
+    return this.connects.wait(record, {
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
+      onFail: () => record.close(),
+    });
+  }
+
+  /** The transport's link to `address`, within CONNECT_TIMEOUT_MS; a link that turns up later is closed. */
+  private linkTo(address: string): Promise<Link | null> {
+    const key = Symbol(address);
+    const waiting = this.links.wait(key, {
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      timeoutMessage: `dialling ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
+    });
+    this.host.transport.dial(address).then(
+      (link) => this.links.resolve(key, link) || link?.close(),
+      (error: unknown) => this.links.reject(key, error instanceof Error ? error : new Web2pError(String(error))),
+    );
+    return waiting;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * How messages travel (protocol.md §4.4): the waterfall that relays each new broadcast once and drops
+ * expired and repeated ones (SeenCache), the relay rule that skips neighbours already covered, and
+ * the way out for our own messages (BroadcastOutbox for broadcasts).
+ */
+import type { Clock } from '../runtime/clock.js';
+import { flags } from '../wire/flags.js';
+import { createMessage, type WireMessage } from '../wire/message.js';
+import type { Packet } from '../wire/packet.js';
+import { BroadcastOutbox } from './broadcast-outbox.js';
+import type { ConnectionRecord } from './connection-record.js';
+import { MAX_CLOCK_AHEAD_SECONDS, SEEN_WINDOW_SECONDS } from './constants.js';
+import type { DebugLog } from './debug.js';
+import { SeenCache } from './seen-cache.js';
+
+export interface RouterHost {
+  readonly id: string;
+  readonly clock: Clock;
+  readonly debug: DebugLog;
+  nowSeconds(): number;
+  /** The connections in the routing table. */
+  open(): Iterable<ConnectionRecord>;
+}
+
+export class Router {
+  private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
+  private readonly broadcasts: BroadcastOutbox;
+
+  constructor(private readonly host: RouterHost) {
+    this.broadcasts = new BroadcastOutbox({
+      id: host.id,
+      clock: host.clock,
+      seen: this.seen,
+      nowSeconds: () => host.nowSeconds(),
+      deliver: (wire) => {
+        for (const record of host.open()) record.sendMessage(wire);
+      },
+    });
+  }
+
+  /**
+   * Sends `[flag, id, now, ...payload]` to every neighbour. `onSent` gets the message as it went
+   * out: a broadcast may leave a second later than asked (see BroadcastOutbox).
+   */
+  send(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+    if (flag === flags.broadcast) {
+      this.broadcasts.push(flag, payload, onSent);
+      return;
+    }
+    const wire = createMessage(flag, this.host.id, this.host.nowSeconds(), payload);
+    for (const record of this.host.open()) record.sendMessage(wire);
+    onSent?.(wire);
+  }
+
+  /** Every frame we send: a broadcast we send is one we have seen. */
+  sent(message: WireMessage): void {
+    if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.host.nowSeconds());
+  }
+
+  /**
+   * The waterfall (§4.4): drop expired and already-seen broadcasts, and pass new ones on unchanged
+   * to every neighbour except the originator, the neighbour it came from (which has it: py2p sends
+   * it back anyway, only for it to be dropped as a duplicate), and the neighbours of that neighbour
+   * when it keeps us told of them (it sends to them itself). Skipping those never strands a node:
+   * follow the message back towards its originator, who sends to every neighbour, and the first
+   * node on the way that is connected to X and was not itself covered sends to X. Returns whether
+   * the message is new.
+   */
+  waterfall(wire: WireMessage, from: ConnectionRecord): boolean {
+    const { debug } = this.host;
+    const now = this.host.nowSeconds();
+    if (wire.time < now - SEEN_WINDOW_SECONDS) {
+      debug.print(2, () => `waterfall: expired ${describe(wire)}`);
+      return false;
+    }
+    if (wire.time > now + MAX_CLOCK_AHEAD_SECONDS) {
+      debug.print(2, () => `waterfall: dated ${wire.time - now} s ahead, dropped ${describe(wire)}`);
+      return false;
+    }
+    if (this.seen.has(wire.idHex)) {
+      debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
+      return false;
+    }
+    if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
+    this.seen.add(wire.idHex, wire.time, now);
+    const covered = from.announcesNeighbours ? from.neighbours : undefined;
+    for (const record of this.host.open()) {
+      if (record === from || record.id === wire.sender || covered?.has(record.id!)) {
+        if (debug.enabled(3)) debug.print(3, () => `not rebroadcasting to ${record}`);
+        continue;
+      }
+      record.sendMessage(wire);
+    }
+    this.seen.prune(now);
+    return true;
+  }
+
+  close(): void {
+    this.broadcasts.close();
+  }
+}
+
+/** One line about a message, for debug output. */
+export function describe(wire: WireMessage): string {
+  const kind = wire.type === flags.broadcast ? 'broadcast' : wire.type === flags.whisper ? 'whisper' : `type ${wire.type}`;
+  return `${kind} ${wire.idHex.slice(0, 8)} [${wire.payload.map((p) => summarize(p)).join(', ')}]`;
+}
+
+function summarize(packet: Packet): string {
+  if (typeof packet === 'string') return JSON.stringify(packet.length > 40 ? packet.slice(0, 40) + '…' : packet);
+  if (packet instanceof Uint8Array) return `bin(${packet.length})`;
+  if (Array.isArray(packet)) return `[${packet.length} items]`;
+  if (packet !== null && typeof packet === 'object') return '{…}';
+  return String(packet);
+}
