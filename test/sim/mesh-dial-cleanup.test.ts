@@ -1,4 +1,4 @@
-/** What a dial leaves behind when it gives up: nothing (no listener, no timer, no pending entry). */
+/** Dials: what one leaves behind when it gives up (nothing), and when one may start (once the transport listens). */
 import { expect, test } from 'vitest';
 import { MeshSocket, flags } from '../../packages/web2p/src/index.js';
 import type { Link, Transport } from '../../packages/web2p/src/transport/types.js';
@@ -32,4 +32,38 @@ test("a dial to a known peer whose link never arrives gives up without leaving a
   await net.run(60_000);
   expect(sock.listenerCount('peer')).toBe(before);
   await sock.close();
+});
+
+test('a dial waits until the transport listens (a TCP listener learns its address only then)', async () => {
+  const net = makeNet();
+  const target = new MeshSocket({ transport: net.transport() });
+  const inner = net.transport();
+  const dialledAt: number[] = [];
+  let listenedAt = -1;
+  const slowListener = new Proxy(inner, {
+    get(t, prop, receiver) {
+      if (prop === 'listen') {
+        return async (...args: Parameters<Transport['listen']>) => {
+          await new Promise<void>((resolve) => net.clock.setTimeout(resolve, 1_000));
+          listenedAt = net.clock.now();
+          return t.listen(...args);
+        };
+      }
+      if (prop === 'dial') {
+        return (address: string) => {
+          dialledAt.push(net.clock.now());
+          return t.dial(address);
+        };
+      }
+      const value = Reflect.get(t, prop, receiver);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+  const sock = new MeshSocket({ transport: slowListener });
+  await sock.connect(target.address);
+  expect(listenedAt).toBeGreaterThan(0);
+  expect(dialledAt).toHaveLength(1);
+  expect(dialledAt[0]).toBeGreaterThanOrEqual(listenedAt);
+  expect(sock.routingTable.has(target.id)).toBe(true);
+  await Promise.all([sock.close(), target.close()]);
 });

@@ -75,12 +75,14 @@ export class ConnectionManager {
     this.dials = new Dials({
       clock: host.clock,
       transport: host.transport,
-      listening: host.listening,
+      get listening() {
+        return host.listening; // read when a dial starts: the socket starts listening after this is built
+      },
       get closed() {
         return manager.closed;
       },
       connected: (peerId) => this.table.get(peerId),
-      adopt: (link, expectedId) => this.adopt(link, expectedId),
+      adopt: (link, expectedId, created) => this.adopt(link, expectedId, created),
     });
   }
 
@@ -120,10 +122,11 @@ export class ConnectionManager {
 
   // ---------------------------------------------------------------- links in
 
-  /** Takes a fresh link in: handshake out, frames in. */
-  adopt(link: Link, expectedId?: string): ConnectionRecord {
+  /** Takes a fresh link in: handshake out, frames in. `created` sees the record before any frame is read. */
+  adopt(link: Link, expectedId?: string, created?: (record: ConnectionRecord) => void): ConnectionRecord {
     const record = new ConnectionRecord(link, this.owner, expectedId, { maxFrameBytes: this.host.maxFrameBytes, now: this.host.clock.now() });
     this.records.set(record.view, record);
+    created?.(record);
     if (this.closed) {
       record.close();
       return record;

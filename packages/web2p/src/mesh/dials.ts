@@ -18,13 +18,16 @@ export interface DialsHost {
   readonly closed: boolean;
   /** The open connection to a peer, if any. */
   connected(peerId: string): ConnectionRecord | undefined;
-  /** Takes a fresh outgoing link in (handshake out, frames in). */
-  adopt(link: Link, expectedId: string | undefined): ConnectionRecord;
+  /** Takes a fresh outgoing link in (handshake out, frames in), calling `created` before it reads anything. */
+  adopt(link: Link, expectedId: string | undefined, created: (record: ConnectionRecord) => void): ConnectionRecord;
 }
 
 interface Dial {
   promise: Promise<ConnectionRecord | undefined>;
-  /** Whether it counts against maxOutgoing (dials made to fill outgoing slots do). */
+  /**
+   * Whether it counts against maxOutgoing: dials made to fill outgoing slots do, until their peer
+   * enters the routing table (then its connection counts, if we dialled it).
+   */
   fillsSlot: boolean;
 }
 
@@ -43,10 +46,10 @@ export class Dials {
     this.arrivals = new PendingRequests(host.clock);
   }
 
-  /** Dials to fill outgoing slots that are under way (a peer already in the table counts there instead). */
+  /** Dials to fill outgoing slots whose peer has not entered the routing table yet. */
   get fillingSlots(): number {
     let count = 0;
-    for (const [id, dial] of this.byId) if (dial.fillsSlot && !this.host.connected(id)) count++;
+    for (const dial of this.byId.values()) if (dial.fillsSlot) count++;
     return count;
   }
 
@@ -87,6 +90,8 @@ export class Dials {
 
   /** A peer entered the routing table: a dial waiting for its link through onLink is done. */
   arrived(peerId: string, record: ConnectionRecord): void {
+    const dial = this.byId.get(peerId);
+    if (dial) dial.fillsSlot = false;
     this.arrivals.resolve(peerId, record);
   }
 
@@ -109,22 +114,28 @@ export class Dials {
         timeoutMessage: `the handshake of ${expectedId} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
       });
     }
-    const record = this.host.adopt(link, expectedId);
-    return this.connects.wait(record, {
-      timeoutMs: CONNECT_TIMEOUT_MS,
-      timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
-      onFail: () => record.close(),
+    let settled!: Promise<ConnectionRecord>;
+    // The wait starts before the link is attached: bytes the peer already sent are handed over on
+    // attach, and its peer list among them would settle the dial then and there.
+    this.host.adopt(link, expectedId, (record) => {
+      settled = this.connects.wait(record, {
+        timeoutMs: CONNECT_TIMEOUT_MS,
+        timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
+        onFail: () => record.close(),
+      });
     });
+    return settled;
   }
 
   /** The transport's link to `address`, within CONNECT_TIMEOUT_MS; a link that turns up later is closed. */
   private linkTo(address: string): Promise<Link | null> {
     const key = Symbol(address);
+    const dialling = this.host.transport.dial(address);
     const waiting = this.links.wait(key, {
       timeoutMs: CONNECT_TIMEOUT_MS,
       timeoutMessage: `dialling ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
     });
-    this.host.transport.dial(address).then(
+    dialling.then(
       (link) => this.links.resolve(key, link) || link?.close(),
       (error: unknown) => this.links.reject(key, error instanceof Error ? error : new Web2pError(String(error))),
     );

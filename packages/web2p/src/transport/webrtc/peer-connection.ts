@@ -1,5 +1,6 @@
-import { ConnectionClosedError, TimeoutError, WebRtcHandshakeError } from '../../errors.js';
+import { ConnectionClosedError, WebRtcHandshakeError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
+import { PendingRequests } from '../../runtime/pending-requests.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
 import { DataChannelLink, type DataChannelLinkLimits, type PeerConnection } from './datachannel-link.js';
 
@@ -63,42 +64,33 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
   /** Signals are applied one at a time, in arrival order: each step awaits the previous one. */
   let steps: Promise<void> = Promise.resolve();
 
-  let resolveLink!: (link: DataChannelLink) => void;
-  let rejectLink!: (error: Error) => void;
-  const link = new Promise<DataChannelLink>((resolve, reject) => {
-    resolveLink = resolve;
-    rejectLink = reject;
-  });
-
-  const timer = clock.setTimeout(
-    () =>
-      fail(
-        new TimeoutError(
-          `the WebRTC connection did not open within ${timeoutMs} ms; check that signals reach the other ` +
-            'side, and configure a STUN/TURN server when the peers are behind NAT',
-        ),
-      ),
+  // One pending request: the channel's opening, with its deadline; every way it ends (open,
+  // failure, abort, timeout) settles it once and clears the timer.
+  const opening = new PendingRequests<'open', DataChannelLink>(clock);
+  const link = opening.wait('open', {
     timeoutMs,
-  );
+    timeoutMessage:
+      `the WebRTC connection did not open within ${timeoutMs} ms; check that signals reach the other ` +
+      'side, and configure a STUN/TURN server when the peers are behind NAT',
+    onFail: () => {
+      state = 'failed';
+      connecting.abort();
+      channel?.close();
+      pc.close();
+    },
+  });
 
   /** Gives up the attempt; a failure after the channel opened is the link's business, not ours. */
   function fail(error: Error): void {
-    if (state !== 'connecting') return;
-    state = 'failed';
-    clock.clearTimeout(timer);
-    connecting.abort();
-    channel?.close();
-    pc.close();
-    rejectLink(error);
+    opening.reject('open', error);
   }
 
   function opened(open: RTCDataChannel): void {
     if (state !== 'connecting') return;
     state = 'open';
-    clock.clearTimeout(timer);
     connecting.abort();
     const { limits, initiator, remoteAddress } = options;
-    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
+    opening.resolve('open', new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
   }
 
   function send(signal: Signal): void {
