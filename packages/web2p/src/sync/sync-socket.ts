@@ -354,6 +354,12 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     else if (wasLive) this.emit('delete', publicKey(key), meta);
   }
 
+  /** An 'update' for a restored key that is still live (a listener may have changed it since). */
+  private announce(key: Uint8Array): void {
+    const record = this.records.get(keyId(key))?.record;
+    if (record?.value != null) this.emit('update', publicKey(key), record.value, { owner: record.owner, ts: record.ts });
+  }
+
   // ---------------------------------------------------------------- neighbours, store, upkeep
 
   /** §6.4: after the peers message, one five-item store per key we hold a value for. */
@@ -381,13 +387,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       this.restored = true;
       return;
     }
+    // Restored records are announced only once all of them are in and reads work (announce()).
+    const restoredKeys: Uint8Array[] = [];
     try {
       const found = await persistence.restore();
       let skipped = found.skipped;
       for (const [id, record] of found.records) {
         try {
           const key = keyFromId(id);
-          if (compareRecords(record, this.records.get(id)?.record ?? record) >= 0) this.setRecord(id, key, record, { persist: false });
+          if (compareRecords(record, this.records.get(id)?.record ?? record) < 0) continue;
+          this.setRecord(id, key, record, { persist: false, quiet: true });
+          restoredKeys.push(key);
         } catch {
           skipped++;
         }
@@ -401,6 +411,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       throw error;
     } finally {
       this.restored = true;
+      for (const key of restoredKeys) this.announce(key);
       persistence.saveIds([...this.formerIds, this.id]);
       this.pruneTombstones();
       for (const conn of this.syncsAwaitingRestore) this.onPeerHandshake(conn);
