@@ -4,6 +4,7 @@ import { MeshSocket } from './mesh/mesh-socket.js';
 import { platformWebRtcTransport } from './transport/webrtc/platform.js';
 import { IdbStore } from './store/idb-store.js';
 import { setPersistentStore } from './store/persistent-store.js';
+import { StoreError } from './errors.js';
 
 export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './mesh/mesh-socket.js';
 export { Message } from './mesh/message.js';
@@ -22,4 +23,7 @@ export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, Signalin
 MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers ?? []);
 
 // `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval).
-setPersistentStore((namespace) => new IdbStore(namespace));
+setPersistentStore((namespace, location) => {
+  if (location) throw new StoreError('persist: { dir } is for Node (web2p/node); in a browser use persist: true (IndexedDB)');
+  return new IdbStore(namespace);
+});
