@@ -29,8 +29,10 @@ import { NEIGHBOUR_UPDATES_MARKER } from '../mesh/constants.js';
 import { MeshSocket, type Handler, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import type { Message } from '../mesh/message.js';
 import { every } from '../runtime/clock.js';
-import type { PersistOption } from '../store/types.js';
+import { describeKey } from '../replica/keys.js';
+import { isMapping } from '../replica/mapping.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
+import type { PersistOption } from '../store/types.js';
 import { toBase58, bytesToBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import { utf8, type Packet } from '../wire/packet.js';
@@ -68,8 +70,6 @@ import { ForwardTable, Lookups } from './requests.js';
 import { keyPosition, positionFromId, resolvePosition, ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
 import { Shard } from './shard.js';
-import { describeKey } from '../replica/keys.js';
-import { isMapping } from '../replica/mapping.js';
 
 export type { NodeEntry } from './messages.js';
 
