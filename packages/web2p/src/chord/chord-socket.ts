@@ -29,8 +29,10 @@ import { NEIGHBOUR_UPDATES_MARKER } from '../mesh/constants.js';
 import { MeshSocket, type Handler, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import type { Message } from '../mesh/message.js';
 import { every } from '../runtime/clock.js';
-import { persistentStore } from '../store/persistent-store.js';
-import type { Store } from '../store/types.js';
+import { describeKey } from '../replica/keys.js';
+import { isMapping } from '../replica/mapping.js';
+import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
+import type { PersistOption } from '../store/types.js';
 import { toBase58, bytesToBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import { utf8, type Packet } from '../wire/packet.js';
@@ -54,7 +56,6 @@ import {
   encodeMeta,
   encodeRecords,
   encodeRequest,
-  isMapping,
   type ChordAnswer,
   type ChordRecords,
   type ChordRequest,
@@ -77,8 +78,11 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   k?: number;
   /** How many successors of a value's node keep a copy of it (the issue's r): 1 + replicas copies in all. Default 3. */
   replicas?: number;
-  /** Keep the shard: true = IndexedDB (namespace `chord:<protocol id + base58(k)>`), or any Store. */
-  persist?: boolean | Store;
+  /**
+   * Keep the shard: true = IndexedDB in browsers (namespace `chord:<protocol id + base58(k)>`) and
+   * `./.web2p` in Node, `{ dir }` for another directory (Node), or any Store.
+   */
+  persist?: PersistOption;
 }
 
 export type ChordEvents = MeshEvents & {
@@ -117,8 +121,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   readonly k: number;
   readonly replicas: number;
   private readonly shard: Shard;
-  /** A store this socket opened itself (persist: true), so it closes it; a passed Store is the caller's. */
-  private readonly ownStore: Store | undefined;
+  /** Where the shard is kept, with `persist` (replica/replica-store.ts). */
+  private readonly store: ReplicaStore | undefined;
   private readonly ring: RingView;
   private readonly forwards = new ForwardTable();
   private readonly lookups: Lookups;
@@ -148,9 +152,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.ring = new RingView(this.id, () => this.transport.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () =>
       this.clock.now(),
     );
-    this.ownStore = options.persist === true ? persistentStore(`chord:${this.wireProtocolId}`) : undefined;
-    const store = typeof options.persist === 'object' ? options.persist : this.ownStore;
-    this.shard = new Shard(this.k, store, (error) => this.reportError(error));
+    this.store = openReplicaStore(options.persist, `chord:${this.wireProtocolId}`, (error) => this.reportError(error));
+    this.shard = new Shard(this.k, this.store);
     this.lookups = new Lookups(
       this.clock,
       (request) => this.dispatchOwn(request),
@@ -219,7 +222,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       this.lookup('get', key).then((info) => {
         if (info.found) return info.value!;
         if (fallback !== undefined) return fallback;
-        throw new KeyError(`key ${describeKey(key)} is not in the chord dict`);
+        throw new KeyError(`key ${JSON.stringify(describeKey(key))} is not in the chord dict`);
       }),
     );
   }
@@ -251,7 +254,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (!isMapping(mapping)) return Promise.reject(new TypeError('applyDelta needs a mapping (a plain object)'));
     return this.clock.whilePending(
       this.lookup('delta', key, mapping).then((info) => {
-        if (!info.found) throw new TypeError(`the value at ${describeKey(key)} is not a mapping, so a delta cannot merge into it`);
+        if (!info.found) throw new TypeError(`the value at ${JSON.stringify(describeKey(key))} is not a mapping, so a delta cannot merge into it`);
         return info.value as { [key: string]: Packet };
       }),
     );
@@ -301,6 +304,14 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.clock.whilePending(this.joining);
   }
 
+  /**
+   * Resolves once every change to this node's shard so far (its own writes and copies it holds) is
+   * durable in the store; rejects with the StoreError when one is not. Without `persist`, at once.
+   */
+  async flush(): Promise<void> {
+    await this.store?.flush();
+  }
+
   /** Stops storing: hands every key to the successor, and forgets the persisted shard. */
   leave(): Promise<void> {
     return this.clock.whilePending(this.depart(true));
@@ -316,7 +327,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     await this.depart(false);
     this.lookups.close(new SocketClosedError());
     await super.close();
-    await this.ownStore?.close();
+    await this.store?.close();
   }
 
   private async enterRing(): Promise<void> {
@@ -769,8 +780,4 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 function whisper(conn: Connection, payload: Packet[]): void {
   const [type, ...packets] = payload;
   conn.send(flags.whisper, type!, ...packets);
-}
-
-function describeKey(key: ChordKey): string {
-  return typeof key === 'string' ? JSON.stringify(key) : `<${key.length} bytes>`;
 }

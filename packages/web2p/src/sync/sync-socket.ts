@@ -13,22 +13,23 @@ import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { every } from '../runtime/clock.js';
-import type { Store } from '../store/types.js';
 import { flags } from '../wire/flags.js';
 import { decode, encode } from '../wire/msgpack.js';
 import type { Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
-import { LEASE_SECONDS, SYNC_STORE_PREFIX, TOMBSTONE_PRUNE_MS, TOMBSTONE_SECONDS } from './constants.js';
-import { describeKey, keyBytes, keyFromId, keyId, publicKey, type Key } from './key-codec.js';
+import { TOMBSTONE_MS, TOMBSTONE_PRUNE_MS } from '../replica/constants.js';
+import { describeKey, publicKey } from '../replica/keys.js';
+import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
+import { tombstoneExpired } from '../replica/tombstones.js';
+import type { PersistOption } from '../store/types.js';
+import { LEASE_SECONDS, SYNC_STORE_PREFIX } from './constants.js';
+import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
 import { checkLease, type LeaseMeta } from './lease.js';
 import {
   compareRecords,
   deltaApplies,
   firstWinningSecond,
-  isMapping,
   laterMeta,
-  mergeMapping,
-  type Mapping,
   type SyncRecord,
 } from './merge.js';
 import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload } from './messages.js';
@@ -36,21 +37,21 @@ import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
 
 export type { Key } from './key-codec.js';
-export type { Mapping } from './merge.js';
+export type { Mapping } from '../replica/mapping.js';
 
 export interface SyncSocketOptions extends MeshSocketOptions {
   /** Leases on (default; py2p's leasing=True) or last-writer-wins. Part of the protocol id (§6.1). */
   leasing?: boolean;
   /**
-   * Keep the dict, with its lease metadata, across reloads: `true` for IndexedDB (browsers, or
-   * Node with an IndexedDB such as fake-indexeddb), or any Store. Await `ready` before use.
+   * Keep the dict, with its lease metadata, across reloads: `true` for IndexedDB in browsers and
+   * `./.web2p` in Node, `{ dir }` for another directory (Node), or any Store. Await `ready` before use.
    */
-  persist?: boolean | Store;
+  persist?: PersistOption;
   /** With `persist: true`, tells apart sockets of one protocol sharing an origin. */
   name?: string;
   /** Lease length; default LEASE_SECONDS (one hour, as py2p). */
   leaseSeconds?: number;
-  /** How long deletes are remembered; default TOMBSTONE_SECONDS. */
+  /** How long deletes are remembered; default TOMBSTONE_MS (replica/constants.ts) in seconds. */
   tombstoneSeconds?: number;
 }
 
@@ -77,7 +78,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    */
   readonly ready: Promise<void>;
   private readonly leaseSeconds: number;
-  private readonly tombstoneSeconds: number;
+  private readonly tombstoneMs: number;
   private readonly records = new Map<string, Entry>();
   private liveCount = 0;
   /** Ids this node wrote under before a reload; their leases are still ours (see restore). */
@@ -92,7 +93,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     super(options);
     this.leasing = options.leasing ?? true;
     this.leaseSeconds = options.leaseSeconds ?? LEASE_SECONDS;
-    this.tombstoneSeconds = options.tombstoneSeconds ?? TOMBSTONE_SECONDS;
+    this.tombstoneMs = options.tombstoneSeconds === undefined ? TOMBSTONE_MS : options.tombstoneSeconds * 1000;
     this.outbox = new Outbox({ clock: this.clock, transmit: (id, write, sent) => this.transmit(id, write, sent) });
     this.registerBuiltins([(msg, conn) => this.handleStore(msg, conn), (msg, conn) => this.handleDelta(msg, conn)]);
     const namespace = SYNC_STORE_PREFIX + this.protocol.id + (options.name ? `:${options.name}` : '');
@@ -354,6 +355,12 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     else if (wasLive) this.emit('delete', publicKey(key), meta);
   }
 
+  /** An 'update' for a restored key that is still live (a listener may have changed it since). */
+  private announce(key: Uint8Array): void {
+    const record = this.records.get(keyId(key))?.record;
+    if (record?.value != null) this.emit('update', publicKey(key), record.value, { owner: record.owner, ts: record.ts });
+  }
+
   // ---------------------------------------------------------------- neighbours, store, upkeep
 
   /** §6.4: after the peers message, one five-item store per key we hold a value for. */
@@ -381,13 +388,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       this.restored = true;
       return;
     }
+    // Restored records are announced only once all of them are in and reads work (announce()).
+    const restoredKeys: Uint8Array[] = [];
     try {
       const found = await persistence.restore();
       let skipped = found.skipped;
       for (const [id, record] of found.records) {
         try {
           const key = keyFromId(id);
-          if (compareRecords(record, this.records.get(id)?.record ?? record) >= 0) this.setRecord(id, key, record, { persist: false });
+          if (compareRecords(record, this.records.get(id)?.record ?? record) < 0) continue;
+          this.setRecord(id, key, record, { persist: false, quiet: true });
+          restoredKeys.push(key);
         } catch {
           skipped++;
         }
@@ -401,6 +412,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
       throw error;
     } finally {
       this.restored = true;
+      for (const key of restoredKeys) this.announce(key);
       persistence.saveIds([...this.formerIds, this.id]);
       this.pruneTombstones();
       for (const conn of this.syncsAwaitingRestore) this.onPeerHandshake(conn);
@@ -413,11 +425,11 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     this.emitMesh('error', error);
   }
 
-  /** Forgets deletes older than `tombstoneSeconds` (see TOMBSTONE_SECONDS). */
+  /** Forgets expired deletes (replica/tombstones.ts; a record's ts is in seconds). */
   private pruneTombstones(): void {
-    const before = this.nowSeconds() - this.tombstoneSeconds;
+    const now = this.clock.now();
     for (const [id, { record }] of this.records) {
-      if (record.value !== null || record.ts >= before || this.outbox.has(id)) continue;
+      if (record.value !== null || !tombstoneExpired(record.ts * 1000, now, this.tombstoneMs) || this.outbox.has(id)) continue;
       this.records.delete(id);
       this.persistence?.forgetRecord(id);
     }
