@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { TOOLS, requireExecutable } from './test/executables.js';
 
 /** The port the e2e signaling server (which also serves the harness page) listens on. */
 export const E2E_PORT = 8790;
@@ -16,7 +17,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      // CHROMIUM_PATH, else chromium on PATH; a missing one fails here in one line (executables.js).
+      executablePath: requireExecutable(TOOLS.chromium),
       // Debian's Chromium as root on a closed network (shared/toolchain.md)
       args: [
         '--headless',

@@ -1,9 +1,10 @@
 // bench:browser — two Chromium pages, in one run: a raw RTCDataChannel against MeshSocket whispers
 // over WebRTC. 64 KiB throughput, 100-byte messages per second, ping-pong RTT; ratios web2p/raw.
 // Median of --rounds (default 3). Writes bench/results/browser.json and prints a table.
-// Needs Debian's Chromium (/usr/bin/chromium) and the harness page: `npm run bench:browser` builds it.
+// Needs Chromium (CHROMIUM_PATH, else on PATH: test/executables.js) and the harness page: `npm run bench:browser` builds it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
+import { TOOLS, requireExecutable } from '../test/executables.js';
 import { startSignalingServer } from '../signaling-server/dist/index.js';
 import { median, numberArg } from './lib.js';
 
@@ -17,7 +18,7 @@ const PINGS = numberArg('pings', 500);
 const server = await startSignalingServer({ port: 0, host: '127.0.0.1', staticDir: 'test/e2e/harness/dist' });
 const httpUrl = server.url.replace(/^ws/, 'http');
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
+  executablePath: requireExecutable(TOOLS.chromium),
   args: [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',

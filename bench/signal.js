@@ -13,6 +13,10 @@
  * measurement once on a single in-memory instance and once with clients spread round-robin over N
  * instances sharing that Redis (so every room spans instances), and writes both, side by side, to
  * bench/results/signal-redis.json. Server RSS and CPU are then summed over the instances.
+ *
+ * With `--big-room`, all clients join ONE room while a probe joins and leaves another room over and
+ * over: it measures what a crowd in one room costs everyone else (the probe's join p99), the frames
+ * the crowd's joins cost, and the server's CPU; writes bench/results/signal-big-room.json.
  */
 import { execSync, fork } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -38,7 +42,8 @@ async function serve() {
   const { startSignalingServer } = await import('../signaling-server/dist/index.js');
   // Joins arrive in waves during the run: the join timeout must not cut off clients still queued.
   const redis = process.argv[3]; // the Redis URL, when instances share one
-  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000, redis });
+  // Every bench client comes from 127.0.0.1: the per-address cap would refuse all but the first few.
+  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000, redis, maxConnectionsPerIp: 1_000_000 });
   process.on('message', async (message) => {
     if (message === 'sample') {
       process.send({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), ...server.stats() });
@@ -61,6 +66,7 @@ async function main() {
       'timeout-s': { type: 'string', default: '120' },
       instances: { type: 'string', default: '1' },
       redis: { type: 'boolean', default: false },
+      'big-room': { type: 'boolean', default: false },
     },
   });
   const settings = { clients: Number(values.clients), roomSize: Number(values['room-size']), concurrency: Number(values.concurrency) };
@@ -76,7 +82,11 @@ async function main() {
   }, Number(values['timeout-s']) * 1000);
 
   mkdirSync(join(here, 'results'), { recursive: true });
-  if (!values.redis) {
+  if (values['big-room']) {
+    const result = await runBigRoom(settings);
+    writeFileSync(join(here, 'results', 'signal-big-room.json'), `${JSON.stringify(result, null, 2)}\n`);
+    printBigRoom(result);
+  } else if (!values.redis) {
     const result = await run(settings, 1);
     writeFileSync(join(here, 'results', 'signal.json'), `${JSON.stringify(result, null, 2)}\n`);
     printTable(result, 'signal.json');
@@ -97,18 +107,115 @@ async function main() {
   clearTimeout(deadline);
 }
 
+/** Starts one server child; resolves with it, a way to await its next IPC reply, and its port. */
+async function startChild(redisUrl) {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.once('exit', (code) => code !== 0 && console.error(`bench/signal: server exited with ${code}`));
+  const replies = [];
+  child.on('message', (message) => replies.shift()?.(message));
+  const reply = () => new Promise((resolve) => replies.push(resolve));
+  return { child, reply, port: (await reply()).port };
+}
+
+/** The crowd: `clients` join one room (`concurrency` at once) while a probe keeps joining another. */
+async function runBigRoom({ clients, concurrency }) {
+  const { default: WebSocket } = await import('ws');
+  const server = await startChild();
+  const sample = async () => {
+    const next = server.reply();
+    server.child.send('sample');
+    return next;
+  };
+  const newId = () => Array.from({ length: 66 }, () => BASE58[randomInt(58)]).join('');
+  const connect = (room) =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/${room}`);
+      ws.once('error', reject);
+      ws.once('open', () => resolve(ws));
+    });
+  /** Joins and resolves with the ms from `join` to `peers`; counts every frame the crowd receives. */
+  let crowdFrames = 0;
+  let peersListBytes = 0;
+  const joinOn = (ws, crowd) =>
+    new Promise((resolve, reject) => {
+      const sentAt = performance.now();
+      ws.on('message', (data) => {
+        if (crowd) crowdFrames++;
+        const message = JSON.parse(String(data));
+        if (message.type === 'peers') {
+          if (crowd) peersListBytes = Math.max(peersListBytes, data.length);
+          resolve(performance.now() - sentAt);
+        } else if (message.type === 'error') reject(new Error(`${message.code}: ${message.message}`));
+      });
+      ws.send(JSON.stringify({ type: 'join', id: newId() }));
+    });
+
+  const idle = await sample();
+  let crowdDone = false;
+  const probeMs = [];
+  const probe = (async () => {
+    while (!crowdDone) {
+      const ws = await connect('elsewhere');
+      probeMs.push(await joinOn(ws, false));
+      await new Promise((resolve) => {
+        ws.once('close', resolve);
+        ws.close();
+      });
+    }
+  })();
+  const sockets = [];
+  const crowdMs = [];
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, clients) }, async () => {
+      while (next < clients) {
+        const ws = await connect('crowd');
+        sockets[next++] = ws;
+        crowdMs.push(await joinOn(ws, true));
+      }
+    }),
+  );
+  const wallS = (performance.now() - start) / 1000;
+  crowdDone = true;
+  await probe;
+  const loaded = await sample();
+  const closed = Promise.all(sockets.map((ws) => new Promise((resolve) => ws.once('close', resolve))));
+  server.child.send('stop');
+  await closed;
+  const cpuSeconds = (loaded.cpu.user + loaded.cpu.system - idle.cpu.user - idle.cpu.system) / 1e6;
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    clients,
+    concurrency,
+    crowdJoinMs: percentiles(crowdMs),
+    otherRoomJoinMs: percentiles(probeMs),
+    framesPerJoin: round(crowdFrames / clients),
+    largestPeersListBytes: peersListBytes,
+    wallSeconds: round(wallS),
+    serverCpuSeconds: round(cpuSeconds),
+    serverRssMB: { idle: mb(idle.rss), loaded: mb(loaded.rss) },
+    targets: { otherRoomJoinP99Ms: TARGETS.joinP99Ms },
+  };
+  result.pass = { otherRoomJoinP99: result.otherRoomJoinMs.p99 < TARGETS.joinP99Ms };
+  return result;
+}
+
+function printBigRoom(r) {
+  console.log(`web2p-signal, ${r.clients} clients joining one room, ${r.concurrency} at once (${r.node})`);
+  console.log(`  other room's join p50 / p99 / max  ${r.otherRoomJoinMs.p50} / ${r.otherRoomJoinMs.p99} / ${r.otherRoomJoinMs.max} ms (${r.otherRoomJoinMs.count} joins)  target p99 < ${r.targets.otherRoomJoinP99Ms} ms  ${r.pass.otherRoomJoinP99 ? 'PASS' : 'FAIL'}`);
+  console.log(`  crowd's join p50 / p99             ${r.crowdJoinMs.p50} / ${r.crowdJoinMs.p99} ms`);
+  console.log(`  frames per crowd join              ${r.framesPerJoin} (largest peers list ${r.largestPeersListBytes} B)`);
+  console.log(`  server CPU / RSS idle -> loaded    ${r.serverCpuSeconds} s / ${r.serverRssMB.idle} -> ${r.serverRssMB.loaded} MB; all joined in ${r.wallSeconds} s`);
+  console.log('  -> bench/results/signal-big-room.json');
+}
+
 /** One measurement: `instances` server children (sharing `redisUrl` when given), clients round-robin over them. */
 async function run({ clients, roomSize, concurrency }, instances, redisUrl) {
   const { default: WebSocket } = await import('ws');
   const servers = [];
-  for (let n = 0; n < instances; n++) {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('exit', (code) => code !== 0 && console.error(`bench/signal: server exited with ${code}`));
-    const replies = [];
-    child.on('message', (message) => replies.shift()?.(message));
-    const reply = () => new Promise((resolve) => replies.push(resolve));
-    servers.push({ child, reply, port: (await reply()).port });
-  }
+  for (let n = 0; n < instances; n++) servers.push(await startChild(redisUrl));
   const ports = servers.map((server) => server.port);
   /** Every instance's sample, summed: RSS, CPU, clients, local rooms. */
   const sample = async () => {

@@ -5,9 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
-
-/** Debian's redis-server (shared/toolchain.md). */
-const REDIS_SERVER = '/usr/bin/redis-server';
+import { TOOLS, requireExecutable } from './executables.js';
 /** How long redis-server may take to answer its first PING: it is up in milliseconds. */
 const READY_TIMEOUT_MS = 10_000;
 /** Between PING attempts while it starts: a poll interval, not a wait for the network. */
@@ -15,14 +13,18 @@ const POLL_MS = 20;
 
 /** Starts redis-server (on `port`, or a free one) and resolves once it answers. */
 export async function startRedis(port) {
+  const redisServer = requireExecutable(TOOLS.redisServer);
   const chosen = port ?? (await freePort());
-  const child = spawn(REDIS_SERVER, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child = spawn(redisServer, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   // Should the caller exit without stop() (a worker torn down, a crash), the server must not outlive it.
   const orphaned = () => child.kill('SIGKILL');
   process.once('exit', orphaned);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal));
+    child.once('error', (error) => resolve(error.message)); // could not start at all
+  });
   void exited.then(() => process.off('exit', orphaned));
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += String(chunk)));

@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR] [--redis URL]`: runs the server until SIGINT/SIGTERM. */
+/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR] [--redis URL] …`: runs the server until SIGINT/SIGTERM. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REDIS_LEASE_MS } from './constants.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
+  DEFAULT_MAX_ROOM_SIZE,
+  DEFAULT_PORT,
+  DEFAULT_REDIS_LEASE_MS,
+} from './constants.js';
 import { SignalingError } from './errors.js';
 import { startSignalingServer } from './server.js';
 
@@ -13,6 +21,16 @@ const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HO
   --redis URL   share rooms with every instance using this Redis (redis://127.0.0.1:6379)
   --redis-lease-ms N
                 how long a dead instance's members stay in Redis (default ${DEFAULT_REDIS_LEASE_MS})
+  --cert FILE --key FILE
+                serve https:// and wss:// with this PEM certificate (chain) and key
+  --origin URL  allow browser pages from this origin only (repeatable; e.g. https://app.example);
+                clients that send no Origin (Node peers) are always let in (default: any origin)
+  --max-connections N
+                open connections in all (default ${DEFAULT_MAX_CONNECTIONS})
+  --max-per-ip N
+                open connections from one address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP}; raise it behind a proxy)
+  --max-room-size N
+                members of one room (default ${DEFAULT_MAX_ROOM_SIZE})
   --help        print this and exit
 
 Clients connect to ws://HOST:PORT/<room>; GET /healthz and /metrics report on the server.`;
@@ -27,6 +45,12 @@ async function main(): Promise<void> {
         static: { type: 'string' },
         redis: { type: 'string' },
         'redis-lease-ms': { type: 'string', default: String(DEFAULT_REDIS_LEASE_MS) },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        'max-connections': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS) },
+        'max-per-ip': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_IP) },
+        'max-room-size': { type: 'string', default: String(DEFAULT_MAX_ROOM_SIZE) },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -37,9 +61,11 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  for (const flag of ['port', 'redis-lease-ms'] as const) {
+  for (const flag of ['port', 'redis-lease-ms', 'max-connections', 'max-per-ip', 'max-room-size'] as const) {
     if (!/^\d+$/.test(values[flag])) fatal(`--${flag} must be a number, not ${values[flag]}\n${USAGE}`, 2);
   }
+  if ((values.cert === undefined) !== (values.key === undefined)) fatal(`--cert and --key go together\n${USAGE}`, 2);
+  const tls = values.cert === undefined ? undefined : { cert: readPem(values.cert), key: readPem(values.key!) };
 
   const server = await startSignalingServer({
     port: Number(values.port),
@@ -47,6 +73,11 @@ async function main(): Promise<void> {
     staticDir: values.static,
     redis: values.redis,
     redisLeaseMs: Number(values['redis-lease-ms']),
+    maxConnections: Number(values['max-connections']),
+    maxConnectionsPerIp: Number(values['max-per-ip']),
+    maxRoomSize: Number(values['max-room-size']),
+    origins: values.origin,
+    tls,
   });
   console.log(`web2p-signal listening on ${server.url} (connect to ${server.url}/<room>)`);
   if (values.redis !== undefined) console.log(`sharing rooms through ${values.redis} (redis ${server.stats().backend?.up ? 'up' : 'down for now'})`);
@@ -65,6 +96,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function readPem(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    fatal(`web2p-signal: cannot read ${path}: ${(error as Error).message}`, 2);
+  }
 }
 
 function fatal(message: string, code: number): never {

@@ -31,6 +31,42 @@ export const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
 /** Invalid messages one client may send in its lifetime; the one that reaches this count closes it. */
 export const DEFAULT_MAX_INVALID_MESSAGES = 10;
 
+/**
+ * Open WebSocket connections one server accepts in all. Each costs a socket, a session and its
+ * buffers (a few KiB idle); past this a newcomer is closed with 4005 instead of the server running out
+ * of file descriptors or memory. 10,000 idle clients stay under ~100 MB.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+/**
+ * Open connections from one IP address. A household or office behind one NAT opens a few per person
+ * (one per tab and room); a single host opening hundreds is a bot. Behind a reverse proxy every client
+ * shares the proxy's address: raise this (or set it to the total cap) there.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+
+/**
+ * Members of one room. Joins cost O(1) each (see DEFAULT_PEER_SAMPLE_SIZE), so a big room is cheap for the
+ * server; the cap bounds the memory one room's name can pin and the id list Redis holds for it.
+ */
+export const DEFAULT_MAX_ROOM_SIZE = 4_096;
+
+/**
+ * How many members a joiner is introduced to (its `peers` list) and who hears `joined` of it. A web2p
+ * node offers to a few of them and finds the rest through the mesh, so a sample this size keeps the
+ * newcomer well connected while a join costs O(1) frames, not O(room): 2,000 members used to cost
+ * 2 M frames and a 138 KB `peers` list, over the clients' own 64 KiB frame limit.
+ */
+export const DEFAULT_PEER_SAMPLE_SIZE = 32;
+
+/**
+ * Bytes the server may hold queued for one client that is not reading. An honest client drains a
+ * burst of candidates and offers (tens of KiB) at once; one that stops reading is cut off (no close
+ * frame: it would only queue behind the backlog) rather than making the server buffer without bound
+ * (it grew by 217 MiB in 10 s before this limit).
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
 /** How long `close()` waits for clients to acknowledge the closing handshake before cutting them off. */
 export const SHUTDOWN_GRACE_MS = 2_000;
 
@@ -66,6 +102,12 @@ export const CLOSE_CODES = {
   abuse: 4002,
   /** Messages arrived faster than the rate limit allows. */
   rateLimited: 4003,
+  /** The server holds `maxConnections` connections already: try again later or another instance. */
+  serverFull: 4005,
+  /** This client's IP address holds `maxConnectionsPerIp` connections already. */
+  ipLimit: 4006,
+  /** The page's Origin is not in the server's `origins` allow-list. */
+  originRefused: 4007,
 } as const;
 
 /**

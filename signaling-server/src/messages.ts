@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'not-joined',
   'already-joined',
   'id-taken',
+  'room-full',
   'unknown-peer',
 ] as const;
 
@@ -36,7 +37,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * Codes that only a broken or hostile client earns; they count toward `maxInvalidMessages`.
- * `id-taken` and `unknown-peer` are left out: an honest client meets them in a race with others.
+ * `id-taken`, `room-full` and `unknown-peer` are left out: an honest client meets them in a race with others.
  */
 export const INVALID_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'bad-json',

@@ -14,6 +14,10 @@ export const CLOSE_REASONS = [
   'bad-room',
   'internal', // the server failed while handling it
   'shutdown',
+  'slow-reader', // more than maxBufferedBytes waited for it to read
+  'server-full', // refused: maxConnections reached
+  'ip-limit', // refused: maxConnectionsPerIp reached for its address
+  'origin', // refused: its page's Origin is not allowed
 ] as const;
 
 export type CloseReason = (typeof CLOSE_REASONS)[number];

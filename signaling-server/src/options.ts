@@ -3,8 +3,13 @@ import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
   DEFAULT_JOIN_TIMEOUT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_IP,
   DEFAULT_MAX_INVALID_MESSAGES,
   DEFAULT_MAX_PAYLOAD,
+  DEFAULT_MAX_ROOM_SIZE,
+  DEFAULT_PEER_SAMPLE_SIZE,
   DEFAULT_PORT,
   DEFAULT_RATE_BURST,
   DEFAULT_RATE_PER_SECOND,
@@ -28,6 +33,24 @@ export interface SignalingServerOptions {
   joinTimeoutMs?: number;
   /** The invalid message that reaches this count closes its client with 4002. Default 10. */
   maxInvalidMessages?: number;
+  /** Open connections in all; a newcomer past it is closed with 4005. Default 10 000. */
+  maxConnections?: number;
+  /** Open connections from one IP address; a newcomer past it is closed with 4006. Default 64. */
+  maxConnectionsPerIp?: number;
+  /** Members of one room; a `join` past it gets the error `room-full`. Default 4096. */
+  maxRoomSize?: number;
+  /** How many members a joiner's `peers` list names (a random sample); they alone hear `joined`. Default 32. */
+  peerSampleSize?: number;
+  /** Bytes queued for a client that is not reading before it is cut off. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /**
+   * Browser origins allowed to connect (`https://app.example`), compared exactly; a page from any
+   * other origin is closed with 4007. Clients that send no Origin (Node peers) are not browsers and
+   * are let in. Default: every origin.
+   */
+  origins?: readonly string[];
+  /** Serve HTTPS and `wss://` with this PEM certificate chain and key. Default: plain HTTP and `ws://`. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Serve the files of this directory over HTTP on the same port. Default: no files. */
   staticDir?: string;
   /** Room membership and delivery; the seam for a backend shared between instances. Default in-memory. */
@@ -52,6 +75,14 @@ export interface ResolvedOptions {
   heartbeatMs: number;
   joinTimeoutMs: number;
   maxInvalidMessages: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxRoomSize: number;
+  peerSampleSize: number;
+  maxBufferedBytes: number;
+  /** Undefined: every origin. */
+  origins: ReadonlySet<string> | undefined;
+  tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   staticDir: string | undefined;
   /** As given; server.ts opens the backend (Redis, or in-memory by default). */
   rooms: RoomBackend | undefined;
@@ -83,12 +114,27 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
     heartbeatMs: atLeastOne('heartbeatMs', options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     joinTimeoutMs: atLeastOne('joinTimeoutMs', options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS),
     maxInvalidMessages: atLeastOne('maxInvalidMessages', options.maxInvalidMessages ?? DEFAULT_MAX_INVALID_MESSAGES),
+    maxConnections: atLeastOne('maxConnections', options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
+    maxConnectionsPerIp: atLeastOne('maxConnectionsPerIp', options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP),
+    maxRoomSize: atLeastOne('maxRoomSize', options.maxRoomSize ?? DEFAULT_MAX_ROOM_SIZE),
+    peerSampleSize: atLeastOne('peerSampleSize', options.peerSampleSize ?? DEFAULT_PEER_SAMPLE_SIZE),
+    maxBufferedBytes: atLeastOne('maxBufferedBytes', options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
+    origins: options.origins === undefined ? undefined : new Set(options.origins.map(checkOrigin)),
+    tls: options.tls,
     staticDir: options.staticDir,
     rooms: options.rooms,
     redis: options.redis,
     redisLeaseMs: atLeastOne('redisLeaseMs', options.redisLeaseMs ?? DEFAULT_REDIS_LEASE_MS),
     onError: options.onError ?? ((error) => console.error('web2p-signal: internal error', error)),
   };
+}
+
+/** An origin as browsers send it: scheme, host and optional port, nothing after. */
+function checkOrigin(origin: string): string {
+  if (!/^https?:\/\/[^/?#\s]+$/.test(origin)) {
+    throw new OptionsError(`origins must look like https://app.example or http://127.0.0.1:8787 (no path), not ${origin}`);
+  }
+  return origin;
 }
 
 /** Every numeric limit is a count, a rate or a duration for which anything below 1 is meaningless. */

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_PREFIX, REDIS_RENEWALS_PER_LEASE, REDIS_RETRY_MAX_MS } from './constants.js';
 import { encodeServerMessage as encode } from './messages.js';
 import { instanceChannel, ROOM_SCRIPTS, roomChannel, roomKeys, type RoomScripts } from './redis-scripts.js';
-import type { BackendHealth, RoomBackend, RoomMember } from './rooms.js';
+import type { BackendHealth, JoinResult, RoomBackend, RoomMember } from './rooms.js';
 
 export interface RedisRoomOptions {
   /** `redis://host:port[/db]`. */
@@ -85,9 +85,9 @@ export class RedisRoomBackend implements RoomBackend {
     return { up: this.up, reconnects: this.reconnects };
   }
 
-  async join(room: string, member: RoomMember): Promise<string[] | undefined> {
+  async join(room: string, member: RoomMember, capacity: number): Promise<JoinResult> {
     const here = this.local.get(room) ?? new Map<string, RoomMember>();
-    if (here.has(member.id)) return undefined;
+    if (here.has(member.id)) return { refused: 'id-taken' };
     // Listed locally before the script runs: an announcement published right after it can reach
     // the subscriber before the script's reply, and must find the newcomer (Session buffers it).
     here.set(member.id, member);
@@ -96,19 +96,20 @@ export class RedisRoomBackend implements RoomBackend {
     this.joining.add(key);
     await this.interested(room, +1);
     const [members, leases] = roomKeys(REDIS_PREFIX, room);
-    let present: string[] | undefined;
+    let result: JoinResult;
     try {
-      const [joined, swept, ids] = await this.redis.roomJoin(members, leases, member.id, this.instance, this.options.leaseMs);
+      const [joined, swept, ids] = await this.redis.roomJoin(members, leases, member.id, this.instance, this.options.leaseMs, capacity);
       await this.announceLeft(room, swept);
-      present = joined === 1 ? ids : undefined;
+      result = joined === 1 ? { present: ids } : { refused: joined === 2 ? 'room-full' : 'id-taken' };
     } catch {
       // Redis is down: the room is this instance's members until it returns.
-      present = [...here.keys()].filter((id) => id !== member.id && !this.joining.has(`${room}\n${id}`));
+      const present = [...here.keys()].filter((id) => id !== member.id && !this.joining.has(`${room}\n${id}`));
+      result = present.length >= capacity ? { refused: 'room-full' } : { present };
     } finally {
       this.joining.delete(key);
     }
-    if (present === undefined) await this.leave(room, member.id);
-    return present;
+    if ('refused' in result) await this.leave(room, member.id);
+    return result;
   }
 
   async leave(room: string, id: string): Promise<void> {

@@ -47,14 +47,16 @@ end
 /** Lua scripts in ioredis `defineCommand` form; the typed calls are `RoomScripts` below. */
 export const ROOM_SCRIPTS = {
   /**
-   * KEYS members, leases; ARGV id, instance, leaseMs. Sweeps, then adds `id` unless present.
-   * Returns { joined (0/1), swept ids, ids present before, oldest first }.
+   * KEYS members, leases; ARGV id, instance, leaseMs, capacity. Sweeps, then adds `id` unless
+   * present or the room is full. Returns { joined (1; 0 id taken; 2 full), swept ids, ids present
+   * before, oldest first }.
    */
   roomJoin: {
     numberOfKeys: 2,
     lua: `${PRELUDE}
 local swept = sweep()
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {0, swept, {}} end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return {2, swept, {}} end
 local all = redis.call('HGETALL', KEYS[1])
 local present = {}
 for i = 1, #all, 2 do
@@ -117,7 +119,14 @@ return 1`,
 
 /** The scripts as ioredis exposes them once defined. */
 export interface RoomScripts {
-  roomJoin(members: string, leases: string, id: string, instance: string, leaseMs: number): Promise<[0 | 1, string[], string[]]>;
+  roomJoin(
+    members: string,
+    leases: string,
+    id: string,
+    instance: string,
+    leaseMs: number,
+    capacity: number,
+  ): Promise<[0 | 1 | 2, string[], string[]]>;
   roomLeave(members: string, leases: string, id: string, instance: string): Promise<0 | 1>;
   roomRenew(members: string, leases: string, instance: string, leaseMs: number, ...ids: string[]): Promise<[string[], string[]]>;
   roomSend(members: string, leases: string, to: string, channelPrefix: string, payload: string): Promise<0 | 1>;

@@ -16,11 +16,12 @@ export interface RoomMember {
  */
 export interface RoomBackend {
   /**
-   * Adds `member` to `room` unless a member with its id is already there. Resolves to the ids
-   * present before it (oldest first), or `undefined` when the id is taken. Joining and taking the
-   * snapshot must be one atomic step, so that every later join or leave reaches the newcomer.
+   * Adds `member` to `room` unless a member with its id is already there or the room holds
+   * `capacity` members. Resolves to the ids present before it (oldest first), or to why it was
+   * refused. Joining and taking the snapshot must be one atomic step, so that every later join or
+   * leave reaches the newcomer.
    */
-  join(room: string, member: RoomMember): Promise<string[] | undefined>;
+  join(room: string, member: RoomMember, capacity: number): Promise<JoinResult>;
   /** Removes `id` from `room`; nothing happens when it is not there. */
   leave(room: string, id: string): Promise<void>;
   /** Hands `frame` to member `to` of `room`; resolves false when there is no such member. */
@@ -34,6 +35,9 @@ export interface RoomBackend {
   /** Releases connections and timers; called once by the server's close(), after its clients are gone. */
   close?(): Promise<void>;
 }
+
+/** The ids present before a successful join, or why the join was refused. */
+export type JoinResult = { present: string[] } | { refused: 'id-taken' | 'room-full' };
 
 /** A shared backend's link to its service (Redis). */
 export interface BackendHealth {
@@ -50,16 +54,17 @@ export class MemoryRoomBackend implements RoomBackend {
     return this.rooms.size;
   }
 
-  async join(room: string, member: RoomMember): Promise<string[] | undefined> {
+  async join(room: string, member: RoomMember, capacity: number): Promise<JoinResult> {
     let members = this.rooms.get(room);
     if (!members) {
       members = new Map();
       this.rooms.set(room, members);
     }
-    if (members.has(member.id)) return undefined;
+    if (members.has(member.id)) return { refused: 'id-taken' };
+    if (members.size >= capacity) return { refused: 'room-full' };
     const present = [...members.keys()];
     members.set(member.id, member);
-    return present;
+    return { present };
   }
 
   async leave(room: string, id: string): Promise<void> {

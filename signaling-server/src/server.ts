@@ -3,8 +3,10 @@
  * sweep and an orderly shutdown. The protocol lives in session.ts; this file only wires it up.
  */
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Admission } from './admission.js';
 import { CLOSE_CODES, SHUTDOWN_GRACE_MS } from './constants.js';
 import { ListenError } from './errors.js';
 import { createRequestListener } from './http.js';
@@ -19,7 +21,7 @@ export interface SignalingServer {
   /** The port actually listened on (the ephemeral one when 0 was asked for). */
   readonly port: number;
   readonly host: string;
-  /** `ws://host:port`; a client connects to `${url}/<room>`. */
+  /** `ws://host:port` (`wss://` with `tls`); a client connects to `${url}/<room>`. */
   readonly url: string;
   /** Open connections, rooms with a member here and, with Redis, its state, as /healthz reports them. */
   stats(): Gauges;
@@ -35,14 +37,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const stats = (): Gauges => ({ clients: sessions.size, rooms: config.rooms.localRoomCount, backend: config.rooms.health?.() });
   let stopping: Promise<void> | undefined;
 
-  const http = createServer(
-    createRequestListener({
-      metrics,
-      gauges: stats,
-      staticRoot: config.staticDir === undefined ? undefined : await staticRoot(config.staticDir),
-      onError: config.onError,
-    }),
-  );
+  const admission = new Admission(config);
+  const listener = createRequestListener({
+    metrics,
+    gauges: stats,
+    staticRoot: config.staticDir === undefined ? undefined : await staticRoot(config.staticDir),
+    onError: config.onError,
+  });
+  const http = config.tls === undefined ? createServer(listener) : createTlsServer({ cert: config.tls.cert, key: config.tls.key }, listener);
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, clientTracking: false });
 
   function accept(ws: WebSocket, request: IncomingMessage): void {
@@ -54,9 +56,18 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       else ws.close(CLOSE_CODES.shutdown, 'server shutting down');
       return;
     }
+    const admitted = admission.admit(request);
+    if (!admitted.ok) {
+      metrics.closed(admitted.reason);
+      ws.close(admitted.code, admitted.text);
+      return;
+    }
     const session = new Session(ws, target.room, config, metrics);
     sessions.add(session);
-    void session.done.then(() => sessions.delete(session));
+    void session.done.then(() => {
+      sessions.delete(session);
+      admitted.release();
+    });
   }
 
   http.on('upgrade', (request: IncomingMessage, socket, head) => {
@@ -105,7 +116,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   return {
     port,
     host: config.host,
-    url: `ws://${urlHost}:${port}`,
+    url: `${config.tls === undefined ? 'ws' : 'wss'}://${urlHost}:${port}`,
     stats,
     close: () => (stopping ??= stop()),
   };

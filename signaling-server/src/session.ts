@@ -9,6 +9,7 @@ import { ProtocolError } from './errors.js';
 import { encodeServerMessage as encode, INVALID_MESSAGE_CODES, parseClientMessage } from './messages.js';
 import type { CloseReason, Metrics } from './metrics.js';
 import type { ServerConfig } from './options.js';
+import { Acquaintances, sample } from './acquaintances.js';
 import { TokenBucket } from './rate-limit.js';
 
 export class Session {
@@ -25,6 +26,8 @@ export class Session {
   private closing = false;
   private closeReason: CloseReason = 'client';
   private readonly bucket: TokenBucket;
+  /** Members this one was introduced to, or that were introduced to it: they hear when it leaves. */
+  private readonly acquaintances = new Acquaintances();
   private readonly joinTimer: NodeJS.Timeout;
   /**
    * Messages are handled one at a time, in arrival order, even when the room backend is async: a
@@ -115,16 +118,25 @@ export class Session {
     // Frames for the newcomer that the backend delivers before `peers` is sent wait here: `peers` first.
     const early: string[] = [];
     let deliver = (frame: string): void => void early.push(frame);
-    const present = await this.options.rooms.join(this.room, { id, deliver: (frame) => deliver(frame) });
-    if (present === undefined) {
-      throw new ProtocolError('id-taken', `id ${id} is already in room ${this.room}; join with another id`);
+    const member = { id, deliver: (frame: string) => deliver(this.acquaintances.note(frame)) };
+    const result = await this.options.rooms.join(this.room, member, this.options.maxRoomSize);
+    if ('refused' in result) {
+      throw result.refused === 'id-taken'
+        ? new ProtocolError('id-taken', `id ${id} is already in room ${this.room}; join with another id`)
+        : new ProtocolError('room-full', `room ${this.room} has ${this.options.maxRoomSize} members; try again later or another room`);
     }
     this.id = id;
     clearTimeout(this.joinTimer);
-    this.send(encode({ type: 'peers', ids: present }));
+    // A sample, not the whole room: the joiner meets the rest through the mesh, and a join costs O(1).
+    const introduced = sample(result.present, this.options.peerSampleSize);
+    this.send(encode({ type: 'peers', ids: introduced }));
     deliver = (frame) => this.send(frame);
     for (const frame of early) this.send(frame);
-    await this.options.rooms.broadcast(this.room, encode({ type: 'joined', id }), id);
+    const joined = encode({ type: 'joined', id });
+    for (const peer of introduced) {
+      this.acquaintances.add(peer);
+      await this.options.rooms.sendTo(this.room, peer, joined);
+    }
   }
 
   private async relay(to: string, data: unknown): Promise<void> {
@@ -152,12 +164,21 @@ export class Session {
       const id = this.id;
       if (id === undefined) return;
       await this.options.rooms.leave(this.room, id);
-      await this.options.rooms.broadcast(this.room, encode({ type: 'left', id }), id);
+      // Only those who were told of this member hear that it left: O(its acquaintances), not O(room).
+      const left = encode({ type: 'left', id });
+      for (const peer of this.acquaintances.ids()) await this.options.rooms.sendTo(this.room, peer, left);
     });
   }
 
   private send(frame: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame);
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes && !this.closing) {
+      // Not reading: a close frame would only queue behind the backlog, so cut the connection.
+      this.closing = true;
+      this.closeReason = 'slow-reader';
+      this.ws.terminate();
+    }
   }
 
   private close(code: number, reason: CloseReason, text: string): void {

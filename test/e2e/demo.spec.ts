@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { DEMO_PORT } from '../../playwright.config.js';
 
 const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}/`;
@@ -19,9 +19,9 @@ interface Tab {
   errors: string[];
 }
 
-/** A tab of its own (own context: own IndexedDB and localStorage) with the demo loaded. */
-async function openTab(browser: Browser, url: string): Promise<Tab> {
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
+/** A tab with the demo loaded: in a context of its own (own IndexedDB and localStorage) unless given one. */
+async function openTab(browser: Browser, url: string, context?: BrowserContext): Promise<Tab> {
+  const page = await (context ?? (await browser.newContext({ viewport: { width: 1000, height: 820 } }))).newPage();
   const errors: string[] = [];
   page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
   page.on('pageerror', (error) => errors.push(String(error)));
@@ -60,6 +60,15 @@ async function view(tab: Tab, name: string): Promise<void> {
   await tab.page.click(`nav button[data-view="${name}"]`);
   await expect(tab.page.locator(`section#${name}`)).toBeVisible();
 }
+
+/** Sets a key through the dict's form, as a user does. */
+async function setInDict(tab: Tab, key: string, value: string): Promise<void> {
+  await tab.page.fill('#dict-key', key);
+  await tab.page.fill('#dict-value', value);
+  await tab.page.click('#dict-form button[type=submit]');
+}
+
+const dictRow = (tab: Tab, key: string) => tab.page.locator(`#dict-table tr[data-key="${key}"]`);
 
 test.describe.serial('the demo in three tabs', () => {
   let tabs: Tab[] = [];
@@ -103,12 +112,7 @@ test.describe.serial('the demo in three tabs', () => {
   test('shared dict: edits reach every tab, and a foreign edit shows the LeaseError inline', async () => {
     const [alice, bob, carol] = tabs as [Tab, Tab, Tab];
     for (const tab of tabs) await view(tab, 'dict');
-    const set = async (tab: Tab, key: string, value: string) => {
-      await tab.page.fill('#dict-key', key);
-      await tab.page.fill('#dict-value', value);
-      await tab.page.click('#dict-form button[type=submit]');
-    };
-    const row = (tab: Tab, key: string) => tab.page.locator(`#dict-table tr[data-key="${key}"]`);
+    const [set, row] = [setInDict, dictRow];
     const aliceId = await alice.page.evaluate(() => (window as any).demo.dict.id as string);
 
     await set(alice, 'colour', 'blue');
@@ -176,6 +180,42 @@ test.describe.serial('the demo in three tabs', () => {
     await tabs[0]!.page.screenshot({ path: `${SHOTS}/network.png` });
     for (const { errors } of tabs) expect(errors).toEqual([]);
   });
+});
+
+test('shared dict in two tabs of one browser: after both reload, each still edits its own key and not the other tab\'s', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 820 } });
+  const tabs = [await openTab(browser, DEMO_URL, context), await openTab(browser, DEMO_URL, context)] as const;
+  const [left, right] = tabs;
+  await until('the two tabs\' dicts connect', () => meshed([...tabs], 'dict'));
+  for (const tab of tabs) await view(tab, 'dict');
+  await setInDict(left, 'left key', 'L1');
+  await setInDict(right, 'right key', 'R1');
+  for (const tab of tabs) await expect(dictRow(tab, 'right key').locator('td').nth(1)).toHaveText('R1');
+  await expect(dictRow(right, 'left key').locator('td').nth(1)).toHaveText('L1');
+
+  for (const tab of tabs) {
+    await tab.page.evaluate(() => (window as any).demo.dict.flush());
+    await tab.page.reload();
+    await expect(tab.page.locator('body')).toHaveAttribute('data-ready', 'true');
+    await view(tab, 'dict');
+    await expect(dictRow(tab, 'left key').locator('td').nth(1)).toHaveText('L1'); // restored
+  }
+  await until('the reloaded dicts connect', () => meshed([...tabs], 'dict'));
+  await setInDict(left, 'left key', 'L2');
+  await setInDict(right, 'right key', 'R2');
+  for (const tab of tabs) {
+    await expect(tab.page.locator('#dict-error')).toBeHidden();
+    await expect(dictRow(tab, 'left key').locator('td').nth(1)).toHaveText('L2');
+    await expect(dictRow(tab, 'right key').locator('td').nth(1)).toHaveText('R2');
+  }
+  // Within the second of right's write the smaller id would win the tie (protocol.md §6.3).
+  const written = await right.page.evaluate(() => Math.floor(Date.now() / 1000));
+  await until("right's second is over", () => left.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
+  await setInDict(left, 'right key', 'taken by left');
+  await expect(left.page.locator('#dict-error')).toContainText('KeyError: key "right key" is leased');
+  await expect(dictRow(right, 'right key').locator('td').nth(1)).toHaveText('R2');
+  for (const { errors } of tabs) expect(errors).toEqual([]);
+  await context.close();
 });
 
 test('the README start command serves a page that loads with no console errors', async ({ browser }) => {

@@ -2,7 +2,7 @@
  * Issue 4 in real Chromium: pages share a SyncSocket dict over WebRTC, leases hold across pages,
  * and a page that reloads gets its dict and its leases back from IndexedDB.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { connected, harnessPage, nodeView, signalingServerPerTest, until, waitForHarness } from './helpers.js';
 
 const signaling = signalingServerPerTest();
@@ -87,4 +87,50 @@ test('3 pages share a dict; a lease blocks overwrites; a reloaded page keeps its
   await nextSecond();
   expect(await tryOverwrite(pages[1]!, 'owned by 0', 'stolen')).toMatch(/^KeyError: .*leased/);
   expect(await valueOf(pages[2]!, 'owned by 0')).toBe('zero again');
+});
+
+/** A tab in `context`: tabs of one context share IndexedDB, sessionStorage stays per tab. */
+async function tabIn(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto('/index.html');
+  await waitForHarness(page);
+  await startSync(page, url);
+  return page;
+}
+
+/** Reloads a tab and starts its SyncSocket again, as the app would on load. */
+async function reloadTab(page: Page, url: string): Promise<void> {
+  await page.evaluate(() => (window as any).sock.flush());
+  await page.reload();
+  await waitForHarness(page);
+  await startSync(page, url);
+}
+
+test('two tabs of one browser are two nodes: each keeps its own leases across reloads, never the other tab\'s', async ({ browser }) => {
+  const url = `${signaling.current().url}/tabs`;
+  const context = await browser.newContext();
+  const [a, b] = [await tabIn(context, url), await tabIn(context, url)];
+  await until('the two tabs connect', async () => connected(await Promise.all([a, b].map(nodeView))));
+  await a.evaluate(() => (window as any).sock.set('a', 'from A'));
+  await b.evaluate(() => (window as any).sock.set('b', 'from B'));
+  await until('both keys on both tabs', async () => (await valueOf(a, 'b')) === 'from B' && (await valueOf(b, 'a')) === 'from A');
+
+  for (const tab of [a, b]) await reloadTab(tab, url);
+  await until('the reloaded tabs reconnect', async () => connected(await Promise.all([a, b].map(nodeView))));
+  await nextSecond();
+  expect(await tryOverwrite(a, 'a', 'A again')).toBe('ok');
+  expect(await tryOverwrite(b, 'b', 'B again')).toBe('ok');
+  await until('the rewrites propagate', async () => (await valueOf(a, 'b')) === 'B again' && (await valueOf(b, 'a')) === 'A again');
+  await nextSecond();
+  expect(await tryOverwrite(a, 'b', 'stolen by A')).toMatch(/^\w+Error: .*leased/);
+  expect(await tryOverwrite(b, 'a', 'stolen by B')).toMatch(/^\w+Error: .*leased/);
+
+  // B's tab closes; the next tab opened takes its free slot and comes back as B's node, leases included.
+  await b.evaluate(() => (window as any).sock.flush());
+  await b.close();
+  const c = await tabIn(context, url);
+  expect(await valueOf(c, 'b')).toBe('B again');
+  expect(await tryOverwrite(c, 'b', 'C is B')).toBe('ok');
+  expect(await tryOverwrite(c, 'a', 'stolen by C')).toMatch(/^\w+Error: .*leased/);
+  await context.close();
 });

@@ -76,11 +76,11 @@ describe('rooms and introductions', () => {
     const entered = new Promise<void>((resolve) => (joining = resolve));
     const server = await startServer({ rooms });
     const a = await join(server, 'chat');
-    rooms.join = async (room, member) => {
-      const present = await memoryJoin(room, member);
+    rooms.join = async (room, member, capacity) => {
+      const result = await memoryJoin(room, member, capacity);
       joining();
       await gate;
-      return present;
+      return result;
     };
     const b = await connect(server, 'chat');
     const bId = makeId();

@@ -15,6 +15,7 @@ test('a node with persist: true comes back after a crash at its position, with i
   const mine = persistent.keys().map(fromUtf8);
   expect(mine.length).toBeGreaterThan(0);
   const position = persistent.ringState().position;
+  await persistent.flush(); // what the store holds now is what a crash leaves
   // The namespace is the protocol id with k, as the other nodes' handshakes carry it.
   const stored = await new IdbStore(`chord:${ChordSocket.defaultProtocol.id}9`).entries();
   expect(stored.map(([key]) => key)).toContain('position');

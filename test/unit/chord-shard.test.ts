@@ -4,9 +4,10 @@ import type { ChordRequest } from '../../packages/web2p/src/chord/messages.js';
 import { execute } from '../../packages/web2p/src/chord/operations.js';
 import { keyPosition } from '../../packages/web2p/src/chord/ring.js';
 import { Shard } from '../../packages/web2p/src/chord/shard.js';
-import { TOMBSTONE_MS } from '../../packages/web2p/src/chord/constants.js';
+import { TOMBSTONE_MS } from '../../packages/web2p/src/replica/constants.js';
+import { ReplicaStore } from '../../packages/web2p/src/replica/replica-store.js';
 import { MemoryStore } from '../../packages/web2p/src/store/index.js';
-import type { Packet } from '../../packages/web2p/src/index.js';
+import { StoreError, type Packet } from '../../packages/web2p/src/index.js';
 
 const K = 8;
 const NOW = 1_704_067_200_000;
@@ -21,7 +22,7 @@ function request(kind: ChordRequest['kind'], key: string, value?: Packet): Chord
 
 describe('Shard', () => {
   it('versions: a write beats what it replaces, even from a clock that is behind', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     const first = shard.write(bytes('a'), 1, NOW);
     expect(first.version).toBe(NOW);
     expect(shard.write(bytes('a'), 2, NOW - 5_000).version).toBe(NOW + 1);
@@ -29,7 +30,7 @@ describe('Shard', () => {
   });
 
   it('merge keeps the higher version, so a stale copy cannot undo a newer write or delete', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     shard.write(bytes('a'), 'new', NOW);
     expect(shard.merge({ key: bytes('a'), version: NOW - 1, value: 'old' })).toBe(false);
     expect(shard.get(bytes('a'))?.value).toBe('new');
@@ -40,7 +41,7 @@ describe('Shard', () => {
   });
 
   it('ranges follow ring positions, tombstones included; live keys without them', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     for (const key of ['a', 'b', 'c', 'd']) shard.write(bytes(key), key, NOW);
     shard.write(bytes('d'), undefined, NOW + 1);
     const positions = new Map(['a', 'b', 'c', 'd'].map((key) => [key, keyPosition(bytes(key), K)]));
@@ -53,7 +54,7 @@ describe('Shard', () => {
   });
 
   it('forgets tombstones after TOMBSTONE_MS', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     shard.write(bytes('x'), 1, NOW);
     shard.write(bytes('x'), undefined, NOW + 1);
     shard.purgeTombstones(NOW + TOMBSTONE_MS);
@@ -62,30 +63,32 @@ describe('Shard', () => {
     expect(shard.all()).toHaveLength(0);
   });
 
-  it('persists items and the position, and loads them into a new shard; clear() empties the store', async () => {
+  it('persists items and the position; flush() makes them durable; a new shard loads them; clear() empties the store', async () => {
     const store = new MemoryStore();
-    const shard = new Shard(K, store, noErrors);
+    const persisted = new ReplicaStore(store, false, noErrors);
+    const shard = new Shard(K, persisted);
     shard.write(bytes('kept'), { deep: [1, 2] }, NOW);
     shard.write(bytes('gone'), 1, NOW);
     shard.write(bytes('gone'), undefined, NOW + 1);
     shard.savePosition(77);
-    await Promise.resolve();
-    const reloaded = new Shard(K, store, noErrors);
+    await persisted.flush();
+    const reopened = new ReplicaStore(store, false, noErrors);
+    const reloaded = new Shard(K, reopened);
     expect(await reloaded.load()).toBe(77);
     expect(reloaded.get(bytes('kept'))?.value).toEqual({ deep: [1, 2] });
     expect(reloaded.get(bytes('gone'))).toBeUndefined();
     expect(reloaded.all()).toHaveLength(2);
     reloaded.clear();
-    await Promise.resolve();
+    await reopened.flush();
     expect(await store.entries()).toEqual([]);
   });
 
-  it('reports a failing store instead of throwing', async () => {
+  it('reports a failing store instead of throwing, and flush() says the data is not durable', async () => {
     const failures: unknown[] = [];
-    const store = new MemoryStore({ quotaBytes: 10 });
-    const shard = new Shard(K, store, (error) => failures.push(error));
+    const persisted = new ReplicaStore(new MemoryStore({ quotaBytes: 10 }), false, (error) => failures.push(error));
+    const shard = new Shard(K, persisted);
     shard.write(bytes('big'), 'x'.repeat(100), NOW);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await expect(persisted.flush()).rejects.toBeInstanceOf(StoreError);
     expect(failures).toHaveLength(1);
     expect(shard.get(bytes('big'))?.value).toBe('x'.repeat(100));
   });
@@ -93,7 +96,7 @@ describe('Shard', () => {
 
 describe('execute (the responsible node)', () => {
   it('get, set, delete', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     expect(execute(request('get', 'k'), shard, NOW)).toMatchObject({ status: 'absent', written: undefined });
     const set = execute(request('set', 'k', 'v'), shard, NOW);
     expect(set.status).toBe('ok');
@@ -104,7 +107,7 @@ describe('execute (the responsible node)', () => {
   });
 
   it('delta merges one level deep into a mapping, creates one, and refuses a non-mapping', () => {
-    const shard = new Shard(K, undefined, noErrors);
+    const shard = new Shard(K, undefined);
     expect(execute(request('delta', 'm', { a: 1 }), shard, NOW).value).toEqual({ a: 1 });
     expect(execute(request('delta', 'm', { b: { c: 2 }, a: 3 }), shard, NOW).value).toEqual({ a: 3, b: { c: 2 } });
     execute(request('set', 'list', [1, 2]), shard, NOW);

@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FrameError } from '../../packages/web2p/src/errors.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { utf8 } from '../../packages/web2p/src/wire/packet.js';
-import {
-  describeKey,
-  keyBytes,
-  keyFromId,
-  keyFromPacket,
-  keyId,
-  publicKey,
-} from '../../packages/web2p/src/sync/key-codec.js';
+import { keyBytes, keyFromId, keyFromPacket, keyId } from '../../packages/web2p/src/sync/key-codec.js';
+import { describeKey, publicKey } from '../../packages/web2p/src/replica/keys.js';
 import {
   deltaPayload,
   parseDelta,

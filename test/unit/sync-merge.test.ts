@@ -5,9 +5,9 @@ import {
   deltaApplies,
   firstWinningSecond,
   laterMeta,
-  mergeMapping,
   type SyncRecord,
 } from '../../packages/web2p/src/sync/merge.js';
+import { mergeMapping } from '../../packages/web2p/src/replica/mapping.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
 
 const T = 1_700_000_000;

@@ -194,3 +194,22 @@ test('what arrives before the restore is merged with it; neighbours get their sy
   expect(peer.get('restored')).toBe('only in the store');
   expect(peer.get('k')).toBe('newer');
 });
+
+test("'update' for restored records fires once the dict is readable, so a listener can read it", async () => {
+  const net = network();
+  const store = new MemoryStore();
+  const writer = new SyncSocket({ transport: net.transport(), persist: store });
+  await writer.ready;
+  writer.update({ a: 1, b: 2 });
+  await writer.flush();
+  await writer.close();
+  const reloaded = new SyncSocket({ transport: net.transport(), persist: store });
+  const seen: Array<[unknown, unknown, number]> = [];
+  reloaded.on('update', (key) => seen.push([key, reloaded.get(key), reloaded.size]));
+  await reloaded.ready;
+  // Every restored record is in place before the first event: each listener sees the whole dict.
+  expect(seen.sort()).toEqual([
+    ['a', 1, 2],
+    ['b', 2, 2],
+  ]);
+});

@@ -2,8 +2,9 @@ export * from './errors.js';
 export * from './wire/index.js';
 import { MeshSocket } from './mesh/mesh-socket.js';
 import { platformWebRtcTransport } from './transport/webrtc/platform.js';
-import { IdbStore } from './store/idb-store.js';
+import { TabSlotStore } from './store/tab-slot-store.js';
 import { setPersistentStore } from './store/persistent-store.js';
+import { StoreError } from './errors.js';
 
 export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './mesh/mesh-socket.js';
 export { Message } from './mesh/message.js';
@@ -22,5 +23,9 @@ export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, Signalin
 // web2p/node replaces this with node-datachannel.
 MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers ?? []);
 
-// `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval).
-setPersistentStore((namespace) => new IdbStore(namespace));
+// `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval), in a slot of the
+// namespace that is this tab's alone (tab-slot-store.ts).
+setPersistentStore((namespace, location) => {
+  if (location) throw new StoreError('persist: { dir } is for Node (web2p/node); in a browser use persist: true (IndexedDB)');
+  return new TabSlotStore(namespace);
+});

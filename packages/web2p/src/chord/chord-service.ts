@@ -9,8 +9,8 @@ import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
-import { persistentStore } from '../store/persistent-store.js';
-import type { Store } from '../store/types.js';
+import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
+import type { PersistOption } from '../store/types.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
@@ -69,9 +69,9 @@ export class ChordService implements Service {
   readonly heardFrom = new Map<string, readonly NodeEntry[]>();
   /** Neighbours whose meta arrived since join() last asked for fresh ones. */
   readonly freshMeta = new Set<string>();
-  private readonly persist: boolean | Store | undefined;
-  /** A store this node opened itself (persist: true), so it closes it; a passed Store is the caller's. */
-  private ownStore: Store | undefined;
+  private readonly persist: PersistOption | undefined;
+  /** Where the shard is kept, with `persist` (replica/replica-store.ts). */
+  private store: ReplicaStore | undefined;
   private readonly forwards = new ForwardTable();
   /** Handoffs and replica copies waiting for their receiver to confirm them. */
   private acks!: PendingRequests<string, void>;
@@ -92,9 +92,8 @@ export class ChordService implements Service {
     this.mesh = mesh;
     const { clock } = mesh;
     this.ring = new RingView(mesh.id, () => mesh.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () => clock.now());
-    this.ownStore = this.persist === true ? persistentStore(`chord:${mesh.wireProtocolId}`) : undefined;
-    const store = typeof this.persist === 'object' ? this.persist : this.ownStore;
-    this.shard = new Shard(this.k, store, (error) => this.reportError(error));
+    this.store = openReplicaStore(this.persist, `chord:${mesh.wireProtocolId}`, (error) => this.reportError(error));
+    this.shard = new Shard(this.k, this.store);
     this.acks = new PendingRequests(clock);
     this.lookups = new Lookups(
       clock,
@@ -111,7 +110,12 @@ export class ChordService implements Service {
   }
 
   async closed(): Promise<void> {
-    await this.ownStore?.close();
+    await this.store?.close();
+  }
+
+  /** See ChordSocket.flush. */
+  async flush(): Promise<void> {
+    await this.store?.flush();
   }
 
   // ---------------------------------------------------------------- lookups

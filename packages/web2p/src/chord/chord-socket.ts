@@ -25,11 +25,13 @@
  */
 import { KeyError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
-import type { Store } from '../store/types.js';
+import { describeKey } from '../replica/keys.js';
+import { isMapping } from '../replica/mapping.js';
+import type { PersistOption } from '../store/types.js';
 import { utf8, type Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import { ChordService } from './chord-service.js';
-import { isMapping, type NodeEntry, type RequestKind } from './messages.js';
+import type { NodeEntry, RequestKind } from './messages.js';
 import { keyPosition } from './ring.js';
 
 export type { NodeEntry } from './messages.js';
@@ -39,8 +41,11 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   k?: number;
   /** How many successors of a value's node keep a copy of it (the issue's r): 1 + replicas copies in all. Default 3. */
   replicas?: number;
-  /** Keep the shard: true = IndexedDB (namespace `chord:<protocol id + base58(k)>`), or any Store. */
-  persist?: boolean | Store;
+  /**
+   * Keep the shard: true = IndexedDB in browsers (namespace `chord:<protocol id + base58(k)>`) and
+   * `./.web2p` in Node, `{ dir }` for another directory (Node), or any Store.
+   */
+  persist?: PersistOption;
 }
 
 export type ChordEvents = MeshEvents & {
@@ -111,7 +116,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       this.#lookup('get', key).then((info) => {
         if (info.found) return info.value!;
         if (fallback !== undefined) return fallback;
-        throw new KeyError(`key ${describeKey(key)} is not in the chord dict`);
+        throw new KeyError(`key ${JSON.stringify(describeKey(key))} is not in the chord dict`);
       }),
     );
   }
@@ -143,7 +148,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (!isMapping(mapping)) return Promise.reject(new TypeError('applyDelta needs a mapping (a plain object)'));
     return this.#pending(
       this.#lookup('delta', key, mapping).then((info) => {
-        if (!info.found) throw new TypeError(`the value at ${describeKey(key)} is not a mapping, so a delta cannot merge into it`);
+        if (!info.found) throw new TypeError(`the value at ${JSON.stringify(describeKey(key))} is not a mapping, so a delta cannot merge into it`);
         return info.value as { [key: string]: Packet };
       }),
     );
@@ -165,6 +170,14 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    */
   join(): Promise<void> {
     return this.#node.membership.join();
+  }
+
+  /**
+   * Resolves once every change to this node's shard so far (its own writes and copies it holds) is
+   * durable in the store; rejects with the StoreError when one is not. Without `persist`, at once.
+   */
+  flush(): Promise<void> {
+    return this.#node.flush();
   }
 
   /** Stops storing: hands every key to the successor, and forgets the persisted shard. */
@@ -190,8 +203,4 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   #pending<T>(promise: Promise<T>): Promise<T> {
     return this.#node.mesh.clock.whilePending(promise);
   }
-}
-
-function describeKey(key: ChordKey): string {
-  return typeof key === 'string' ? JSON.stringify(key) : `<${key.length} bytes>`;
 }

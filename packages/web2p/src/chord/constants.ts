@@ -101,12 +101,6 @@ export const REPLICA_ACK_MS = 2_000;
 export const DEAD_MEMORY_MS = 30_000;
 
 /**
- * Deleted keys leave a tombstone this long, so a stale copy pushed back by a replica that missed
- * the delete loses to it (higher version) instead of bringing the key back.
- */
-export const TOMBSTONE_MS = 3_600_000;
-
-/**
  * Items per replica or handoff message: a node's whole range moves in batches of this many, so a
  * large shard never makes one frame near the mesh's 16 MiB limit (at ordinary value sizes).
  */

@@ -39,6 +39,7 @@ import { FrameError } from '../errors.js';
 import { parseWireAddress, packetText } from '../mesh/handshake.js';
 import type { WireAddress } from '../transport/types.js';
 import { flags } from '../wire/flags.js';
+import { isMapping } from '../replica/mapping.js';
 import { isValidNodeId } from '../wire/node-id.js';
 import { utf8, type Packet } from '../wire/packet.js';
 
@@ -273,9 +274,4 @@ function decodeKey(value: Packet | undefined): Uint8Array {
 
 function isCount(value: Packet | undefined): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
-/** A msgpack map: a plain object, not an array or bytes. */
-export function isMapping(value: Packet | undefined): value is { [key: string]: Packet } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array);
 }

@@ -3,7 +3,8 @@
  * its shard. Pure apart from the shard, so the dict semantics are tested without a network.
  */
 import type { Packet } from '../wire/packet.js';
-import { isMapping, type AnswerStatus, type ChordRequest } from './messages.js';
+import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
+import type { AnswerStatus, ChordRequest } from './messages.js';
 import type { Item, Shard } from './shard.js';
 
 export interface Outcome {
@@ -26,20 +27,12 @@ export function execute(request: ChordRequest, shard: Shard, nowMs: number): Out
       return current ? { status: 'ok', value: undefined, written: shard.write(key, undefined, nowMs) } : outcome('absent');
     case 'delta': {
       if (current && !isMapping(current.value)) return outcome('type');
-      const merged = mergeMapping(current?.value as { [key: string]: Packet } | undefined, request.value as { [key: string]: Packet });
+      const merged = mergeMapping(current?.value, request.value as Mapping);
       return { status: 'ok', value: merged, written: shard.write(key, merged, nowMs) };
     }
     case 'find':
       throw new Error('find is answered by the ring, not the shard');
   }
-}
-
-/** protocol.md §6.4: the delta's entries replace the old ones, one level deep, into a new mapping. */
-function mergeMapping(
-  base: { [key: string]: Packet } | undefined,
-  delta: { [key: string]: Packet },
-): { [key: string]: Packet } {
-  return { ...base, ...delta };
 }
 
 function outcome(status: AnswerStatus, value?: Packet): Outcome {

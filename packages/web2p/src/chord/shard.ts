@@ -3,9 +3,10 @@
  * behind them. Every write carries a version; merging keeps the higher one, so copies that meet
  * again after churn (a replica that missed a write, a node restarted from its Store) agree.
  */
-import type { Store, StoreValue } from '../store/types.js';
+import type { ReplicaStore } from '../replica/replica-store.js';
+import { tombstoneExpired } from '../replica/tombstones.js';
+import type { StoreValue } from '../store/types.js';
 import { toHex, type Packet } from '../wire/packet.js';
-import { TOMBSTONE_MS } from './constants.js';
 import type { WireRecord } from './messages.js';
 import { inInterval, keyPosition } from './ring.js';
 
@@ -28,8 +29,8 @@ export class Shard {
 
   constructor(
     private readonly k: number,
-    private readonly store: Store | undefined,
-    private readonly onStoreError: (error: unknown) => void,
+    /** Where the items go (replica/replica-store.ts: ordered, with flush()), if anywhere. */
+    private readonly store: ReplicaStore | undefined,
   ) {}
 
   /** The live value, or undefined when absent or deleted. */
@@ -80,17 +81,17 @@ export class Shard {
       .map((item) => item.key);
   }
 
-  /** Forgets deletions older than TOMBSTONE_MS (versions are clock times at the writer). */
+  /** Forgets expired deletions (replica/tombstones.ts; versions are clock times at the writer). */
   purgeTombstones(nowMs: number): void {
-    const gone = [...this.tombstones].filter((hex) => this.items.get(hex)!.version < nowMs - TOMBSTONE_MS);
+    const gone = [...this.tombstones].filter((hex) => tombstoneExpired(this.items.get(hex)!.version, nowMs));
     for (const hex of gone) {
       this.items.delete(hex);
       this.tombstones.delete(hex);
+      this.store?.remove(ITEM_PREFIX + hex);
     }
-    if (gone.length > 0) this.persist(this.store?.deleteMany(gone.map((hex) => ITEM_PREFIX + hex)));
   }
 
-  /** Reads a persisted shard and position back (nothing without a Store). */
+  /** Reads a persisted shard and position back (nothing without a store). */
   async load(): Promise<number | undefined> {
     if (!this.store) return undefined;
     let position: number | undefined;
@@ -102,14 +103,14 @@ export class Shard {
   }
 
   savePosition(position: number): void {
-    this.persist(this.store?.set(POSITION_KEY, position));
+    this.store?.put(POSITION_KEY, position);
   }
 
   /** Forgets everything, in memory and in the Store (leave(): this node no longer stores). */
   clear(): void {
     this.items.clear();
     this.tombstones.clear();
-    this.persist(this.store?.clear());
+    this.store?.clear();
   }
 
   private put(item: Item): void {
@@ -117,12 +118,7 @@ export class Shard {
     this.items.set(hex, item);
     if (item.value === undefined) this.tombstones.add(hex);
     else this.tombstones.delete(hex);
-    this.persist(this.store?.set(ITEM_PREFIX + hex, toStored(item)));
-  }
-
-  /** Store writes run in the background; a failure is reported, the in-memory copy stays. */
-  private persist(write: Promise<void> | undefined): void {
-    write?.catch(this.onStoreError);
+    this.store?.put(ITEM_PREFIX + hex, toStored(item));
   }
 }
 

@@ -53,8 +53,9 @@ export class Dials {
     return count;
   }
 
-  isDialling(peerId: string): boolean {
-    return this.byId.has(peerId);
+  /** Whether a dial to fill a slot is under way to `peerId` (another kind of dial may be joined and counted). */
+  isFillingSlot(peerId: string): boolean {
+    return this.byId.get(peerId)?.fillsSlot === true;
   }
 
   /** Dials `address` (a peer, or a rendezvous such as a signaling room) and waits for the handshake. */

@@ -115,7 +115,7 @@ export class PeerExchange implements Service {
     // dialling only those clusters the mesh into islands that a few crashes cut apart.
     for (const [id, addr] of shuffled(host.random, book.candidates(host.clock.now()))) {
       if (connections.outgoingCount >= host.maxOutgoing) return true;
-      if (connections.record(id) || connections.dials.isDialling(id) || id === host.id) continue;
+      if (connections.record(id) || connections.dials.isFillingSlot(id) || id === host.id) continue;
       const address = host.transport.addressFromWire(addr, id);
       if (address === undefined) continue;
       connections.dials.dialPeer(address, id, true).catch((error: unknown) => {

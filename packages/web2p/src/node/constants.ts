@@ -20,3 +20,12 @@ export const CERT_VALID_YEARS = 10;
 export const CERT_COMMON_NAME = 'web2p';
 /** Serial numbers are random, positive, and this long (RFC 5280 allows up to 20 bytes). */
 export const CERT_SERIAL_BYTES = 16;
+
+/** Where `persist: true` keeps a Node node's stores: relative to the working directory, like a project's own files. */
+export const DEFAULT_PERSIST_DIR = '.web2p';
+
+/**
+ * The longest directory name one namespace's store gets. Filesystems cap a name at 255 bytes; a
+ * longer namespace (a long socket `name`) keeps its readable start and ends in a hash of the whole.
+ */
+export const MAX_STORE_DIR_NAME = 200;

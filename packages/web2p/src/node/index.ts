@@ -1,19 +1,24 @@
 /**
  * web2p/node: everything in `web2p`, plus what only runs in Node: WebRTC through node-datachannel's
  * RTCPeerConnection and `ws`'s WebSocket, which Node 20 lacks as globals, and py2p's own
- * transports (TCP, TLS, js2p's WebSocket) for talking to py2p and js2p peers.
+ * transports (TCP, TLS, js2p's WebSocket) for talking to py2p and js2p peers, and a store on disk
+ * for `persist` (LevelDB through classic-level).
  */
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { MeshSocket } from '../mesh/mesh-socket.js';
+import { setPersistentStore } from '../store/persistent-store.js';
 import type { WireAddress } from '../transport/types.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
+import { LevelStore } from './level-store.js';
+import { storeDirectory } from './store-location.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 
 export * from '../index.js';
 export { CompositeTransport } from '../transport/composite.js';
 export { TcpTransport, type TcpTransportOptions, type TcpEncryption } from './tcp-transport.js';
 export type { TlsCredentials } from './certificate.js';
+export { LevelStore } from './level-store.js';
 
 declare module '../mesh/mesh-socket.js' {
   interface MeshSocketOptions {
@@ -49,3 +54,7 @@ MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
     : nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
+
+// `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
+// LevelDB directory per namespace (Node has no IndexedDB).
+setPersistentStore((namespace, location) => new LevelStore(storeDirectory(namespace, location)));

@@ -1,18 +1,21 @@
 import { StoreError } from '../errors.js';
-import type { Store } from './types.js';
+import type { PersistLocation, Store } from './types.js';
 
 /**
- * The store that `persist: true` opens. The package entry chooses it (IndexedDB), so the sockets
- * never import a concrete store.
+ * Opens the store `persist: true` or `persist: { dir }` means for a namespace; `location` is
+ * undefined for `true`. The package entry chooses it (IndexedDB in browsers, a directory in Node),
+ * so the sockets never import a concrete store.
  */
-let makePersistentStore: ((namespace: string) => Store) | undefined;
+export type PersistentStoreFactory = (namespace: string, location: PersistLocation | undefined) => Store;
 
-export function setPersistentStore(make: (namespace: string) => Store): void {
+let makePersistentStore: PersistentStoreFactory | undefined;
+
+export function setPersistentStore(make: PersistentStoreFactory): void {
   makePersistentStore = make;
 }
 
 /** A new persistent store for `namespace`; throws StoreError when the entry chose none. */
-export function persistentStore(namespace: string): Store {
+export function persistentStore(namespace: string, location?: PersistLocation): Store {
   if (!makePersistentStore) throw new StoreError('persist: true has no persistent store here: pass a Store instead');
-  return makePersistentStore(namespace);
+  return makePersistentStore(namespace, location);
 }

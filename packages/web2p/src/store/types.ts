@@ -42,3 +42,12 @@ export interface Store {
   /** Releases the backend. Idempotent; any later call rejects with a StoreError. */
   close(): Promise<void>;
 }
+
+/** Where `persist: { dir }` keeps a node's stores on disk (Node; browsers use IndexedDB). */
+export type PersistLocation = { readonly dir: string };
+
+/**
+ * A socket's `persist` option: false for none; true for the platform's persistent store (IndexedDB
+ * in browsers, `./.web2p` in Node); `{ dir }` for a directory (Node); or any Store of the caller's.
+ */
+export type PersistOption = boolean | Store | PersistLocation;

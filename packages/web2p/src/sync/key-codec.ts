@@ -8,9 +8,6 @@ import { toHex, utf8, type Packet } from '../wire/packet.js';
 /** A key as callers pass it and as `keys()` gives it back. */
 export type Key = string | Uint8Array;
 
-/** Strict, and keeping a leading BOM, so that decoding and re-encoding gives back the same bytes. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * The key's bytes. A string with a lone surrogate encodes it as U+FFFD, as TextEncoder does, so it
  * names the same key as the string with U+FFFD in its place.
@@ -38,24 +35,6 @@ export function keyFromId(id: string): Uint8Array {
   const out = new Uint8Array(id.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(id.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-/**
- * The form `keys()`, `entries()` and the events give a key in: the string when the bytes are valid
- * UTF-8 (what nearly every key is, and what `get` accepts back), otherwise a copy of the bytes.
- */
-export function publicKey(bytes: Uint8Array): Key {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return bytes.slice();
-  }
-}
-
-/** For error messages: the text, or the bytes in hex when they are not UTF-8. */
-export function describeKey(bytes: Uint8Array): string {
-  const key = publicKey(bytes);
-  return typeof key === 'string' ? key : `0x${toHex(key)}`;
 }
 
 function describeType(value: unknown): string {

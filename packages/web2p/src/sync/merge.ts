@@ -35,9 +35,6 @@ export type SyncRecord = {
   readonly ts: number;
 };
 
-/** A JSON-like mapping, the only value a delta merges into. */
-export type Mapping = { [key: string]: Packet };
-
 /** Positive when `a` wins over `b`, negative when `b` wins, 0 when they are the same record. */
 export function compareRecords(a: SyncRecord, b: SyncRecord): number {
   const meta = compareMeta(a, b);
@@ -87,22 +84,6 @@ export function firstWinningSecond(current: SyncRecord | undefined, self: string
   const second = Math.max(now, current.ts);
   if (second > current.ts) return second;
   return current.owner !== self && self < current.owner ? second : second + 1;
-}
-
-export function isMapping(value: Packet | null | undefined): value is Mapping {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-/** py2p's `dict.update`: a shallow merge, a sub-key of the delta replacing the one it names. */
-export function mergeMapping(base: Packet | null | undefined, delta: Mapping): Mapping {
-  const out: Mapping = {};
-  for (const source of [isMapping(base) ? base : {}, delta]) {
-    for (const [key, value] of Object.entries(source)) {
-      // defineProperty, not assignment: a "__proto__" sub-key must stay a plain key.
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-  }
-  return out;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -13,7 +13,8 @@ import { flags } from '../wire/flags.js';
 import { isValidNodeId } from '../wire/node-id.js';
 import type { Packet } from '../wire/packet.js';
 import { keyFromPacket } from './key-codec.js';
-import { isMapping, type Mapping, type SyncRecord } from './merge.js';
+import { isMapping, type Mapping } from '../replica/mapping.js';
+import type { SyncRecord } from './merge.js';
 
 export interface StoreMessage {
   readonly key: Uint8Array;

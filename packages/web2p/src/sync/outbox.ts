@@ -7,7 +7,7 @@
  * write locally at once; only the broadcast waits.
  */
 import { unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
-import { mergeMapping, type Mapping } from './merge.js';
+import { mergeMapping, type Mapping } from '../replica/mapping.js';
 
 /** What goes out for a key: its whole record (a store or delete), or a delta (§6.2). */
 export type PendingWrite = { readonly kind: 'store' } | { readonly kind: 'delta'; readonly mapping: Mapping };

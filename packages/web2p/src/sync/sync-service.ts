@@ -13,24 +13,19 @@ import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { every } from '../runtime/clock.js';
-import type { Store } from '../store/types.js';
+import type { PersistOption } from '../store/types.js';
 import { flags } from '../wire/flags.js';
 import { decode, encode } from '../wire/msgpack.js';
 import type { Packet } from '../wire/packet.js';
 import type { Protocol } from '../wire/protocol.js';
-import { LEASE_SECONDS, SYNC_STORE_PREFIX, TOMBSTONE_PRUNE_MS, TOMBSTONE_SECONDS } from './constants.js';
-import { describeKey, keyBytes, keyFromId, keyId, publicKey, type Key } from './key-codec.js';
+import { TOMBSTONE_MS, TOMBSTONE_PRUNE_MS } from '../replica/constants.js';
+import { describeKey, publicKey } from '../replica/keys.js';
+import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
+import { tombstoneExpired } from '../replica/tombstones.js';
+import { LEASE_SECONDS, SYNC_STORE_PREFIX } from './constants.js';
+import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
 import { checkLease, type LeaseMeta } from './lease.js';
-import {
-  compareRecords,
-  deltaApplies,
-  firstWinningSecond,
-  isMapping,
-  laterMeta,
-  mergeMapping,
-  type Mapping,
-  type SyncRecord,
-} from './merge.js';
+import { compareRecords, deltaApplies, firstWinningSecond, laterMeta, type SyncRecord } from './merge.js';
 import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload } from './messages.js';
 import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
@@ -49,8 +44,8 @@ export class SyncService implements Service {
   /** See SyncSocket.ready; set when the service starts. */
   ready!: Promise<void>;
   private readonly leaseSeconds: number;
-  private readonly tombstoneSeconds: number;
-  private readonly persist: boolean | Store | undefined;
+  private readonly tombstoneMs: number;
+  private readonly persist: PersistOption | undefined;
   private readonly storeName: string | undefined;
   private readonly records = new Map<string, Entry>();
   private liveCount = 0;
@@ -66,7 +61,7 @@ export class SyncService implements Service {
   constructor(options: SyncSocketOptions) {
     this.leasing = options.leasing ?? true;
     this.leaseSeconds = options.leaseSeconds ?? LEASE_SECONDS;
-    this.tombstoneSeconds = options.tombstoneSeconds ?? TOMBSTONE_SECONDS;
+    this.tombstoneMs = options.tombstoneSeconds === undefined ? TOMBSTONE_MS : options.tombstoneSeconds * 1000;
     this.persist = options.persist;
     this.storeName = options.name;
   }
@@ -319,6 +314,12 @@ export class SyncService implements Service {
     else if (wasLive) this.mesh.emit('delete', publicKey(key), meta);
   }
 
+  /** An 'update' for a restored key that is still live (a listener may have changed it since). */
+  private announce(key: Uint8Array): void {
+    const record = this.records.get(keyId(key))?.record;
+    if (record?.value != null) this.mesh.emit('update', publicKey(key), record.value, { owner: record.owner, ts: record.ts });
+  }
+
   // ---------------------------------------------------------------- neighbours, store, upkeep
 
   /** §6.4: after the peers message, one five-item store per key we hold a value for. */
@@ -346,13 +347,17 @@ export class SyncService implements Service {
       this.restored = true;
       return;
     }
+    // Restored records are announced only once all of them are in and reads work (announce()).
+    const restoredKeys: Uint8Array[] = [];
     try {
       const found = await persistence.restore();
       let skipped = found.skipped;
       for (const [id, record] of found.records) {
         try {
           const key = keyFromId(id);
-          if (compareRecords(record, this.records.get(id)?.record ?? record) >= 0) this.setRecord(id, key, record, { persist: false });
+          if (compareRecords(record, this.records.get(id)?.record ?? record) < 0) continue;
+          this.setRecord(id, key, record, { persist: false, quiet: true });
+          restoredKeys.push(key);
         } catch {
           skipped++;
         }
@@ -366,6 +371,7 @@ export class SyncService implements Service {
       throw error;
     } finally {
       this.restored = true;
+      for (const key of restoredKeys) this.announce(key);
       persistence.saveIds([...this.formerIds, this.mesh.id]);
       this.pruneTombstones();
       for (const conn of this.syncsAwaitingRestore) this.peerUp(conn);
@@ -377,11 +383,11 @@ export class SyncService implements Service {
     this.mesh.reportError(error, 'sync');
   }
 
-  /** Forgets deletes older than `tombstoneSeconds` (see TOMBSTONE_SECONDS). */
+  /** Forgets expired deletes (replica/tombstones.ts; a record's ts is in seconds). */
   private pruneTombstones(): void {
-    const before = this.mesh.nowSeconds() - this.tombstoneSeconds;
+    const now = this.mesh.clock.now();
     for (const [id, { record }] of this.records) {
-      if (record.value !== null || record.ts >= before || this.outbox.has(id)) continue;
+      if (record.value !== null || !tombstoneExpired(record.ts * 1000, now, this.tombstoneMs) || this.outbox.has(id)) continue;
       this.records.delete(id);
       this.persistence?.forgetRecord(id);
     }

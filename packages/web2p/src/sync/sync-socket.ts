@@ -5,30 +5,30 @@
  */
 import type { MeshEvents, MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { MeshSocket } from '../mesh/mesh-socket.js';
-import type { Store } from '../store/types.js';
+import type { PersistOption } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import type { Key } from './key-codec.js';
 import type { LeaseMeta } from './lease.js';
-import type { Mapping } from './merge.js';
+import type { Mapping } from '../replica/mapping.js';
 import { SyncService } from './sync-service.js';
 
 export type { Key } from './key-codec.js';
-export type { Mapping } from './merge.js';
+export type { Mapping } from '../replica/mapping.js';
 
 export interface SyncSocketOptions extends MeshSocketOptions {
   /** Leases on (default; py2p's leasing=True) or last-writer-wins. Part of the protocol id (§6.1). */
   leasing?: boolean;
   /**
-   * Keep the dict, with its lease metadata, across reloads: `true` for IndexedDB (browsers, or
-   * Node with an IndexedDB such as fake-indexeddb), or any Store. Await `ready` before use.
+   * Keep the dict, with its lease metadata, across reloads: `true` for IndexedDB in browsers and
+   * `./.web2p` in Node, `{ dir }` for another directory (Node), or any Store. Await `ready` before use.
    */
-  persist?: boolean | Store;
+  persist?: PersistOption;
   /** With `persist: true`, tells apart sockets of one protocol sharing an origin. */
   name?: string;
   /** Lease length; default LEASE_SECONDS (one hour, as py2p). */
   leaseSeconds?: number;
-  /** How long deletes are remembered; default TOMBSTONE_SECONDS. */
+  /** How long deletes are remembered; default TOMBSTONE_MS (replica/constants.ts) in seconds. */
   tombstoneSeconds?: number;
 }
 

@@ -57,6 +57,8 @@ interface Session {
   graceTimer: TimerHandle | undefined;
   /** Fresh attempts still allowed after a failed handshake (we initiated it). */
   retriesLeft: number;
+  /** Offered because the room introduced us: if it fails for good, another member is offered instead. */
+  fromRoom: boolean;
 }
 
 export class WebRtcTransport implements Transport {
@@ -70,6 +72,12 @@ export class WebRtcTransport implements Transport {
   #closed = false;
   readonly #rooms = new Map<string, SignalingClient>();
   readonly #sessions = new Map<string, Session>();
+  /**
+   * Members of the last room introduction not offered yet, in random order: each room offer that
+   * fails for good is replaced by one of these, so members that never answer (sybils, dead tabs)
+   * cannot isolate a newcomer that happened to pick them.
+   */
+  #roomStandby: string[] = [];
 
   constructor(options: WebRtcTransportOptions) {
     this.#options = options;
@@ -154,9 +162,19 @@ export class WebRtcTransport implements Transport {
    * members wait for the offer. A few at random, the rest are learned through peer exchange.
    */
   #offerToRoom(ids: readonly string[]): void {
-    const strangers = ids.filter((id) => !this.#current(id));
+    const strangers = shuffled(this.#random, ids.filter((id) => !this.#current(id)));
     const limit = this.#options.roomOfferLimit ?? ROOM_OFFER_LIMIT;
-    for (const id of shuffled(this.#random, strangers).slice(0, limit)) this.#open(id, true, this.#newSessionId(), undefined);
+    this.#roomStandby = strangers.slice(limit);
+    for (const id of strangers.slice(0, limit)) this.#open(id, true, this.#newSessionId(), undefined).fromRoom = true;
+  }
+
+  /** A room offer failed for good: offer to the next member of the introduction we have not tried. */
+  #offerToNextStranger(): void {
+    for (let id = this.#roomStandby.shift(); id !== undefined && !this.#closed; id = this.#roomStandby.shift()) {
+      if (this.#current(id)) continue;
+      this.#open(id, true, this.#newSessionId(), undefined).fromRoom = true;
+      return;
+    }
   }
 
   // ---------------------------------------------------------------- peers
@@ -200,13 +218,14 @@ export class WebRtcTransport implements Transport {
       timeoutMs: this.#options.connectTimeoutMs,
       remoteAddress: PEER_PREFIX + peerId,
     });
-    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft };
+    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, fromRoom: false };
     this.#sessions.set(peerId, session);
     attempt.link.then(
       (link) => this.#opened(session, link),
       (error: unknown) => {
         if (this.#retry(session, error)) return;
         this.#end(session, error instanceof Error ? error : new ConnectionClosedError(String(error)));
+        if (session.fromRoom) this.#offerToNextStranger();
       },
     );
     return session;
@@ -222,7 +241,7 @@ export class WebRtcTransport implements Transport {
       return false;
     }
     this.#sessions.delete(session.peerId);
-    this.#open(session.peerId, true, this.#newSessionId(), session.claim, session.retriesLeft - 1);
+    this.#open(session.peerId, true, this.#newSessionId(), session.claim, session.retriesLeft - 1).fromRoom = session.fromRoom;
     return true;
   }
 
