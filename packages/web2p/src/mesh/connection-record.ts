@@ -13,11 +13,11 @@ import type { Packet } from '../wire/packet.js';
 import { Connection } from './connection.js';
 
 /**
- * handshaking: linked, the peer's handshake not yet in; open: in the routing table (or about to be,
- * once a conflict with a second connection to the same peer is settled); closed: hung up or lost.
- * (Dials before a link exists are the DialRegistry's.)
+ * handshaking: linked, the peer's handshake not yet in; open: in the routing table; closing: we hung
+ * up and the link is delivering what was sent before (nothing more goes out); closed: the link
+ * ended. The phase before a link exists, dialling, is the Dials registry's (dials.ts).
  */
-export type ConnectionPhase = 'handshaking' | 'open' | 'closed';
+export type ConnectionPhase = 'handshaking' | 'open' | 'closing' | 'closed';
 
 /** What a connection needs from its socket to build and trace messages. */
 export interface ConnectionOwner {
@@ -64,8 +64,9 @@ export class ConnectionRecord {
     return this.link.outgoing;
   }
 
+  /** Hung up or lost: nothing more is sent or read. */
   get closed(): boolean {
-    return this.phase === 'closed';
+    return this.phase === 'closing' || this.phase === 'closed';
   }
 
   send(flag: number, type: Packet, ...packets: Packet[]): void {
@@ -83,7 +84,7 @@ export class ConnectionRecord {
 
   close(): void {
     if (this.closed) return;
-    this.phase = 'closed';
+    this.phase = 'closing';
     this.link.close();
   }
 

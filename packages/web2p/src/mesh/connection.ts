@@ -30,8 +30,9 @@ export class Connection {
     return this.record.link;
   }
 
+  /** Hung up or lost. */
   get closed(): boolean {
-    return this.record.phase === 'closed';
+    return this.record.closed;
   }
 
   /** Sends `[flag, ourId, now, type, ...packets]` to this peer (py2p's `conn.send`). */
