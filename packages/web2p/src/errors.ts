@@ -56,10 +56,12 @@ export class KeyError extends Web2pError {
   override name = 'KeyError';
 }
 
-/** Another node holds the lease on a key (protocol.md §6.3). Named KeyError, as py2p raises. */
+/**
+ * Another node holds the lease on a key (protocol.md §6.3). py2p raises KeyError here, so it is one
+ * (`instanceof KeyError`), under its own name.
+ */
 export class LeaseError extends KeyError {
-  // py2p raises KeyError here; code that catches by name keeps working.
-  override name = 'KeyError';
+  override name = 'LeaseError';
 
   constructor(
     readonly key: string,
