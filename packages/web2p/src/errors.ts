@@ -17,6 +17,26 @@ export class FrameTooLargeError extends FrameError {
   override name = 'FrameTooLargeError';
 }
 
+/**
+ * A message to send would make a frame larger than the maximum a peer accepts, so it was not sent
+ * (a peer would drop the connection on it and the data would be lost).
+ */
+export class MessageTooLargeError extends Web2pError {
+  override name = 'MessageTooLargeError';
+
+  constructor(
+    /** The frame body the message would need: its 32-byte id plus its msgpack packets. */
+    readonly bytes: number,
+    /** The largest frame body a peer accepts (maxFrameBytes). */
+    readonly limit: number,
+  ) {
+    super(
+      `message of ${bytes} bytes (id and packets) exceeds the ${limit}-byte frame limit; nothing was sent. ` +
+        'Send large data in pieces (a stream of smaller messages) instead',
+    );
+  }
+}
+
 /** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
   override name = 'ProtocolMismatchError';

@@ -14,7 +14,7 @@ import { decodeBody } from '../wire/frame.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { makeNodeId, nodeIdValue } from '../wire/node-id.js';
-import type { Packet } from '../wire/packet.js';
+import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { toHex } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -161,6 +161,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       id: this.id,
       clock: this.clock,
       seen: this.seen,
+      maxFrameBytes: this.maxFrameBytes,
       nowSeconds: () => this.nowSeconds(),
       deliver: (wire) => {
         for (const conn of this.table.values()) conn.sendMessage(wire);
@@ -698,7 +699,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    */
-  send(...args: Array<Packet | SendOptions>): void {
+  send(...args: Array<OutgoingPacket | SendOptions>): void {
     const { packets, flag, type } = parseSendArgs(args);
     this.sendPayload(flag, [type, ...packets]);
   }
@@ -708,10 +709,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * out: a broadcast may leave a second later than asked (see BroadcastOutbox), and sync must record
    * the timestamp its peers will see.
    */
-  protected sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+  protected sendPayload(flag: number, payload: OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
     if (this.closed) throw new SocketClosedError();
     if (flag !== flags.broadcast) {
-      const wire = createMessage(flag, this.id, this.nowSeconds(), payload);
+      const wire = createMessage(flag, this.id, this.nowSeconds(), payload, this.maxFrameBytes);
       for (const conn of this.table.values()) conn.sendMessage(wire);
       onSent?.(wire);
       return;
