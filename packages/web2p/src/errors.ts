@@ -37,6 +37,21 @@ export class MessageTooLargeError extends Web2pError {
   }
 }
 
+/**
+ * Messages waited in the recv() queue past its bound and the oldest were dropped. Emitted as an
+ * 'error' event once per overflow (until a reader empties the queue).
+ */
+export class RecvQueueOverflowError extends Web2pError {
+  override name = 'RecvQueueOverflowError';
+
+  constructor(messages: number, bytes: number) {
+    super(
+      `the recv() queue went past ${messages} messages or ${bytes} bytes, so the oldest unread messages are being dropped; ` +
+        "read them with recv(), nextMessage() or for await, or listen with on('message') (nothing is queued then)",
+    );
+  }
+}
+
 /** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
   override name = 'ProtocolMismatchError';

@@ -37,8 +37,15 @@ export const PEER_REFRESH_MS = 30_000;
 /** A peer we failed to reach is not tried again for this long. */
 export const REDIAL_BACKOFF_MS = 30_000;
 
-/** Unclaimed messages waiting for recv(); past this the oldest are dropped with a debug line. */
+/** Unclaimed messages waiting for recv(); past this the oldest are dropped (and reported). */
 export const MAX_QUEUED_MESSAGES = 100_000;
+
+/**
+ * Bytes of unclaimed messages waiting for recv(); past this the oldest are dropped (and reported).
+ * A count alone does not bound memory: 100,000 messages of 4 KiB are 400 MiB. 64 MiB still holds
+ * four messages of the largest frame (16 MiB) and is a small share of what a tab may allocate.
+ */
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
  * Put in the compression list of our handshake to say "I push my peer list to you whenever my

@@ -3,7 +3,7 @@
  * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
  * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
  */
-import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { FrameError, ProtocolMismatchError, RecvQueueOverflowError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
 import { shuffled, systemRandom, type Random } from '../runtime/random.js';
@@ -24,6 +24,7 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   MAINTENANCE_INTERVAL_MS,
   MAX_CLOCK_AHEAD_SECONDS,
+  MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
@@ -66,6 +67,8 @@ export interface MeshSocketOptions {
   compression?: readonly number[];
   /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
+  maxQueuedBytes?: number;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -76,7 +79,11 @@ export interface MeshSocketOptions {
 export type Handler = (msg: Message, conn: Connection) => boolean | void | undefined;
 
 export type MeshEvents = {
-  /** A message was queued for recv(); it is passed too, for convenience. */
+  /**
+   * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
+   * attached messages go to the listeners and are not kept for recv() after them (recv() from the
+   * listener itself still returns the message, as in py2p).
+   */
   message: (msg: Message) => void;
   /** The routing table went from empty to non-empty. */
   connect: () => void;
@@ -123,9 +130,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /** Dials under way to known peers, so a second wish to reach one joins the first. */
   private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
-  private readonly inbox = new Inbox(MAX_QUEUED_MESSAGES, () =>
-    this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`),
-  );
+  private readonly inbox: Inbox;
   private readonly pendingConnects = new Map<Connection, PendingConnect>();
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
@@ -154,6 +159,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.inbox = this.makeInbox(options.maxQueuedBytes ?? MAX_QUEUED_BYTES);
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
@@ -443,9 +449,23 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return true;
   }
 
+  /**
+   * Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued only
+   * while they run (py2p's idiom of calling recv() from the listener still gets it), so a socket
+   * that only listens does not also fill the queue.
+   */
   private enqueue(msg: Message): void {
+    const flowing = this.listenerCount('message') > 0;
     this.inbox.put(msg);
     this.emitMesh('message', msg);
+    if (flowing) this.inbox.withdraw(msg);
+  }
+
+  private makeInbox(maxBytes: number): Inbox {
+    return new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxBytes }, (first) => {
+      this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxBytes} bytes: dropped the oldest message`);
+      if (first) this.emitMesh('error', new RecvQueueOverflowError(MAX_QUEUED_MESSAGES, maxBytes));
+    });
   }
 
   // ---------------------------------------------------------------- built-in handlers
