@@ -19,6 +19,12 @@ export const STALLED_FRAME_MS = 60_000;
 /** A connection whose handshake has not arrived by then is dropped (py2p waits forever). */
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 
+/**
+ * The losing connection of a double dial (§4.8) stays open this long, so that what either end sent
+ * on it before seeing the conflict (one round trip on any path we run over) still arrives.
+ */
+export const CONFLICT_GRACE_MS = 5_000;
+
 /** `connect()` gives up after this long. */
 export const CONNECT_TIMEOUT_MS = 20_000;
 

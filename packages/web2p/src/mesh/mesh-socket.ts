@@ -19,6 +19,7 @@ import { toHex } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import {
+  CONFLICT_GRACE_MS,
   CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_OUTGOING,
   HANDSHAKE_TIMEOUT_MS,
@@ -40,6 +41,7 @@ import { PeerBook } from './peer-book.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import { Inbox } from './inbox.js';
+import { RetiringConnections } from './retiring-connections.js';
 import { SeenCache } from './seen-cache.js';
 import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
@@ -136,6 +138,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly routed: RoutedReplies;
   private readonly signals: SignalRelay;
   private readonly broadcasts: BroadcastOutbox;
+  private readonly retiring: RetiringConnections;
   private readonly stopMaintenance: () => void;
   /**
    * Resolves once the transport accepts connections and `address` is known (a TCP listener on port
@@ -160,6 +163,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.inbox = this.makeInbox(options.maxQueuedBytes ?? MAX_QUEUED_BYTES);
+    this.retiring = new RetiringConnections(this.clock, CONFLICT_GRACE_MS);
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
@@ -494,15 +498,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     }
     this.clearHandshakeTimer(conn);
     this.book.remember(hs.id, hs.addr);
+    // Taken before a conflict is settled: a losing connection is still read (RetiringConnections),
+    // and the peer compresses what it sends there as this handshake says.
+    conn.addr = hs.addr;
+    conn.compression = hs.compression;
+    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     const existing = this.table.get(hs.id);
     if (existing && !existing.closed) {
       this.resolveConflict(existing, conn, hs.id);
       return true;
     }
     conn.id = hs.id;
-    conn.addr = hs.addr;
-    conn.compression = hs.compression;
-    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     this.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
     this.addToTable(conn);
     return true;
@@ -520,17 +526,15 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
     if (keepIncoming) {
       incoming.id = peerId;
-      incoming.addr = existing.addr;
-      incoming.compression = existing.compression;
-      incoming.announcesNeighbours = existing.announcesNeighbours;
       incoming.neighbours = existing.neighbours;
       this.awaiting.delete(incoming);
       this.table.set(peerId, incoming);
     }
     this.settleConnect(loser, winner);
     this.settleConnect(winner, winner);
-    loser.close();
+    loser.id = peerId;
     this.awaiting.delete(loser);
+    this.retiring.retire(loser);
   }
 
   private addToTable(conn: Connection): void {
@@ -824,6 +828,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.broadcasts.close();
     this.routed.close();
     this.inbox.close();
+    this.retiring.closeAll();
     for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
     await this.transport.close();
   }
