@@ -3,7 +3,7 @@
  * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
  */
-import { sha256 } from './sha256.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { FrameError, MessageTooLargeError } from '../errors.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
