@@ -50,6 +50,8 @@ export const MAX_QUEUED_MESSAGES = 100_000;
  * Bytes of unclaimed messages waiting for recv(); past this the oldest are dropped (and reported).
  * A count alone does not bound memory: 100,000 messages of 4 KiB are 400 MiB. 64 MiB still holds
  * four messages of the largest frame (16 MiB) and is a small share of what a tab may allocate.
+ * Counted in msgpack body bytes: a queued message also holds its decoded packets (bins are copies),
+ * so the queue's memory stays under about twice this.
  */
 export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
