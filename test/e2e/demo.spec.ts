@@ -132,8 +132,8 @@ test.describe.serial('the demo in three tabs', () => {
     await until("alice's second is over", () => carol.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
     await set(carol, 'colour', 'red');
     await expect(carol.page.locator('#dict-error')).toBeVisible();
-    await expect(carol.page.locator('#dict-error')).toContainText(`KeyError: key "colour" is leased to ${aliceId.slice(0, 6)} (another tab)`);
-    await expect(carol.page.locator('#dict-error')).toHaveAttribute('title', new RegExp(`^KeyError: key "colour" is leased to ${aliceId} until `));
+    await expect(carol.page.locator('#dict-error')).toContainText(`LeaseError: key "colour" is leased to ${aliceId.slice(0, 6)} (another tab)`);
+    await expect(carol.page.locator('#dict-error')).toHaveAttribute('title', new RegExp(`^LeaseError: key "colour" is leased to ${aliceId} until `));
     await expect(row(carol, 'colour').locator('td').nth(1)).toHaveText('blue');
 
     // the owner can, and everyone sees it

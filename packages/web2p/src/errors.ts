@@ -17,6 +17,41 @@ export class FrameTooLargeError extends FrameError {
   override name = 'FrameTooLargeError';
 }
 
+/**
+ * A message to send would make a frame larger than the maximum a peer accepts, so it was not sent
+ * (a peer would drop the connection on it and the data would be lost).
+ */
+export class MessageTooLargeError extends Web2pError {
+  override name = 'MessageTooLargeError';
+
+  constructor(
+    /** The frame body the message would need: its 32-byte id plus its msgpack packets. */
+    readonly bytes: number,
+    /** The largest frame body a peer accepts (maxFrameBytes). */
+    readonly limit: number,
+  ) {
+    super(
+      `message of ${bytes} bytes (id and packets) exceeds the ${limit}-byte frame limit; nothing was sent. ` +
+        'Send large data in pieces (a stream of smaller messages) instead',
+    );
+  }
+}
+
+/**
+ * Messages waited in the recv() queue past its bound and the oldest were dropped. Emitted as an
+ * 'error' event once per overflow (until a reader empties the queue).
+ */
+export class RecvQueueOverflowError extends Web2pError {
+  override name = 'RecvQueueOverflowError';
+
+  constructor(messages: number, bytes: number) {
+    super(
+      `the recv() queue went past ${messages} messages or ${bytes} bytes, so the oldest unread messages are being dropped; ` +
+        "read them with recv(), nextMessage() or for await, or listen with on('message') (nothing is queued then)",
+    );
+  }
+}
+
 /** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
   override name = 'ProtocolMismatchError';
@@ -56,10 +91,12 @@ export class KeyError extends Web2pError {
   override name = 'KeyError';
 }
 
-/** Another node holds the lease on a key (protocol.md §6.3). Named KeyError, as py2p raises. */
+/**
+ * Another node holds the lease on a key (protocol.md §6.3). py2p raises KeyError here, so it is one
+ * (`instanceof KeyError`), under its own name.
+ */
 export class LeaseError extends KeyError {
-  // py2p raises KeyError here; code that catches by name keeps working.
-  override name = 'KeyError';
+  override name = 'LeaseError';
 
   constructor(
     readonly key: string,

@@ -3,7 +3,7 @@
  * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
  * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
  */
-import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { FrameError, ProtocolMismatchError, RecvQueueOverflowError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
 import { shuffled, systemRandom, type Random } from '../runtime/random.js';
@@ -14,16 +14,18 @@ import { decodeBody } from '../wire/frame.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { makeNodeId, nodeIdValue } from '../wire/node-id.js';
-import type { Packet } from '../wire/packet.js';
+import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { toHex } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import {
+  CONFLICT_GRACE_MS,
   CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_OUTGOING,
   HANDSHAKE_TIMEOUT_MS,
   MAINTENANCE_INTERVAL_MS,
   MAX_CLOCK_AHEAD_SECONDS,
+  MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
@@ -39,6 +41,7 @@ import { PeerBook } from './peer-book.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import { Inbox } from './inbox.js';
+import { RetiringConnections } from './retiring-connections.js';
 import { SeenCache } from './seen-cache.js';
 import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
@@ -66,6 +69,8 @@ export interface MeshSocketOptions {
   compression?: readonly number[];
   /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
+  maxQueuedBytes?: number;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -76,7 +81,11 @@ export interface MeshSocketOptions {
 export type Handler = (msg: Message, conn: Connection) => boolean | void | undefined;
 
 export type MeshEvents = {
-  /** A message was queued for recv(); it is passed too, for convenience. */
+  /**
+   * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
+   * attached messages go to the listeners and are not kept for recv() after them (recv() from the
+   * listener itself still returns the message, as in py2p).
+   */
   message: (msg: Message) => void;
   /** The routing table went from empty to non-empty. */
   connect: () => void;
@@ -123,14 +132,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /** Dials under way to known peers, so a second wish to reach one joins the first. */
   private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
-  private readonly inbox = new Inbox(MAX_QUEUED_MESSAGES, () =>
-    this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`),
-  );
+  private readonly inbox: Inbox;
   private readonly pendingConnects = new Map<Connection, PendingConnect>();
   private readonly handshakeTimers = new Map<Connection, TimerHandle>();
   private readonly routed: RoutedReplies;
   private readonly signals: SignalRelay;
   private readonly broadcasts: BroadcastOutbox;
+  private readonly retiring: RetiringConnections;
   private readonly stopMaintenance: () => void;
   /**
    * Resolves once the transport accepts connections and `address` is known (a TCP listener on port
@@ -154,6 +162,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? this.transport.compression ?? SUPPORTED_COMPRESSION;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.inbox = this.makeInbox(options.maxQueuedBytes ?? MAX_QUEUED_BYTES);
+    this.retiring = new RetiringConnections(this.clock, CONFLICT_GRACE_MS);
     this.connectionOwner = this.makeConnectionOwner();
     this.debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log);
     this.routed = new RoutedReplies(this.routedRepliesHost());
@@ -161,6 +171,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       id: this.id,
       clock: this.clock,
       seen: this.seen,
+      maxFrameBytes: this.maxFrameBytes,
       nowSeconds: () => this.nowSeconds(),
       deliver: (wire) => {
         for (const conn of this.table.values()) conn.sendMessage(wire);
@@ -442,9 +453,23 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return true;
   }
 
+  /**
+   * Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued only
+   * while they run (py2p's idiom of calling recv() from the listener still gets it), so a socket
+   * that only listens does not also fill the queue.
+   */
   private enqueue(msg: Message): void {
+    const flowing = this.listenerCount('message') > 0;
     this.inbox.put(msg);
     this.emitMesh('message', msg);
+    if (flowing) this.inbox.withdraw(msg);
+  }
+
+  private makeInbox(maxBytes: number): Inbox {
+    return new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxBytes }, (first) => {
+      this.debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxBytes} bytes: dropped the oldest message`);
+      if (first) this.emitMesh('error', new RecvQueueOverflowError(MAX_QUEUED_MESSAGES, maxBytes));
+    });
   }
 
   // ---------------------------------------------------------------- built-in handlers
@@ -473,15 +498,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     }
     this.clearHandshakeTimer(conn);
     this.book.remember(hs.id, hs.addr);
+    // Taken before a conflict is settled: a losing connection is still read (RetiringConnections),
+    // and the peer compresses what it sends there as this handshake says.
+    conn.addr = hs.addr;
+    conn.compression = hs.compression;
+    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     const existing = this.table.get(hs.id);
     if (existing && !existing.closed) {
       this.resolveConflict(existing, conn, hs.id);
       return true;
     }
     conn.id = hs.id;
-    conn.addr = hs.addr;
-    conn.compression = hs.compression;
-    conn.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     this.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
     this.addToTable(conn);
     return true;
@@ -499,17 +526,15 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
     if (keepIncoming) {
       incoming.id = peerId;
-      incoming.addr = existing.addr;
-      incoming.compression = existing.compression;
-      incoming.announcesNeighbours = existing.announcesNeighbours;
       incoming.neighbours = existing.neighbours;
       this.awaiting.delete(incoming);
       this.table.set(peerId, incoming);
     }
     this.settleConnect(loser, winner);
     this.settleConnect(winner, winner);
-    loser.close();
+    loser.id = peerId;
     this.awaiting.delete(loser);
+    this.retiring.retire(loser);
   }
 
   private addToTable(conn: Connection): void {
@@ -698,7 +723,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    */
-  send(...args: Array<Packet | SendOptions>): void {
+  send(...args: Array<OutgoingPacket | SendOptions>): void {
     const { packets, flag, type } = parseSendArgs(args);
     this.sendPayload(flag, [type, ...packets]);
   }
@@ -708,10 +733,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * out: a broadcast may leave a second later than asked (see BroadcastOutbox), and sync must record
    * the timestamp its peers will see.
    */
-  protected sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+  protected sendPayload(flag: number, payload: OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
     if (this.closed) throw new SocketClosedError();
     if (flag !== flags.broadcast) {
-      const wire = createMessage(flag, this.id, this.nowSeconds(), payload);
+      const wire = createMessage(flag, this.id, this.nowSeconds(), payload, this.maxFrameBytes);
       for (const conn of this.table.values()) conn.sendMessage(wire);
       onSent?.(wire);
       return;
@@ -803,6 +828,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.broadcasts.close();
     this.routed.close();
     this.inbox.close();
+    this.retiring.closeAll();
     for (const conn of [...this.table.values(), ...this.awaiting]) this.drop(conn, new SocketClosedError());
     await this.transport.close();
   }

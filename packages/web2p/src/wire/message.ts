@@ -3,11 +3,11 @@
  * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
  */
-import { sha256 } from './sha256.js';
-import { FrameError } from '../errors.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { FrameError, MessageTooLargeError } from '../errors.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
-import { bytesEqual, fromUtf8, toHex, type Packet } from './packet.js';
-import { HEADER_BYTES, ID_BYTES } from './constants.js';
+import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
 
 export class WireMessage {
   private hexId: string | undefined;
@@ -43,15 +43,37 @@ export class WireMessage {
   }
 }
 
-/** Builds a message and, in the same allocation, its uncompressed frame. */
-export function createMessage(type: number, sender: string, time: number, payload: readonly Packet[]): WireMessage {
+/**
+ * Builds a message and, in the same allocation, its uncompressed frame. Throws, before anything can
+ * be sent, a TypeError for a value msgpack cannot carry and a MessageTooLargeError for a frame body
+ * over `maxFrameBytes`: a peer would drop the connection on it (FrameTooLargeError) and the data
+ * would be lost.
+ */
+export function createMessage(
+  type: number,
+  sender: string,
+  time: number,
+  payload: readonly OutgoingPacket[],
+  maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+): WireMessage {
   const frame = encodeWithHeadroom([type, sender, time, ...payload], HEADER_BYTES + ID_BYTES);
   const body = frame.subarray(HEADER_BYTES + ID_BYTES);
+  if (ID_BYTES + body.length > maxFrameBytes) throw new MessageTooLargeError(ID_BYTES + body.length, maxFrameBytes);
   frame.set(sha256(body), HEADER_BYTES);
   new DataView(frame.buffer, frame.byteOffset).setUint32(0, ID_BYTES + body.length);
-  const message = new WireMessage(type, sender, time, payload, frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
+  const message = new WireMessage(type, sender, time, payload as readonly Packet[], frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
   message.frame = frame;
   return message;
+}
+
+/**
+ * `wire` built again with another time, from its own bytes: what the caller passed may have changed
+ * since, and the bytes are what was checked. The packets are as a receiver sees them (bytes of any
+ * ArrayBuffer as a Uint8Array).
+ */
+export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number): WireMessage {
+  const packets = decode(wire.body) as Packet[];
+  return createMessage(wire.type, wire.sender, time, packets.slice(3), maxFrameBytes);
 }
 
 /** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */

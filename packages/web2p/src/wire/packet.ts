@@ -9,6 +9,17 @@ export type Packet =
   | Packet[]
   | { [key: string]: Packet };
 
+/**
+ * What can be sent: a Packet, or bytes in any ArrayBuffer or ArrayBufferView (a Float32Array, a
+ * DataView…), which go out as their bytes and arrive as a Uint8Array.
+ */
+export type OutgoingPacket =
+  | Packet
+  | ArrayBuffer
+  | ArrayBufferView
+  | OutgoingPacket[]
+  | { [key: string]: OutgoingPacket };
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
