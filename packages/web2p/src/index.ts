@@ -1,5 +1,13 @@
+/**
+ * web2p: browser-first peer-to-peer sockets wire-compatible with py2p/js2p 0.7.
+ *
+ * This entry is the public API for browsers. `web2p/node` adds Node's transports, `web2p/sim` the
+ * simulated network, and `web2p/wire` the wire codec (frames, msgpack, base58, compression) for
+ * those who speak the protocol by hand.
+ * @packageDocumentation
+ */
 export * from './errors.js';
-export * from './wire/index.js';
+export { flags, FIRST_APPLICATION_FLAG, type Packet, utf8, fromUtf8, Protocol, PROTOCOL_VERSION } from './wire/index.js';
 import { MeshSocket } from './mesh/mesh-socket.js';
 import { platformWebRtcTransport } from './transport/webrtc/platform.js';
 import { IdbStore } from './store/idb-store.js';
@@ -15,6 +23,7 @@ export { type Random, systemRandom, SeededRandom } from './runtime/random.js';
 export { ChordSocket, type ChordSocketOptions, type ChordEvents, type ChordKey, type LookupInfo, type NodeEntry, type RingState } from './chord/chord-socket.js';
 export { SyncSocket, type SyncSocketOptions, type SyncEvents, type Key, type Mapping } from './sync/sync-socket.js';
 export { MemoryStore, IdbStore, type MemoryStoreOptions, type Store, type StoreValue } from './store/index.js';
+export type { IceServer } from './transport/webrtc/rtc-types.js';
 export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, SignalingClient, type SignalingClientEvents, type SignalingClientOptions, type WebSocketConstructor, type WebSocketLike } from './transport/webrtc/index.js';
 
 // Sockets made without a transport talk WebRTC with the platform's RTCPeerConnection (browsers).

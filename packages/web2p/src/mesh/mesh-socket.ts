@@ -42,6 +42,7 @@ import { Inbox } from './inbox.js';
 import { SeenCache } from './seen-cache.js';
 import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
+import type { IceServer } from '../transport/webrtc/rtc-types.js';
 
 export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
@@ -58,7 +59,7 @@ export interface MeshSocketOptions {
    */
   transport?: Transport;
   /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServer[];
   /**
    * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
    * the transport's choice, else zlib and gzip as py2p.
