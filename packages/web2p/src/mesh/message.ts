@@ -33,6 +33,7 @@ export class Message {
     return this.wire.time;
   }
 
+  /** `time` in base58, as py2p prints it. */
   get time58(): string {
     return toBase58(this.wire.time);
   }

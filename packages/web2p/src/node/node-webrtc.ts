@@ -39,6 +39,7 @@ class LazyRTCPeerConnection {
   }
 }
 
+/** Options of `nodeWebRtcTransport(options)`: WebRtcTransport's, without the constructors it fills in. */
 export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerConnection' | 'WebSocket'>;
 
 /** A WebRtcTransport that loads node-datachannel when it starts listening. */

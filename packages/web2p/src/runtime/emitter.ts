@@ -11,6 +11,7 @@ type AnyListener = (...args: never[]) => void;
 export class Emitter<Events extends EventMap> {
   private readonly listeners = new Map<string | number | symbol, Set<AnyListener>>();
 
+  /** Calls `listener` on every `event` until `off()`. Returns this, for chaining. */
   on<K extends keyof Events>(event: K, listener: Events[K]): this {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
@@ -18,6 +19,7 @@ export class Emitter<Events extends EventMap> {
     return this;
   }
 
+  /** Calls `listener` on the next `event` only. */
   once<K extends keyof Events>(event: K, listener: Events[K]): this {
     const wrapper = ((...args: Parameters<Events[K]>) => {
       this.off(event, wrapper);
@@ -26,15 +28,18 @@ export class Emitter<Events extends EventMap> {
     return this.on(event, wrapper);
   }
 
+  /** Stops calling `listener` (as passed to `on()`) on `event`. */
   off<K extends keyof Events>(event: K, listener: Events[K]): this {
     this.listeners.get(event)?.delete(listener as AnyListener);
     return this;
   }
 
+  /** How many listeners `event` has. */
   listenerCount(event: keyof Events): number {
     return this.listeners.get(event)?.size ?? 0;
   }
 
+  /** Calls every listener of `event`; false when it has none. */
   protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): boolean {
     const set = this.listeners.get(event);
     if (!set || set.size === 0) return false;
@@ -48,6 +53,7 @@ export class Emitter<Events extends EventMap> {
     return true;
   }
 
+  /** Where a listener's throw goes (console.error by default); override to handle it. */
   protected onListenerError(error: unknown, event: string): void {
     console.error(`web2p: a '${event}' listener threw`, error);
   }

@@ -9,6 +9,7 @@ import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type Packet } from './packet.js';
 import { HEADER_BYTES, ID_BYTES } from './constants.js';
 
+/** One py2p message as it travels: type, sender, time and payload, with its network-wide id (protocol.md §1.2). */
 export class WireMessage {
   private hexId: string | undefined;
   /**

@@ -25,8 +25,10 @@ export interface WebSocketLike {
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
 }
 
+/** The browser's `WebSocket`, or `ws`'s in Node. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** The events of a SignalingClient: peers joining and leaving its room, signals, errors. */
 export type SignalingClientEvents = {
   /** The room's other members, oldest first, after each successful (re)join. */
   peers: (ids: readonly string[]) => void;
@@ -42,6 +44,7 @@ export type SignalingClientEvents = {
   error: (error: SignalingError) => void;
 };
 
+/** Options of `new SignalingClient(url, options)`. */
 export interface SignalingClientOptions {
   /** `ws://host:port/<room>` or `wss://…`. */
   url: string;
@@ -59,6 +62,11 @@ export interface SignalingClientOptions {
 
 type State = 'idle' | 'connecting' | 'joined' | 'closed';
 
+/**
+ * One room of a signaling server (`ws://host:port/<room>`): joins it, reconnects with backoff, and
+ * carries WebRTC signals to and from the room's members. WebRtcTransport makes these; use one
+ * directly only to write a transport of your own.
+ */
 export class SignalingClient extends Emitter<SignalingClientEvents> {
   readonly url: string;
   readonly id: string;
@@ -86,6 +94,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.#random = options.random ?? systemRandom;
   }
 
+  /** 'idle' before join, 'connecting', 'joined' while in the room, 'closed' after close(). */
   get state(): State {
     return this.#state;
   }

@@ -19,6 +19,7 @@ import type { IceServer } from './rtc-types.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
 
+/** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
 export interface WebRtcTransportOptions {
   /** The browser's global, or node-datachannel's polyfill (web2p/node passes it). */
   RTCPeerConnection: RTCPeerConnectionConstructor;
