@@ -3,7 +3,7 @@
 // installs them into an empty project with --omit=optional from the npm cache, and there imports
 // every entry point, checks that WebRTC in Node without node-datachannel fails with
 // MissingPackageError, type-checks the examples and entry-points.ts (the Node ones without the
-// DOM lib), builds the browser examples with Vite, runs the shared-state example, and runs
+// DOM lib), asks the language service what an editor shows on hover over MeshSocket, builds the browser examples with Vite, runs the shared-state example, and runs
 // `npx web2p-signal --help`. Exits non-zero with the failing step's output on the first failure.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,10 @@ run('import web2p, web2p/sim, web2p/node, web2p/wire', 'node', ['--input-type=mo
 // 4. Types: the Node examples and every entry point without the DOM lib; the browser examples with it.
 run('tsc: Node examples + entry points, no DOM lib', bin('tsc'), ['-p', 'examples/tsconfig.node.json'], { cwd: app });
 run('tsc: browser examples (vanilla, React)', bin('tsc'), ['-p', 'examples/tsconfig.json'], { cwd: app });
+const hover = run('hover over MeshSocket (TypeScript language service)', 'node', [
+  fileURLToPath(new URL('hover.cjs', import.meta.url)), 'examples/tsconfig.node.json', 'examples/entry-points.ts', 'MeshSocket',
+], { cwd: app });
+expect('an editor shows MeshSocket’s class documentation', hover.includes('class MeshSocket') && hover.includes("py2p's mesh"), hover);
 
 // 5. The browser examples build as an app's would, and the shared-state example runs.
 for (const example of ['browser-chat', 'react-hooks']) {
