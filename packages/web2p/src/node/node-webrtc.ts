@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { MissingPackageError } from '../errors.js';
-import type { Link, LocalNode } from '../transport/types.js';
+import type { Link, LocalNode, SignalData } from '../transport/types.js';
 import type { RTCPeerConnectionConstructor } from '../transport/webrtc/peer-connection.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
 
@@ -29,8 +29,8 @@ function loadPeerConnection(): Promise<RTCPeerConnectionConstructor> {
 }
 
 /**
- * Stands in for node-datachannel's RTCPeerConnection until it is loaded. The transport makes peer
- * connections only after `listen()`, which waits for the import, so by then `loaded` is set.
+ * Stands in for node-datachannel's RTCPeerConnection until it is loaded. NodeWebRtcTransport lets
+ * nothing make a peer connection before the import finished, so by then `loaded` is set.
  */
 class LazyRTCPeerConnection {
   constructor(configuration: ConstructorParameters<RTCPeerConnectionConstructor>[0]) {
@@ -42,11 +42,26 @@ class LazyRTCPeerConnection {
 /** Options of `nodeWebRtcTransport(options)`: WebRtcTransport's, without the constructors it fills in. */
 export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerConnection' | 'WebSocket'>;
 
-/** A WebRtcTransport that loads node-datachannel when it starts listening. */
+/**
+ * A WebRtcTransport that loads node-datachannel when it starts listening. Everything that may make
+ * a peer connection (a dial, a signal relayed over the mesh) waits for that load first; listening
+ * itself starts at once, as the plain transport's does, so a dial right after `listen()` works.
+ */
 class NodeWebRtcTransport extends WebRtcTransport {
-  override async listen(onLink: (link: Link) => void, local: LocalNode): Promise<void> {
+  override listen(onLink: (link: Link) => void, local: LocalNode): Promise<void> {
+    const listening = super.listen(onLink, local);
+    return loadPeerConnection().then(() => listening);
+  }
+
+  override async dial(address: string): Promise<Link | null> {
     await loadPeerConnection();
-    return super.listen(onLink, local);
+    return super.dial(address);
+  }
+
+  override onRelayedSignal(from: string, data: SignalData): void {
+    if (loaded) return super.onRelayedSignal(from, data);
+    // Signals wait in order behind the load; if it fails, listen() has already reported why.
+    loadPeerConnection().then(() => super.onRelayedSignal(from, data), () => undefined);
   }
 }
 
