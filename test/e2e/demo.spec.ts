@@ -178,7 +178,7 @@ test.describe.serial('the demo in three tabs', () => {
   });
 });
 
-test('the README start command serves a page that loads with no console errors', async ({ browser }) => {
+test('the README start command serves a page that loads with no console errors, and the API reference at /docs/', async ({ browser }) => {
   test.setTimeout(240_000);
   // detached: npm, its shell and the server form one process group, killed together below
   const child = spawn('npm', ['start'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -200,6 +200,10 @@ test('the README start command serves a page that loads with no console errors',
     await expect(tab.page.locator('#chat .room-status')).toContainText('joined');
     expect(tab.errors).toEqual([]);
     await tab.page.context().close();
+    // The API reference is served beside the demo, built from the doc comments.
+    const reference = await fetch(new URL('docs/classes/index.MeshSocket.html', printed));
+    expect(reference.status).toBe(200);
+    expect(await reference.text()).toContain("MeshSocket: py2p's mesh");
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
