@@ -80,6 +80,7 @@ export class Connection {
     this.link.close();
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
   }

@@ -54,6 +54,7 @@ export class Message {
     return sent;
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return `Message(type=${String(this.wire.payload[0])}, sender=${this.sender}, packets=${this.wire.payload.length})`;
   }

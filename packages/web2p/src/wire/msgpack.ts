@@ -132,6 +132,7 @@ function write(w: Writer, value: Packet, depth: number): void {
  */
 const scratch = new Writer();
 
+/** `value` as msgpack, the way py2p's u-msgpack encodes it (strings as str, bytes as bin). */
 export function encode(value: Packet): Uint8Array {
   return encodeWithHeadroom(value, 0);
 }

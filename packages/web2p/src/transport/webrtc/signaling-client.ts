@@ -18,10 +18,15 @@ import {
 
 /** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
 export interface WebSocketLike {
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Closes the socket with a close code and reason. */
   close(code?: number, reason?: string): void;
+  /** Listens for the socket opening or failing. */
   addEventListener(type: 'open' | 'error', listener: () => void): void;
+  /** Listens for frames from the server. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Listens for the socket's end, with its close code and reason. */
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
 }
 
