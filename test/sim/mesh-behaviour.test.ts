@@ -1,6 +1,7 @@
 /** Mesh behaviour beyond the upstream tests: what py2p gets wrong or leaves out (protocol.md §11). */
 import { describe, expect, test } from 'vitest';
-import { FrameError, FrameTooLargeError, MeshSocket, decodeBody, flags, encodeMsgpack } from '../../packages/web2p/src/index.js';
+import { FrameError, FrameTooLargeError, MeshSocket, flags } from '../../packages/web2p/src/index.js';
+import { decodeBody, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 import { CONFLICT_GRACE_MS } from '../../packages/web2p/src/mesh/constants.js';

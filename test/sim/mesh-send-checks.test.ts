@@ -3,7 +3,8 @@
  * nothing goes out, the sender hears a typed error at once, and the socket carries on.
  */
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_MAX_FRAME_BYTES, MessageTooLargeError, encodeMsgpack, flags, type MeshSocket } from '../../packages/web2p/src/index.js';
+import { MessageTooLargeError, flags, type MeshSocket } from '../../packages/web2p/src/index.js';
+import { DEFAULT_MAX_FRAME_BYTES, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 import { makeNet, meshNodes } from './helpers.js';
 import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';
 

@@ -1,6 +1,7 @@
 /** The chord message codec (packages/web2p/src/chord/messages.ts): round trips and rejections. */
 import { describe, expect, it } from 'vitest';
-import { FrameError, decodeMsgpack, encodeMsgpack, flags, type Packet } from '../../packages/web2p/src/index.js';
+import { FrameError, flags, type Packet } from '../../packages/web2p/src/index.js';
+import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 import {
   decodeChord,
   encodeAnswer,

@@ -11,7 +11,7 @@ import {
   storePayload,
   syncPayload,
 } from '../../packages/web2p/src/sync/messages.js';
-import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/index.js';
+import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 
 const ID = '2UsXdCqXfkGj9zHc3yE6v1u4P7nQ8rB5sT2wA9mK4LdN';
 

@@ -128,3 +128,18 @@ export class WebRtcHandshakeError extends ConnectionClosedError {
 export class SignalingError extends Web2pError {
   override name = 'SignalingError';
 }
+
+/**
+ * A feature needs an optional npm package that is not installed (`node-datachannel` for WebRTC in
+ * Node). `packageName` names it; installing it fixes this.
+ */
+export class MissingPackageError extends Web2pError {
+  override name = 'MissingPackageError';
+  constructor(
+    readonly packageName: string,
+    feature: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${feature} needs the npm package ${packageName}, which is not installed: npm install ${packageName}`, options);
+  }
+}

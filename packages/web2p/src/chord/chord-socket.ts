@@ -1,27 +1,3 @@
-/**
- * ChordSocket (api.md): a distributed hash table on top of the mesh, in the seed tutorial's design:
- * a ring of 2**k positions, each storing node at one of them, each key at the first node at or after
- * its position (classic Chord), copied to the next `replicas` nodes, and found in at most k routed
- * requests through finger tables. Nodes that have not joined store nothing and read and write
- * through storing neighbours.
- *
- * Design (see messages.ts for the wire format):
- * - Position: the top k bits of SHA-256 of the node id's UTF-8 text; on collision the first free
- *   position clockwise (ring.ts resolvePosition), found by asking the ring, not guessed.
- * - Routing is recursive over connections the node already has (the successor, fingers and any
- *   storing neighbour whose position it knows); answers go back along the reverse path.
- * - Stabilization every STABILIZE_MS: ask the successor for its predecessor and successor list
- *   (one meta exchange), re-replicate when the range or the replica set changed, refresh a finger.
- * - Joins take their keys from the successor; leaves hand theirs to it; crashes are covered by the
- *   replicas and re-replication, so data survives while no more than `replicas` consecutive nodes
- *   fail between two rounds.
- * - keys() lists the keys this node is responsible for (its shard without the replicas), so the
- *   union over all storing nodes is the whole dict, each key once. It is local and synchronous:
- *   py2p's network-wide key set costs a broadcast to every node per write, which is exactly the
- *   O(n) a DHT exists to avoid.
- * - persist: the shard and the node's position go to a Store; a restarted node (which has a new
- *   id) rejoins at the saved position, so the keys it kept are again in its range.
- */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KeyError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
@@ -73,6 +49,7 @@ import { Shard } from './shard.js';
 
 export type { NodeEntry } from './messages.js';
 
+/** Options of `new ChordSocket(options)`: the mesh's, plus the ring's size, replication and persistence. */
 export interface ChordSocketOptions extends MeshSocketOptions {
   /** The ring has 2**k positions: at most 2**k storing nodes, at most k hops a lookup. Default 6. */
   k?: number;
@@ -85,6 +62,7 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   persist?: PersistOption;
 }
 
+/** The events of a ChordSocket: the mesh's, plus `join` and `leave` of the ring. */
 export type ChordEvents = MeshEvents & {
   /** This node now stores data, at this ring position. */
   join: (position: number) => void;
@@ -115,10 +93,48 @@ export interface RingState {
   fingers: readonly NodeEntry[];
 }
 
+/**
+ * ChordSocket (api.md): a distributed hash table on top of the mesh, in the seed tutorial's design:
+ * a ring of 2**k positions, each storing node at one of them, each key at the first node at or after
+ * its position (classic Chord), copied to the next `replicas` nodes, and found in at most k routed
+ * requests through finger tables. Nodes that have not joined store nothing and read and write
+ * through storing neighbours.
+ *
+ * Design (see messages.ts for the wire format):
+ * - Position: the top k bits of SHA-256 of the node id's UTF-8 text; on collision the first free
+ *   position clockwise (ring.ts resolvePosition), found by asking the ring, not guessed.
+ * - Routing is recursive over connections the node already has (the successor, fingers and any
+ *   storing neighbour whose position it knows); answers go back along the reverse path.
+ * - Stabilization every STABILIZE_MS: ask the successor for its predecessor and successor list
+ *   (one meta exchange), re-replicate when the range or the replica set changed, refresh a finger.
+ * - Joins take their keys from the successor; leaves hand theirs to it; crashes are covered by the
+ *   replicas and re-replication, so data survives while no more than `replicas` consecutive nodes
+ *   fail between two rounds.
+ * - keys() lists the keys this node is responsible for (its shard without the replicas), so the
+ *   union over all storing nodes is the whole dict, each key once. It is local and synchronous:
+ *   py2p's network-wide key set costs a broadcast to every node per write, which is exactly the
+ *   O(n) a DHT exists to avoid.
+ * - persist: the shard and the node's position go to a Store; a restarted node (which has a new
+ *   id) rejoins at the saved position, so the keys it kept are again in its range.
+ *
+ * @example
+ * ```ts
+ * import { ChordSocket } from 'web2p';
+ *
+ * const dht = new ChordSocket({ k: 6, replicas: 3 });
+ * await dht.connect('ws://127.0.0.1:8787/dht');
+ * await dht.join();                          // store a share of the data (else only ask)
+ * await dht.set('key', { any: 'msgpack value' });
+ * await dht.get('key');                      // KeyError when absent
+ * ```
+ */
 export class ChordSocket extends MeshSocket<ChordEvents> {
+  /** The protocol of sockets made without one (py2p's `chord.default_protocol`). */
   static override defaultProtocol = new Protocol('chord', 'Plaintext');
 
+  /** The ring has 2**k positions. */
   readonly k: number;
+  /** How many successors keep a copy of each value. */
   readonly replicas: number;
   private readonly shard: Shard;
   /** Where the shard is kept, with `persist` (replica/replica-store.ts). */
@@ -205,6 +221,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.ring.member;
   }
 
+  /** This node's place on the ring as it knows it: position, predecessor, successors, fingers. */
   ringState(): RingState {
     return {
       position: this.ring.position,
@@ -232,10 +249,12 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.clock.whilePending(this.lookup('get', key));
   }
 
+  /** Stores `value` at `key` on its responsible node and the replicas; resolves once stored. */
   set(key: ChordKey, value: Packet): Promise<void> {
     return this.clock.whilePending(this.lookup('set', key, value).then(() => undefined));
   }
 
+  /** set() for every entry, in parallel; resolves when all are stored. */
   update(entries: Record<string, Packet> | Map<ChordKey, Packet>): Promise<void> {
     const pairs = entries instanceof Map ? [...entries] : Object.entries(entries);
     return this.clock.whilePending(Promise.all(pairs.map(([key, value]) => this.set(key, value))).then(() => undefined));

@@ -18,6 +18,10 @@ export interface ConnectionOwner {
   traceSend(conn: Connection, message: WireMessage): void;
 }
 
+/**
+ * A link to one peer, as handlers see it (`registerHandler((msg, conn) => …)`): `conn.send()` whispers
+ * to that peer alone. The socket makes and owns connections.
+ */
 export class Connection {
   /** The peer's node id, once its handshake arrived. */
   id: string | undefined;
@@ -50,6 +54,7 @@ export class Connection {
     this.openedAt = options.now;
   }
 
+  /** Whether we dialled this peer (else it dialled us). */
   get outgoing(): boolean {
     return this.link.outgoing;
   }
@@ -68,12 +73,14 @@ export class Connection {
     this.link.send(frameOf(message, method));
   }
 
+  /** Closes the link; the peer leaves the routing table. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.link.close();
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
   }

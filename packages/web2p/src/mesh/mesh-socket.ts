@@ -1,8 +1,3 @@
-/**
- * MeshSocket: py2p's mesh (protocol.md §4) over any Transport. Every broadcast reaches every
- * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
- * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
- */
 import { FrameError, ProtocolMismatchError, RecvQueueOverflowError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
@@ -45,7 +40,9 @@ import { RetiringConnections } from './retiring-connections.js';
 import { SeenCache } from './seen-cache.js';
 import { SignalRelay } from './signal-relay.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
+import type { IceServer } from '../transport/webrtc/rtc-types.js';
 
+/** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
   protocol?: Protocol;
@@ -61,7 +58,7 @@ export interface MeshSocketOptions {
    */
   transport?: Transport;
   /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServer[];
   /**
    * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
    * the transport's choice, else zlib and gzip as py2p.
@@ -80,6 +77,7 @@ export interface MeshSocketOptions {
 /** A handler sees every message the built-ins did not claim; returning truthy claims it. */
 export type Handler = (msg: Message, conn: Connection) => boolean | void | undefined;
 
+/** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */
 export type MeshEvents = {
   /**
    * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
@@ -102,9 +100,25 @@ interface PendingConnect {
   reject(error: Error): void;
 }
 
+/**
+ * MeshSocket: py2p's mesh (protocol.md §4) over any Transport. Every broadcast reaches every
+ * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
+ * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
+ *
+ * @example
+ * ```ts
+ * import { MeshSocket } from 'web2p';
+ *
+ * const chat = new MeshSocket({ iceServers: [] });        // WebRTC in a browser
+ * await chat.connect('ws://127.0.0.1:8787/chat');         // meet peers in a signaling room
+ * chat.on('message', (msg) => console.log(msg.packets));  // [flags.broadcast, 'hello']
+ * chat.send('hello');                                      // every node of the mesh gets it once
+ * ```
+ */
 export class MeshSocket<Events extends MeshEvents = MeshEvents>
   extends Emitter<Events>
   implements AsyncIterable<Message>, ReplyRouter {
+  /** The protocol of sockets made without one (py2p's `mesh.default_protocol`). */
   static defaultProtocol = new Protocol('mesh', 'Plaintext');
 
   /**
@@ -113,9 +127,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   static defaultTransport: ((options: MeshSocketOptions) => Transport) | undefined;
 
+  /** The subnet and encryption this socket speaks; peers of another protocol are refused. */
   readonly protocol: Protocol;
+  /** This node's id: base58, unique per socket, what peers and `msg.sender` call it. */
   readonly id: string;
+  /** Auto-connecting from peer lists stops at this many outgoing connections. */
   readonly maxOutgoing: number;
+  /** The compression methods this socket offers, in order of preference. */
   readonly compression: readonly number[];
   protected readonly clock: Clock;
   protected readonly random: Random;
@@ -223,6 +241,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return [...this.awaiting];
   }
 
+  /** Outgoing connections, open or being dialled (compared with `maxOutgoing`). */
   get outgoingCount(): number {
     let count = this.dialing.size;
     for (const conn of this.table.values()) if (conn.outgoing) count++;
@@ -342,6 +361,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return conn;
   }
 
+  /** What this socket says in its handshake; subclasses add to it (py2p's handshake packets). */
   protected handshakePayload(): Packet[] {
     return handshakePayload({
       id: this.id,
@@ -816,6 +836,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** The time in Unix seconds by this socket's clock (virtual in a simulation), as messages carry it. */
   nowSeconds(): number {
     return unixSeconds(this.clock);
   }
@@ -833,6 +854,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     await this.transport.close();
   }
 
+  /** Whether close() was called. */
   get isClosed(): boolean {
     return this.closed;
   }

@@ -1,6 +1,7 @@
 import { flags } from '../wire/flags.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 
+/** Options of `socket.send(...packets, options)`: how a message travels and what it means. */
 export interface SendOptions {
   /** How it travels: `flags.broadcast` (relayed to everyone, the default) or `flags.whisper`. */
   flag?: number;

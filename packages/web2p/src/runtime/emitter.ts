@@ -12,19 +12,23 @@ export class Emitter<Events extends EventMap> {
   /** Per event, each listener and whether it was added with once(): off() removes either kind. */
   private readonly listeners = new Map<string | number | symbol, Map<AnyListener, boolean>>();
 
+  /** Calls `listener` on every `event` until `off()`. Returns this, for chaining. */
   on<K extends keyof Events>(event: K, listener: Events[K]): this {
     return this.add(event, listener, false);
   }
 
+  /** Calls `listener` on the next `event` only. */
   once<K extends keyof Events>(event: K, listener: Events[K]): this {
     return this.add(event, listener, true);
   }
 
+  /** Stops calling `listener` (as passed to `on()`) on `event`. */
   off<K extends keyof Events>(event: K, listener: Events[K]): this {
     this.listeners.get(event)?.delete(listener as AnyListener);
     return this;
   }
 
+  /** How many listeners `event` has. */
   listenerCount(event: keyof Events): number {
     return this.listeners.get(event)?.size ?? 0;
   }
@@ -37,6 +41,7 @@ export class Emitter<Events extends EventMap> {
     return this;
   }
 
+  /** Calls every listener of `event`; false when it has none. */
   protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): boolean {
     const listeners = this.listeners.get(event);
     if (!listeners || listeners.size === 0) return false;
@@ -51,6 +56,7 @@ export class Emitter<Events extends EventMap> {
     return true;
   }
 
+  /** Where a listener's throw goes (console.error by default); override to handle it. */
   protected onListenerError(error: unknown, event: string): void {
     console.error(`web2p: a '${event}' listener threw`, error);
   }

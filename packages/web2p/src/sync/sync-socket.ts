@@ -1,13 +1,3 @@
-/**
- * SyncSocket: py2p's replicated dict on top of the mesh (protocol.md §6, api.md "SyncSocket").
- *
- * Every replica keeps one record per key (value or tombstone, owner, second) and merges whatever
- * it hears by one order (merge.ts), so replicas that heard the same things agree. Writes are
- * checked against leases where they are made, applied at once, and broadcast (outbox.ts). New
- * neighbours get an initial sync of every key; a record adopted from such a sync is passed on to
- * the other neighbours, and a record that loses to ours is answered with ours, which is how the two
- * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
- */
 import { KeyError, LeaseError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
@@ -39,6 +29,7 @@ import { openPersistence, type SyncPersistence } from './persistence.js';
 export type { Key } from './key-codec.js';
 export type { Mapping } from '../replica/mapping.js';
 
+/** Options of `new SyncSocket(options)`: the mesh's, plus leasing and persistence. */
 export interface SyncSocketOptions extends MeshSocketOptions {
   /** Leases on (default; py2p's leasing=True) or last-writer-wins. Part of the protocol id (§6.1). */
   leasing?: boolean;
@@ -55,6 +46,7 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   tombstoneSeconds?: number;
 }
 
+/** The events of a SyncSocket: the mesh's, plus `update` and `delete` of keys. */
 export type SyncEvents = MeshEvents & {
   /** A key's value changed: set here, by a peer, or restored from the store. `meta`: who wrote it, when. */
   update: (key: Key, value: Packet, meta: LeaseMeta) => void;
@@ -67,9 +59,32 @@ interface Entry {
   record: SyncRecord;
 }
 
+/**
+ * SyncSocket: py2p's replicated dict on top of the mesh (protocol.md §6, api.md "SyncSocket").
+ *
+ * Every replica keeps one record per key (value or tombstone, owner, second) and merges whatever
+ * it hears by one order (merge.ts), so replicas that heard the same things agree. Writes are
+ * checked against leases where they are made, applied at once, and broadcast (outbox.ts). New
+ * neighbours get an initial sync of every key; a record adopted from such a sync is passed on to
+ * the other neighbours, and a record that loses to ours is answered with ours, which is how the two
+ * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
+ *
+ * @example
+ * ```ts
+ * import { SyncSocket } from 'web2p';
+ *
+ * const dict = new SyncSocket({ persist: true });  // IndexedDB: survives reloads
+ * await dict.ready;
+ * await dict.connect('ws://127.0.0.1:8787/dict');
+ * dict.set(`cursor:${dict.id}`, { x: 1, y: 2 });    // a key of one's own: nobody else may change it for an hour
+ * dict.on('update', (key, value, meta) => console.log(key, value, meta.owner));
+ * ```
+ */
 export class SyncSocket extends MeshSocket<SyncEvents> {
+  /** The protocol of sockets made without one (py2p's `sync.default_protocol`). */
   static override defaultProtocol = new Protocol('sync', 'Plaintext');
 
+  /** Whether the first writer of a key holds a lease on it (else the last writer wins). */
   readonly leasing: boolean;
   /**
    * Resolves once the records in the store (with `persist`) are restored. Until then reads and
@@ -127,6 +142,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return value;
   }
 
+  /** Whether `key` holds a value. */
   has(key: Key): boolean {
     return this.get(key) !== undefined;
   }
@@ -136,10 +152,12 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     for (const [key] of this.entries()) yield key;
   }
 
+  /** The values of every key, in the order of `keys()`. */
   *values(): IterableIterator<Packet> {
     for (const [, value] of this.entries()) yield value;
   }
 
+  /** `[key, value]` for every key, keys as in `keys()`. */
   *entries(): IterableIterator<[Key, Packet]> {
     this.assertRestored();
     for (const { key, record } of this.records.values()) {
@@ -147,6 +165,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     }
   }
 
+  /** How many keys hold a value. */
   get size(): number {
     this.assertRestored();
     return this.liveCount;

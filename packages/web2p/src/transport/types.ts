@@ -18,14 +18,19 @@ export interface Link {
   readonly outgoing: boolean;
   /** The transport address of the other side when it is known (dialled links), for logs. */
   readonly remoteAddress: string | undefined;
+  /** Starts delivering to `handlers`; bytes that came before are handed over at once. */
   attach(handlers: LinkHandlers): void;
+  /** Queues bytes for the other side; ignored after close. */
   send(bytes: Uint8Array): void;
   /** Bytes accepted by `send()` that have not yet left this side (backpressure signal). */
   readonly bufferedAmount: number;
+  /** Ends the link; both sides get one `close` callback. */
   close(): void;
 }
 
+/** What a transport's link calls: bytes as they arrive, and its end. */
 export interface LinkHandlers {
+  /** Bytes from the other side, in order; frames may be split or coalesced. */
   data(bytes: Uint8Array): void;
   /** Called once when the link ends, from either side; `error` when it failed rather than closed. */
   close(error?: Error): void;

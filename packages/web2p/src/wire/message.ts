@@ -9,6 +9,7 @@ import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
 
+/** One py2p message as it travels: type, sender, time and payload, with its network-wide id (protocol.md §1.2). */
 export class WireMessage {
   private hexId: string | undefined;
   /**

@@ -167,6 +167,7 @@ function typeName(value: object): string {
  */
 const scratch = new Writer();
 
+/** `value` as msgpack, the way py2p's u-msgpack encodes it (strings as str, bytes as bin). */
 export function encode(value: OutgoingPacket): Uint8Array {
   return encodeWithHeadroom(value, 0);
 }

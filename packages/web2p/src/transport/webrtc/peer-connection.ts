@@ -1,7 +1,8 @@
 import { ConnectionClosedError, TimeoutError, WebRtcHandshakeError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
-import { DataChannelLink, type DataChannelLinkLimits, type PeerConnection } from './datachannel-link.js';
+import { DataChannelLink, type DataChannelLinkLimits } from './datachannel-link.js';
+import type { DataChannel, IceServer, PeerConnection, RtcConfiguration } from './rtc-types.js';
 
 /** An ICE candidate as plain data: it travels as JSON through the signaling server and as msgpack. */
 export interface CandidateInit {
@@ -16,11 +17,11 @@ export type Signal =
   | { type: 'candidate'; candidate: CandidateInit };
 
 /** The browser's global, or `RTCPeerConnection` from `node-datachannel/polyfill`. */
-export type RTCPeerConnectionConstructor = new (configuration: RTCConfiguration) => PeerConnection;
+export type RTCPeerConnectionConstructor = new (configuration: RtcConfiguration) => PeerConnection;
 
 export interface PeerConnectionOptions {
   RTCPeerConnection: RTCPeerConnectionConstructor;
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   /** The initiator makes the offer and the data channel; exactly one side of a pair must be it. */
   initiator: boolean;
   /** Delivers a signal to the other side, by any route, in any order. */
@@ -56,7 +57,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
   /** Removes the listeners that only matter until the channel opens. */
   const connecting = new AbortController();
   let state: 'connecting' | 'open' | 'failed' = 'connecting';
-  let channel: RTCDataChannel | undefined;
+  let channel: DataChannel | undefined;
   let remoteDescriptionSet = false;
   /** Candidates that came before the remote description; ICE cannot take them until it is set. */
   const earlyCandidates: CandidateInit[] = [];
@@ -92,7 +93,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     rejectLink(error);
   }
 
-  function opened(open: RTCDataChannel): void {
+  function opened(open: DataChannel): void {
     if (state !== 'connecting') return;
     state = 'open';
     clock.clearTimeout(timer);
@@ -116,7 +117,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     );
   }
 
-  function useChannel(candidate: RTCDataChannel): void {
+  function useChannel(candidate: DataChannel): void {
     if (channel || candidate.label !== CHANNEL_LABEL) return;
     channel = candidate;
     // The answerer's channel is already open when announced (and node-datachannel fires no 'open').

@@ -18,15 +18,22 @@ import {
 
 /** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
 export interface WebSocketLike {
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Closes the socket with a close code and reason. */
   close(code?: number, reason?: string): void;
+  /** Listens for the socket opening or failing. */
   addEventListener(type: 'open' | 'error', listener: () => void): void;
+  /** Listens for frames from the server. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Listens for the socket's end, with its close code and reason. */
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
 }
 
+/** The browser's `WebSocket`, or `ws`'s in Node. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** The events of a SignalingClient: peers joining and leaving its room, signals, errors. */
 export type SignalingClientEvents = {
   /** The room's other members, oldest first, after each successful (re)join. */
   peers: (ids: readonly string[]) => void;
@@ -42,6 +49,7 @@ export type SignalingClientEvents = {
   error: (error: SignalingError) => void;
 };
 
+/** Options of `new SignalingClient(url, options)`. */
 export interface SignalingClientOptions {
   /** `ws://host:port/<room>` or `wss://…`. */
   url: string;
@@ -59,6 +67,11 @@ export interface SignalingClientOptions {
 
 type State = 'idle' | 'connecting' | 'joined' | 'closed';
 
+/**
+ * One room of a signaling server (`ws://host:port/<room>`): joins it, reconnects with backoff, and
+ * carries WebRTC signals to and from the room's members. WebRtcTransport makes these; use one
+ * directly only to write a transport of your own.
+ */
 export class SignalingClient extends Emitter<SignalingClientEvents> {
   readonly url: string;
   readonly id: string;
@@ -86,6 +99,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.#random = options.random ?? systemRandom;
   }
 
+  /** 'idle' before join, 'connecting', 'joined' while in the room, 'closed' after close(). */
   get state(): State {
     return this.#state;
   }

@@ -15,16 +15,18 @@ import type { Link, LocalNode, SignalData, Transport, WireAddress } from '../typ
 import { DISCONNECTED_GRACE_MS, HANDSHAKE_RETRIES, ROOM_OFFER_LIMIT, SESSION_ID_BYTES } from './constants.js';
 import type { DataChannelLink } from './datachannel-link.js';
 import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
+import type { IceServer } from './rtc-types.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
 
+/** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
 export interface WebRtcTransportOptions {
   /** The browser's global, or node-datachannel's polyfill (web2p/node passes it). */
   RTCPeerConnection: RTCPeerConnectionConstructor;
   /** The browser's global, or `ws`'s (web2p/node passes it). */
   WebSocket: WebSocketConstructor;
   /** STUN/TURN servers; none by default, which is enough on one network. */
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServer[];
   clock?: Clock;
   random?: Random;
   /** Defaults in constants.ts. */
