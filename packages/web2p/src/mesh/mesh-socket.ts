@@ -25,6 +25,7 @@ import {
   MAX_CLOCK_AHEAD_SECONDS,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
+  MAX_BIN_DIALECT_ADDRESSES,
   PEER_BOOK_SIZE,
   PEER_REFRESH_MS,
   REDIAL_BACKOFF_MS,
@@ -120,7 +121,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
   private readonly book = new PeerBook(PEER_BOOK_SIZE);
   private readonly dialing = new Set<string>();
-  private readonly binDialect = new BinDialectAddresses(PEER_BOOK_SIZE);
+  private readonly binDialect = new BinDialectAddresses(MAX_BIN_DIALECT_ADDRESSES);
   /** Dials under way to known peers, so a second wish to reach one joins the first. */
   private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
