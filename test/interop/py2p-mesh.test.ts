@@ -116,6 +116,25 @@ describe.each(DIALECTS)('MeshSocket and py2p (%s dialect)', (dialect) => {
       expect(left.sock.routingTable.has(right.sock.id)).toBe(false);
     });
 
+    it('replies to a py2p sender it is not connected to, found through a py2p neighbour (web2p – py2p – py2p)', async () => {
+      const web = await webMesh(encryption, { maxOutgoing: 1 });
+      const middle = await py2pMesh(dialect, encryption);
+      const far = await py2pMesh(dialect, encryption);
+      await far.connect(HOST, middle.port);
+      const bothHold = async (a: Py2pNode, b: Py2pNode) => (await a.state()).peers.includes(b.id) && (await b.state()).peers.includes(a.id);
+      await until(() => bothHold(middle, far), NETWORK_MS, 'py2p – py2p');
+      // middle sent far its peer list before web2p came, so far never hears of web2p; web2p's one
+      // outgoing slot is taken by middle: a chain.
+      await web.sock.connect(HOST, middle.port);
+      await until(() => linkedPy(web, middle), NETWORK_MS, 'web2p – py2p');
+      await far.send(['from far']);
+      await waitFor(() => count(web, 'from far') === 1, NETWORK_MS, 'the broadcast from far');
+      expect(web.sock.routingTable.has(far.id)).toBe(false);
+      // py2p's neighbour looks the sender up by its msgpack type: the request must carry it as bin.
+      await web.heard[0]!.reply('routed reply');
+      await until(async () => (await heardCount(far, 'routed reply')) === 1, NETWORK_MS, 'the routed reply at far');
+    });
+
     it('whispers both ways', async () => {
       const web = await webMesh(encryption);
       const py = await py2pMesh(dialect, encryption);

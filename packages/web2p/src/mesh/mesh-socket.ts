@@ -762,7 +762,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       conn.send(flags.whisper, flags.whisper, ...packets);
       return Promise.resolve();
     }
-    return this.clock.whilePending(this.routed.send(msg.sender, packets));
+    return this.clock.whilePending(this.routed.send(msg.sender, packets, msg.wire.senderIsBin));
   }
 
   private routedRepliesHost(): RoutedRepliesHost {
