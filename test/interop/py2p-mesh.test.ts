@@ -207,6 +207,17 @@ describe.each(DIALECTS)('MeshSocket and py2p (%s dialect)', (dialect) => {
     expect(web.sock.routingTable.size).toBe(0);
     expect((await py.state()).peers).toEqual([]);
   });
+
+  it('refuses a py2p peer of the other encryption that dials it, with a ProtocolMismatchError naming TLS', async () => {
+    const web = await webMesh('Plaintext');
+    const py = await py2pMesh(dialect, 'SSL');
+    await expect(py.connect(HOST, web.port)).rejects.toThrow(/SSL|TLS/); // py2p's TLS handshake fails
+    await waitFor(() => web.errors.length > 0, NETWORK_MS, 'an error at web2p');
+    expect(web.errors[0]).toBeInstanceOf(ProtocolMismatchError);
+    expect(web.errors[0]!.message).toMatch(/the peer speaks TLS, an SSL protocol/);
+    await waitFor(() => web.sock.awaitingIds.length === 0, NETWORK_MS, 'the link to go');
+    expect((await py.state()).peers).toEqual([]);
+  });
 });
 
 /**

@@ -1,7 +1,7 @@
 /** What each upstream's handshake tells web2p about the peer (PROTOCOL.md §13.1). */
 import { describe, expect, it } from 'vitest';
 import { NEIGHBOUR_UPDATES_MARKER } from '../../packages/web2p/src/mesh/constants.js';
-import { BinDialectAddresses, dialectOf, typedProtocolId } from '../../packages/web2p/src/mesh/peer-dialect.js';
+import { BinDialectAddresses, dialectOf, speaksTls, typedProtocolId } from '../../packages/web2p/src/mesh/peer-dialect.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { utf8, type Packet } from '../../packages/web2p/src/wire/packet.js';
 
@@ -22,6 +22,14 @@ describe('dialectOf', () => {
   it('types our protocol id as the peer expects it', () => {
     expect(typedProtocolId(PROTOCOL_ID, { binProtocolId: true })).toEqual(utf8(PROTOCOL_ID));
     expect(typedProtocolId(PROTOCOL_ID, { binProtocolId: false })).toBe(PROTOCOL_ID);
+  });
+});
+
+describe('speaksTls', () => {
+  it('tells a TLS ClientHello from a py2p frame header', () => {
+    expect(speaksTls(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00]))).toBe(true);
+    expect(speaksTls(new Uint8Array([0x00, 0x00, 0x00, 0x35, 0x4a]))).toBe(false);
+    expect(speaksTls(new Uint8Array([0x16, 0x03]))).toBe(false);
   });
 });
 

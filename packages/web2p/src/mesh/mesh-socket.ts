@@ -34,7 +34,7 @@ import {
 } from './constants.js';
 import { DebugLog, type LogSink } from './debug.js';
 import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAddress } from './handshake.js';
-import { BinDialectAddresses, PEER_REQUEST_ALL, STR_DIALECT, dialectOf, typedProtocolId, type PeerDialect } from './peer-dialect.js';
+import { BinDialectAddresses, PEER_REQUEST_ALL, STR_DIALECT, dialectOf, speaksTls, typedProtocolId, type PeerDialect } from './peer-dialect.js';
 import { Message, type ReplyRouter } from './message.js';
 import { PeerBook } from './peer-book.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
@@ -386,7 +386,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         this.onMessage(conn, conn.decode(body, this.maxFrameBytes));
       }
     } catch (error) {
-      this.onBadInput(conn, error);
+      // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
+      const tls = conn.id === undefined && speaksTls(bytes);
+      this.onBadInput(conn, tls ? new ProtocolMismatchError(`${this.wireProtocolId} (${this.protocol.encryption})`, 'TLS, an SSL protocol') : error);
     }
   }
 

@@ -51,6 +51,18 @@ export function typedProtocolId(id: string, dialect: Pick<PeerDialect, 'binProto
 }
 
 /**
+ * Whether the first bytes from a peer are a TLS handshake record (content type 22, version 3.x): a
+ * py2p/js2p 'SSL' node dialling a plain TCP socket. No py2p frame starts so: it would announce a
+ * body of over 369 MB.
+ */
+export function speaksTls(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === TLS_HANDSHAKE_RECORD && bytes[1] === 3 && bytes[2]! <= 4;
+}
+
+/** The first byte of a TLS handshake record (RFC 8446 §5.1, ContentType.handshake). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/**
  * Addresses whose peer answered our str handshake with a bin protocol id (py2p 0.7.878), so that
  * the next dial there speaks bin at once. Bounded: least recently learned forgotten first.
  */
