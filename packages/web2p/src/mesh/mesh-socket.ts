@@ -22,10 +22,10 @@ import {
   DEFAULT_MAX_OUTGOING,
   HANDSHAKE_TIMEOUT_MS,
   MAINTENANCE_INTERVAL_MS,
+  MAX_BIN_DIALECT_ADDRESSES,
   MAX_CLOCK_AHEAD_SECONDS,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
-  MAX_BIN_DIALECT_ADDRESSES,
   PEER_BOOK_SIZE,
   PEER_REFRESH_MS,
   REDIAL_BACKOFF_MS,
@@ -34,9 +34,9 @@ import {
 } from './constants.js';
 import { DebugLog, type LogSink } from './debug.js';
 import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAddress } from './handshake.js';
-import { BinDialectAddresses, PEER_REQUEST_ALL, STR_DIALECT, dialectOf, speaksTls, typedProtocolId, type PeerDialect } from './peer-dialect.js';
 import { Message, type ReplyRouter } from './message.js';
 import { PeerBook } from './peer-book.js';
+import { BinDialectAddresses, PEER_REQUEST_ALL, STR_DIALECT, dialectOf, speaksTls, typedProtocolId, type PeerDialect } from './peer-dialect.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import { Inbox } from './inbox.js';
@@ -703,9 +703,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     conn.closed = true;
     const pending = this.pendingConnects.get(conn);
     this.pendingConnects.delete(conn);
-    // Upstream peers refuse a handshake by hanging up: say so rather than only "closed".
-    const refused = conn.handshakeSent ? new HandshakeRefusedError(String(conn), conn.id !== undefined, error) : undefined;
-    pending?.reject(refused ?? error ?? new Web2pError(`${conn} closed before its handshake`));
+    // Only dialled links wait here, and they sent our handshake first. Upstream peers refuse a
+    // handshake by hanging up: say so rather than only "closed".
+    pending?.reject(new HandshakeRefusedError(String(conn), conn.id !== undefined, error));
     this.debug.print(1, () => `${conn} disconnected${error ? `: ${error.message}` : ''}`);
     this.forget(conn, !byUs);
   }
