@@ -77,6 +77,29 @@ export class ConnectionClosedError extends Web2pError {
   override name = 'ConnectionClosedError';
 }
 
+/**
+ * A peer hung up during the handshake, before it accepted us. Upstream peers reject a protocol id
+ * they do not accept by closing without a word (PROTOCOL.md §2.2), so the message names the likely
+ * cause; `afterItsHandshake` says whether its own handshake had arrived.
+ */
+export class HandshakeRefusedError extends ConnectionClosedError {
+  override name = 'HandshakeRefusedError';
+
+  constructor(
+    readonly peer: string,
+    readonly afterItsHandshake: boolean,
+    /** What the transport reported, when the link failed rather than closed. */
+    cause?: Error,
+  ) {
+    super(
+      `${peer}: the peer closed the connection right after our handshake${afterItsHandshake ? ' (its own had arrived)' : ''}; ` +
+        'it may not accept our protocol id: check that both sides use the same Protocol(subnet, encryption), ' +
+        `and that the peer is py2p/js2p 0.7 or web2p${cause ? ` (${cause.message})` : ''}`,
+      { cause },
+    );
+  }
+}
+
 /** The socket was closed; nothing more can be done with it. */
 export class SocketClosedError extends Web2pError {
   override name = 'SocketClosedError';

@@ -2,12 +2,14 @@
  * One peer connection as the mesh sees it: a Link plus what the peer told us in its handshake (id,
  * advertised address, compression methods) and the frame reader for its byte stream.
  */
+import { FrameError } from '../errors.js';
 import type { Link, WireAddress } from '../transport/types.js';
 import { chooseCompression } from '../wire/compression.js';
-import { frameOf, FrameReader } from '../wire/frame.js';
+import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
 import { flags } from '../wire/flags.js';
+import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
 
 /** What a connection needs from its socket to build messages. */
 export interface ConnectionOwner {
@@ -29,6 +31,16 @@ export class Connection {
   addr: WireAddress | undefined;
   /** The peer's compression methods, in its order. */
   compression: readonly number[] = [];
+  /**
+   * The peer's methods before its last `renegotiate/compression`. py2p renegotiates to [] when it
+   * cannot parse something and then resends a message still compressed the old way (§1.3), so a
+   * body that fails with the new list is tried with this one before the peer is dropped.
+   */
+  previousCompression: readonly number[] | undefined;
+  /** What the peer expects on the wire, from its handshake (peer-dialect.ts). */
+  dialect: PeerDialect = STR_DIALECT;
+  /** Whether our handshake went out: at once when we dialled, in answer to the peer's otherwise. */
+  handshakeSent = false;
   /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
   announcesNeighbours = false;
   /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */
@@ -71,6 +83,22 @@ export class Connection {
     if (message.type !== flags.renegotiate) this.lastSent = message;
     this.owner.traceSend(this, message);
     this.link.send(frameOf(message, method));
+  }
+
+  /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */
+  renegotiated(methods: readonly number[]): void {
+    this.previousCompression = this.compression;
+    this.compression = methods;
+  }
+
+  /** Decodes a frame body from this peer; see previousCompression for the second try. */
+  decode(body: Uint8Array, maxBytes: number): WireMessage {
+    try {
+      return decodeBody(body, this.compression, maxBytes);
+    } catch (error) {
+      if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
+      return decodeBody(body, this.previousCompression, maxBytes);
+    }
   }
 
   /** Closes the link; the peer leaves the routing table. */

@@ -37,6 +37,13 @@ export const REPLY_TIMEOUT_MS = 30_000;
 /** Peers learned from peer lists that we remember for refilling connections after departures. */
 export const PEER_BOOK_SIZE = 128;
 
+/**
+ * Addresses remembered as wanting py2p 0.7.878's bin protocol id (peer-dialect.ts), so that a dial
+ * there skips the refused str attempt. As many as the peer book holds: those are the addresses a
+ * socket dials again.
+ */
+export const MAX_BIN_DIALECT_ADDRESSES = PEER_BOOK_SIZE;
+
 /** A socket short of outgoing connections with nobody left to dial asks for peers this often. */
 export const PEER_REFRESH_MS = 30_000;
 

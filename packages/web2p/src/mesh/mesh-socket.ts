@@ -1,11 +1,10 @@
-import { FrameError, ProtocolMismatchError, RecvQueueOverflowError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { FrameError, HandshakeRefusedError, ProtocolMismatchError, RecvQueueOverflowError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
 import { shuffled, systemRandom, type Random } from '../runtime/random.js';
 import type { Link, Transport, WireAddress } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION, intersectCompression } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
-import { decodeBody } from '../wire/frame.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { makeNodeId, nodeIdValue } from '../wire/node-id.js';
@@ -19,6 +18,7 @@ import {
   DEFAULT_MAX_OUTGOING,
   HANDSHAKE_TIMEOUT_MS,
   MAINTENANCE_INTERVAL_MS,
+  MAX_BIN_DIALECT_ADDRESSES,
   MAX_CLOCK_AHEAD_SECONDS,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
@@ -33,6 +33,7 @@ import { DebugLog, type LogSink } from './debug.js';
 import { handshakePayload, isHandshake, packetText, parseHandshake, parseWireAddress } from './handshake.js';
 import { Message, type ReplyRouter } from './message.js';
 import { PeerBook } from './peer-book.js';
+import { BinDialectAddresses, PEER_REQUEST_ALL, STR_DIALECT, dialectOf, speaksTls, typedProtocolId, type PeerDialect } from './peer-dialect.js';
 import { RoutedReplies, type RoutedRepliesHost } from './routed-replies.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import { Inbox } from './inbox.js';
@@ -147,6 +148,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
   private readonly book = new PeerBook(PEER_BOOK_SIZE);
   private readonly dialing = new Set<string>();
+  private readonly binDialect = new BinDialectAddresses(MAX_BIN_DIALECT_ADDRESSES);
   /** Dials under way to known peers, so a second wish to reach one joins the first. */
   private readonly dialsById = new Map<string, Promise<Connection | undefined>>();
   private readonly handlers: Handler[] = [];
@@ -290,12 +292,22 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       // A rendezvous, or a peer the transport is already linked with: its link comes through onLink.
       return expectedId === undefined ? undefined : this.withTimeout(this.peerArrival(expectedId), `the handshake of ${expectedId}`, () => {});
     }
-    const conn = this.adopt(link, expectedId);
-    return this.withTimeout(
-      new Promise<Connection>((resolve, reject) => this.pendingConnects.set(conn, { resolve, reject })),
-      `the handshake from ${address}`,
-      () => conn.close(),
-    );
+    const inBin = this.binDialect.has(address);
+    const conn = this.adopt(link, expectedId, { binProtocolId: inBin });
+    try {
+      return await this.withTimeout(
+        new Promise<Connection>((resolve, reject) => this.pendingConnects.set(conn, { resolve, reject })),
+        `the handshake from ${address}`,
+        () => conn.close(),
+      );
+    } catch (error) {
+      // The peer answered our str protocol id in bin, as py2p 0.7.878 does before it hangs up on
+      // us (§2.4): dial again, once, in bin.
+      if (inBin || !(error instanceof HandshakeRefusedError) || !conn.dialect.binProtocolId) throw error;
+      this.debug.print(1, () => `${address} refused our handshake; dialling again with the protocol id as bin`);
+      this.binDialect.add(address);
+      return this.dialAddress(address, expectedId);
+    }
   }
 
   /** Resolves when peer `id` is in the routing table. */
@@ -331,8 +343,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
   }
 
-  /** Takes a fresh link into the socket: handshake out, frames in. */
-  private adopt(link: Link, expectedId?: string): Connection {
+  /**
+   * Takes a fresh link into the socket: frames in, and our handshake out, at once when we dialled
+   * (typed as `dialect`, str by default) and otherwise in answer to the dialler's, in its types.
+   */
+  private adopt(link: Link, expectedId?: string, dialect: Pick<PeerDialect, 'binProtocolId'> = { binProtocolId: false }): Connection {
     const now = this.clock.now();
     const conn = new Connection(link, this.connectionOwner, { expectedId, maxFrameBytes: this.maxFrameBytes, now });
     if (this.closed) {
@@ -348,17 +363,24 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       }, HANDSHAKE_TIMEOUT_MS),
     );
     this.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
-    // Our handshake goes out before we read anything: attaching hands over bytes the peer already
-    // sent, and if its handshake makes us hang up, it must still learn why from ours.
-    conn.sendMessage(
-      createMessage(flags.whisper, this.id, this.nowSeconds(), this.handshakePayload()),
-      { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
-    );
+    // A dialler's handshake goes out before we read anything: attaching hands over bytes the peer
+    // already sent, and if its handshake makes us hang up, it must still learn why from ours.
+    conn.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
+    if (link.outgoing) this.sendHandshake(conn, dialect);
     link.attach({
       data: (bytes) => this.onData(conn, bytes),
       close: (error) => this.onLinkClosed(conn, error),
     });
     return conn;
+  }
+
+  /** Our handshake, with the protocol id typed as the peer expects it (peer-dialect.ts). */
+  private sendHandshake(conn: Connection, dialect: Pick<PeerDialect, 'binProtocolId'>): void {
+    const payload = this.handshakePayload();
+    payload[2] = typedProtocolId(this.wireProtocolId, dialect);
+    conn.handshakeSent = true;
+    // Handshakes always travel uncompressed (§1.3).
+    conn.sendMessage(createMessage(flags.whisper, this.id, this.nowSeconds(), payload), { uncompressed: true });
   }
 
   /** What this socket says in its handshake; subclasses add to it (py2p's handshake packets). */
@@ -392,10 +414,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     try {
       for (const body of conn.reader.push(bytes)) {
         if (conn.closed) return;
-        this.onMessage(conn, decodeBody(body, conn.compression, this.maxFrameBytes));
+        this.onMessage(conn, conn.decode(body, this.maxFrameBytes));
       }
     } catch (error) {
-      this.onBadInput(conn, error);
+      // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
+      const tls = conn.id === undefined && speaksTls(bytes);
+      this.onBadInput(conn, tls ? new ProtocolMismatchError(`${this.wireProtocolId} (${this.protocol.encryption})`, 'TLS, an SSL protocol') : error);
     }
   }
 
@@ -498,6 +522,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const payload = msg.wire.payload;
     if (!isHandshake(payload)) return false;
     const hs = parseHandshake(payload);
+    const dialect = dialectOf(payload);
+    // The dialler spoke first: answer in its types, before a mismatch hangs up, so it learns why.
+    if (!conn.handshakeSent) this.sendHandshake(conn, dialect);
     if (hs.protocolId !== this.wireProtocolId) {
       const error = new ProtocolMismatchError(this.wireProtocolId, hs.protocolId);
       this.debug.print(1, () => error.message);
@@ -516,6 +543,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       conn.compression = hs.compression;
       return true;
     }
+    if (conn.outgoing && dialect.binProtocolId && !conn.dialect.binProtocolId) {
+      // py2p 0.7.878 answered our str protocol id in bin: it is refusing us right now (§2.4).
+      conn.dialect = dialect;
+      this.drop(conn, new HandshakeRefusedError(String(conn), true));
+      return true;
+    }
+    conn.dialect = dialect;
     this.clearHandshakeTimer(conn);
     this.book.remember(hs.id, hs.addr);
     // Taken before a conflict is settled: a losing connection is still read (RetiringConnections),
@@ -635,7 +669,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (subFlag === flags.compression && Array.isArray(list)) {
       const methods = list.filter((m): m is number => typeof m === 'number');
       const changed = methods.length !== conn.compression.length || methods.some((m, i) => m !== conn.compression[i]);
-      conn.compression = methods;
+      conn.renegotiated(methods);
       this.debug.print(2, () => `compression with ${conn} is now ${JSON.stringify(methods)}`);
       if (changed) conn.send(flags.renegotiate, flags.compression, intersectCompression(this.compression, methods));
     } else if (subFlag === flags.resend && conn.lastSent) {
@@ -674,7 +708,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
   requestPeers(): void {
-    for (const conn of this.table.values()) conn.send(flags.whisper, flags.request, '*');
+    // '*' as bin: py2p compares it with b'*' (a str falls through to a route lookup that raises, and
+    // py2p answers with renegotiate, §11); js2p and web2p read either type.
+    for (const conn of this.table.values()) conn.send(flags.whisper, flags.request, PEER_REQUEST_ALL);
   }
 
   private maintain(): void {
@@ -712,7 +748,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     conn.closed = true;
     const pending = this.pendingConnects.get(conn);
     this.pendingConnects.delete(conn);
-    pending?.reject(error ?? new Web2pError(`${conn} closed before its handshake`));
+    // Only dialled links wait here, and they sent our handshake first. Upstream peers refuse a
+    // handshake by hanging up: say so rather than only "closed".
+    pending?.reject(new HandshakeRefusedError(String(conn), conn.id !== undefined, error));
     this.debug.print(1, () => `${conn} disconnected${error ? `: ${error.message}` : ''}`);
     this.forget(conn, !byUs);
   }
@@ -771,7 +809,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       conn.send(flags.whisper, flags.whisper, ...packets);
       return Promise.resolve();
     }
-    return this.clock.whilePending(this.routed.send(msg.sender, packets));
+    return this.clock.whilePending(this.routed.send(msg.sender, packets, msg.wire.senderIsBin));
   }
 
   private routedRepliesHost(): RoutedRepliesHost {

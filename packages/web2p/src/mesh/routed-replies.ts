@@ -43,8 +43,11 @@ export class RoutedReplies {
 
   constructor(private readonly host: RoutedRepliesHost) {}
 
-  /** Finds a route to `target` and whispers `packets` to it. */
-  send(target: string, packets: Packet[]): Promise<void> {
+  /**
+   * Finds a route to `target` and whispers `packets` to it. `targetIsBin`: the target sends its id
+   * as bin (py2p), and py2p looks the id up in its routing table by type, so the request carries it so.
+   */
+  send(target: string, packets: Packet[], targetIsBin = false): Promise<void> {
     const clock = this.host.clock();
     // py2p's id is sha384(sender + base58(now)); random salt keeps two replies in one second apart.
     const seed = concatBytes([utf8(target + toBase58(this.host.nowSeconds())), this.host.random().bytes(16)]);
@@ -56,7 +59,7 @@ export class RoutedReplies {
       }, REPLY_TIMEOUT_MS);
       this.pending.set(requestId, { target, packets, resolve, reject, timer });
       this.host.debug.print(2, () => `looking for a route to ${target} (request ${requestId.slice(0, 8)})`);
-      this.host.broadcast([flags.request, requestId, target]);
+      this.host.broadcast([flags.request, requestId, targetIsBin ? utf8(target) : target]);
     });
   }
 

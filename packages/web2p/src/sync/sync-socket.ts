@@ -19,10 +19,11 @@ import {
   compareRecords,
   deltaApplies,
   firstWinningSecond,
+  isOwnersNextWrite,
   laterMeta,
   type SyncRecord,
 } from './merge.js';
-import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload } from './messages.js';
+import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload, takesRecord } from './messages.js';
 import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
 
@@ -57,6 +58,8 @@ export type SyncEvents = MeshEvents & {
 interface Entry {
   readonly key: Uint8Array;
   record: SyncRecord;
+  /** The link the record came by, for isOwnersNextWrite. */
+  via?: Connection | undefined;
 }
 
 /**
@@ -309,7 +312,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
   private handleStore(msg: Message, conn: Connection): boolean {
     const payload = msg.wire.payload;
     if (payload[0] !== flags.store) return false;
-    const { key, record, carriesMeta } = parseStore(payload, msg.wire.sender, msg.wire.time);
+    const { key, record, carriesMeta } = parseStore(payload, msg.wire.sender, msg.wire.time, msg.wire.senderIsBin);
     // §6.4 ignores a sync for a key we hold a truthy value for; that would keep the two sides of
     // a healed partition apart for good, so syncs merge by the same order as everything else.
     this.mergeRecord(key, record, conn, carriesMeta);
@@ -331,16 +334,23 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    */
   private mergeRecord(key: Uint8Array, incoming: SyncRecord, from?: Connection, forward = false): void {
     const id = keyId(key);
-    const current = this.records.get(id)?.record;
-    const order = current === undefined ? 1 : compareRecords(incoming, current);
+    const entry = this.records.get(id);
+    const current = entry?.record;
+    const sameLink = from !== undefined && entry?.via === from;
+    const order = current === undefined || isOwnersNextWrite(current, incoming, sameLink) ? 1 : compareRecords(incoming, current);
     if (order <= 0) {
       if (order < 0) this.refused(key, incoming, current!, from);
       return;
     }
     if (incoming.owner !== this.id) this.outbox.cancel(id);
-    this.setRecord(id, key, incoming);
+    this.setRecord(id, key, incoming, { via: from });
     if (!forward) return;
-    for (const conn of this.routingTable.values()) if (conn !== from) conn.send(flags.whisper, ...syncPayload(key, incoming));
+    for (const conn of this.routingTable.values()) if (conn !== from) this.sendRecord(conn, key, incoming);
+  }
+
+  /** A five-item store to one neighbour, unless it is one that cannot take it (takesRecord). */
+  private sendRecord(conn: Connection, key: Uint8Array, record: SyncRecord): void {
+    if (takesRecord(conn.dialect, record)) conn.send(flags.whisper, ...syncPayload(key, record));
   }
 
   /** §6.4 step 4: a delta merges if deltaApplies; the record keeps the later metadata of the two. */
@@ -357,15 +367,15 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
 
   private refused(key: Uint8Array, incoming: SyncRecord, current: SyncRecord, from: Connection | undefined): void {
     this.debug.print(2, () => `sync: ${describeKey(key)} from ${incoming.owner} at ${incoming.ts} loses to ${current.owner} at ${current.ts}`);
-    from?.send(flags.whisper, ...syncPayload(key, current));
+    if (from) this.sendRecord(from, key, current);
   }
 
   /** Sets a key's record, keeping the count, the store and the listeners up to date. */
-  private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean } = {}): void {
+  private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean; via?: Connection } = {}): void {
     const entry = this.records.get(id);
     const wasLive = entry !== undefined && entry.record.value !== null;
-    if (entry) entry.record = record;
-    else this.records.set(id, { key, record });
+    if (entry) Object.assign(entry, { record, via: options.via });
+    else this.records.set(id, { key, record, via: options.via });
     this.liveCount += Number(record.value !== null) - Number(wasLive);
     if (options.persist !== false) this.persistence?.saveRecord(id, record);
     if (options.quiet) return;
@@ -391,7 +401,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     // Tombstones stay home: py2p and js2p fail on a nil store for a key they lack (§11). A
     // neighbour that still has the value offers it in its own sync, and is answered with ours.
     for (const { key, record } of this.records.values()) {
-      if (record.value !== null) conn.send(flags.whisper, ...syncPayload(key, record));
+      if (record.value !== null) this.sendRecord(conn, key, record);
     }
   }
 

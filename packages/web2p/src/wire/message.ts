@@ -31,6 +31,8 @@ export class WireMessage {
     readonly id: Uint8Array,
     /** msgpack of the packets. */
     readonly body: Uint8Array,
+    /** Whether the sender id came as msgpack bin (py2p types its ids so; PROTOCOL.md §2.4). */
+    readonly senderIsBin = false,
   ) {}
 
   /** `[type, sender, time, ...payload]`, as py2p's `InternalMessage.packets`. */
@@ -100,5 +102,5 @@ export function parseBody(data: Uint8Array): WireMessage {
     throw new FrameError('bad shape: packets[2] (the time) must be a non-negative integer');
   }
   const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
-  return new WireMessage(type, senderId, time, packets.slice(3), id, body);
+  return new WireMessage(type, senderId, time, packets.slice(3), id, body, sender instanceof Uint8Array);
 }
