@@ -67,6 +67,8 @@ describe('nextHop', () => {
     expect(nextHop(view, 28, [at(38)], K, true)).toBe('self');
     expect(nextHop(view, 24, [node(26), at(21), at(38)], K, true)).toEqual({ to: node(26), final: true });
     expect(nextHop(view, 24, [at(21), at(38)], K, true)).toEqual({ to: at(21), final: false }); // 26 not known: route
+    // A range handed as (32, 32] is empty, not the whole ring: nothing is answered here.
+    expect(nextHop({ ...view, rangeStart: 32 }, 30, [at(21), at(38)], K, true)).toEqual({ to: at(21), final: false });
     // A predecessor further away than the handed range does not widen what is answered here.
     expect(nextHop({ ...view, pred: at(21) }, 24, [node(26), at(21), at(38)], K, true)).toEqual({ to: node(26), final: true });
   });

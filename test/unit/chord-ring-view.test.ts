@@ -52,7 +52,9 @@ describe('the range a joiner was handed', () => {
     view.storing(node(10, 'n10'), false); // known, not yet our predecessor
     expect(view.hop(request(15))).toBe('self');
     expect(view.hop(request(5))).toEqual({ to: node(10), final: true }); // its keys are at 10, not here
+    expect(view.hop({ ...request(5), kind: 'find' })).toBe('self'); // where the ring stands is not bounded by the data we hold
     expect(view.storing(node(5), true)).toEqual({ from: 10, to: 5 });
+    expect(view.predRangeFrom).toBe(5); // (5, 5]: an empty range, its keys are at 10
     expect(view.rangeStart).toBe(10); // still tighter than the predecessor at 5
     expect(view.hop(request(7))).toEqual({ to: node(10), final: true });
     view.storing(node(12), true);

@@ -15,7 +15,8 @@ export interface RoutingView {
   pred: NodeEntry | undefined;
   /**
    * The start of the range this node was handed on joining, when it bounds what the node answers
-   * for more tightly than `pred` (messages.ts meta): it answers only inside (rangeStart, position].
+   * for more tightly than `pred` (messages.ts meta): it answers only inside (rangeStart, position],
+   * which is empty when rangeStart is the position itself.
    */
   rangeStart?: number | undefined;
   successors: readonly NodeEntry[];
@@ -51,7 +52,8 @@ export function nextHop(
   const pred = view.pred;
   const rangeStart = view.rangeStart;
   const from = rangeStart ?? pred?.position;
-  if (from !== undefined && inInterval(p, from, self, k)) return 'self';
+  // A handed range that starts at our own position is empty (RingView.storing), not the whole ring.
+  if (from !== undefined && from !== self && inInterval(p, from, self, k)) return 'self';
   if (final) {
     if (rangeStart !== undefined && (pred === undefined || inInterval(p, pred.position, self, k))) {
       return firstFrom(p, rangeStart, candidates, k) ?? closestAtOrBefore(p, candidates, k, undefined) ?? 'self';

@@ -19,8 +19,10 @@
  *     The pred range start names the range (start, pred] this node handed its predecessor when it
  *     took it: to a joining node, the meta from its successor that names it as predecessor is the
  *     acceptance, and this item is the range it now holds the keys of (nil when not storing or
- *     without a predecessor). Until it knows a predecessor of its own, the joiner answers only for
- *     that range and routes other requests on, rather than answer them from a shard that lacks them.
+ *     without a predecessor; the predecessor's own position when it lies further away than the
+ *     range the sender holds: an empty range, its keys are elsewhere). Until it knows a predecessor
+ *     inside that range, the joiner answers data requests only for it and routes the others on,
+ *     rather than answer them from a shard that lacks them.
  *
  *   request = [sub-flag, request id (str), hops (int), final (bool), position (int), ...body]
  *     Routed hop by hop towards the successor of `position` (classic Chord). hops counts the sends

@@ -123,9 +123,13 @@ export class RingView {
     if (notify && (this.pred === undefined || strictlyBetween(entry.position, this.pred.position, self, this.k))) {
       // Not knowing the old predecessor, everything outside our new range goes (all we were
       // handed when we joined, or everything we hold).
-      const from = this.pred?.position ?? this.rangeStart ?? self;
+      const rangeStart = this.rangeStart;
+      const from = this.pred?.position ?? rangeStart ?? self;
       moved = entry.position === from ? undefined : { from, to: entry.position };
-      this.setPred(entry, moved?.from);
+      // A node further away than the range we were handed gets none of its own keys from us (they
+      // are with that range's old holder): we name it an empty range, (its position, its position].
+      const outside = rangeStart !== undefined && !strictlyBetween(entry.position, rangeStart, self, this.k);
+      this.setPred(entry, outside && moved ? entry.position : moved?.from);
     }
     const successor = this.successors[0];
     if (successor === undefined || strictlyBetween(entry.position, self, successor.position, this.k)) {
@@ -202,7 +206,9 @@ export class RingView {
       if (request.final && successor && this.storingPeers.has(successor.id)) return { to: successor, final: true };
       return nextHop({ position: undefined, pred: undefined, successors: [] }, request.position, candidates, this.k, request.final);
     }
-    const view = { position: this.position, pred: this.pred, rangeStart: this.rangeStart, successors: this.successors };
+    // The handed range bounds what we answer from the shard; a find asks about the ring, not the data.
+    const rangeStart = request.kind === 'find' ? undefined : this.rangeStart;
+    const view = { position: this.position, pred: this.pred, rangeStart, successors: this.successors };
     return nextHop(view, request.position, candidates, this.k, request.final);
   }
 
