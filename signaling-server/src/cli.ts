@@ -10,7 +10,7 @@ import {
   DEFAULT_PORT,
   DEFAULT_REDIS_LEASE_MS,
 } from './constants.js';
-import { SignalingError } from './errors.js';
+import { SignalingServerError } from './errors.js';
 import { startSignalingServer } from './server.js';
 
 const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--static DIR] [--redis URL]
@@ -112,5 +112,5 @@ function fatal(message: string, code: number): never {
 }
 
 main().catch((error: unknown) => {
-  fatal(error instanceof SignalingError ? `web2p-signal: ${error.message}` : `web2p-signal: ${String(error)}`, 1);
+  fatal(error instanceof SignalingServerError ? `web2p-signal: ${error.message}` : `web2p-signal: ${String(error)}`, 1);
 });

@@ -70,17 +70,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long `close()` waits for clients to acknowledge the closing handshake before cutting them off. */
 export const SHUTDOWN_GRACE_MS = 2_000;
 
-/** Longest room name (wire protocol): long enough for a UUID or a slug, short enough to log. */
-export const MAX_ROOM_LENGTH = 64;
-
-/** Characters a room name may use (wire protocol): URL-safe without percent-encoding. */
-export const ROOM_PATTERN = /^[A-Za-z0-9._~-]+$/;
-
-/** Longest node id (wire protocol): base58 of a SHA-384 is 66 characters; the library accepts 128. */
-export const MAX_ID_LENGTH = 128;
-
-/** Characters of a node id (wire protocol): the Bitcoin base58 alphabet, as web2p ids use. */
-export const ID_PATTERN = /^[1-9A-HJ-NP-Za-km-z]+$/;
+/** Room names and node ids (wire protocol): shared with the client, in the library's signaling module. */
+export { ID_PATTERN, MAX_ID_LENGTH, MAX_ROOM_LENGTH, ROOM_PATTERN } from 'web2p/signaling';
 
 /**
  * WebSocket close codes the server sends (wire protocol). 1001 and 1009 are the standard meanings;

@@ -159,7 +159,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   /** When requestPeers() last asked (see there). */
   private peersAskedAt = Number.NEGATIVE_INFINITY;
   /** While joining: told what our successor reports as its predecessor. */
-  private joinVerdict: ((pred: NodeEntry | undefined) => void) | undefined;
+  private joinVerdict: ((meta: Meta) => void) | undefined;
 
   constructor(options: ChordSocketOptions = {}) {
     super(options);
@@ -369,8 +369,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
       const responder = found.responder;
       if (responder.position !== candidate) {
         this.takePosition(candidate, responder);
-        if (await this.accepted(deadline)) return this.joinedAt(candidate);
-        this.dropPosition();
+        const acceptance = await this.accepted(deadline);
+        if (acceptance) return this.joinedAt(candidate, acceptance.rangeStart);
+        this.abandonPosition();
       }
       taken.add(candidate);
       taken.add(responder.position);
@@ -422,17 +423,29 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     this.ring.drop();
   }
 
-  /** Waits until the successor reports us as its predecessor: true, or someone else at our position: false. */
-  private async accepted(deadline: number): Promise<boolean> {
-    let verdict: boolean | undefined;
-    this.joinVerdict = (pred) => {
-      if (pred?.id === this.id) verdict = true;
+  /**
+   * Gives up a position we were not accepted at, and says so: neighbours took us for storing there
+   * (our meta while joining names it) and would go on routing requests for it to us.
+   */
+  private abandonPosition(): void {
+    this.dropPosition();
+    this.announce();
+  }
+
+  /**
+   * Waits until the successor reports us as its predecessor (the acceptance: resolves with the
+   * start of the range it handed us, if it says), or someone else at our position (false).
+   */
+  private async accepted(deadline: number): Promise<{ rangeStart: number | undefined } | false> {
+    let verdict: { rangeStart: number | undefined } | false | undefined;
+    this.joinVerdict = ({ pred, predRangeFrom }) => {
+      if (pred?.id === this.id) verdict = { rangeStart: predRangeFrom };
       else if (pred?.position === this.ring.position) verdict = false;
     };
     try {
       const settled = await this.waitFor(() => verdict !== undefined, Math.max(0, deadline - this.clock.now()));
       if (!settled) {
-        this.dropPosition();
+        this.abandonPosition();
         throw new TimeoutError(`join(): no successor accepted this node within ${JOIN_TIMEOUT_MS} ms`);
       }
       return verdict!;
@@ -441,8 +454,9 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     }
   }
 
-  private joinedAt(position: number): void {
-    this.ring.member = true;
+  /** Now a member; `rangeStart` bounds what we answer for until we know a predecessor (RingView). */
+  private joinedAt(position: number, rangeStart?: number): void {
+    this.ring.accept(rangeStart);
     this.shard.savePosition(position);
     this.announce();
     this.debug.print(2, () => `joined the ring at ${position}`);
@@ -584,7 +598,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     if (position === undefined) {
       return { storing: false, position: undefined, pred: undefined, list: [...storingPeers.values()].slice(0, SUCCESSOR_LIST_SIZE), ask };
     }
-    return { storing: true, position, pred, list: successors, ask };
+    return { storing: true, position, pred, list: successors, ask, predRangeFrom: this.ring.predRangeFrom };
   }
 
   private announce(): void {
@@ -630,7 +644,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   }
 
   private fromSuccessor(successor: NodeEntry, meta: Meta): void {
-    this.joinVerdict?.(meta.pred);
+    this.joinVerdict?.(meta);
     const news = this.ring.fromSuccessor(successor, meta);
     if (news === 'closer') this.askSuccessor();
     else if (news === 'conflict' && this.ring.member) this.reposition();
