@@ -5,6 +5,7 @@
  */
 import { ID_PATTERN, MAX_ID_LENGTH, MAX_ROOM_LENGTH, ROOM_PATTERN } from './constants.js';
 import { ProtocolError } from './errors.js';
+import type { IceServer } from './ice.js';
 
 /** What a client may send. Unknown extra fields are ignored, so clients can grow without breaking. */
 export type ClientMessage =
@@ -19,6 +20,7 @@ export type ServerMessage =
   | { type: 'left'; id: string }
   | { type: 'signal'; from: string; data: unknown }
   | { type: 'pong' }
+  | { type: 'ice'; iceServers: IceServer[]; expires?: number }
   | { type: 'error'; code: ErrorCode; message: string; id?: string };
 
 /** Every `code` an `error` frame can carry. */

@@ -19,7 +19,7 @@ export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, Signalin
 
 // Sockets made without a transport talk WebRTC with the platform's RTCPeerConnection (browsers).
 // web2p/node replaces this with node-datachannel.
-MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers ?? []);
+MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers);
 
 // `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval).
 setPersistentStore((namespace) => new IdbStore(namespace));

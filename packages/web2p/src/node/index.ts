@@ -3,11 +3,11 @@
  * RTCPeerConnection and `ws`'s WebSocket, which Node 20 lacks as globals, and py2p's own
  * transports (TCP, TLS, js2p's WebSocket) for talking to py2p and js2p peers.
  */
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 import { MeshSocket } from '../mesh/mesh-socket.js';
 import type { WireAddress } from '../transport/types.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
+import { NodePeerConnection } from './node-peer-connection.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 
 export * from '../index.js';
@@ -32,7 +32,7 @@ export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerCo
 
 /** A WebRtcTransport for Node: `new MeshSocket({ transport: nodeWebRtcTransport() })`. */
 export function nodeWebRtcTransport(options: NodeWebRtcTransportOptions = {}): WebRtcTransport {
-  return new WebRtcTransport({ ...options, RTCPeerConnection, WebSocket });
+  return new WebRtcTransport({ ...options, RTCPeerConnection: NodePeerConnection, WebSocket });
 }
 
 /**
@@ -48,4 +48,4 @@ export function tcpTransport(options: TcpTransportOptions = {}): TcpTransport {
 MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
-    : nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
+    : nodeWebRtcTransport({ iceServers: options.iceServers });

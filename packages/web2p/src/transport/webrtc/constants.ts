@@ -131,3 +131,14 @@ export const PROBE_ANSWER = 'web2p:probe-answer';
  * the server announced it. A loaded page answers within tens of milliseconds.
  */
 export const PROBE_SILENCE_MS = 3_000;
+
+/**
+ * Most ICE servers taken from a signaling server's `ice` message, and URLs per server: every one
+ * costs each connection STUN requests or a relay allocation, and browsers warn past a handful.
+ * A list longer than that is refused whole (and the servers already known are kept).
+ */
+export const MAX_ICE_SERVERS = 8;
+export const MAX_ICE_URLS_PER_SERVER = 8;
+
+/** Longest URL, username or credential taken from an `ice` message: real ones are under 200 characters. */
+export const MAX_ICE_STRING_LENGTH = 512;

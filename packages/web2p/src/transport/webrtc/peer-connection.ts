@@ -20,7 +20,8 @@ export type RTCPeerConnectionConstructor = new (configuration: RTCConfiguration)
 
 export interface PeerConnectionOptions {
   RTCPeerConnection: RTCPeerConnectionConstructor;
-  iceServers: RTCIceServer[];
+  /** ICE servers, `iceTransportPolicy` and the rest, passed to the RTCPeerConnection as they are. */
+  configuration: RTCConfiguration;
   /** The initiator makes the offer and the data channel; exactly one side of a pair must be it. */
   initiator: boolean;
   /** Delivers a signal to the other side, by any route, in any order. */
@@ -52,7 +53,7 @@ export interface PeerConnectionAttempt {
 export function openPeerConnection(options: PeerConnectionOptions): PeerConnectionAttempt {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
-  const pc = new options.RTCPeerConnection({ iceServers: options.iceServers });
+  const pc = new options.RTCPeerConnection(options.configuration);
   /** Removes the listeners that only matter until the channel opens. */
   const connecting = new AbortController();
   let state: 'connecting' | 'open' | 'failed' = 'connecting';

@@ -15,6 +15,7 @@ import {
   RECONNECT_MAX_MS,
   SIGNALING_JOIN_TIMEOUT_MS,
 } from './constants.js';
+import { parseIceServers } from './ice-servers.js';
 
 /** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
 export interface WebSocketLike {
@@ -34,6 +35,8 @@ export type SignalingClientEvents = {
   joined: (id: string) => void;
   /** A member's connection to the server ended. */
   left: (id: string) => void;
+  /** The STUN/TURN servers the server hands out: on each join, and again before TURN credentials expire. */
+  ice: (iceServers: RTCIceServer[]) => void;
   /** Signaling data another member sent us, exactly as it sent it. */
   signal: (from: string, data: unknown) => void;
   /** The connection dropped; the next attempt starts in `delayMs`. */
@@ -179,6 +182,12 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       case 'signal':
         if (this.#state === 'joined' && typeof message.from === 'string') this.emit('signal', message.from, message.data);
         return;
+      case 'ice': {
+        const servers = parseIceServers(message.iceServers);
+        if (servers) this.emit('ice', servers);
+        else this.emit('error', new SignalingError(`the signaling server ${this.url} sent an unusable ice message; keeping the ICE servers we had`));
+        return;
+      }
       case 'error':
         return this.#onError(String(message.code), String(message.message), message.id);
     }

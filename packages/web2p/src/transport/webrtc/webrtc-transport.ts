@@ -23,8 +23,16 @@ export interface WebRtcTransportOptions {
   RTCPeerConnection: RTCPeerConnectionConstructor;
   /** The browser's global, or `ws`'s (web2p/node passes it). */
   WebSocket: WebSocketConstructor;
-  /** STUN/TURN servers; none by default, which is enough on one network. */
+  /**
+   * STUN/TURN servers. Default: the ones the signaling server hands out (`web2p-signal --stun/--turn`),
+   * else none, which is enough on one network.
+   */
   iceServers?: RTCIceServer[];
+  /**
+   * Any other RTCConfiguration for every peer connection, e.g. `{ iceTransportPolicy: 'relay' }`;
+   * its `iceServers`, if given, count as the option above.
+   */
+  rtcConfiguration?: RTCConfiguration;
   clock?: Clock;
   random?: Random;
   /** Defaults in constants.ts. */
@@ -78,6 +86,8 @@ export class WebRtcTransport implements Transport {
    * cannot isolate a newcomer that happened to pick them.
    */
   #roomStandby: string[] = [];
+  /** The ICE servers the signaling server handed out last (with fresh TURN credentials). */
+  #serverIceServers: RTCIceServer[] = [];
 
   constructor(options: WebRtcTransportOptions) {
     this.#options = options;
@@ -147,6 +157,7 @@ export class WebRtcTransport implements Transport {
       random: this.#random,
     });
     this.#rooms.set(url, room);
+    room.on('ice', (servers) => (this.#serverIceServers = servers));
     room.on('peers', (ids) => this.#offerToRoom(ids));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
     // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
@@ -211,7 +222,7 @@ export class WebRtcTransport implements Transport {
   #open(peerId: string, initiator: boolean, sessionId: string, claim: Claim | undefined, retriesLeft = HANDSHAKE_RETRIES): Session {
     const attempt = openPeerConnection({
       RTCPeerConnection: this.#options.RTCPeerConnection,
-      iceServers: this.#options.iceServers ?? [],
+      configuration: this.#rtcConfiguration(),
       initiator,
       sendSignal: (signal) => this.#sendSignal(peerId, wrapSignal(sessionId, signal)),
       clock: this.#clock,
@@ -295,6 +306,12 @@ export class WebRtcTransport implements Transport {
   #clearGrace(session: Session): void {
     if (session.graceTimer !== undefined) this.#clock.clearTimeout(session.graceTimer);
     session.graceTimer = undefined;
+  }
+
+  /** Ours, with the ICE servers we were given, else the signaling server's. */
+  #rtcConfiguration(): RTCConfiguration {
+    const { iceServers, rtcConfiguration } = this.#options;
+    return { ...rtcConfiguration, iceServers: iceServers ?? rtcConfiguration?.iceServers ?? this.#serverIceServers };
   }
 
   // ---------------------------------------------------------------- signals
