@@ -4,6 +4,7 @@
  */
 import { createHmac, randomInt } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DataChannelLink, PeerUnreachableError } from '../../packages/web2p/src/node/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import type { SignalingServer } from '../../signaling-server/src/index.js';
 import { connect, makeId, startServer, waitFor, type Received } from './signaling-helpers.js';
@@ -57,6 +58,26 @@ describe('ICE servers from the signaling server', () => {
     await a.socket.connect(url);
     await b.socket.connect(url);
     await waitFor(() => neighbours(a, b), 15_000, 'the two relay-only peers to link through coturn');
+    const link = a.socket.routingTable.get(b.socket.id)!.link as DataChannelLink;
+    await waitFor(() => link.candidateType !== undefined, 5_000, 'the selected candidate type');
+    expect(link.candidateType).toBe('relay');
+  });
+
+  it('with credentials from a wrong secret, relay-only peers are told they have no candidates, and why', async () => {
+    coturn = await startCoturn({ host: '127.0.0.1', port: randomInt(20_000, 30_000), secret: SECRET, loopbackPeers: true });
+    const server = await startServer({ turn: { urls: [coturn.turnUrl], secret: 'not-the-secret' } });
+    const url = `${server.url}/refused`;
+    const a = makePeer({}, { rtcConfiguration: relayOnly, connectTimeoutMs: 2_000 });
+    const b = makePeer({}, { rtcConfiguration: relayOnly, connectTimeoutMs: 2_000 });
+    const unreachable: PeerUnreachableError[] = [];
+    b.transport.on('unreachable', (error) => unreachable.push(error));
+    await a.socket.connect(url);
+    await b.socket.connect(url); // the newcomer offers
+    await waitFor(() => unreachable.length > 0, 10_000, 'the unreachable verdict');
+    // node-datachannel reports no icecandidateerror (browsers say turn-auth-failed): no relay, no candidate.
+    expect(unreachable[0]).toMatchObject({ peerId: a.socket.id, reason: 'no-candidates' });
+    expect(unreachable[0]!.message).toMatch(/configure STUN\/TURN/);
+    expect(neighbours(a, b)).toBe(false);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
+import type { CandidateType } from './selected-candidate.js';
 
 /**
  * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
@@ -27,6 +28,7 @@ export type PeerConnection = Pick<
   | 'createAnswer'
   | 'createDataChannel'
   | 'createOffer'
+  | 'getStats'
   | 'sctp'
   | 'setLocalDescription'
   | 'setRemoteDescription'
@@ -66,6 +68,11 @@ export class DataChannelLink implements Link {
   readonly outgoing: boolean;
   readonly remoteAddress: string | undefined;
   readonly peerConnection: PeerConnection;
+  /**
+   * How this link's packets travel (our side of the selected ICE candidate pair), once the
+   * transport has read it from `getStats()` shortly after the channel opened; undefined until then.
+   */
+  candidateType: CandidateType | undefined = undefined;
   readonly #channel: RTCDataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;
