@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, NO_MDNS_ARG } from './test/e2e/chromium-args.js';
 
 /** The port the e2e signaling server (which also serves the harness page) listens on. */
 export const E2E_PORT = 8790;
@@ -17,18 +18,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     launchOptions: {
       executablePath: '/usr/bin/chromium',
-      // Debian's Chromium as root on a closed network (shared/toolchain.md)
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
+      // Debian's Chromium as root on a closed network (shared/toolchain.md), host candidates unhidden
+      args: [...CHROMIUM_ARGS, NO_MDNS_ARG],
     },
     screenshot: 'only-on-failure',
   },
