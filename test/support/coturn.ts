@@ -3,13 +3,11 @@
  * credentials (`use-auth-secret`), on an address and port the test picks, its database and pid file
  * in a temporary directory. Ready once coturn says its servers are up; stopped by `stop()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon } from './daemon.js';
 
-/** coturn opens its relay threads in well under a second; a loaded CI machine gets ten. */
-const READY_TIMEOUT_MS = 10_000;
 /** The line coturn logs once every listener and relay thread is up. */
 const READY_LINE = 'Total General servers';
 
@@ -44,44 +42,17 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     ...(options.loopbackPeers ? ['--allow-loopback-peers'] : []),
   ];
   const [command, ...prefix] = [...(options.prefix ?? []), 'turnserver'];
-  const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  let daemon;
   try {
-    await ready(child);
+    daemon = await startDaemon(command!, [...prefix, ...args], READY_LINE);
   } catch (error) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const stop = async (): Promise<void> => {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   const where = `${options.host}:${options.port}`;
   return { turnUrl: `turn:${where}?transport=udp`, stunUrl: `stun:${where}`, stop };
-}
-
-function ready(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => fail(new Error(`coturn not ready within ${READY_TIMEOUT_MS} ms:\n${log}`)), READY_TIMEOUT_MS);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    child.once('error', (error) => fail(new Error(`cannot run turnserver (apt-get install coturn): ${error.message}`)));
-    child.once('exit', (code) => fail(new Error(`turnserver exited with ${code}:\n${log}`)));
-    const onData = (chunk: Buffer): void => {
-      log += String(chunk);
-      if (!log.includes(READY_LINE)) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      child.stdout!.resume(); // keep draining, so a chatty coturn never blocks on a full pipe
-      resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.resume();
-  });
 }
