@@ -3,11 +3,11 @@
  * checked on the wire, and used for real by node-datachannel peers relaying through a real coturn.
  */
 import { createHmac, randomInt } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { DataChannelLink, PeerUnreachableError } from '../../packages/web2p/src/node/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PeerUnreachableError } from '../../packages/web2p/src/node/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import type { SignalingServer } from '../../signaling-server/src/index.js';
-import { connect, makeId, startServer, waitFor, type Received } from './signaling-helpers.js';
+import { connect, makeId, startServer, waitFor, type Received, type TestClient } from './signaling-helpers.js';
 import { makePeer, neighbours } from './webrtc-helpers.js';
 
 const SECRET = 'test-secret';
@@ -37,6 +37,25 @@ describe('ICE servers from the signaling server', () => {
     expect(turn!.credential).toBe(createHmac('sha1', SECRET).update(turn!.username!).digest('base64'));
   });
 
+  it('renews the TURN credentials when half their lifetime has passed', async () => {
+    const server = await startServer({ turn: { urls: ['turn:turn.test:3478'], secret: SECRET, ttlSeconds: TTL_SECONDS } });
+    // Only the server's timers and clock are faked: sockets and their events stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { client, id } = await joinRaw(server);
+      const first = await client.nextOfType('ice');
+      vi.advanceTimersByTime((TTL_SECONDS * 1000) / 2);
+      vi.useRealTimers();
+      const renewed = await client.nextOfType('ice');
+      expect(renewed.expires).toBe((first.expires as number) + TTL_SECONDS / 2);
+      const [turn] = renewed.iceServers as { username: string; credential: string }[];
+      expect(turn!.username).toBe(`${renewed.expires}:${id}`);
+      expect(turn!.credential).toBe(createHmac('sha1', SECRET).update(turn!.username).digest('base64'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a server without ICE servers sends no ice message, and peers come first', async () => {
     const server = await startServer();
     const { first } = await firstAfterJoin(server);
@@ -58,9 +77,8 @@ describe('ICE servers from the signaling server', () => {
     await a.socket.connect(url);
     await b.socket.connect(url);
     await waitFor(() => neighbours(a, b), 15_000, 'the two relay-only peers to link through coturn');
-    const link = a.socket.routingTable.get(b.socket.id)!.link as DataChannelLink;
-    await waitFor(() => link.candidateType !== undefined, 5_000, 'the selected candidate type');
-    expect(link.candidateType).toBe('relay');
+    // Relay-only, so this path is the relay. (The candidate type is checked in Chromium, in the NAT
+    // lab: libjuice names the local side of a relayed pair 'relay' or 'srflx' from run to run.)
   });
 
   it('with credentials from a wrong secret, relay-only peers are told they have no candidates, and why', async () => {
@@ -81,10 +99,16 @@ describe('ICE servers from the signaling server', () => {
   });
 });
 
-/** Joins a room with a raw client: the first message the server sends after the join. */
-async function firstAfterJoin(server: SignalingServer): Promise<{ first: Received; id: string }> {
+/** Sends a join on a raw client; the server's answers are left to the test. */
+async function joinRaw(server: SignalingServer): Promise<{ client: TestClient; id: string }> {
   const client = await connect(server, 'ice');
   const id = makeId();
   client.send({ type: 'join', id });
+  return { client, id };
+}
+
+/** Joins a room with a raw client: the first message the server sends after the join. */
+async function firstAfterJoin(server: SignalingServer): Promise<{ first: Received; id: string }> {
+  const { client, id } = await joinRaw(server);
   return { first: await client.next(), id };
 }
