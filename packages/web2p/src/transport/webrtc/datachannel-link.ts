@@ -13,7 +13,7 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
-import type { CandidateType } from './selected-candidate.js';
+import type { CandidateTypes } from './selected-candidate.js';
 
 /**
  * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
@@ -69,10 +69,11 @@ export class DataChannelLink implements Link {
   readonly remoteAddress: string | undefined;
   readonly peerConnection: PeerConnection;
   /**
-   * How this link's packets travel (our side of the selected ICE candidate pair), once the
-   * transport has read it from `getStats()` shortly after the channel opened; undefined until then.
+   * How this link's packets travel (the candidate types of the selected ICE pair, ours and the
+   * peer's), once the transport has read them from `getStats()` just after the channel opened;
+   * undefined until then, or where the engine does not say.
    */
-  candidateType: CandidateType | undefined = undefined;
+  candidateTypes: CandidateTypes | undefined = undefined;
   readonly #channel: RTCDataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;

@@ -5,19 +5,33 @@ export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 
 const CANDIDATE_TYPES: ReadonlySet<string> = new Set<CandidateType>(['host', 'srflx', 'prflx', 'relay']);
 
+/** Both ends of the candidate pair ICE selected: ours, and the peer's as we send to it. */
+export interface CandidateTypes {
+  local: CandidateType;
+  remote: CandidateType;
+}
+
 /**
- * The type of our side of the candidate pair ICE selected, from `getStats()`: the transport's
+ * The types of the candidate pair ICE selected, from `getStats()`: the transport's
  * `selectedCandidatePairId` where the engine reports it (Chromium, node-datachannel), else the
- * nominated, succeeded pair (Firefox). Undefined when the engine says neither.
+ * nominated, succeeded pair (Firefox). Undefined when the engine says neither. A relay may sit on
+ * either end: behind symmetric NATs one side often reaches the other's relay from its own mapping
+ * (local prflx, remote relay).
  */
-export async function selectedCandidateType(pc: PeerConnection): Promise<CandidateType | undefined> {
+export async function selectedCandidateTypes(pc: PeerConnection): Promise<CandidateTypes | undefined> {
   const report = await pc.getStats();
   const stats = [...report.values()] as { [field: string]: unknown }[];
   const selectedId = stats.find((entry) => entry.type === 'transport' && typeof entry.selectedCandidatePairId === 'string')?.selectedCandidatePairId;
   const pair =
     (selectedId === undefined ? undefined : report.get(selectedId as string)) ??
     stats.find((entry) => entry.type === 'candidate-pair' && entry.nominated === true && entry.state === 'succeeded');
-  const local = pair && report.get(pair.localCandidateId as string);
-  const type = local?.candidateType;
+  if (!pair) return undefined;
+  const local = typeOf(report.get(pair.localCandidateId as string));
+  const remote = typeOf(report.get(pair.remoteCandidateId as string));
+  return local && remote ? { local, remote } : undefined;
+}
+
+function typeOf(candidate: { candidateType?: unknown } | undefined): CandidateType | undefined {
+  const type = candidate?.candidateType;
   return typeof type === 'string' && CANDIDATE_TYPES.has(type) ? (type as CandidateType) : undefined;
 }

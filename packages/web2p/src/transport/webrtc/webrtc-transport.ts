@@ -24,7 +24,7 @@ import {
 } from './constants.js';
 import type { DataChannelLink } from './datachannel-link.js';
 import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
-import { selectedCandidateType } from './selected-candidate.js';
+import { selectedCandidateTypes } from './selected-candidate.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
 
@@ -355,8 +355,8 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     this.#forget(session.peerId);
     session.link = link;
     // For stats(): how the link travels. An engine whose getStats() fails only leaves it unknown.
-    selectedCandidateType(link.peerConnection).then(
-      (type) => (link.candidateType = type),
+    selectedCandidateTypes(link.peerConnection).then(
+      (types) => (link.candidateTypes = types),
       () => undefined,
     );
     this.#watch(session, link);
