@@ -122,3 +122,25 @@ export const REDIS_RETRY_MAX_MS = 1_000;
  * Redis must not hang joins. Loopback or LAN round trips are well under a millisecond.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * How long the TURN credentials handed to a client stay valid (`--turn-ttl`). coturn checks the
+ * expiry only when an allocation is made or refreshed, so a relay already in use outlives it; a day
+ * keeps leaked credentials short-lived while a client renews them once or twice a day.
+ */
+export const DEFAULT_TURN_TTL_SECONDS = 86_400;
+
+/**
+ * Shortest `--turn-ttl`: credentials are renewed at ICE_REFRESH_FRACTION of it, and anything under
+ * a minute would turn renewals into traffic and fail clients whose clocks are a little off.
+ */
+export const MIN_TURN_TTL_SECONDS = 60;
+
+/**
+ * A client gets fresh TURN credentials when this fraction of their lifetime has passed: half leaves
+ * as much time again for a connection that starts just before the renewal to allocate its relay.
+ */
+export const ICE_REFRESH_FRACTION = 0.5;
+
+/** Most `--stun`/`--turn` URLs: each is tried by every client's ICE agent, and browsers warn past 4 servers. */
+export const MAX_ICE_URLS = 8;

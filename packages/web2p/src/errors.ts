@@ -147,6 +147,38 @@ export class WebRtcHandshakeError extends ConnectionClosedError {
   override name = 'WebRtcHandshakeError';
 }
 
+/**
+ * Why a WebRTC peer could not be reached: ICE found no working path (`ice-failed`), the TURN server
+ * refused our credentials (`turn-auth-failed`), the peer did not answer in time (`timeout`), or one
+ * side had no candidate to offer (`no-candidates`).
+ */
+export type UnreachableReason = 'ice-failed' | 'turn-auth-failed' | 'timeout' | 'no-candidates';
+
+/** What to do about each reason, as the error message says it. */
+const UNREACHABLE_ADVICE: Record<UnreachableReason, string> = {
+  'ice-failed': 'no network path between the two peers worked: they are likely behind NATs that need a relay; configure TURN (web2p-signal --turn)',
+  'turn-auth-failed': 'the TURN server refused our credentials (401): check that web2p-signal --turn-secret matches its static-auth-secret',
+  timeout: 'the peer did not complete the handshake in time: it may be gone or frozen, or signals do not reach it; behind NAT, configure STUN/TURN',
+  'no-candidates': 'one side gathered or received no ICE candidate: check its network, and configure STUN/TURN (web2p-signal --stun/--turn)',
+};
+
+/**
+ * Every attempt to reach a WebRTC peer failed; the transport retries it later, with backoff. The
+ * message says why and what to do.
+ */
+export class PeerUnreachableError extends ConnectionClosedError {
+  override name = 'PeerUnreachableError';
+
+  constructor(
+    readonly peerId: string,
+    readonly reason: UnreachableReason,
+    /** When the transport tries again by itself (a room member), or a dial is let through; ms from now. */
+    readonly retryInMs: number,
+  ) {
+    super(`cannot reach ${peerId} over WebRTC (${reason}): ${UNREACHABLE_ADVICE[reason]}; retrying in ${Math.round(retryInMs / 1000)} s`);
+  }
+}
+
 /** The signaling server could not be reached or refused us (a bad room name, an id already taken). */
 export class SignalingError extends Web2pError {
   override name = 'SignalingError';

@@ -46,7 +46,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): TcpTransport {
 MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
-    : nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
+    : nodeWebRtcTransport({ iceServers: options.iceServers });
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

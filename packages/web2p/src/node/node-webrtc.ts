@@ -8,6 +8,7 @@ import { MissingPackageError } from '../errors.js';
 import type { Link, LocalNode, SignalData } from '../transport/types.js';
 import type { RTCPeerConnectionConstructor } from '../transport/webrtc/peer-connection.js';
 import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
+import { forLibDataChannel } from './turn-credentials.js';
 
 const PACKAGE = 'node-datachannel';
 
@@ -35,7 +36,7 @@ function loadPeerConnection(): Promise<RTCPeerConnectionConstructor> {
 class LazyRTCPeerConnection {
   constructor(configuration: ConstructorParameters<RTCPeerConnectionConstructor>[0]) {
     if (!loaded) throw new MissingPackageError(PACKAGE, 'WebRTC in Node');
-    return new loaded(configuration);
+    return new loaded(forLibDataChannel(configuration));
   }
 }
 

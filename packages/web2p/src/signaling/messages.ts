@@ -4,7 +4,10 @@
  * encodes what it sends; the client (transport/webrtc/signaling-client.ts) does the reverse. JSON
  * text frames. Validation is hand-written so that each rejection says which field was wrong.
  */
+import type { IceServer } from '../transport/webrtc/rtc-types.js';
 import { ID_PATTERN, MAX_ID_LENGTH, QUOTE_LIMIT } from './constants.js';
+
+export type { IceServer } from '../transport/webrtc/rtc-types.js';
 
 /** What a client may send. Unknown extra fields are ignored, so clients can grow without breaking. */
 export type ClientMessage =
@@ -19,7 +22,17 @@ export type ServerMessage =
   | { type: 'left'; id: string }
   | { type: 'signal'; from: string; data: unknown }
   | { type: 'pong' }
+  /** STUN/TURN servers for this client; `expires`: unix seconds its TURN credentials run out. */
+  | { type: 'ice'; iceServers: IceServer[]; expires?: number }
   | { type: 'error'; code: ErrorCode; message: string; id?: string };
+
+/**
+ * A server message as parseServerMessage gives it: an `ice` list is passed on unchecked, for the
+ * client to check (transport/webrtc/ice-servers.ts) and to report when it is unusable.
+ */
+export type ReceivedServerMessage =
+  | Exclude<ServerMessage, { type: 'ice' }>
+  | { type: 'ice'; iceServers: unknown };
 
 /** Every `code` an `error` frame can carry. */
 export const ERROR_CODES = [
@@ -89,7 +102,7 @@ export function parseClientMessage(text: string): ClientMessage | Rejection {
  * protocol defines (a client acts on nothing else). Node ids are checked like the server checks
  * ours; a `peers` list keeps only its valid ids.
  */
-export function parseServerMessage(text: string): ServerMessage | undefined {
+export function parseServerMessage(text: string): ReceivedServerMessage | undefined {
   const parsed = parseObject(text);
   if (!('fields' in parsed)) return undefined;
   const fields = parsed.fields;
@@ -105,6 +118,8 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
       return isNodeId(fields['from']) ? { type: 'signal', from: fields['from'], data: fields['data'] } : undefined;
     case 'pong':
       return { type: 'pong' };
+    case 'ice':
+      return { type: 'ice', iceServers: fields['iceServers'] };
     case 'error': {
       const { code, message, id } = fields;
       if (!isErrorCode(code) || typeof message !== 'string') return undefined;

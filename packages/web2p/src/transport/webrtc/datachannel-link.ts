@@ -14,6 +14,7 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
+import type { CandidateTypes } from './selected-candidate.js';
 
 export type { PeerConnection } from './rtc-types.js';
 
@@ -51,6 +52,12 @@ export class DataChannelLink implements Link {
   readonly outgoing: boolean;
   readonly remoteAddress: string | undefined;
   readonly peerConnection: PeerConnection;
+  /**
+   * How this link's packets travel (the candidate types of the selected ICE pair, ours and the
+   * peer's), once the transport has read them from `getStats()` just after the channel opened;
+   * undefined until then, or where the engine does not say.
+   */
+  candidateTypes: CandidateTypes | undefined = undefined;
   readonly #channel: DataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;

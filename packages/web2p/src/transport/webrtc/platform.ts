@@ -6,9 +6,10 @@ import { WebRtcTransport } from './webrtc-transport.js';
 
 /**
  * A WebRtcTransport on the platform's own RTCPeerConnection and WebSocket (every browser has
- * both). Where they are missing, as in plain Node, it says what to use instead.
+ * both). Where they are missing, as in plain Node, it says what to use instead. Without
+ * `iceServers` it uses the ones its signaling server hands out.
  */
-export function platformWebRtcTransport(iceServers: IceServer[] = []): WebRtcTransport {
+export function platformWebRtcTransport(iceServers?: IceServer[]): WebRtcTransport {
   const RTCPeerConnection = globalThis.RTCPeerConnection as unknown as RTCPeerConnectionConstructor | undefined;
   const WebSocket = globalThis.WebSocket as unknown as WebSocketConstructor | undefined;
   if (typeof RTCPeerConnection !== 'function' || typeof WebSocket !== 'function') {

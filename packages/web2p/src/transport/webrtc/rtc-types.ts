@@ -12,9 +12,25 @@ export interface IceServer {
   credential?: string;
 }
 
-/** What web2p passes to the RTCPeerConnection constructor. */
+/** What web2p passes to the RTCPeerConnection constructor: the `RTCConfiguration` fields it knows. */
 export interface RtcConfiguration {
   iceServers?: IceServer[];
+  /** 'relay' sends everything through TURN (hides the addresses, costs the relay's bandwidth). */
+  iceTransportPolicy?: 'all' | 'relay';
+  bundlePolicy?: 'balanced' | 'max-compat' | 'max-bundle';
+  iceCandidatePoolSize?: number;
+}
+
+/** One entry of a `getStats()` report: a typed record whose fields depend on its `type`. */
+export interface StatsEntry {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+/** What `getStats()` resolves to: entries by id (`RTCStatsReport`, a read-only Map). */
+export interface StatsReport {
+  get(id: string): StatsEntry | undefined;
+  values(): IterableIterator<StatsEntry>;
 }
 
 interface ListenerOptions {
@@ -69,6 +85,11 @@ export interface PeerConnection {
   setLocalDescription(description: SessionDescription): Promise<void>;
   setRemoteDescription(description: SessionDescription): Promise<void>;
   addIceCandidate(candidate: IceCandidate): Promise<void>;
+  getStats(): Promise<StatsReport>;
   close(): void;
-  addEventListener(type: 'icecandidate' | 'datachannel' | 'connectionstatechange', listener: Listener, options?: ListenerOptions): void;
+  addEventListener(
+    type: 'icecandidate' | 'icecandidateerror' | 'datachannel' | 'connectionstatechange',
+    listener: Listener,
+    options?: ListenerOptions,
+  ): void;
 }

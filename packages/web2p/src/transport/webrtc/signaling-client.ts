@@ -16,6 +16,8 @@ import {
   RECONNECT_MAX_MS,
   SIGNALING_JOIN_TIMEOUT_MS,
 } from './constants.js';
+import { parseIceServers } from './ice-servers.js';
+import type { IceServer } from './rtc-types.js';
 
 /** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
 export interface WebSocketLike {
@@ -42,6 +44,8 @@ export type SignalingClientEvents = {
   joined: (id: string) => void;
   /** A member's connection to the server ended. */
   left: (id: string) => void;
+  /** The STUN/TURN servers the server hands out: on each join, and again before TURN credentials expire. */
+  ice: (iceServers: IceServer[]) => void;
   /** Signaling data another member sent us, exactly as it sent it. */
   signal: (from: string, data: unknown) => void;
   /** The connection dropped; the next attempt starts in `delayMs`. */
@@ -189,6 +193,12 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       case 'signal':
         if (this.#state === 'joined') this.emit('signal', message.from, message.data);
         return;
+      case 'ice': {
+        const servers = parseIceServers(message.iceServers);
+        if (servers) this.emit('ice', servers);
+        else this.emit('error', new SignalingError(`the signaling server ${this.url} sent an unusable ice message; keeping the ICE servers we had`));
+        return;
+      }
       case 'error':
         return this.#onError(message.code, message.message, message.id);
     }
