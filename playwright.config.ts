@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { TOOLS, requireExecutable } from './test/executables.js';
+import { CHROMIUM_ARGS, NO_MDNS_ARG } from './test/e2e/chromium-args.js';
 
 /** The port the e2e signaling server (which also serves the harness page) listens on. */
 export const E2E_PORT = 8790;
@@ -19,18 +20,8 @@ export default defineConfig({
     launchOptions: {
       // CHROMIUM_PATH, else chromium on PATH; a missing one fails here in one line (executables.js).
       executablePath: requireExecutable(TOOLS.chromium),
-      // Debian's Chromium as root on a closed network (shared/toolchain.md)
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
+      // Debian's Chromium as root on a closed network (shared/toolchain.md), host candidates unhidden
+      args: [...CHROMIUM_ARGS, NO_MDNS_ARG],
     },
     screenshot: 'only-on-failure',
   },

@@ -10,9 +10,16 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const TARGET_GZIP = 50 * 1024;
+/** One row per feature an app may use, then one per entry point with every export kept. */
 const ENTRIES = {
-  'all three sockets + WebRTC + IndexedDB': 'full.ts',
+  'flags only': 'flags.ts',
   'MeshSocket alone': 'mesh.ts',
+  'SyncSocket alone': 'sync.ts',
+  'ChordSocket alone': 'chord.ts',
+  'all three sockets + WebRTC + IndexedDB': 'full.ts',
+  "entry 'web2p', every export": 'entry-root.ts',
+  "entry 'web2p/sim', every export": 'entry-sim.ts',
+  "entry 'web2p/wire', every export": 'entry-wire.ts',
 };
 
 const gzip = (text) => gzipSync(text, { level: 9 }).length;

@@ -3,7 +3,8 @@
 // from the sender in the mesh at send time), delivery latency in virtual ms, wall time and peak RSS.
 // Usage: node bench/sim-mesh.js [--nodes 1000] [--broadcasts 100] [--seed 1]
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { MeshSocket, decodeBody, flags } from '../packages/web2p/dist/index.js';
+import { MeshSocket, flags } from '../packages/web2p/dist/index.js';
+import { decodeBody } from '../packages/web2p/dist/wire/index.js';
 import { SimNetwork } from '../packages/web2p/dist/sim/index.js';
 import { numberArg, percentile } from './lib.js';
 

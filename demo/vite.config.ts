@@ -6,9 +6,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: here,
   logLevel: 'warn',
-  // `web2p` is the library's source, as the e2e harness imports it, so `npm run build -w web2p-demo`
-  // alone builds the demo (Playwright's webServer relies on that).
-  resolve: { alias: { web2p: fileURLToPath(new URL('../packages/web2p/src/index.ts', import.meta.url)) } },
+  // `web2p` is the built package (packages/web2p/dist through its exports), as an app that installs
+  // it gets it: `npm run build` builds the library before the demo.
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
   // The page derives its rooms from its own origin; under `vite dev` that origin is Vite's, so the
   // rooms go on to the signaling server `npm start` runs.

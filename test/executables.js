@@ -1,5 +1,5 @@
 /**
- * Finds the programs the tests drive (Chromium, redis-server): the environment variable when it is
+ * Finds the programs the tests drive (Chromium, Firefox, redis-server): the environment variable when it is
  * set, else the first match on PATH, never only Debian's /usr/bin. When one is missing the caller
  * gets one line saying what and how to install it, instead of a spawn error or a timeout later.
  * Plain JS so that playwright.config.ts, test/ and bench/ share it; types in executables.d.ts.
@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 /** What the tests need, under which names, and how a Debian machine gets it (as .ci/run does). */
 export const TOOLS = {
   chromium: { names: ['chromium', 'chromium-browser'], envVar: 'CHROMIUM_PATH', install: 'apt-get install chromium' },
+  firefox: { names: ['firefox-esr', 'firefox'], envVar: 'FIREFOX_PATH', install: 'apt-get install firefox-esr' },
   redisServer: { names: ['redis-server'], envVar: 'REDIS_SERVER', install: 'apt-get install redis-server' },
 };
 

@@ -39,7 +39,7 @@ export function onCircle(cx: number, cy: number, r: number, turns: number): { x:
   return { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
 }
 
-/** An error as one line, LeaseError's name ('KeyError', as py2p) included. */
+/** An error as one line, its name (LeaseError, KeyError, …) included. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

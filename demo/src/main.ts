@@ -9,12 +9,11 @@ import { mountChord } from './chord.js';
 import { mountDict } from './dict.js';
 import { mountNetwork } from './network.js';
 
-/** Loopback and LAN only: no STUN/TURN servers, so nothing leaves the machines in the room. */
-const iceServers: RTCIceServer[] = [];
-
-const chat = new MeshSocket({ iceServers });
-const dict = new SyncSocket({ iceServers, persist: true });
-const chord = new ChordSocket({ iceServers, k: 4 });
+// No iceServers: the sockets use the STUN/TURN servers the signaling server hands out (none with
+// plain `npm start`, which is enough on one machine or LAN; see the README's "Deploying with coturn").
+const chat = new MeshSocket();
+const dict = new SyncSocket({ persist: true });
+const chord = new ChordSocket({ k: 4 });
 
 const section = (id: string): HTMLElement => document.getElementById(id)!;
 mountChat(section('chat'), chat);

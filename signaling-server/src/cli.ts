@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR] [--redis URL] …`: runs the server until SIGINT/SIGTERM. */
+/** `web2p-signal --port 8787 [--host 127.0.0.1] [--static DIR] [--redis URL] [--stun URL] [--turn URL --turn-secret S] …`: runs the server until SIGINT/SIGTERM. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
@@ -9,8 +9,9 @@ import {
   DEFAULT_MAX_ROOM_SIZE,
   DEFAULT_PORT,
   DEFAULT_REDIS_LEASE_MS,
+  DEFAULT_TURN_TTL_SECONDS,
 } from './constants.js';
-import { SignalingError } from './errors.js';
+import { SignalingServerError } from './errors.js';
 import { startSignalingServer } from './server.js';
 
 const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}] [--static DIR] [--redis URL]
@@ -31,6 +32,11 @@ const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HO
                 open connections from one address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP}; raise it behind a proxy)
   --max-room-size N
                 members of one room (default ${DEFAULT_MAX_ROOM_SIZE})
+  --stun URL    tell clients to use this STUN server (repeatable; e.g. stun:stun.example:3478)
+  --turn URL --turn-secret SECRET [--turn-ttl S]
+                tell clients to use this TURN server (repeatable URL) with credentials valid for S
+                seconds (default ${DEFAULT_TURN_TTL_SECONDS}), made from SECRET as coturn's use-auth-secret
+                expects (its static-auth-secret); renewed before they expire
   --help        print this and exit
 
 Clients connect to ws://HOST:PORT/<room>; GET /healthz and /metrics report on the server.`;
@@ -51,6 +57,10 @@ async function main(): Promise<void> {
         'max-connections': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS) },
         'max-per-ip': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_IP) },
         'max-room-size': { type: 'string', default: String(DEFAULT_MAX_ROOM_SIZE) },
+        stun: { type: 'string', multiple: true },
+        turn: { type: 'string', multiple: true },
+        'turn-secret': { type: 'string' },
+        'turn-ttl': { type: 'string', default: String(DEFAULT_TURN_TTL_SECONDS) },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -61,10 +71,12 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  for (const flag of ['port', 'redis-lease-ms', 'max-connections', 'max-per-ip', 'max-room-size'] as const) {
+  for (const flag of ['port', 'redis-lease-ms', 'max-connections', 'max-per-ip', 'max-room-size', 'turn-ttl'] as const) {
     if (!/^\d+$/.test(values[flag])) fatal(`--${flag} must be a number, not ${values[flag]}\n${USAGE}`, 2);
   }
   if ((values.cert === undefined) !== (values.key === undefined)) fatal(`--cert and --key go together\n${USAGE}`, 2);
+  if ((values.turn === undefined) !== (values['turn-secret'] === undefined)) fatal(`--turn and --turn-secret go together\n${USAGE}`, 2);
+  const turn = values.turn && { urls: values.turn, secret: values['turn-secret']!, ttlSeconds: Number(values['turn-ttl']) };
   const tls = values.cert === undefined ? undefined : { cert: readPem(values.cert), key: readPem(values.key!) };
 
   const server = await startSignalingServer({
@@ -78,9 +90,12 @@ async function main(): Promise<void> {
     maxRoomSize: Number(values['max-room-size']),
     origins: values.origin,
     tls,
+    stun: values.stun,
+    turn,
   });
   console.log(`web2p-signal listening on ${server.url} (connect to ${server.url}/<room>)`);
   if (values.redis !== undefined) console.log(`sharing rooms through ${values.redis} (redis ${server.stats().backend?.up ? 'up' : 'down for now'})`);
+  if (values.stun || turn) console.log(`ICE servers for clients: ${[...(values.stun ?? []), ...(turn?.urls ?? [])].join(' ')}`);
   if (values.static !== undefined) console.log(`serving ${values.static} at ${server.url.replace(/^ws/, 'http')}/`);
 
   let stopping = false;
@@ -112,5 +127,5 @@ function fatal(message: string, code: number): never {
 }
 
 main().catch((error: unknown) => {
-  fatal(error instanceof SignalingError ? `web2p-signal: ${error.message}` : `web2p-signal: ${String(error)}`, 1);
+  fatal(error instanceof SignalingServerError ? `web2p-signal: ${error.message}` : `web2p-signal: ${String(error)}`, 1);
 });

@@ -70,17 +70,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long `close()` waits for clients to acknowledge the closing handshake before cutting them off. */
 export const SHUTDOWN_GRACE_MS = 2_000;
 
-/** Longest room name (wire protocol): long enough for a UUID or a slug, short enough to log. */
-export const MAX_ROOM_LENGTH = 64;
-
-/** Characters a room name may use (wire protocol): URL-safe without percent-encoding. */
-export const ROOM_PATTERN = /^[A-Za-z0-9._~-]+$/;
-
-/** Longest node id (wire protocol): base58 of a SHA-384 is 66 characters; the library accepts 128. */
-export const MAX_ID_LENGTH = 128;
-
-/** Characters of a node id (wire protocol): the Bitcoin base58 alphabet, as web2p ids use. */
-export const ID_PATTERN = /^[1-9A-HJ-NP-Za-km-z]+$/;
+/** Room names and node ids (wire protocol): shared with the client, in the library's signaling module. */
+export { ID_PATTERN, MAX_ID_LENGTH, MAX_ROOM_LENGTH, ROOM_PATTERN } from 'web2p/signaling';
 
 /**
  * WebSocket close codes the server sends (wire protocol). 1001 and 1009 are the standard meanings;
@@ -131,3 +122,25 @@ export const REDIS_RETRY_MAX_MS = 1_000;
  * Redis must not hang joins. Loopback or LAN round trips are well under a millisecond.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * How long the TURN credentials handed to a client stay valid (`--turn-ttl`). coturn checks the
+ * expiry only when an allocation is made or refreshed, so a relay already in use outlives it; a day
+ * keeps leaked credentials short-lived while a client renews them once or twice a day.
+ */
+export const DEFAULT_TURN_TTL_SECONDS = 86_400;
+
+/**
+ * Shortest `--turn-ttl`: credentials are renewed at ICE_REFRESH_FRACTION of it, and anything under
+ * a minute would turn renewals into traffic and fail clients whose clocks are a little off.
+ */
+export const MIN_TURN_TTL_SECONDS = 60;
+
+/**
+ * A client gets fresh TURN credentials when this fraction of their lifetime has passed: half leaves
+ * as much time again for a connection that starts just before the renewal to allocate its relay.
+ */
+export const ICE_REFRESH_FRACTION = 0.5;
+
+/** Most `--stun`/`--turn` URLs: each is tried by every client's ICE agent, and browsers warn past 4 servers. */
+export const MAX_ICE_URLS = 8;

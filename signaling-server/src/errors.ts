@@ -1,7 +1,10 @@
-import type { ErrorCode } from './messages.js';
+import type { ErrorCode } from 'web2p/signaling';
 
-/** Every error the signaling server raises on purpose. */
-export class SignalingError extends Error {
+/**
+ * Every error the signaling server raises on purpose. (The library's SignalingError is the
+ * client's: the server refused or dropped it.)
+ */
+export class SignalingServerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -9,16 +12,16 @@ export class SignalingError extends Error {
 }
 
 /** An option to `startSignalingServer` (or a CLI flag) is out of range or names nothing usable. */
-export class OptionsError extends SignalingError {}
+export class OptionsError extends SignalingServerError {}
 
 /** The server could not listen on the requested host and port. */
-export class ListenError extends SignalingError {}
+export class ListenError extends SignalingServerError {}
 
 /**
  * A client broke the wire protocol or asked for something impossible. It never escapes a client's
  * handler: the client gets it back as an `error` frame (PROTOCOL.md) with this code and message.
  */
-export class ProtocolError extends SignalingError {
+export class ProtocolError extends SignalingServerError {
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -4,4 +4,4 @@ export type { SignalingServerOptions } from './options.js';
 export type { RoomBackend, RoomMember } from './rooms.js';
 export type { ClientMessage, ErrorCode, ServerMessage } from './messages.js';
 export { CLOSE_CODES } from './constants.js';
-export { ListenError, OptionsError, SignalingError } from './errors.js';
+export { ListenError, OptionsError, SignalingServerError } from './errors.js';

@@ -14,8 +14,12 @@ import {
   DEFAULT_RATE_BURST,
   DEFAULT_RATE_PER_SECOND,
   DEFAULT_REDIS_LEASE_MS,
+  DEFAULT_TURN_TTL_SECONDS,
+  MAX_ICE_URLS,
+  MIN_TURN_TTL_SECONDS,
 } from './constants.js';
 import { OptionsError } from './errors.js';
+import type { IceConfig } from './ice.js';
 import type { RoomBackend } from './rooms.js';
 
 export interface SignalingServerOptions {
@@ -64,6 +68,14 @@ export interface SignalingServerOptions {
   redisLeaseMs?: number;
   /** Told about internal failures (bugs); the affected client is closed with 1011. Default console.error. */
   onError?: (error: unknown) => void;
+  /** STUN servers every client is told to use (`stun:host:port`). Default: none. */
+  stun?: readonly string[];
+  /**
+   * TURN servers (`turn:host:port`, `turns:…`) sharing `secret` with the server (coturn's
+   * `use-auth-secret` + `static-auth-secret`): each client gets credentials valid for `ttlSeconds`
+   * (default one day), renewed before they expire. Default: none.
+   */
+  turn?: { urls: readonly string[]; secret: string; ttlSeconds?: number };
 }
 
 export interface ResolvedOptions {
@@ -89,6 +101,7 @@ export interface ResolvedOptions {
   redis: string | undefined;
   redisLeaseMs: number;
   onError: (error: unknown) => void;
+  ice: IceConfig;
 }
 
 /** The options once the room backend is open (server.ts): what every session works with. */
@@ -126,7 +139,29 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
     redis: options.redis,
     redisLeaseMs: atLeastOne('redisLeaseMs', options.redisLeaseMs ?? DEFAULT_REDIS_LEASE_MS),
     onError: options.onError ?? ((error) => console.error('web2p-signal: internal error', error)),
+    ice: resolveIce(options),
   };
+}
+
+function resolveIce(options: SignalingServerOptions): IceConfig {
+  const stun = iceUrls('stun', options.stun ?? [], /^stuns?:/);
+  if (options.turn === undefined) return { stun, turn: undefined };
+  const { secret, ttlSeconds = DEFAULT_TURN_TTL_SECONDS } = options.turn;
+  const urls = iceUrls('turn', options.turn.urls, /^turns?:/);
+  if (urls.length === 0) throw new OptionsError('turn needs at least one URL, like turn:turn.example:3478');
+  if (secret === '') throw new OptionsError("turn needs the secret shared with the TURN server (coturn's static-auth-secret)");
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_TURN_TTL_SECONDS) {
+    throw new OptionsError(`turn ttlSeconds must be an integer of at least ${MIN_TURN_TTL_SECONDS}, not ${ttlSeconds}`);
+  }
+  return { stun, turn: { urls, secret, ttlSeconds } };
+}
+
+function iceUrls(kind: string, urls: readonly string[], scheme: RegExp): string[] {
+  if (urls.length > MAX_ICE_URLS) throw new OptionsError(`at most ${MAX_ICE_URLS} ${kind} URLs, not ${urls.length}`);
+  for (const url of urls) {
+    if (!scheme.test(url) || /\s/.test(url)) throw new OptionsError(`${kind} URLs look like ${kind}:host:port, not ${url}`);
+  }
+  return [...urls];
 }
 
 /** An origin as browsers send it: scheme, host and optional port, nothing after. */

@@ -10,6 +10,7 @@ import { encodeServerMessage as encode, INVALID_MESSAGE_CODES, parseClientMessag
 import type { CloseReason, Metrics } from './metrics.js';
 import type { ServerConfig } from './options.js';
 import { Acquaintances, sample } from './acquaintances.js';
+import { grantIce } from './ice.js';
 import { TokenBucket } from './rate-limit.js';
 
 export class Session {
@@ -29,6 +30,8 @@ export class Session {
   /** Members this one was introduced to, or that were introduced to it: they hear when it leaves. */
   private readonly acquaintances = new Acquaintances();
   private readonly joinTimer: NodeJS.Timeout;
+  /** Sends fresh TURN credentials before the last ones expire. */
+  private iceTimer: NodeJS.Timeout | undefined;
   /**
    * Messages are handled one at a time, in arrival order, even when the room backend is async: a
    * `signal` right after `join` must see the join done, and the leave must come after both.
@@ -127,6 +130,8 @@ export class Session {
     }
     this.id = id;
     clearTimeout(this.joinTimer);
+    // Before `peers`, so that the offers the newcomer makes to them already use these servers.
+    this.sendIce(id);
     // A sample, not the whole room: the joiner meets the rest through the mesh, and a join costs O(1).
     const introduced = sample(result.present, this.options.peerSampleSize);
     this.send(encode({ type: 'peers', ids: introduced }));
@@ -137,6 +142,15 @@ export class Session {
       this.acquaintances.add(peer);
       await this.options.rooms.sendTo(this.room, peer, joined);
     }
+  }
+
+  /** The `ice` message, when servers are configured, and its renewal before the credentials expire. */
+  private sendIce(id: string): void {
+    const grant = grantIce(this.options.ice, id, Date.now());
+    if (grant === undefined) return;
+    const { refreshInMs, ...message } = grant;
+    this.send(encode({ type: 'ice', ...message }));
+    if (refreshInMs !== undefined) this.iceTimer = setTimeout(() => this.guard(() => this.sendIce(id)), refreshInMs);
   }
 
   private async relay(to: string, data: unknown): Promise<void> {
@@ -159,6 +173,7 @@ export class Session {
 
   private closed(): void {
     clearTimeout(this.joinTimer);
+    clearTimeout(this.iceTimer);
     this.metrics.closed(this.closeReason);
     this.enqueue(async () => {
       const id = this.id;

@@ -132,8 +132,8 @@ test.describe.serial('the demo in three tabs', () => {
     await until("alice's second is over", () => carol.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
     await set(carol, 'colour', 'red');
     await expect(carol.page.locator('#dict-error')).toBeVisible();
-    await expect(carol.page.locator('#dict-error')).toContainText(`KeyError: key "colour" is leased to ${aliceId.slice(0, 6)} (another tab)`);
-    await expect(carol.page.locator('#dict-error')).toHaveAttribute('title', new RegExp(`^KeyError: key "colour" is leased to ${aliceId} until `));
+    await expect(carol.page.locator('#dict-error')).toContainText(`LeaseError: key "colour" is leased to ${aliceId.slice(0, 6)} (another tab)`);
+    await expect(carol.page.locator('#dict-error')).toHaveAttribute('title', new RegExp(`^LeaseError: key "colour" is leased to ${aliceId} until `));
     await expect(row(carol, 'colour').locator('td').nth(1)).toHaveText('blue');
 
     // the owner can, and everyone sees it
@@ -212,13 +212,13 @@ test('shared dict in two tabs of one browser: after both reload, each still edit
   const written = await right.page.evaluate(() => Math.floor(Date.now() / 1000));
   await until("right's second is over", () => left.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
   await setInDict(left, 'right key', 'taken by left');
-  await expect(left.page.locator('#dict-error')).toContainText('KeyError: key "right key" is leased');
+  await expect(left.page.locator('#dict-error')).toContainText('LeaseError: key "right key" is leased');
   await expect(dictRow(right, 'right key').locator('td').nth(1)).toHaveText('R2');
   for (const { errors } of tabs) expect(errors).toEqual([]);
   await context.close();
 });
 
-test('the README start command serves a page that loads with no console errors', async ({ browser }) => {
+test('the README start command serves a page that loads with no console errors, and the API reference at /docs/', async ({ browser }) => {
   test.setTimeout(240_000);
   // detached: npm, its shell and the server form one process group, killed together below
   const child = spawn('npm', ['start'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -240,6 +240,10 @@ test('the README start command serves a page that loads with no console errors',
     await expect(tab.page.locator('#chat .room-status')).toContainText('joined');
     expect(tab.errors).toEqual([]);
     await tab.page.context().close();
+    // The API reference is served beside the demo, built from the doc comments.
+    const reference = await fetch(new URL('docs/classes/index.MeshSocket.html', printed));
+    expect(reference.status).toBe(200);
+    expect(await reference.text()).toContain("MeshSocket: py2p's mesh");
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

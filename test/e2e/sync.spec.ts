@@ -64,7 +64,7 @@ test('3 pages share a dict; a lease blocks overwrites; a reloaded page keeps its
 
   // another page cannot take a leased key
   await nextSecond();
-  expect(await tryOverwrite(pages[2]!, 'owned by 0', 'mine now')).toMatch(/^KeyError: .*leased/);
+  expect(await tryOverwrite(pages[2]!, 'owned by 0', 'mine now')).toMatch(/^LeaseError: .*leased/);
   expect(await valueOf(pages[2]!, 'owned by 0')).toBe('zero');
 
   // page 0 makes sure its writes are on disk, then reloads: everything is back before it reconnects
@@ -85,7 +85,7 @@ test('3 pages share a dict; a lease blocks overwrites; a reloaded page keeps its
   expect(await tryOverwrite(pages[0]!, 'owned by 0', 'zero again')).toBe('ok');
   await until('the rewrite propagates', async () => (await valueOf(pages[1]!, 'owned by 0')) === 'zero again');
   await nextSecond();
-  expect(await tryOverwrite(pages[1]!, 'owned by 0', 'stolen')).toMatch(/^KeyError: .*leased/);
+  expect(await tryOverwrite(pages[1]!, 'owned by 0', 'stolen')).toMatch(/^LeaseError: .*leased/);
   expect(await valueOf(pages[2]!, 'owned by 0')).toBe('zero again');
 });
 

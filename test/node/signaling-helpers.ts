@@ -86,6 +86,11 @@ export class TestClient {
     return this.inbox;
   }
 
+  /** Forgets every message received and not yet taken. */
+  discard(): void {
+    this.inbox.length = 0;
+  }
+
   /** Round trip through the server: proves the connection is open and everything before was handled. */
   async ping(): Promise<void> {
     this.send({ type: 'ping' });

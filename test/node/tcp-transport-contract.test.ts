@@ -1,10 +1,11 @@
 /**
- * The Link contract (test/contract/link-contract.ts) for the Node transports py2p and js2p speak:
+ * The Link and Transport contracts (test/contract/) for the Node transports py2p and js2p speak:
  * raw TCP, TLS and WebSocket, over real sockets on 127.0.0.1.
  */
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeLinkContract, type LinkPair } from '../contract/link-contract.js';
+import { describeTransportContract } from '../contract/transport-contract.js';
 import { MeshSocket, TcpTransport, systemClock, systemRandom, type Link, type TcpEncryption } from '../../packages/web2p/src/node/index.js';
 import { selfSignedCertificate } from '../../packages/web2p/src/node/certificate.js';
 
@@ -22,8 +23,22 @@ async function linkPair(encryption: TcpEncryption): Promise<LinkPair> {
   return { a, b: await b, cleanup: () => Promise.all([client.close(), server.close()]).then(() => {}) };
 }
 
+/** Port 1 on loopback: privileged and unused, so a connection there is refused at once. */
+const REFUSED_PORT = 1;
+
 for (const encryption of ['Plaintext', 'SSL', 'ws'] as const) {
   describeLinkContract(`${encryption} (TcpTransport)`, () => linkPair(encryption));
+  describeTransportContract(`${encryption} (TcpTransport)`, async () => ({
+    async endpoint() {
+      const transport = new TcpTransport({ encryption, listen: { host: '127.0.0.1', port: 0 } });
+      const accepted: Link[] = [];
+      await transport.listen((link) => accepted.push(link), LOCAL);
+      return { transport, id: LOCAL.id, accepted };
+    },
+    unreachable: () => new TcpTransport({ encryption }).addressFromWire(['127.0.0.1', REFUSED_PORT], '')!,
+    concurrentDials: 16,
+    cleanup: async () => {},
+  }));
 }
 
 describe('TcpTransport addresses', () => {

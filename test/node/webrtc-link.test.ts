@@ -17,7 +17,7 @@ import { describeLinkContract } from '../contract/link-contract.js';
 import { waitFor } from '../contract/wait.js';
 import { watchTimers } from './timer-watch.js';
 
-const base = { RTCPeerConnection, iceServers: [] } satisfies Partial<PeerConnectionOptions>;
+const base = { RTCPeerConnection, configuration: {} } satisfies Partial<PeerConnectionOptions>;
 
 /**
  * Two peer connections in this process, each side's signals handed to the other as the plain JSON a

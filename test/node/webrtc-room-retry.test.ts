@@ -5,6 +5,7 @@
  * sybils that are plain WebSocket clients.
  */
 import { describe, expect, it } from 'vitest';
+import { SignalingError } from '../../packages/web2p/src/errors.js';
 import { systemRandom, type Random } from '../../packages/web2p/src/runtime/random.js';
 import { join, startServer, waitFor } from './signaling-helpers.js';
 import { makePeer, neighbours } from './webrtc-helpers.js';
@@ -30,5 +31,16 @@ describe('room offers that fail', () => {
     await newcomer.socket.connect(url);
     await waitFor(() => neighbours(newcomer, honest), (SYBILS + 3) * CONNECT_TIMEOUT_MS, 'the newcomer to reach the honest peer');
     expect(newcomer.errors).toEqual([]);
+  });
+});
+
+describe('a full room', () => {
+  it('connect() rejects with a SignalingError that says the room is full', async () => {
+    const server = await startServer({ maxRoomSize: 1 });
+    await join(server, 'small');
+    const late = makePeer();
+    const error = await late.socket.connect(`${server.url}/small`).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SignalingError);
+    expect((error as Error).message).toMatch(/room .*small is full/);
   });
 });

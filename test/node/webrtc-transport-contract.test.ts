@@ -1,11 +1,13 @@
 /**
- * The Link contract on links two WebRtcTransports open by id (`webrtc:<id>`), with signals carried
- * by a real signaling server on 127.0.0.1 and real node-datachannel connections.
+ * The Link contract on links two WebRtcTransports open by id (`webrtc:<id>`), and the Transport
+ * contract, with signals carried by a real signaling server on 127.0.0.1 and real node-datachannel
+ * connections.
  */
 import { cleanup as releaseNodeDataChannel } from 'node-datachannel';
 import { afterAll } from 'vitest';
 import { nodeWebRtcTransport, type DataChannelLink, type Link, type LocalNode } from '../../packages/web2p/src/node/index.js';
 import { describeLinkContract } from '../contract/link-contract.js';
+import { describeTransportContract } from '../contract/transport-contract.js';
 import { makeId, startServer, waitFor } from './signaling-helpers.js';
 
 afterAll(() => releaseNodeDataChannel());
@@ -42,5 +44,24 @@ describeLinkContract('WebRtcTransport (node-datachannel, real signaling server)'
       const closed = () => [dialled, accepted].every((link) => link.peerConnection.connectionState === 'closed');
       await waitFor(closed, 5_000, 'both peer connections closed');
     },
+  };
+});
+
+describeTransportContract('WebRtcTransport (node-datachannel, real signaling server)', async () => {
+  const server = await startServer();
+  const room = `${server.url}/transport-contract`;
+  return {
+    async endpoint() {
+      // Room members offer to nobody on their own: every link in these tests is one dial's.
+      const transport = nodeWebRtcTransport({ roomOfferLimit: 0 });
+      const accepted: Link[] = [];
+      const id = makeId();
+      await transport.listen((link) => accepted.push(link), { id, relaySignal: () => false });
+      await transport.dial(room);
+      return { transport, id, accepted };
+    },
+    unreachable: () => `webrtc:${makeId()}`,
+    concurrentDials: 4,
+    cleanup: () => server.close(),
   };
 });

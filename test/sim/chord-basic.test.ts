@@ -52,6 +52,7 @@ describe('two storing nodes (js2p test_chord.js)', () => {
     await b.connect(a.address);
     await a.join();
     await b.join();
+    await until(net, () => ringIsCorrect([a, b]), 'a two-node ring');
     await expect(a.get('nothing here')).rejects.toThrow(KeyError);
     expect(await b.get('nothing here', 'fallback')).toBe('fallback');
     await a.set('gone soon', null);

@@ -2,7 +2,7 @@
  * A hand-driven peer for tests: it opens a simulated link to a socket and sends whatever frames the
  * test builds, so duplicates, stale timestamps and garbage can be fed in exactly.
  */
-import { createMessage, encodeFrame, FrameReader, decodeBody, flags, type Packet, type WireMessage } from '../../packages/web2p/src/index.js';
+import { createMessage, encodeFrame, FrameReader, decodeBody, flags, type Packet, type WireMessage } from '../../packages/web2p/src/wire/index.js';
 import { makeNodeId } from '../../packages/web2p/src/wire/node-id.js';
 import type { Link } from '../../packages/web2p/src/transport/types.js';
 import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';

@@ -61,6 +61,22 @@ describe('nextHop', () => {
     expect(nextHop({ ...view, pred: undefined }, 25, [at(38)], K, true)).toBe('self');
   });
 
+  it('a node just accepted answers only for the range it was handed, and sends a final request before it on', () => {
+    // 32 joined between 21 and 38; 38 handed it (26, 32]: a node at 26 held the rest until then.
+    const view: RoutingView = { position: 32, pred: undefined, rangeStart: 26, successors: [at(38)] };
+    expect(nextHop(view, 28, [at(38)], K, true)).toBe('self');
+    expect(nextHop(view, 24, [node(26), at(21), at(38)], K, true)).toEqual({ to: node(26), final: true });
+    expect(nextHop(view, 24, [at(21), at(38)], K, true)).toEqual({ to: at(21), final: false }); // 26 not known: route
+    // A range handed as (32, 32] is empty, not the whole ring: nothing is answered here.
+    expect(nextHop({ ...view, rangeStart: 32 }, 30, [at(21), at(38)], K, true)).toEqual({ to: at(21), final: false });
+    // A predecessor further away than the handed range does not widen what is answered here.
+    expect(nextHop({ ...view, pred: at(21) }, 24, [node(26), at(21), at(38)], K, true)).toEqual({ to: node(26), final: true });
+  });
+
+  it('a request for the successor goes to the first later successor while the successor is not connected yet', () => {
+    expect(nextHop(viewOf(21), 30, [at(38), at(42)], K)).toEqual({ to: at(38), final: true });
+  });
+
   it('on a correct ring every lookup ends at the responsible node within k hops', () => {
     const random = new SeededRandom(5);
     const sorted = ring.map((n) => n.position);

@@ -1,6 +1,7 @@
 /** The chord message codec (packages/web2p/src/chord/messages.ts): round trips and rejections. */
 import { describe, expect, it } from 'vitest';
-import { FrameError, decodeMsgpack, encodeMsgpack, flags, type Packet } from '../../packages/web2p/src/index.js';
+import { FrameError, flags, type Packet } from '../../packages/web2p/src/index.js';
+import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 import {
   decodeChord,
   encodeAnswer,
@@ -26,10 +27,11 @@ function request(kind: ChordRequest['kind'], extra: Partial<ChordRequest> = {}):
 }
 
 describe('round trips', () => {
-  it('meta of a storing node: six items, never taken for a mesh handshake', () => {
-    const meta = { storing: true, position: 17, pred: b, list: [b, a], ask: true };
+  it('meta of a storing node: seven items, never taken for a mesh handshake, naming the range its predecessor was handed', () => {
+    const meta = { storing: true, position: 17, pred: b, list: [b, a], ask: true, predRangeFrom: 150 };
     const payload = encodeMeta(meta);
-    expect(payload).toHaveLength(6);
+    expect(payload).toHaveLength(7);
+    expect(payload[6]).toBe(150);
     expect(payload.slice(0, 3)).toEqual([flags.handshake, '0', 17]);
     expect(decodeChord(wire(payload), K)).toEqual({ type: 'meta', meta });
   });
@@ -97,11 +99,14 @@ describe('round trips', () => {
 describe('malformed input throws FrameError (the mesh drops that peer)', () => {
   it.each<[string, Packet[]]>([
     ['py2p 0.7 two-item meta', [flags.handshake, '1']],
-    ['meta with a bad state', [flags.handshake, 'x', null, null, [], false]],
-    ['storing meta without a position', [flags.handshake, '0', null, null, [], false]],
-    ['position outside the ring', [flags.handshake, '0', 256, null, [], false]],
-    ['entry with a bad id', [flags.handshake, '0', 1, ['not base58 0OIl', 1, ['sim', 1]], [], false]],
-    ['entry with a bad address', [flags.handshake, '0', 1, null, [['5Hk3xT', 1, ['sim']]], false]],
+    ['meta with a bad state', [flags.handshake, 'x', null, null, [], false, null]],
+    ['storing meta without a position', [flags.handshake, '0', null, null, [], false, null]],
+    ['position outside the ring', [flags.handshake, '0', 256, null, [], false, null]],
+    ['entry with a bad id', [flags.handshake, '0', 1, ['not base58 0OIl', 1, ['sim', 1]], [], false, null]],
+    ['entry with a bad address', [flags.handshake, '0', 1, null, [['5Hk3xT', 1, ['sim']]], false, null]],
+    ['meta with a range start but no predecessor', [flags.handshake, '0', 1, null, [], false, 0]],
+    ['meta with a range start outside the ring', [flags.handshake, '0', 1, ['5Hk3xT', 2, ['sim', 1]], [], false, 256]],
+    ['six-item meta (before range starts)', [flags.handshake, '0', 1, null, [], false]],
     ['request with negative hops', [flags.retrieve, 'r', -1, false, 5]],
     ['request with a fractional position', [flags.retrieve, 'r', 0, false, 5.5]],
     ['request with a numeric key', [flags.retrieve, 'r', 0, false, 5, 12]],

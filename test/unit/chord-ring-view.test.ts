@@ -1,6 +1,6 @@
 /** Stabilization rules of one node's ring view (packages/web2p/src/chord/ring-view.ts), on a ring of 2**6. */
 import { describe, expect, it } from 'vitest';
-import { DEAD_MEMORY_MS, EXTRA_HOPS } from '../../packages/web2p/src/chord/constants.js';
+import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS } from '../../packages/web2p/src/chord/constants.js';
 import type { ChordRequest, Meta, NodeEntry } from '../../packages/web2p/src/chord/messages.js';
 import { RingView } from '../../packages/web2p/src/chord/ring-view.js';
 
@@ -40,6 +40,36 @@ describe('storing neighbours', () => {
     expect(view.storing(node(10), true)).toBeUndefined();
     expect(view.pred).toBeUndefined();
     expect(view.storingPeers.has('n10')).toBe(true);
+  });
+});
+
+describe('the range a joiner was handed', () => {
+  const request = (position: number): ChordRequest => ({ kind: 'get', id: 'r', hops: 0, final: true, position, key: undefined, value: undefined });
+
+  it('bounds what it answers for, even past a predecessor further away, until one at or inside it is known', () => {
+    const { view } = member();
+    view.accept(10); // accepted by 30, which handed us (10, 20]
+    view.storing(node(10, 'n10'), false); // known, not yet our predecessor
+    expect(view.hop(request(15))).toBe('self');
+    expect(view.hop(request(5))).toEqual({ to: node(10), final: true }); // its keys are at 10, not here
+    expect(view.hop({ ...request(5), kind: 'find' })).toBe('self'); // where the ring stands is not bounded by the data we hold
+    expect(view.storing(node(5), true)).toEqual({ from: 10, to: 5 });
+    expect(view.predRangeFrom).toBe(5); // (5, 5]: an empty range, its keys are at 10
+    expect(view.rangeStart).toBe(10); // still tighter than the predecessor at 5
+    expect(view.hop(request(7))).toEqual({ to: node(10), final: true });
+    view.storing(node(12), true);
+    expect(view.pred).toEqual(node(12));
+    expect(view.predRangeFrom).toBe(5);
+    expect(view.rangeStart).toBeUndefined();
+    expect(view.hop(request(11))).toEqual({ to: node(12), final: true });
+  });
+
+  it('counts for HANDED_RANGE_MS only', () => {
+    const { view, clock } = member();
+    view.accept(10);
+    clock.now = HANDED_RANGE_MS;
+    expect(view.rangeStart).toBeUndefined();
+    expect(view.hop(request(5))).toBe('self'); // the classic rule again: no predecessor, answer here
   });
 });
 

@@ -11,7 +11,7 @@ import {
   storePayload,
   syncPayload,
 } from '../../packages/web2p/src/sync/messages.js';
-import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/index.js';
+import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 
 const ID = '2UsXdCqXfkGj9zHc3yE6v1u4P7nQ8rB5sT2wA9mK4LdN';
 
@@ -68,9 +68,18 @@ describe('sync messages (§6.2)', () => {
     expect(parseStore([flags.store, 'k', 'v'], ID, 9)).toEqual({ key, record: { value: 'v', owner: ID, ts: 9 }, carriesMeta: false });
     expect(parseStore([flags.store, key, null, utf8(ID), 4], 'other', 9)).toEqual({
       key,
-      record: { value: null, owner: ID, ts: 4 },
+      record: { value: null, owner: ID, ts: 4, ownerBin: true },
       carriesMeta: true,
     });
+  });
+
+  it('keeps the msgpack type of the owner id, and sends it back in that type (py2p compares by type)', () => {
+    const fromPy2p = parseStore([flags.store, 'k', 'v'], ID, 9, true).record;
+    expect(fromPy2p).toEqual({ value: 'v', owner: ID, ts: 9, ownerBin: true });
+    expect(syncPayload(key, fromPy2p)[3]).toEqual(utf8(ID));
+    const fromJs2p = parseStore([flags.store, key, 'v', ID, 4], 'other', 9).record;
+    expect(fromJs2p).toEqual({ value: 'v', owner: ID, ts: 4 });
+    expect(syncPayload(key, fromJs2p)[3]).toBe(ID);
   });
 
   it.each([

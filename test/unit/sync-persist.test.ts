@@ -69,7 +69,7 @@ describe.each(backends)('%s', (_label, backend) => {
     await newcomer.connect(second.address);
     await net.run(1_000);
     expect(newcomer.get('mine')).toBe('v1');
-    expect(() => newcomer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'KeyError', owner: oldId }));
+    expect(() => newcomer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'LeaseError', owner: oldId }));
     expect(() => second.set('theirs', 'not mine')).toThrow(LeaseError);
     // The reloaded node still holds its old leases, and renews them under its new id.
     second.set('mine', 'v2');

@@ -1,12 +1,18 @@
+/**
+ * web2p: browser-first peer-to-peer sockets wire-compatible with py2p/js2p 0.7.
+ *
+ * This entry is the public API for browsers. `web2p/node` adds Node's transports, `web2p/sim` the
+ * simulated network, and `web2p/wire` the wire codec (frames, msgpack, base58, compression) for
+ * those who speak the protocol by hand.
+ *
+ * The entry itself has no side effects (bundlers drop what an app does not import): the socket
+ * classes come through entry/, whose modules register the browser defaults (WebRTC, IndexedDB).
+ * @packageDocumentation
+ */
 export * from './errors.js';
-export * from './wire/index.js';
-import { MeshSocket } from './mesh/mesh-socket.js';
-import { platformWebRtcTransport } from './transport/webrtc/platform.js';
-import { TabSlotStore } from './store/tab-slot-store.js';
-import { setPersistentStore } from './store/persistent-store.js';
-import { StoreError } from './errors.js';
+export { flags, FIRST_APPLICATION_FLAG, type Packet, utf8, fromUtf8, Protocol, PROTOCOL_VERSION } from './wire/index.js';
 
-export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './mesh/mesh-socket.js';
+export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './entry/mesh-socket.js';
 export { Message } from './mesh/message.js';
 export { Connection } from './mesh/connection.js';
 export type { MeshContext, MeshTuning, Service, SubFlag } from './mesh/service.js';
@@ -14,18 +20,8 @@ export type { SendOptions } from './mesh/send-args.js';
 export type { Link, LinkHandlers, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';
 export { type Random, systemRandom, SeededRandom } from './runtime/random.js';
-export { ChordSocket, type ChordSocketOptions, type ChordEvents, type ChordKey, type LookupInfo, type NodeEntry, type RingState } from './chord/chord-socket.js';
-export { SyncSocket, type SyncSocketOptions, type SyncEvents, type Key, type Mapping } from './sync/sync-socket.js';
+export { ChordSocket, type ChordSocketOptions, type ChordEvents, type ChordKey, type LookupInfo, type NodeEntry, type RingState } from './entry/chord-socket.js';
+export { SyncSocket, type SyncSocketOptions, type SyncEvents, type Key, type Mapping } from './entry/sync-socket.js';
 export { MemoryStore, IdbStore, type MemoryStoreOptions, type Store, type StoreValue } from './store/index.js';
+export type { IceServer } from './transport/webrtc/rtc-types.js';
 export { WebRtcTransport, type WebRtcTransportOptions, DataChannelLink, SignalingClient, type SignalingClientEvents, type SignalingClientOptions, type WebSocketConstructor, type WebSocketLike } from './transport/webrtc/index.js';
-
-// Sockets made without a transport talk WebRTC with the platform's RTCPeerConnection (browsers).
-// web2p/node replaces this with node-datachannel.
-MeshSocket.defaultTransport = (options) => platformWebRtcTransport(options.iceServers ?? []);
-
-// `persist: true` keeps sync leases and chord shards in IndexedDB (idb-keyval), in a slot of the
-// namespace that is this tab's alone (tab-slot-store.ts).
-setPersistentStore((namespace, location) => {
-  if (location) throw new StoreError('persist: { dir } is for Node (web2p/node); in a browser use persist: true (IndexedDB)');
-  return new TabSlotStore(namespace);
-});

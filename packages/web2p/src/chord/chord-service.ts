@@ -142,7 +142,7 @@ export class ChordService implements Service {
     if (position === undefined) {
       return { storing: false, position: undefined, pred: undefined, list: [...storingPeers.values()].slice(0, SUCCESSOR_LIST_SIZE), ask };
     }
-    return { storing: true, position, pred, list: successors, ask };
+    return { storing: true, position, pred, list: successors, ask, predRangeFrom: this.ring.predRangeFrom };
   }
 
   announce(): void {
@@ -188,7 +188,7 @@ export class ChordService implements Service {
   }
 
   private fromSuccessor(successor: NodeEntry, meta: Meta): void {
-    this.membership.joinVerdict?.(meta.pred);
+    this.membership.joinVerdict?.(meta);
     const news = this.ring.fromSuccessor(successor, meta);
     if (news === 'closer') this.membership.askSuccessor();
     else if (news === 'conflict' && this.ring.member) this.membership.reposition();

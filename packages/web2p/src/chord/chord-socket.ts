@@ -36,6 +36,7 @@ import { keyPosition } from './ring.js';
 
 export type { NodeEntry } from './messages.js';
 
+/** Options of `new ChordSocket(options)`: the mesh's, plus the ring's size, replication and persistence. */
 export interface ChordSocketOptions extends MeshSocketOptions {
   /** The ring has 2**k positions: at most 2**k storing nodes, at most k hops a lookup. Default 6. */
   k?: number;
@@ -48,6 +49,7 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   persist?: PersistOption;
 }
 
+/** The events of a ChordSocket: the mesh's, plus `join` and `leave` of the ring. */
 export type ChordEvents = MeshEvents & {
   /** This node now stores data, at this ring position. */
   join: (position: number) => void;
@@ -78,10 +80,27 @@ export interface RingState {
   fingers: readonly NodeEntry[];
 }
 
+/**
+ * ChordSocket: the distributed hash table described at the top of this file.
+ *
+ * @example
+ * ```ts
+ * import { ChordSocket } from 'web2p';
+ *
+ * const dht = new ChordSocket({ k: 6, replicas: 3 });
+ * await dht.connect('ws://127.0.0.1:8787/dht');
+ * await dht.join();                          // store a share of the data (else only ask)
+ * await dht.set('key', { any: 'msgpack value' });
+ * await dht.get('key');                      // KeyError when absent
+ * ```
+ */
 export class ChordSocket extends MeshSocket<ChordEvents> {
+  /** The protocol of sockets made without one (py2p's `chord.default_protocol`). */
   static override defaultProtocol = new Protocol('chord', 'Plaintext');
 
+  /** The ring has 2**k positions. */
   readonly k: number;
+  /** How many successors keep a copy of each value. */
   readonly replicas: number;
   readonly #node: ChordService;
 
@@ -98,6 +117,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.#node.ring.member;
   }
 
+  /** This node's place on the ring as it knows it: position, predecessor, successors, fingers. */
   ringState(): RingState {
     const { ring } = this.#node;
     return {
@@ -126,10 +146,12 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.#pending(this.#lookup('get', key));
   }
 
+  /** Stores `value` at `key` on its responsible node and the replicas; resolves once stored. */
   set(key: ChordKey, value: Packet): Promise<void> {
     return this.#pending(this.#lookup('set', key, value).then(() => undefined));
   }
 
+  /** set() for every entry, in parallel; resolves when all are stored. */
   update(entries: Record<string, Packet> | Map<ChordKey, Packet>): Promise<void> {
     const pairs = entries instanceof Map ? [...entries] : Object.entries(entries);
     return this.#pending(Promise.all(pairs.map(([key, value]) => this.set(key, value))).then(() => undefined));

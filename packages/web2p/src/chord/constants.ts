@@ -105,3 +105,12 @@ export const DEAD_MEMORY_MS = 30_000;
  * large shard never makes one frame near the mesh's 16 MiB limit (at ordinary value sizes).
  */
 export const RECORDS_PER_MESSAGE = 256;
+
+/**
+ * A joined node answers data requests only for the range its successor handed it (messages.ts
+ * meta), not for everything after a predecessor that claims it from further away, until that
+ * range's old holder has become its predecessor or this long has passed. A few stabilization rounds let the old
+ * holder find us; if it crashed meanwhile, its range is unanswered at most this long before the
+ * classic rule (answer for everything after the predecessor) takes over again.
+ */
+export const HANDED_RANGE_MS = 10 * STABILIZE_MS;

@@ -13,6 +13,12 @@ export type Hop = { to: NodeEntry; final: boolean } | 'self';
 export interface RoutingView {
   position: number | undefined;
   pred: NodeEntry | undefined;
+  /**
+   * The start of the range this node was handed on joining, when it bounds what the node answers
+   * for more tightly than `pred` (messages.ts meta): it answers only inside (rangeStart, position],
+   * which is empty when rangeStart is the position itself.
+   */
+  rangeStart?: number | undefined;
   successors: readonly NodeEntry[];
 }
 
@@ -26,7 +32,11 @@ export interface RoutingView {
  *
  * A `final` request was sent here as p's successor. It is answered here, unless our predecessor
  * (which the sender may not know yet: it just joined) holds p, and then it goes back there, still
- * final. Such backward steps stay between the sender and us, so they end.
+ * final. Such backward steps stay between the sender and us, so they end. A node just accepted
+ * that knows the range it was handed answers for that range only, and sends a final request for
+ * a position between its predecessor (if any) and that range on, since its shard has nothing
+ * there: to the first node it knows from p on (p's successor as far as it can tell, still final),
+ * else through routing.
  */
 export function nextHop(
   view: RoutingView,
@@ -40,14 +50,34 @@ export function nextHop(
   const successor = view.successors[0];
   if (successor === undefined) return 'self';
   const pred = view.pred;
-  if (pred !== undefined && inInterval(p, pred.position, self, k)) return 'self';
+  const rangeStart = view.rangeStart;
+  const from = rangeStart ?? pred?.position;
+  // A handed range that starts at our own position is empty (RingView.storing), not the whole ring.
+  if (from !== undefined && from !== self && inInterval(p, from, self, k)) return 'self';
   if (final) {
+    if (rangeStart !== undefined && (pred === undefined || inInterval(p, pred.position, self, k))) {
+      return firstFrom(p, rangeStart, candidates, k) ?? closestAtOrBefore(p, candidates, k, undefined) ?? 'self';
+    }
     return pred !== undefined && candidates.some((c) => c.id === pred.id) ? { to: pred, final: true } : 'self';
   }
-  if (inInterval(p, self, successor.position, k) && candidates.some((c) => c.id === successor.id)) {
-    return { to: successor, final: true };
+  if (inInterval(p, self, successor.position, k)) {
+    // Our successor holds p. Until we are connected to it (it is dialled at the next round), the
+    // first later successor we can reach steps the request back to it (final requests go to the
+    // predecessor) rather than the request being dropped for want of a route.
+    const reachable = view.successors.find((s) => candidates.some((c) => c.id === s.id));
+    if (reachable) return { to: reachable, final: true };
   }
   return closestAtOrBefore(p, candidates, k, self);
+}
+
+/** The candidate first clockwise from p, itself included, up to `last`: p's successor among them. */
+function firstFrom(p: number, last: number, candidates: readonly NodeEntry[], k: number): Hop | undefined {
+  let best: NodeEntry | undefined;
+  for (const candidate of candidates) {
+    const gap = distance(p, candidate.position, k);
+    if (gap <= distance(p, last, k) && (!best || gap < distance(p, best.position, k))) best = candidate;
+  }
+  return best && { to: best, final: true };
 }
 
 /**

@@ -22,7 +22,7 @@ export class Membership {
   private fingerLookup = false;
   private joining: Promise<void> | undefined;
   /** While joining: told what our successor reports as its predecessor. */
-  joinVerdict: ((pred: NodeEntry | undefined) => void) | undefined;
+  joinVerdict: ((meta: Meta) => void) | undefined;
 
   constructor(private readonly node: ChordService) {}
 
@@ -66,8 +66,9 @@ export class Membership {
       const responder = found.responder;
       if (responder.position !== candidate) {
         this.takePosition(candidate, responder);
-        if (await this.accepted(deadline)) return this.joinedAt(candidate);
-        this.dropPosition();
+        const acceptance = await this.accepted(deadline);
+        if (acceptance) return this.joinedAt(candidate, acceptance.rangeStart);
+        this.abandonPosition();
       }
       taken.add(candidate);
       taken.add(responder.position);
@@ -119,17 +120,29 @@ export class Membership {
     this.node.ring.drop();
   }
 
-  /** Waits until the successor reports us as its predecessor: true, or someone else at our position: false. */
-  private async accepted(deadline: number): Promise<boolean> {
-    let verdict: boolean | undefined;
-    this.joinVerdict = (pred) => {
-      if (pred?.id === this.mesh.id) verdict = true;
+  /**
+   * Gives up a position we were not accepted at, and says so: neighbours took us for storing there
+   * (our meta while joining names it) and would go on routing requests for it to us.
+   */
+  private abandonPosition(): void {
+    this.dropPosition();
+    this.node.announce();
+  }
+
+  /**
+   * Waits until the successor reports us as its predecessor (the acceptance: resolves with the
+   * start of the range it handed us, if it says), or someone else at our position (false).
+   */
+  private async accepted(deadline: number): Promise<{ rangeStart: number | undefined } | false> {
+    let verdict: { rangeStart: number | undefined } | false | undefined;
+    this.joinVerdict = ({ pred, predRangeFrom }) => {
+      if (pred?.id === this.mesh.id) verdict = { rangeStart: predRangeFrom };
       else if (pred?.position === this.node.ring.position) verdict = false;
     };
     try {
       const settled = await this.node.waitFor(() => verdict !== undefined, Math.max(0, deadline - this.mesh.clock.now()));
       if (!settled) {
-        this.dropPosition();
+        this.abandonPosition();
         throw new TimeoutError(`join(): no successor accepted this node within ${JOIN_TIMEOUT_MS} ms`);
       }
       return verdict!;
@@ -138,8 +151,9 @@ export class Membership {
     }
   }
 
-  private joinedAt(position: number): void {
-    this.node.ring.member = true;
+  /** Now a member; `rangeStart` bounds what we answer for until we know a predecessor (RingView). */
+  private joinedAt(position: number, rangeStart?: number): void {
+    this.node.ring.accept(rangeStart);
     this.node.shard.savePosition(position);
     this.node.announce();
     this.mesh.debug.print(2, () => `joined the ring at ${position}`);

@@ -5,8 +5,9 @@
  *
  *   entry   = [node id (str), position (int), [host (str), port (int)]]
  *
- *   meta    = [0x05 handshake, state, position | nil, pred entry | nil, [entry, ...], ask (bool)]
- *     Six items, so the mesh's handshake handler (exactly five) leaves it alone. state is py2p's:
+ *   meta    = [0x05 handshake, state, position | nil, pred entry | nil, [entry, ...], ask (bool),
+ *              pred range start (int) | nil]
+ *     Seven items, so the mesh's handshake handler (exactly five) leaves it alone. state is py2p's:
  *     '0' = storing (joined), '1' = not storing. A storing node sends its predecessor and successor
  *     list; a node that does not store sends nil and the storing nodes it is connected to, so a
  *     neighbour can find the ring through it (a node that is leaving: its last predecessor and
@@ -15,6 +16,13 @@
  *     and asks for the receiver's meta in return: one stabilization exchange, sent to the
  *     successor every round, and to every neighbour when join() starts. Meta also goes to every new neighbour after
  *     the handshake, and to all neighbours on join and leave.
+ *     The pred range start names the range (start, pred] this node handed its predecessor when it
+ *     took it: to a joining node, the meta from its successor that names it as predecessor is the
+ *     acceptance, and this item is the range it now holds the keys of (nil when not storing or
+ *     without a predecessor; the predecessor's own position when it lies further away than the
+ *     range the sender holds: an empty range, its keys are elsewhere). Until it knows a predecessor
+ *     inside that range, the joiner answers data requests only for it and routes the others on,
+ *     rather than answer them from a shard that lacks them.
  *
  *   request = [sub-flag, request id (str), hops (int), final (bool), position (int), ...body]
  *     Routed hop by hop towards the successor of `position` (classic Chord). hops counts the sends
@@ -58,6 +66,8 @@ export interface Meta {
   /** Successor list (storing) or connected storing nodes (not storing). */
   list: NodeEntry[];
   ask: boolean;
+  /** Storing with a predecessor: the start of the range (start, pred] we handed it (see the wire format). */
+  predRangeFrom?: number | undefined;
 }
 
 export type RequestKind = 'find' | 'get' | 'set' | 'delete' | 'delta';
@@ -107,7 +117,7 @@ export type ChordMessage =
 
 const STORING = '0';
 const NOT_STORING = '1';
-const META_ITEMS = 6;
+const META_ITEMS = 7;
 
 // ------------------------------------------------------------------ encoding
 
@@ -123,6 +133,7 @@ export function encodeMeta(meta: Meta): Packet[] {
     meta.pred ? encodeEntry(meta.pred) : null,
     meta.list.map(encodeEntry),
     meta.ask,
+    meta.predRangeFrom ?? null,
   ];
 }
 
@@ -183,18 +194,20 @@ function decodeMeta(payload: readonly Packet[], k: number): Meta {
   if (payload.length !== META_ITEMS) {
     throw new FrameError(`bad chord meta: expected ${META_ITEMS} items, got ${payload.length} (a py2p 0.7 peer?)`);
   }
-  const [, state, position, pred, list, ask] = payload;
+  const [, state, position, pred, list, ask, predRangeFrom] = payload;
   if (state !== STORING && state !== NOT_STORING) throw new FrameError("bad chord meta: state must be '0' or '1'");
   const storing = state === STORING;
   if (storing !== (position !== null)) throw new FrameError('bad chord meta: a position goes with storing, and only then');
   if (!Array.isArray(list)) throw new FrameError('bad chord meta: the node list must be an array');
   if (typeof ask !== 'boolean') throw new FrameError('bad chord meta: ask must be a boolean');
+  if (predRangeFrom !== null && pred === null) throw new FrameError('bad chord meta: a range start goes with a predecessor');
   return {
     storing,
     position: position === null ? undefined : decodePosition(position, k, 'chord meta'),
     pred: pred === null ? undefined : decodeEntry(pred, k),
     list: list.map((entry) => decodeEntry(entry, k)),
     ask,
+    predRangeFrom: predRangeFrom === null ? undefined : decodePosition(predRangeFrom, k, 'chord meta range start'),
   };
 }
 

@@ -5,7 +5,7 @@
  * No I/O, so the stabilization rules are tested on their own (test/unit/chord-ring-view.test.ts).
  */
 import type { WireAddress } from '../transport/types.js';
-import { DEAD_MEMORY_MS, EXTRA_HOPS } from './constants.js';
+import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS } from './constants.js';
 import { FingerTable, nextHop, successorList, type Hop } from './finger-table.js';
 import type { ChordRequest, Meta, NodeEntry } from './messages.js';
 import { distance, inInterval } from './ring.js';
@@ -19,6 +19,14 @@ export class RingView {
   /** Accepted by the successor: a full member (position alone is set while joining too). */
   member = false;
   pred: NodeEntry | undefined;
+  /** Where the range (start, pred] we handed our predecessor when we took it starts; sent in our meta. */
+  predRangeFrom: number | undefined;
+  /**
+   * The start of the range (start, position] our successor handed us when it accepted us, and
+   * until when it counts (HANDED_RANGE_MS). Until a predecessor at or inside it is known, it bounds
+   * what we answer for: positions before it are not in our shard.
+   */
+  private handed: { from: number; until: number } | undefined;
   successors: NodeEntry[] = [];
   readonly fingers: FingerTable;
   /** Storing neighbours (connected, meta received) by id: where a request can go. */
@@ -45,7 +53,8 @@ export class RingView {
   take(position: number, successor: NodeEntry | undefined): void {
     this.position = position;
     this.member = false;
-    this.pred = undefined;
+    this.setPred(undefined, undefined);
+    this.handed = undefined;
     this.successors = successor ? [successor] : [];
     this.fingers.clear();
   }
@@ -54,7 +63,8 @@ export class RingView {
   drop(): void {
     this.position = undefined;
     this.member = false;
-    this.pred = undefined;
+    this.setPred(undefined, undefined);
+    this.handed = undefined;
     this.successors = [];
     this.fingers.clear();
   }
@@ -69,9 +79,25 @@ export class RingView {
     this.forget(id);
   }
 
+  /** Our successor accepted us, handing us the keys in (rangeStart, position]. */
+  accept(rangeStart: number | undefined): void {
+    this.member = true;
+    this.handed = rangeStart === undefined ? undefined : { from: rangeStart, until: this.now() + HANDED_RANGE_MS };
+  }
+
+  /**
+   * The start of the range we were handed, while it still bounds ours more tightly than the
+   * predecessor does; undefined once it no longer matters.
+   */
+  get rangeStart(): number | undefined {
+    const handed = this.handed;
+    if (handed === undefined || handed.until <= this.now()) return undefined;
+    return this.pred === undefined || strictlyBetween(handed.from, this.pred.position, this.position!, this.k) ? handed.from : undefined;
+  }
+
   /** Takes a node off the predecessor, successor list and fingers. */
   forget(id: string): void {
-    if (this.pred?.id === id) this.pred = undefined;
+    if (this.pred?.id === id) this.setPred(undefined, undefined);
     this.successors = this.successors.filter((entry) => entry.id !== id);
     this.fingers.forget(id);
   }
@@ -95,9 +121,15 @@ export class RingView {
     if (self === undefined || !this.member || entry.position === self) return undefined;
     let moved: { from: number; to: number } | undefined;
     if (notify && (this.pred === undefined || strictlyBetween(entry.position, this.pred.position, self, this.k))) {
-      // Not knowing the old predecessor, everything outside our new range goes.
-      moved = { from: this.pred?.position ?? self, to: entry.position };
-      this.pred = entry;
+      // Not knowing the old predecessor, everything outside our new range goes (all we were
+      // handed when we joined, or everything we hold).
+      const rangeStart = this.rangeStart;
+      const from = this.pred?.position ?? rangeStart ?? self;
+      moved = entry.position === from ? undefined : { from, to: entry.position };
+      // A node further away than the range we were handed gets none of its own keys from us (they
+      // are with that range's old holder): we name it an empty range, (its position, its position].
+      const outside = rangeStart !== undefined && !strictlyBetween(entry.position, rangeStart, self, this.k);
+      this.setPred(entry, outside && moved ? entry.position : moved?.from);
     }
     const successor = this.successors[0];
     if (successor === undefined || strictlyBetween(entry.position, self, successor.position, this.k)) {
@@ -145,7 +177,8 @@ export class RingView {
     const wasSuccessor = this.successors[0]?.id === id;
     this.forget(id);
     if (this.position === undefined) return;
-    if (wasPred && meta.pred && meta.pred.id !== this.selfId) this.pred = meta.pred;
+    if (wasPred) this.handed = undefined; // it handed us its keys: its range is ours now
+    if (wasPred && meta.pred && meta.pred.id !== this.selfId) this.setPred(meta.pred, undefined);
     const [first, ...rest] = meta.list;
     if (wasSuccessor && this.successors.length === 0 && first) {
       this.successors = successorList(this.self(), first, rest, this.size, this.k, (other) => other === id || this.isUnreachable(other));
@@ -173,8 +206,18 @@ export class RingView {
       if (request.final && successor && this.storingPeers.has(successor.id)) return { to: successor, final: true };
       return nextHop({ position: undefined, pred: undefined, successors: [] }, request.position, candidates, this.k, request.final);
     }
-    const view = { position: this.position, pred: this.pred, successors: this.successors };
+    // The handed range bounds what we answer from the shard; a find asks about the ring, not the data.
+    const rangeStart = request.kind === 'find' ? undefined : this.rangeStart;
+    const view = { position: this.position, pred: this.pred, rangeStart, successors: this.successors };
     return nextHop(view, request.position, candidates, this.k, request.final);
+  }
+
+  /** A new predecessor, and the start of the range we handed it, if we did. */
+  private setPred(pred: NodeEntry | undefined, rangeFrom: number | undefined): void {
+    this.pred = pred;
+    this.predRangeFrom = pred && rangeFrom;
+    // A predecessor at or inside the handed range bounds ours from now on, even once it is gone.
+    if (pred && this.rangeStart === undefined) this.handed = undefined;
   }
 
   /** The successors that hold copies of our range: the first `replicas` of them. */

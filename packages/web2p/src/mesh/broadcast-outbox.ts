@@ -1,20 +1,22 @@
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { createMessage, type WireMessage } from '../wire/message.js';
-import type { Packet } from '../wire/packet.js';
+import { createMessage, withTime, type WireMessage } from '../wire/message.js';
+import type { OutgoingPacket } from '../wire/packet.js';
 import type { SeenCache } from './seen-cache.js';
 
 export interface BroadcastOutboxHost {
   readonly id: string;
   readonly clock: Clock;
   readonly seen: SeenCache;
+  /** The largest frame body a peer accepts: a larger message is refused at push(). */
+  readonly maxFrameBytes: number;
   nowSeconds(): number;
   /** Puts a built message on every neighbour's link. */
   deliver(wire: WireMessage): void;
 }
 
 interface Pending {
-  flag: number;
-  payload: Packet[];
+  /** Built when pushed; rebuilt from its own bytes if it leaves in a later second. */
+  wire: WireMessage;
   onSent: ((wire: WireMessage) => void) | undefined;
 }
 
@@ -29,9 +31,14 @@ export class BroadcastOutbox {
 
   constructor(private readonly host: BroadcastOutboxHost) {}
 
-  /** Broadcasts `payload` now, or as soon as it can leave without repeating an id. */
-  push(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
-    this.pending.push({ flag, payload, onSent });
+  /**
+   * Broadcasts `payload` now, or as soon as it can leave without repeating an id. The message is
+   * built here, so a payload that cannot be sent (a TypeError, a MessageTooLargeError) throws to its
+   * caller and is never queued: one bad call costs only itself.
+   */
+  push(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
+    const { host } = this;
+    this.pending.push({ wire: createMessage(flag, host.id, host.nowSeconds(), payload, host.maxFrameBytes), onSent });
     this.flush();
   }
 
@@ -44,10 +51,10 @@ export class BroadcastOutbox {
   private flush(): void {
     const { host } = this;
     while (this.pending.length > 0) {
-      const { flag, payload, onSent } = this.pending[0]!;
+      const head = this.pending[0]!;
       const now = host.nowSeconds();
-      const wire = createMessage(flag, host.id, now, payload);
-      if (host.seen.has(wire.idHex)) {
+      if (head.wire.time !== now) head.wire = withTime(head.wire, now, host.maxFrameBytes);
+      if (host.seen.has(head.wire.idHex)) {
         if (this.timer === undefined) {
           const wait = (now + 1) * 1000 - host.clock.now();
           this.timer = host.clock.setTimeout(() => {
@@ -58,9 +65,9 @@ export class BroadcastOutbox {
         return;
       }
       this.pending.shift();
-      host.seen.add(wire.idHex, now, now);
-      host.deliver(wire);
-      onSent?.(wire);
+      host.seen.add(head.wire.idHex, now, now);
+      host.deliver(head.wire);
+      head.onSent?.(head.wire);
     }
   }
 }

@@ -4,23 +4,24 @@
  * one peer), keeps the routing table, drops what stalls or misbehaves, and forgets what closed. It is
  * the only writer of connection records; the rest of the mesh reads them.
  */
-import { FrameError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { FrameError, HandshakeRefusedError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
-import { decodeBody } from '../wire/frame.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
 import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
-import { HANDSHAKE_TIMEOUT_MS, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { PeerBook } from './peer-book.js';
+import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
+import { RetiringConnections } from './retiring-connections.js';
 
 export interface ConnectionManagerHost {
   readonly id: string;
@@ -32,11 +33,13 @@ export interface ConnectionManagerHost {
   readonly compression: readonly number[];
   /** The protocol id peers must send. */
   readonly wireProtocolId: string;
+  /** The protocol's encryption name, for the error a TLS peer on a plain link gets. */
+  readonly encryption: string;
   /** Peers met in handshakes are remembered here, for refilling connections later. */
   readonly book: PeerBook;
   nowSeconds(): number;
-  /** Our handshake's payload. */
-  handshakePayload(): Packet[];
+  /** Our handshake's payload, the protocol id typed as `dialect` expects it. */
+  handshakePayload(dialect: Pick<PeerDialect, 'binProtocolId'>): Packet[];
   /** Every frame sent (the router marks broadcasts seen; debug output). */
   traceSend(record: ConnectionRecord, message: WireMessage): void;
   /** A message from a peer, other than its handshake and renegotiations. */
@@ -61,6 +64,8 @@ export class ConnectionManager {
   /** Each connection's wait for the peer's handshake. */
   private readonly handshakes: PendingRequests<ConnectionRecord, void>;
   private readonly records = new WeakMap<Connection, ConnectionRecord>();
+  /** Losers of a double-dial conflict, still read for a grace period. */
+  private readonly retiring: RetiringConnections;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -71,6 +76,7 @@ export class ConnectionManager {
       traceSend: (record, message) => host.traceSend(record, message),
     };
     this.handshakes = new PendingRequests(host.clock);
+    this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
     this.dials = new Dials({
       clock: host.clock,
@@ -82,7 +88,8 @@ export class ConnectionManager {
         return manager.closed;
       },
       connected: (peerId) => this.table.get(peerId),
-      adopt: (link, expectedId, created) => this.adopt(link, expectedId, created),
+      debug: host.debug,
+      adopt: (link, expectedId, created, dialect) => this.adopt(link, expectedId, created, dialect),
     });
   }
 
@@ -122,8 +129,17 @@ export class ConnectionManager {
 
   // ---------------------------------------------------------------- links in
 
-  /** Takes a fresh link in: handshake out, frames in. `created` sees the record before any frame is read. */
-  adopt(link: Link, expectedId?: string, created?: (record: ConnectionRecord) => void): ConnectionRecord {
+  /**
+   * Takes a fresh link in: frames in, and our handshake out, at once when we dialled (typed as
+   * `dialect`, str by default) and otherwise in answer to the dialler's, in its types. `created`
+   * sees the record before any frame is read.
+   */
+  adopt(
+    link: Link,
+    expectedId?: string,
+    created?: (record: ConnectionRecord) => void,
+    dialect: Pick<PeerDialect, 'binProtocolId'> = { binProtocolId: false },
+  ): ConnectionRecord {
     const record = new ConnectionRecord(link, this.owner, expectedId, { maxFrameBytes: this.host.maxFrameBytes, now: this.host.clock.now() });
     this.records.set(record.view, record);
     created?.(record);
@@ -143,17 +159,23 @@ export class ConnectionManager {
       })
       .catch(() => {}); // the failure is handled in onFail
     this.host.debug.print(1, () => `${link.outgoing ? 'connected to' : 'accepted'} ${link.remoteAddress ?? 'a peer'}`);
-    // Our handshake goes out before we read anything: attaching hands over bytes the peer already
-    // sent, and if its handshake makes us hang up, it must still learn why from ours.
-    record.sendMessage(
-      createMessage(flags.whisper, this.host.id, this.host.nowSeconds(), this.host.handshakePayload()),
-      { uncompressed: true }, // handshakes always travel uncompressed (§1.3)
-    );
+    // A dialler's handshake goes out before we read anything: attaching hands over bytes the peer
+    // already sent, and if its handshake makes us hang up, it must still learn why from ours.
+    record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
+    if (link.outgoing) this.sendHandshake(record, dialect);
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),
     });
     return record;
+  }
+
+  /** Our handshake, typed as the peer expects it; handshakes always travel uncompressed (§1.3). */
+  private sendHandshake(record: ConnectionRecord, dialect: Pick<PeerDialect, 'binProtocolId'>): void {
+    record.handshakeSent = true;
+    record.sendMessage(createMessage(flags.whisper, this.host.id, this.host.nowSeconds(), this.host.handshakePayload(dialect)), {
+      uncompressed: true,
+    });
   }
 
   private onData(record: ConnectionRecord, bytes: Uint8Array): void {
@@ -164,12 +186,14 @@ export class ConnectionManager {
     try {
       for (const body of record.reader.push(bytes)) {
         if (record.closed) return;
-        const wire = decodeBody(body, record.compression, this.host.maxFrameBytes);
+        const wire = record.decode(body, this.host.maxFrameBytes);
         if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
         else this.host.onMessage(record, wire);
       }
     } catch (error) {
-      this.badInput(record, error);
+      // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
+      const tls = record.id === undefined && speaksTls(bytes);
+      this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
     }
   }
 
@@ -187,7 +211,7 @@ export class ConnectionManager {
     if (request.kind === 'compression') {
       const { methods } = request;
       const changed = methods.length !== record.compression.length || methods.some((m, i) => m !== record.compression[i]);
-      record.compression = methods;
+      record.renegotiated(methods);
       this.host.debug.print(2, () => `compression with ${record} is now ${JSON.stringify(methods)}`);
       if (changed) {
         const [type, ...packets] = encodeCompressionOffer(intersectCompression(this.host.compression, methods));
@@ -203,6 +227,9 @@ export class ConnectionManager {
   /** The peer's handshake (§2.1); repeated ones (js2p sends two) refresh what they carry. */
   handshake(record: ConnectionRecord, payload: readonly Packet[]): void {
     const hs = decodeHandshake(payload);
+    const dialect = dialectOf(payload);
+    // The dialler spoke first: answer in its types, before a mismatch hangs up, so it learns why.
+    if (!record.handshakeSent) this.sendHandshake(record, dialect);
     const expected = this.host.wireProtocolId;
     if (hs.protocolId !== expected) {
       const error = new ProtocolMismatchError(expected, hs.protocolId);
@@ -221,17 +248,26 @@ export class ConnectionManager {
       record.compression = hs.compression;
       return;
     }
+    if (record.outgoing && dialect.binProtocolId && !record.dialect.binProtocolId) {
+      // py2p 0.7.878 answered our str protocol id in bin: it is refusing us right now (§2.4).
+      record.dialect = dialect;
+      this.drop(record, new HandshakeRefusedError(String(record), true));
+      return;
+    }
+    record.dialect = dialect;
     this.handshakes.resolve(record, undefined);
     this.host.book.remember(hs.id, hs.addr);
+    // Taken before a conflict is settled: a losing connection is still read (RetiringConnections),
+    // and the peer compresses what it sends there as this handshake says.
+    record.addr = hs.addr;
+    record.compression = hs.compression;
+    record.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     const existing = this.table.get(hs.id);
     if (existing && !existing.closed) {
       this.resolveConflict(existing, record, hs.id);
       return;
     }
     record.id = hs.id;
-    record.addr = hs.addr;
-    record.compression = hs.compression;
-    record.announcesNeighbours = hs.compression.includes(NEIGHBOUR_UPDATES_MARKER);
     this.host.debug.print(2, () => `handshake from ${hs.id}; compression ${JSON.stringify(hs.compression)}`);
     this.addToTable(record);
   }
@@ -248,16 +284,14 @@ export class ConnectionManager {
     this.host.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
     if (keepIncoming) {
       incoming.id = peerId;
-      incoming.addr = existing.addr;
-      incoming.compression = existing.compression;
-      incoming.announcesNeighbours = existing.announcesNeighbours;
       incoming.neighbours = existing.neighbours;
       this.install(incoming, peerId);
     }
     this.dials.settled(loser, winner);
     this.dials.settled(winner, winner);
-    loser.close();
+    loser.id = peerId;
     this.awaiting.delete(loser);
+    this.retiring.retire(loser);
   }
 
   private addToTable(record: ConnectionRecord): void {
@@ -298,7 +332,9 @@ export class ConnectionManager {
   private onLinkClosed(record: ConnectionRecord, error?: Error): void {
     const byUs = record.closed;
     record.phase = 'closed';
-    this.dials.failed(record, error ?? new Web2pError(`${record} closed before its handshake`));
+    // Only dialled links wait there, and they sent our handshake first. Upstream peers refuse a
+    // handshake by hanging up: say so rather than only "closed".
+    this.dials.failed(record, new HandshakeRefusedError(String(record), record.id !== undefined, error));
     this.host.debug.print(1, () => `${record} disconnected${error ? `: ${error.message}` : ''}`);
     this.forget(record, !byUs);
   }
@@ -318,6 +354,7 @@ export class ConnectionManager {
   close(): void {
     this.closed = true;
     this.dials.close();
+    this.retiring.closeAll();
     for (const record of [...this.table.values(), ...this.awaiting]) this.drop(record, new SocketClosedError());
     this.handshakes.close();
   }

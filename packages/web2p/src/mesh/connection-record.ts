@@ -7,10 +7,12 @@
 import type { Link, WireAddress } from '../transport/types.js';
 import { chooseCompression } from '../wire/compression.js';
 import { flags } from '../wire/flags.js';
-import { frameOf, FrameReader } from '../wire/frame.js';
+import { FrameError } from '../errors.js';
+import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
 import { Connection } from './connection.js';
+import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
 
 /**
  * handshaking: linked, the peer's handshake not yet in; open: in the routing table; closing: we hung
@@ -36,6 +38,16 @@ export class ConnectionRecord {
   addr: WireAddress | undefined;
   /** The peer's compression methods, in its order. */
   compression: readonly number[] = [];
+  /**
+   * The peer's methods before its last `renegotiate/compression`. py2p renegotiates to [] when it
+   * cannot parse something and then resends a message still compressed the old way (§1.3), so a
+   * body that fails with the new list is tried with this one before the peer is dropped.
+   */
+  previousCompression: readonly number[] | undefined;
+  /** What the peer expects on the wire, from its handshake (peer-dialect.ts). */
+  dialect: PeerDialect = STR_DIALECT;
+  /** Whether our handshake went out: at once when we dialled, in answer to the peer's otherwise. */
+  handshakeSent = false;
   /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
   announcesNeighbours = false;
   /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */
@@ -80,6 +92,22 @@ export class ConnectionRecord {
     if (message.type !== flags.renegotiate) this.lastSent = message;
     this.owner.traceSend(this, message);
     this.link.send(frameOf(message, method));
+  }
+
+  /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */
+  renegotiated(methods: readonly number[]): void {
+    this.previousCompression = this.compression;
+    this.compression = methods;
+  }
+
+  /** Decodes a frame body from this peer; see previousCompression for the second try. */
+  decode(body: Uint8Array, maxBytes: number): WireMessage {
+    try {
+      return decodeBody(body, this.compression, maxBytes);
+    } catch (error) {
+      if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
+      return decodeBody(body, this.previousCompression, maxBytes);
+    }
   }
 
   close(): void {

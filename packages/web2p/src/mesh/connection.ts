@@ -6,7 +6,12 @@
 import type { Link, WireAddress } from '../transport/types.js';
 import type { Packet } from '../wire/packet.js';
 import type { ConnectionRecord } from './connection-record.js';
+import type { PeerDialect } from './peer-dialect.js';
 
+/**
+ * A link to one peer, as handlers see it (`registerHandler((msg, conn) => …)`): `conn.send()` whispers
+ * to that peer alone. The socket makes and owns connections.
+ */
 export class Connection {
   constructor(private readonly record: ConnectionRecord) {}
 
@@ -20,7 +25,17 @@ export class Connection {
     return this.record.addr;
   }
 
-  /** True when this side dialled. */
+  /** The compression methods the peer offers, in its order (as last renegotiated). */
+  get compression(): readonly number[] {
+    return this.record.compression;
+  }
+
+  /** What the peer expects on the wire, from its handshake (peer-dialect.ts). */
+  get dialect(): PeerDialect {
+    return this.record.dialect;
+  }
+
+  /** Whether we dialled this peer (else it dialled us). */
   get outgoing(): boolean {
     return this.record.link.outgoing;
   }
@@ -40,11 +55,12 @@ export class Connection {
     this.record.send(flag, type, ...packets);
   }
 
-  /** Hangs up; the mesh forgets the peer once the link reports it closed. */
+  /** Closes the link; the peer leaves the routing table. */
   close(): void {
     this.record.close();
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return this.record.toString();
   }

@@ -4,22 +4,30 @@
  * waits for, each with its deadline in a pending-request table: the transport's link, then the
  * handshake and peer list that mean both routing tables hold the connection.
  */
-import { SocketClosedError, Web2pError } from '../errors.js';
+import { HandshakeRefusedError, SocketClosedError, Web2pError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import type { ConnectionRecord } from './connection-record.js';
-import { CONNECT_TIMEOUT_MS } from './constants.js';
+import { CONNECT_TIMEOUT_MS, MAX_BIN_DIALECT_ADDRESSES } from './constants.js';
+import type { DebugLog } from './debug.js';
+import { BinDialectAddresses, type PeerDialect } from './peer-dialect.js';
 
 export interface DialsHost {
   readonly clock: Clock;
   readonly transport: Transport;
   readonly listening: Promise<void>;
   readonly closed: boolean;
+  readonly debug: DebugLog;
   /** The open connection to a peer, if any. */
   connected(peerId: string): ConnectionRecord | undefined;
-  /** Takes a fresh outgoing link in (handshake out, frames in), calling `created` before it reads anything. */
-  adopt(link: Link, expectedId: string | undefined, created: (record: ConnectionRecord) => void): ConnectionRecord;
+  /** Takes a fresh outgoing link in (handshake out, typed as `dialect`; frames in), calling `created` before it reads anything. */
+  adopt(
+    link: Link,
+    expectedId: string | undefined,
+    created: (record: ConnectionRecord) => void,
+    dialect: Pick<PeerDialect, 'binProtocolId'>,
+  ): ConnectionRecord;
 }
 
 interface Dial {
@@ -39,6 +47,8 @@ export class Dials {
   private readonly connects: PendingRequests<ConnectionRecord, ConnectionRecord>;
   /** Known peers whose link the transport brings through onLink, waiting for their handshake. */
   private readonly arrivals: PendingRequests<string, ConnectionRecord>;
+  /** Addresses that answered our str protocol id in bin (py2p 0.7.878): dialled in bin from then on. */
+  private readonly binDialect = new BinDialectAddresses(MAX_BIN_DIALECT_ADDRESSES);
 
   constructor(private readonly host: DialsHost) {
     this.links = new PendingRequests(host.clock);
@@ -116,16 +126,31 @@ export class Dials {
       });
     }
     let settled!: Promise<ConnectionRecord>;
+    const inBin = this.binDialect.has(address);
     // The wait starts before the link is attached: bytes the peer already sent are handed over on
     // attach, and its peer list among them would settle the dial then and there.
-    this.host.adopt(link, expectedId, (record) => {
-      settled = this.connects.wait(record, {
-        timeoutMs: CONNECT_TIMEOUT_MS,
-        timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
-        onFail: () => record.close(),
-      });
-    });
-    return settled;
+    const record = this.host.adopt(
+      link,
+      expectedId,
+      (created) => {
+        settled = this.connects.wait(created, {
+          timeoutMs: CONNECT_TIMEOUT_MS,
+          timeoutMessage: `the handshake from ${address} did not complete within ${CONNECT_TIMEOUT_MS} ms`,
+          onFail: () => created.close(),
+        });
+      },
+      { binProtocolId: inBin },
+    );
+    try {
+      return await settled;
+    } catch (error) {
+      // The peer answered our str protocol id in bin, as py2p 0.7.878 does before it hangs up on
+      // us (§2.4): dial again, once, in bin.
+      if (inBin || !(error instanceof HandshakeRefusedError) || !record.dialect.binProtocolId) throw error;
+      this.host.debug.print(1, () => `${address} refused our handshake; dialling again with the protocol id as bin`);
+      this.binDialect.add(address);
+      return this.open(address, expectedId);
+    }
   }
 
   /** The transport's link to `address`, within CONNECT_TIMEOUT_MS; a link that turns up later is closed. */

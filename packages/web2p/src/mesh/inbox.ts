@@ -1,20 +1,32 @@
 import type { Message } from './message.js';
 
+export interface InboxLimits {
+  /** Most messages queued at once. */
+  messages: number;
+  /** Most bytes (msgpack bodies) queued at once. */
+  bytes: number;
+}
+
 /**
  * Messages no handler claimed (py2p's queue), waiting for `recv()`, `nextMessage()` or an async
- * iterator. A waiting reader gets a message directly; otherwise it is queued, up to a bound.
+ * iterator. A waiting reader gets a message directly; otherwise it is queued, within a count and a
+ * byte bound, dropping the oldest first.
  */
 export class Inbox {
   private readonly queue: Message[] = [];
   private readonly waiters: Array<(msg: Message | undefined) => void> = [];
+  private queuedBytes = 0;
+  /** Set by a drop, cleared once a reader empties the queue: one overflow, one report. */
+  private overflowing = false;
   private closed = false;
 
   constructor(
-    private readonly limit: number,
-    /** Told when the oldest message was dropped to stay within the limit. */
-    private readonly onOverflow: () => void,
+    private readonly limits: InboxLimits,
+    /** Told each time the oldest message was dropped to stay within the limits; `first` once per overflow. */
+    private readonly onOverflow: (first: boolean) => void,
   ) {}
 
+  /** Hands `msg` to a waiting reader, else queues it. */
   put(msg: Message): void {
     const waiter = this.waiters.shift();
     if (waiter) {
@@ -22,25 +34,36 @@ export class Inbox {
       return;
     }
     this.queue.push(msg);
-    if (this.queue.length > this.limit) {
-      this.queue.shift();
-      this.onOverflow();
+    this.queuedBytes += msg.wire.body.length;
+    while (this.queue.length > this.limits.messages || this.queuedBytes > this.limits.bytes) {
+      this.removeAt(0);
+      this.onOverflow(!this.overflowing);
+      this.overflowing = true;
     }
+  }
+
+  /** Takes `msg` back out of the queue if no reader took it yet. */
+  withdraw(msg: Message): void {
+    const at = this.queue.lastIndexOf(msg);
+    if (at >= 0) this.removeAt(at);
   }
 
   /** The oldest message, or undefined. */
   take(): Message | undefined {
-    return this.queue.shift();
+    return this.queue.length > 0 ? this.removeAt(0) : undefined;
   }
 
   /** Up to `n` oldest messages. */
   takeUpTo(n: number): Message[] {
-    return this.queue.splice(0, Math.max(0, n));
+    const out = this.queue.splice(0, Math.max(0, n));
+    for (const msg of out) this.queuedBytes -= msg.wire.body.length;
+    if (this.queue.length === 0) this.overflowing = false;
+    return out;
   }
 
   /** The next message, waiting for one if need be; undefined once closed and empty. */
   next(): Promise<Message | undefined> {
-    const queued = this.queue.shift();
+    const queued = this.take();
     if (queued || this.closed) return Promise.resolve(queued);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -49,5 +72,12 @@ export class Inbox {
   close(): void {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  private removeAt(at: number): Message {
+    const [msg] = this.queue.splice(at, 1) as [Message];
+    this.queuedBytes -= msg.wire.body.length;
+    if (this.queue.length === 0) this.overflowing = false;
+    return msg;
   }
 }

@@ -8,22 +8,30 @@
  * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
  * services (peer exchange, routed replies, signal relay; sync and chord add theirs).
  */
-import { SocketClosedError, Web2pError } from '../errors.js';
+import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
+import type { IceServer } from '../transport/webrtc/rtc-types.js';
 import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
 import { makeNodeId } from '../wire/node-id.js';
-import type { Packet } from '../wire/packet.js';
+import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
-import { DEFAULT_MAX_OUTGOING, MAINTENANCE_INTERVAL_MS, MAX_QUEUED_MESSAGES, NEIGHBOUR_UPDATES_MARKER, PEER_BOOK_SIZE } from './constants.js';
+import {
+  DEFAULT_MAX_OUTGOING,
+  MAINTENANCE_INTERVAL_MS,
+  MAX_QUEUED_BYTES,
+  MAX_QUEUED_MESSAGES,
+  NEIGHBOUR_UPDATES_MARKER,
+  PEER_BOOK_SIZE,
+} from './constants.js';
 import { DebugLog, type LogSink } from './debug.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
@@ -39,6 +47,7 @@ import { SignalRelay } from './signal-relay.js';
 
 export type { Handler } from './dispatcher.js';
 
+/** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
   protocol?: Protocol;
@@ -54,7 +63,7 @@ export interface MeshSocketOptions {
    */
   transport?: Transport;
   /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServer[];
   /**
    * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
    * the transport's choice, else zlib and gzip as py2p.
@@ -62,14 +71,21 @@ export interface MeshSocketOptions {
   compression?: readonly number[];
   /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
   maxFrameBytes?: number;
+  /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
+  maxQueuedBytes?: number;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
   random?: Random;
 }
 
+/** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */
 export type MeshEvents = {
-  /** A message was queued for recv(); it is passed too, for convenience. */
+  /**
+   * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
+   * attached messages go to the listeners and are not kept for recv() after them (recv() from the
+   * listener itself still returns the message, as in py2p).
+   */
   message: (msg: Message) => void;
   /** The routing table went from empty to non-empty. */
   connect: () => void;
@@ -81,9 +97,23 @@ export type MeshEvents = {
   error: (error: Error) => void;
 };
 
+/**
+ * MeshSocket: py2p's mesh (protocol.md §4) over any Transport; see the top of this file.
+ *
+ * @example
+ * ```ts
+ * import { MeshSocket } from 'web2p';
+ *
+ * const chat = new MeshSocket({ iceServers: [] });        // WebRTC in a browser
+ * await chat.connect('ws://127.0.0.1:8787/chat');         // meet peers in a signaling room
+ * chat.on('message', (msg) => console.log(msg.packets));  // [flags.broadcast, 'hello']
+ * chat.send('hello');                                      // every node of the mesh gets it once
+ * ```
+ */
 export class MeshSocket<Events extends MeshEvents = MeshEvents>
   extends Emitter<Events>
   implements AsyncIterable<Message>, ReplyRouter {
+  /** The protocol of sockets made without one (py2p's `mesh.default_protocol`). */
   static defaultProtocol = new Protocol('mesh', 'Plaintext');
 
   /**
@@ -92,9 +122,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   static defaultTransport: ((options: MeshSocketOptions) => Transport) | undefined;
 
+  /** The subnet and encryption this socket speaks; peers of another protocol are refused. */
   readonly protocol: Protocol;
+  /** This node's id: base58, unique per socket, what peers and `msg.sender` call it. */
   readonly id: string;
+  /** Auto-connecting from peer lists stops at this many outgoing connections. */
   readonly maxOutgoing: number;
+  /** The compression methods this socket offers, in order of preference. */
   readonly compression: readonly number[];
   /**
    * Resolves once the transport accepts connections and `address` is known (a TCP listener on port
@@ -136,7 +170,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
     const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log));
-    this.#inbox = new Inbox(MAX_QUEUED_MESSAGES, () => debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES}: dropped the oldest message`));
+    const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+    this.#inbox = new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxQueuedBytes }, (first) => {
+      debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
+      if (first) this.#emit('error', new RecvQueueOverflowError(MAX_QUEUED_MESSAGES, maxQueuedBytes));
+    });
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
     let listening!: Promise<void>;
@@ -149,18 +187,24 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       get listening() {
         return listening;
       },
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      get maxFrameBytes() {
+        return maxFrameBytes;
+      },
       compression: this.compression,
       wireProtocolId: this.#wireProtocolId,
+      encryption: protocol.encryption,
       book,
       nowSeconds: () => this.nowSeconds(),
-      handshakePayload: () =>
-        encodeHandshake({
-          id: this.id,
-          protocolId: this.#wireProtocolId,
-          addr: transport.wireAddress(),
-          compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
-        }),
+      handshakePayload: (dialect) =>
+        encodeHandshake(
+          {
+            id: this.id,
+            protocolId: this.#wireProtocolId,
+            addr: transport.wireAddress(),
+            compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
+          },
+          dialect,
+        ),
       traceSend: (record, message) => {
         this.#router.sent(message);
         if (debug.enabled(4)) debug.print(4, () => `sending ${describe(message)} to ${record}`);
@@ -170,12 +214,18 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
     });
-    this.#router = new Router({ id: this.id, clock, debug, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
     this.#dispatcher = new Dispatcher({
       debug,
+      // Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued
+      // only while they run (py2p's idiom of calling recv() from the listener still gets it), so a
+      // socket that only listens does not also fill the queue.
       unclaimed: (msg) => {
+        const flowing = this.listenerCount('message') > 0;
         this.#inbox.put(msg);
         this.#emit('message', msg);
+        if (flowing) this.#inbox.withdraw(msg);
       },
       error: (error) => this.#emit('error', error),
     });
@@ -226,6 +276,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
   }
 
+  /** The transport this socket listens and dials on, for its own events (WebRTC's 'unreachable'). */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
   /** Where others can reach this node: 'sim://…', 'tcp://host:port', … */
   get address(): string {
     return this.#transport.address ?? '';
@@ -241,14 +296,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return this.#connections.awaitingViews;
   }
 
+  /** Outgoing connections, open or being dialled (compared with `maxOutgoing`). */
   get outgoingCount(): number {
     return this.#connections.outgoingCount;
   }
 
+  /** Whether close() was called. */
   get isClosed(): boolean {
     return this.#closed;
   }
 
+  /** The time in Unix seconds by this socket's clock (virtual in a simulation), as messages carry it. */
   nowSeconds(): number {
     return unixSeconds(this.#clock);
   }
@@ -269,7 +327,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    */
-  send(...args: Array<Packet | SendOptions>): void {
+  send(...args: Array<OutgoingPacket | SendOptions>): void {
     const { packets, flag, type } = parseSendArgs(args);
     this.#sendPayload(flag, [type, ...packets]);
   }
@@ -281,7 +339,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       conn.send(flags.whisper, flags.whisper, ...packets);
       return Promise.resolve();
     }
-    return this.#clock.whilePending(this.#routed.send(msg.sender, packets));
+    return this.#clock.whilePending(this.#routed.send(msg.sender, packets, msg.wire.senderIsBin));
   }
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
@@ -362,7 +420,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     if (unexpected && !this.#closed) this.#peers.lost();
   }
 
-  #sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+  #sendPayload(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
     if (this.#closed) throw new SocketClosedError();
     this.#router.send(flag, payload, onSent);
   }

@@ -33,6 +33,7 @@ export class Message {
     return this.wire.time;
   }
 
+  /** `time` in base58, as py2p prints it. */
   get time58(): string {
     return toBase58(this.wire.time);
   }
@@ -53,6 +54,7 @@ export class Message {
     return sent;
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return `Message(type=${String(this.wire.payload[0])}, sender=${this.sender}, packets=${this.wire.payload.length})`;
   }

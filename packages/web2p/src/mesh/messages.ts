@@ -3,7 +3,8 @@
  * shape; protocol.md §4 for py2p's, and web2p's own extensions marked as such). Decoders throw
  * FrameError for malformed input from a peer; the mesh then drops that peer.
  *
- *   handshake       whisper [0x05 handshake, id, protocol id, [host, port], [compression...]]  (handshake.ts)
+ *   handshake       whisper [0x05 handshake, id, protocol id, [host, port], [compression...]]  (handshake.ts;
+ *                   the dialler speaks first, the other side answers in the dialler's types: peer-dialect.ts)
  *   peers           whisper [0x07 peers, [[[host, port], id], ...]]                            §4.7
  *   peer request    whisper [0x08 request, '*']                                                §4.7
  *   renegotiate     renegotiate [0x01 compression, [methods...]] | [0x09 resend]               §1.3
@@ -15,9 +16,16 @@ import { FrameError } from '../errors.js';
 import type { SignalData, WireAddress } from '../transport/types.js';
 import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
-import { packetText, parseWireAddress } from './handshake.js';
+import { handshakePayload, packetText, parseWireAddress, type Handshake } from './handshake.js';
+import { PEER_REQUEST_ALL, typedProtocolId, type PeerDialect } from './peer-dialect.js';
 
-export { handshakePayload as encodeHandshake, isHandshake, parseHandshake as decodeHandshake, type Handshake } from './handshake.js';
+export { isHandshake, parseHandshake as decodeHandshake, type Handshake } from './handshake.js';
+
+/** Our handshake, with the protocol id typed as the peer expects it (peer-dialect.ts). */
+export function encodeHandshake(h: Handshake, dialect: Pick<PeerDialect, 'binProtocolId'>): Packet[] {
+  const [flag, id, , addr, compression] = handshakePayload(h);
+  return [flag!, id!, typedProtocolId(h.protocolId, dialect), addr!, compression!];
+}
 
 // ------------------------------------------------------------------ peers (§4.7)
 
@@ -48,11 +56,16 @@ export function decodePeers(payload: readonly Packet[]): PeerEntry[] {
 
 export const PEERS_WILDCARD = '*';
 
+/**
+ * `request '*'` with '*' as bin: py2p compares it with b'*' (a str falls through to a route lookup
+ * that raises, and py2p answers with renegotiate, §11); js2p and web2p read either type.
+ */
 export function encodePeerRequest(): Packet[] {
-  return [flags.request, PEERS_WILDCARD];
+  return [flags.request, PEER_REQUEST_ALL];
 }
 
-export function encodeRouteProbe(requestId: string, target: string): Packet[] {
+/** `target` as str, or as bin for a py2p target (peer-dialect.ts). */
+export function encodeRouteProbe(requestId: string, target: string | Uint8Array): Packet[] {
   return [flags.request, requestId, target];
 }
 

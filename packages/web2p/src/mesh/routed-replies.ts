@@ -47,8 +47,11 @@ export class RoutedReplies implements Service {
 
   start(): void {}
 
-  /** Finds a route to `target` and whispers `packets` to it. */
-  async send(target: string, packets: Packet[]): Promise<void> {
+  /**
+   * Finds a route to `target` and whispers `packets` to it. `targetIsBin`: the target sends its id
+   * as bin (py2p), and py2p looks the id up in its routing table by type, so the request carries it so.
+   */
+  async send(target: string, packets: Packet[], targetIsBin = false): Promise<void> {
     const { host } = this;
     // py2p's id is sha384(sender + base58(now)); random salt keeps two replies in one second apart.
     const seed = concatBytes([utf8(target + toBase58(host.nowSeconds())), host.random.bytes(16)]);
@@ -58,7 +61,7 @@ export class RoutedReplies implements Service {
       timeoutMessage: `no route to ${target} for a reply within ${REPLY_TIMEOUT_MS} ms`,
     });
     host.debug.print(2, () => `looking for a route to ${target} (request ${requestId.slice(0, 8)})`);
-    host.broadcast(encodeRouteProbe(requestId, target));
+    host.broadcast(encodeRouteProbe(requestId, targetIsBin ? utf8(target) : target));
     const addr = await route;
     const peer = host.routingTable.get(target) ?? (await host.dial(addr, target)) ?? host.routingTable.get(target);
     if (!peer) throw new TimeoutError(`could not connect to ${target} to reply`);

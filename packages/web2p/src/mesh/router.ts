@@ -6,7 +6,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
-import type { Packet } from '../wire/packet.js';
+import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { MAX_CLOCK_AHEAD_SECONDS, SEEN_WINDOW_SECONDS } from './constants.js';
@@ -17,6 +17,8 @@ export interface RouterHost {
   readonly id: string;
   readonly clock: Clock;
   readonly debug: DebugLog;
+  /** The largest frame body a peer accepts: a larger message is refused when it is sent. */
+  readonly maxFrameBytes: number;
   nowSeconds(): number;
   /** The connections in the routing table. */
   open(): Iterable<ConnectionRecord>;
@@ -31,6 +33,7 @@ export class Router {
       id: host.id,
       clock: host.clock,
       seen: this.seen,
+      maxFrameBytes: host.maxFrameBytes,
       nowSeconds: () => host.nowSeconds(),
       deliver: (wire) => {
         for (const record of host.open()) record.sendMessage(wire);
@@ -40,14 +43,15 @@ export class Router {
 
   /**
    * Sends `[flag, id, now, ...payload]` to every neighbour. `onSent` gets the message as it went
-   * out: a broadcast may leave a second later than asked (see BroadcastOutbox).
+   * out: a broadcast may leave a second later than asked (see BroadcastOutbox). A message that
+   * cannot be sent (a TypeError, a MessageTooLargeError) throws here, before anything leaves.
    */
-  send(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void {
+  send(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
     if (flag === flags.broadcast) {
       this.broadcasts.push(flag, payload, onSent);
       return;
     }
-    const wire = createMessage(flag, this.host.id, this.host.nowSeconds(), payload);
+    const wire = createMessage(flag, this.host.id, this.host.nowSeconds(), payload, this.host.maxFrameBytes);
     for (const record of this.host.open()) record.sendMessage(wire);
     onSent?.(wire);
   }

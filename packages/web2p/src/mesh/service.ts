@@ -9,7 +9,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { WireAddress } from '../transport/types.js';
 import type { WireMessage } from '../wire/message.js';
-import type { Packet } from '../wire/packet.js';
+import type { OutgoingPacket } from '../wire/packet.js';
 import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { DebugLog } from './debug.js';
@@ -73,7 +73,7 @@ export interface MeshContext {
    * mesh. `onSent` gets the message as it went out (a broadcast may leave a second later, see
    * BroadcastOutbox).
    */
-  sendPayload(flag: number, payload: Packet[], onSent?: (wire: WireMessage) => void): void;
+  sendPayload(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void;
   /**
    * The connection to a peer known by id and address, dialling it when there is none (one dial per
    * peer at a time, shared with everyone who wants it). Rejects when it cannot be reached.

@@ -1,16 +1,15 @@
 /**
  * web2p/node: everything in `web2p`, plus what only runs in Node: WebRTC through node-datachannel's
- * RTCPeerConnection and `ws`'s WebSocket, which Node 20 lacks as globals, and py2p's own
- * transports (TCP, TLS, js2p's WebSocket) for talking to py2p and js2p peers, and a store on disk
- * for `persist` (LevelDB through classic-level).
+ * RTCPeerConnection (an optional dependency, loaded when first used) and `ws`'s WebSocket, which
+ * Node 20 lacks as globals, py2p's own transports (TCP, TLS, js2p's WebSocket) for talking to
+ * py2p and js2p peers, and a store on disk for `persist` (LevelDB through classic-level).
+ * @packageDocumentation
  */
-import { RTCPeerConnection } from 'node-datachannel/polyfill';
-import WebSocket from 'ws';
 import { MeshSocket } from '../mesh/mesh-socket.js';
 import { setPersistentStore } from '../store/persistent-store.js';
 import type { WireAddress } from '../transport/types.js';
-import { WebRtcTransport, type WebRtcTransportOptions } from '../transport/webrtc/webrtc-transport.js';
 import { LevelStore } from './level-store.js';
+import { nodeWebRtcTransport } from './node-webrtc.js';
 import { storeDirectory } from './store-location.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 
@@ -19,6 +18,7 @@ export { CompositeTransport } from '../transport/composite.js';
 export { TcpTransport, type TcpTransportOptions, type TcpEncryption } from './tcp-transport.js';
 export type { TlsCredentials } from './certificate.js';
 export { LevelStore } from './level-store.js';
+export { nodeWebRtcTransport, type NodeWebRtcTransportOptions } from './node-webrtc.js';
 
 declare module '../mesh/mesh-socket.js' {
   interface MeshSocketOptions {
@@ -31,13 +31,6 @@ declare module '../mesh/mesh-socket.js' {
     /** Node only, with `listen`: what peers are told to dial (py2p's out_addr). */
     outAddr?: WireAddress;
   }
-}
-
-export type NodeWebRtcTransportOptions = Omit<WebRtcTransportOptions, 'RTCPeerConnection' | 'WebSocket'>;
-
-/** A WebRtcTransport for Node: `new MeshSocket({ transport: nodeWebRtcTransport() })`. */
-export function nodeWebRtcTransport(options: NodeWebRtcTransportOptions = {}): WebRtcTransport {
-  return new WebRtcTransport({ ...options, RTCPeerConnection, WebSocket });
 }
 
 /**
@@ -53,7 +46,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): TcpTransport {
 MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
-    : nodeWebRtcTransport({ iceServers: options.iceServers ?? [] });
+    : nodeWebRtcTransport({ iceServers: options.iceServers });
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

@@ -20,6 +20,7 @@ import { wsStack } from './ws-stack.js';
 /** The encryption names of py2p's Protocol that a TcpTransport speaks. */
 export type TcpEncryption = 'Plaintext' | 'SSL' | 'ws';
 
+/** Options of `tcpTransport(options)`: where to listen, what to advertise, which encryption. */
 export interface TcpTransportOptions {
   /** Where to accept connections. Port 0 picks a free one. Default 127.0.0.1, port 0. */
   listen?: { host: string; port: number };

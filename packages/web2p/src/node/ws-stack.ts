@@ -21,7 +21,10 @@ export function wsStack(clock: Clock): Stack {
     dial(host, port, signal) {
       const url = `ws://${hostPort(host, port)}`;
       const ws = new WebSocket(url, { perMessageDeflate: false });
-      return opened(ws, 'open', url, signal, () => ws.terminate()).then(() => new WsLink(ws, true, url, clock));
+      // The link listens from the start: the server may send as soon as it accepts, and a frame
+      // that arrives with the upgrade response is emitted before a listener added on 'open' runs.
+      const link = new WsLink(ws, true, url, clock);
+      return opened(ws, 'open', url, signal, () => ws.terminate()).then(() => link);
     },
   };
 }

@@ -5,7 +5,9 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Calls `fn` after `ms` milliseconds of this clock's time. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer that has not fired; no-op otherwise. */
   clearTimeout(handle: TimerHandle): void;
   /**
    * Marks a promise the caller is about to await on the socket's behalf (a connect, a lookup). A

@@ -47,6 +47,7 @@ export class SeededRandom implements Random {
     for (let i = 0; i < 15; i++) this.nextUint32(); // mix the seed in before the first draw
   }
 
+  /** The next draw as an unsigned 32-bit integer. */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;

@@ -35,6 +35,7 @@ export class SimLink implements Link {
     if (this.closeHeld) this.finish(this.closeHeld.error);
   }
 
+  /** Whether the link has not ended (closed from either side, or failed). */
   get isOpen(): boolean {
     return !this.ended;
   }

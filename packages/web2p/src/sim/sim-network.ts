@@ -10,7 +10,9 @@ import { SimLink } from './sim-link.js';
 import { SimTransport } from './sim-transport.js';
 import { VirtualClock } from './virtual-clock.js';
 
+/** Options of `new SimNetwork(options)`: the seed and how the simulated links behave. */
 export interface SimNetworkOptions {
+  /** Seeds latency, loss and every socket's random source: one seed, one run. Default 1. */
   seed?: number;
   /** One-way latency of each frame, uniform in [min, max] whole ms. Default [5, 40]. */
   latencyMs?: [number, number];
@@ -28,6 +30,24 @@ export interface SimNode {
   readonly address: string;
 }
 
+/**
+ * An in-memory network with virtual time: sockets made with `transport: net.transport()` talk over
+ * simulated links with seeded latency and loss, and can be partitioned and crashed. A thousand
+ * sockets run in one process; the same seed gives the same run.
+ *
+ * @example
+ * ```ts
+ * import { MeshSocket } from 'web2p';
+ * import { SimNetwork } from 'web2p/sim';
+ *
+ * const net = new SimNetwork({ seed: 42, latencyMs: [5, 40] });
+ * const a = new MeshSocket({ transport: net.transport() });
+ * const b = new MeshSocket({ transport: net.transport() });
+ * await b.connect(a.address);
+ * a.send('hello');
+ * await b.nextMessage();
+ * ```
+ */
 export class SimNetwork {
   readonly clock = new VirtualClock();
   readonly seed: number;
@@ -85,6 +105,7 @@ export class SimNetwork {
     }
   }
 
+  /** Ends a partition: every node can reach every other again. */
   heal(): void {
     this.groups = undefined;
   }
@@ -100,26 +121,31 @@ export class SimNetwork {
     }
   }
 
+  /** False once `kill(node)` crashed it. */
   isAlive(node: SimNode): boolean {
     return !this.dead.has(node.address);
   }
 
   // ------------------------------------------------ used by links and transports
 
+  /** @internal For the simulator's links and transports. */
   latency(): number {
     return this.minLatency + Math.floor(this.random.next() * this.latencySpan);
   }
 
+  /** @internal For the simulator's links and transports. */
   drops(): boolean {
     return this.loss > 0 && this.random.next() < this.loss;
   }
 
+  /** @internal For the simulator's links and transports. */
   countFrame(bytes: Uint8Array): void {
     this.stats.frames++;
     this.stats.bytes += bytes.length;
     this.tap?.(bytes);
   }
 
+  /** @internal For the simulator's links and transports. */
   canCarry(link: SimLink): boolean {
     return this.reachable(link.localAddress, link.remoteAddress);
   }
@@ -157,10 +183,12 @@ export class SimNetwork {
     });
   }
 
+  /** @internal For the simulator's links and transports. */
   closeLinksOf(address: string): void {
     for (const link of [...this.links]) if (link.localAddress === address) link.close();
   }
 
+  /** @internal For the simulator's links and transports. */
   forgetLink(link: SimLink): void {
     this.links.delete(link);
   }

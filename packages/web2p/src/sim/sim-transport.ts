@@ -9,6 +9,7 @@ export class SimTransport implements Transport {
   readonly address: string;
   /** In memory, compression only costs CPU; pass `compression` to a socket to exercise it. */
   readonly compression: readonly number[] = [];
+  /** Where accepted links go: set by `listen()`, which the socket calls. */
   onLink: ((link: Link) => void) | undefined;
   closed = false;
 

@@ -2,6 +2,7 @@ import { StoreError } from '../errors.js';
 import { closedStoreError } from './closed.js';
 import type { Store, StoreValue } from './types.js';
 
+/** Options of `new MemoryStore(options)`. */
 export interface MemoryStoreOptions {
   /**
    * Simulated quota, so tests can exercise what a full IndexedDB does: a write that would take the

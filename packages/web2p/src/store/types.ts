@@ -28,6 +28,7 @@ export type StoreValue =
 export interface Store {
   /** The value under `key`, or undefined when there is none. */
   get(key: string): Promise<StoreValue | undefined>;
+  /** Writes `value` at `key`; resolves once stored (durably, for a persistent store). */
   set(key: string, value: StoreValue): Promise<void>;
   /** All pairs in one transaction: readers see all of them or none, and a failure writes none. */
   setMany(entries: readonly (readonly [string, StoreValue])[]): Promise<void>;

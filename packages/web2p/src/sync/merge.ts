@@ -33,6 +33,11 @@ export type SyncRecord = {
   readonly value: Packet | null;
   readonly owner: string;
   readonly ts: number;
+  /**
+   * The owner sends its id as msgpack bin (py2p), so the id goes out as bin in this record's syncs:
+   * py2p compares owner ids by type, and would not know its own writes under a str id (§2.4).
+   */
+  readonly ownerBin?: boolean;
 };
 
 /** Positive when `a` wins over `b`, negative when `b` wins, 0 when they are the same record. */
@@ -42,6 +47,18 @@ export function compareRecords(a: SyncRecord, b: SyncRecord): number {
   if ((a.value === null) !== (b.value === null)) return a.value === null ? -1 : 1;
   if (a.value === null || b.value === null) return 0;
   return compareBytes(encode(a.value), encode(b.value));
+}
+
+/**
+ * Whether `incoming` is the owner's write after `current`: the same owner and second, and arrived
+ * on the link `current` came by. Only py2p and js2p owners write a key twice in one second (web2p
+ * moves its second write to the next second, see firstWinningSecond), and their messages carry
+ * nothing finer than the second; but one link delivers an owner's broadcasts in the order the
+ * owner sent them, and a neighbour's sync of a record before what it relays after, so there the
+ * later arrival is the later write (set then delete stays deleted).
+ */
+export function isOwnersNextWrite(current: SyncRecord, incoming: SyncRecord, sameLink: boolean): boolean {
+  return sameLink && incoming.owner === current.owner && incoming.ts === current.ts && compareRecords(incoming, current) !== 0;
 }
 
 /** The metadata part of the order: later second first, then the smaller owner (§6.3 clause 5). */

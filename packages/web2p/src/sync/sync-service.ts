@@ -25,8 +25,8 @@ import { tombstoneExpired } from '../replica/tombstones.js';
 import { LEASE_SECONDS, SYNC_STORE_PREFIX } from './constants.js';
 import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
 import { checkLease, type LeaseMeta } from './lease.js';
-import { compareRecords, deltaApplies, firstWinningSecond, laterMeta, type SyncRecord } from './merge.js';
-import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload } from './messages.js';
+import { compareRecords, deltaApplies, firstWinningSecond, isOwnersNextWrite, laterMeta, type SyncRecord } from './merge.js';
+import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload, takesRecord } from './messages.js';
 import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
 import type { SyncSocketOptions } from './sync-socket.js';
@@ -34,6 +34,8 @@ import type { SyncSocketOptions } from './sync-socket.js';
 interface Entry {
   readonly key: Uint8Array;
   record: SyncRecord;
+  /** The link the record came by, for isOwnersNextWrite. */
+  via?: Connection | undefined;
 }
 
 /** The sync dict as a mesh service: SyncSocket's behaviour, registered for the store and delta sub-flags. */
@@ -253,7 +255,7 @@ export class SyncService implements Service {
   /** `[store, key, value]` broadcasts and `[store, key, value, owner, ts]` syncs (§6.2). */
   private handleStore(msg: Message, conn: Connection): void {
     const payload = msg.wire.payload;
-    const { key, record, carriesMeta } = parseStore(payload, msg.wire.sender, msg.wire.time);
+    const { key, record, carriesMeta } = parseStore(payload, msg.wire.sender, msg.wire.time, msg.wire.senderIsBin);
     // §6.4 ignores a sync for a key we hold a truthy value for; that would keep the two sides of
     // a healed partition apart for good, so syncs merge by the same order as everything else.
     this.mergeRecord(key, record, conn, carriesMeta);
@@ -271,16 +273,23 @@ export class SyncService implements Service {
    */
   private mergeRecord(key: Uint8Array, incoming: SyncRecord, from?: Connection, forward = false): void {
     const id = keyId(key);
-    const current = this.records.get(id)?.record;
-    const order = current === undefined ? 1 : compareRecords(incoming, current);
+    const entry = this.records.get(id);
+    const current = entry?.record;
+    const sameLink = from !== undefined && entry?.via === from;
+    const order = current === undefined || isOwnersNextWrite(current, incoming, sameLink) ? 1 : compareRecords(incoming, current);
     if (order <= 0) {
       if (order < 0) this.refused(key, incoming, current!, from);
       return;
     }
     if (incoming.owner !== this.mesh.id) this.outbox.cancel(id);
-    this.setRecord(id, key, incoming);
+    this.setRecord(id, key, incoming, { via: from });
     if (!forward) return;
-    for (const conn of this.mesh.routingTable.values()) if (conn !== from) conn.send(flags.whisper, ...syncPayload(key, incoming));
+    for (const conn of this.mesh.routingTable.values()) if (conn !== from) this.sendRecord(conn, key, incoming);
+  }
+
+  /** A five-item store to one neighbour, unless it is one that cannot take it (takesRecord). */
+  private sendRecord(conn: Connection, key: Uint8Array, record: SyncRecord): void {
+    if (takesRecord(conn.dialect, record)) conn.send(flags.whisper, ...syncPayload(key, record));
   }
 
   /** §6.4 step 4: a delta merges if deltaApplies; the record keeps the later metadata of the two. */
@@ -297,15 +306,15 @@ export class SyncService implements Service {
 
   private refused(key: Uint8Array, incoming: SyncRecord, current: SyncRecord, from: Connection | undefined): void {
     this.mesh.debug.print(2, () => `sync: ${describeKey(key)} from ${incoming.owner} at ${incoming.ts} loses to ${current.owner} at ${current.ts}`);
-    from?.send(flags.whisper, ...syncPayload(key, current));
+    if (from) this.sendRecord(from, key, current);
   }
 
   /** Sets a key's record, keeping the count, the store and the listeners up to date. */
-  private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean } = {}): void {
+  private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean; via?: Connection } = {}): void {
     const entry = this.records.get(id);
     const wasLive = entry !== undefined && entry.record.value !== null;
-    if (entry) entry.record = record;
-    else this.records.set(id, { key, record });
+    if (entry) Object.assign(entry, { record, via: options.via });
+    else this.records.set(id, { key, record, via: options.via });
     this.liveCount += Number(record.value !== null) - Number(wasLive);
     if (options.persist !== false) this.persistence?.saveRecord(id, record);
     if (options.quiet) return;
@@ -331,7 +340,7 @@ export class SyncService implements Service {
     // Tombstones stay home: py2p and js2p fail on a nil store for a key they lack (§11). A
     // neighbour that still has the value offers it in its own sync, and is answered with ours.
     for (const { key, record } of this.records.values()) {
-      if (record.value !== null) conn.send(flags.whisper, ...syncPayload(key, record));
+      if (record.value !== null) this.sendRecord(conn, key, record);
     }
   }
 

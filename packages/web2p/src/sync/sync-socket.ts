@@ -1,7 +1,6 @@
 /**
- * SyncSocket: py2p's replicated dict on top of the mesh (protocol.md §6, api.md "SyncSocket"): "a
- * sync socket is a mesh socket with a dict". The dict's behaviour lives in the sync service
- * (sync-service.ts), which the mesh hands the store and delta messages; this class is its API.
+ * SyncSocket's API: "a sync socket is a mesh socket with a dict" (py2p). The dict's behaviour lives in
+ * the sync service (sync-service.ts), which the mesh hands the store and delta messages.
  */
 import type { MeshEvents, MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { MeshSocket } from '../mesh/mesh-socket.js';
@@ -16,6 +15,7 @@ import { SyncService } from './sync-service.js';
 export type { Key } from './key-codec.js';
 export type { Mapping } from '../replica/mapping.js';
 
+/** Options of `new SyncSocket(options)`: the mesh's, plus leasing and persistence. */
 export interface SyncSocketOptions extends MeshSocketOptions {
   /** Leases on (default; py2p's leasing=True) or last-writer-wins. Part of the protocol id (§6.1). */
   leasing?: boolean;
@@ -32,6 +32,7 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   tombstoneSeconds?: number;
 }
 
+/** The events of a SyncSocket: the mesh's, plus `update` and `delete` of keys. */
 export type SyncEvents = MeshEvents & {
   /** A key's value changed: set here, by a peer, or restored from the store. `meta`: who wrote it, when. */
   update: (key: Key, value: Packet, meta: LeaseMeta) => void;
@@ -39,9 +40,32 @@ export type SyncEvents = MeshEvents & {
   delete: (key: Key, meta: LeaseMeta) => void;
 };
 
+/**
+ * SyncSocket: py2p's replicated dict on top of the mesh (protocol.md §6, api.md "SyncSocket").
+ *
+ * Every replica keeps one record per key (value or tombstone, owner, second) and merges whatever
+ * it hears by one order (merge.ts), so replicas that heard the same things agree. Writes are
+ * checked against leases where they are made, applied at once, and broadcast (outbox.ts). New
+ * neighbours get an initial sync of every key; a record adopted from such a sync is passed on to
+ * the other neighbours, and a record that loses to ours is answered with ours, which is how the two
+ * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
+ *
+ * @example
+ * ```ts
+ * import { SyncSocket } from 'web2p';
+ *
+ * const dict = new SyncSocket({ persist: true });  // IndexedDB: survives reloads
+ * await dict.ready;
+ * await dict.connect('ws://127.0.0.1:8787/dict');
+ * dict.set(`cursor:${dict.id}`, { x: 1, y: 2 });    // a key of one's own: nobody else may change it for an hour
+ * dict.on('update', (key, value, meta) => console.log(key, value, meta.owner));
+ * ```
+ */
 export class SyncSocket extends MeshSocket<SyncEvents> {
+  /** The protocol of sockets made without one (py2p's `sync.default_protocol`). */
   static override defaultProtocol = new Protocol('sync', 'Plaintext');
 
+  /** Whether the first writer of a key holds a lease on it (else the last writer wins). */
   readonly leasing: boolean;
   /**
    * Resolves once the records in the store (with `persist`) are restored. Until then reads and
@@ -71,6 +95,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return this.#dict.getItem(key);
   }
 
+  /** Whether `key` holds a value. */
   has(key: Key): boolean {
     return this.get(key) !== undefined;
   }
@@ -80,14 +105,17 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return this.#dict.keys();
   }
 
+  /** The values of every key, in the order of `keys()`. */
   values(): IterableIterator<Packet> {
     return this.#dict.values();
   }
 
+  /** `[key, value]` for every key, keys as in `keys()`. */
   entries(): IterableIterator<[Key, Packet]> {
     return this.#dict.entries();
   }
 
+  /** How many keys hold a value. */
   get size(): number {
     return this.#dict.size;
   }

@@ -6,7 +6,7 @@ import type { Random } from '../runtime/random.js';
  * frames; a link may split or coalesce them on the way (a TCP stream does, a WebRTC link splits
  * large frames into data-channel messages) and the receiver's frame decoder joins them again.
  *
- * Contract (checked by test/contract/link-contract.ts for every transport):
+ * Contract (checked by test/contract/link-contract.ts for every transport; see also Transport):
  * - bytes sent arrive in order, unaltered and complete, or the link closes: nothing is dropped;
  * - bytes that arrive before `attach()` are held and handed over on attach;
  * - `close()` ends with one `close` callback on both sides (at once on the closing side), and nothing
@@ -18,14 +18,19 @@ export interface Link {
   readonly outgoing: boolean;
   /** The transport address of the other side when it is known (dialled links), for logs. */
   readonly remoteAddress: string | undefined;
+  /** Called once by the link's owner; bytes held until then are handed over at once. */
   attach(handlers: LinkHandlers): void;
+  /** Queues bytes for the peer; never throws, and does nothing once the link has closed. */
   send(bytes: Uint8Array): void;
   /** Bytes accepted by `send()` that have not yet left this side (backpressure signal). */
   readonly bufferedAmount: number;
+  /** Ends the link gracefully (see the contract above); a second call does nothing. */
   close(): void;
 }
 
+/** What a transport's link calls: bytes as they arrive, and its end. */
 export interface LinkHandlers {
+  /** Bytes from the other side, in order; frames may be split or coalesced. */
   data(bytes: Uint8Array): void;
   /** Called once when the link ends, from either side; `error` when it failed rather than closed. */
   close(error?: Error): void;
@@ -51,6 +56,19 @@ export type WireAddress = [host: string, port: number];
 /**
  * Where links come from. A socket listens on one transport, dials through it, and advertises the
  * transport's wire address. The simulator, WebRTC and the Node TCP/TLS/ws stacks implement it.
+ *
+ * Adding a transport means implementing this and `Link`, and passing both contract suites
+ * (test/contract/transport-contract.ts and link-contract.ts) with a small harness that makes
+ * listening endpoints. The Transport contract:
+ * - after `listen()`, `address` is set and differs between transports; `dial(address)` of a fresh
+ *   peer resolves with a link (`outgoing` true) once it carries bytes, and the peer's `onLink`
+ *   gets the other end (`outgoing` false);
+ * - `addressFromWire(peer.wireAddress(), peerId)` gives back the peer's `address`: what we
+ *   advertise in handshakes is enough for others to dial us;
+ * - `close()` closes every link it dialled or accepted, each end reporting one `close`;
+ * - a dial where nothing answers, and any dial after `close()`, rejects with a Web2pError
+ *   (errors.ts), within a bounded time, never hanging;
+ * - many dials to one listener at once each get their own link.
  */
 export interface Transport {
   /** Where others reach this node ('sim://7', 'tcp://host:port', …); undefined until known. */

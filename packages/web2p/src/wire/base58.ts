@@ -20,6 +20,7 @@ function bigIntToBytes(value: bigint): Uint8Array {
   return out;
 }
 
+/** The non-negative integer `value` in base58 (Bitcoin's alphabet), as py2p writes ids and times. */
 export function toBase58(value: number | bigint): string {
   const n = BigInt(value);
   if (n < 0n) throw new RangeError(`base58 encodes non-negative integers, not ${n}`);
@@ -43,6 +44,7 @@ export function fromBase58(text: string): bigint {
   return bytesToBigInt(bytes);
 }
 
+/** Whether `text` uses only base58 characters. */
 export function isBase58(text: string): boolean {
   return text.length > 0 && /^[1-9A-HJ-NP-Za-km-z]+$/.test(text);
 }

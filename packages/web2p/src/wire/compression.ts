@@ -16,6 +16,7 @@ export const SUPPORTED_COMPRESSION: readonly number[] = [flags.zlib, flags.gzip]
  */
 const INFLATE_SLICE = 1024;
 
+/** `data` compressed by `method` (one of the compression `flags`), as py2p compresses a frame body. */
 export function compress(data: Uint8Array, method: number): Uint8Array {
   if (method === flags.zlib) return zlibSync(data);
   if (method === flags.gzip) return gzipSync(data);

@@ -1,5 +1,5 @@
 export { flags, FIRST_APPLICATION_FLAG } from './flags.js';
-export type { Packet } from './packet.js';
+export type { OutgoingPacket, Packet } from './packet.js';
 export { utf8, fromUtf8, bytesEqual, toHex, concatBytes } from './packet.js';
 export { encode as encodeMsgpack, decode as decodeMsgpack } from './msgpack.js';
 export { toBase58, fromBase58, bytesToBase58, isBase58 } from './base58.js';

@@ -3,12 +3,13 @@
  * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
  */
-import { sha256 } from './sha256.js';
-import { FrameError } from '../errors.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { FrameError, MessageTooLargeError } from '../errors.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
-import { bytesEqual, fromUtf8, toHex, type Packet } from './packet.js';
-import { HEADER_BYTES, ID_BYTES } from './constants.js';
+import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
 
+/** One py2p message as it travels: type, sender, time and payload, with its network-wide id (protocol.md §1.2). */
 export class WireMessage {
   private hexId: string | undefined;
   /**
@@ -30,6 +31,8 @@ export class WireMessage {
     readonly id: Uint8Array,
     /** msgpack of the packets. */
     readonly body: Uint8Array,
+    /** Whether the sender id came as msgpack bin (py2p types its ids so; PROTOCOL.md §2.4). */
+    readonly senderIsBin = false,
   ) {}
 
   /** `[type, sender, time, ...payload]`, as py2p's `InternalMessage.packets`. */
@@ -43,15 +46,37 @@ export class WireMessage {
   }
 }
 
-/** Builds a message and, in the same allocation, its uncompressed frame. */
-export function createMessage(type: number, sender: string, time: number, payload: readonly Packet[]): WireMessage {
+/**
+ * Builds a message and, in the same allocation, its uncompressed frame. Throws, before anything can
+ * be sent, a TypeError for a value msgpack cannot carry and a MessageTooLargeError for a frame body
+ * over `maxFrameBytes`: a peer would drop the connection on it (FrameTooLargeError) and the data
+ * would be lost.
+ */
+export function createMessage(
+  type: number,
+  sender: string,
+  time: number,
+  payload: readonly OutgoingPacket[],
+  maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+): WireMessage {
   const frame = encodeWithHeadroom([type, sender, time, ...payload], HEADER_BYTES + ID_BYTES);
   const body = frame.subarray(HEADER_BYTES + ID_BYTES);
+  if (ID_BYTES + body.length > maxFrameBytes) throw new MessageTooLargeError(ID_BYTES + body.length, maxFrameBytes);
   frame.set(sha256(body), HEADER_BYTES);
   new DataView(frame.buffer, frame.byteOffset).setUint32(0, ID_BYTES + body.length);
-  const message = new WireMessage(type, sender, time, payload, frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
+  const message = new WireMessage(type, sender, time, payload as readonly Packet[], frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
   message.frame = frame;
   return message;
+}
+
+/**
+ * `wire` built again with another time, from its own bytes: what the caller passed may have changed
+ * since, and the bytes are what was checked. The packets are as a receiver sees them (bytes of any
+ * ArrayBuffer as a Uint8Array).
+ */
+export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number): WireMessage {
+  const packets = decode(wire.body) as Packet[];
+  return createMessage(wire.type, wire.sender, time, packets.slice(3), maxFrameBytes);
 }
 
 /** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */
@@ -77,5 +102,5 @@ export function parseBody(data: Uint8Array): WireMessage {
     throw new FrameError('bad shape: packets[2] (the time) must be a non-negative integer');
   }
   const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
-  return new WireMessage(type, senderId, time, packets.slice(3), id, body);
+  return new WireMessage(type, senderId, time, packets.slice(3), id, body, sender instanceof Uint8Array);
 }

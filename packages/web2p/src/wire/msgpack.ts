@@ -4,12 +4,14 @@
  * limit, no ext types) and the browser bundle stays small.
  *
  * Encoding matches msgpack-lite/u-msgpack: the smallest int width, float64 for non-integers, str for
- * strings, bin for bytes. Decoding gives strings for str, Uint8Array for bin and plain objects for
+ * strings, bin for bytes (any ArrayBuffer or ArrayBufferView goes out as its bytes). Values msgpack
+ * cannot carry faithfully (functions, symbols, Date, Map, Set, class instances) are refused with a
+ * TypeError rather than sent mangled. Decoding gives strings for str, Uint8Array for bin and plain objects for
  * maps. Bins are copies, not views: a user who changes a received Uint8Array must not change the
  * bytes the socket relays.
  */
 import { FrameError } from '../errors.js';
-import { utf8, type Packet } from './packet.js';
+import { utf8, type OutgoingPacket, type Packet } from './packet.js';
 
 /** Nesting deeper than this is refused: py2p messages nest a few levels, not hundreds. */
 const MAX_DEPTH = 256;
@@ -91,7 +93,7 @@ function writeLength(w: Writer, n: number, fix: number, fixMax: number, tags: [n
   else w.head(tags[2], n, 4);
 }
 
-function write(w: Writer, value: Packet, depth: number): void {
+function write(w: Writer, value: OutgoingPacket, depth: number): void {
   if (depth > MAX_DEPTH) throw new TypeError(`cannot encode: nested more than ${MAX_DEPTH} levels`);
   if (value === null || value === undefined) w.u8(0xc0);
   else if (value === false) w.u8(0xc2);
@@ -109,21 +111,54 @@ function write(w: Writer, value: Packet, depth: number): void {
     writeLength(w, bytes.length, 0xa0, 32, [0xd9, 0xda, 0xdb]);
     w.bytes(bytes);
   } else if (value instanceof Uint8Array) {
-    writeLength(w, value.length, -1, 0, [0xc4, 0xc5, 0xc6]);
-    w.bytes(value);
+    writeBin(w, value);
   } else if (Array.isArray(value)) {
     writeLength(w, value.length, 0x90, 16, [-1, 0xdc, 0xdd]);
     for (const item of value) write(w, item, depth + 1);
+  } else if (ArrayBuffer.isView(value)) {
+    writeBin(w, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  } else if (value instanceof ArrayBuffer || isSharedArrayBuffer(value)) {
+    writeBin(w, new Uint8Array(value));
   } else if (typeof value === 'object') {
+    if (!isPlainObject(value)) throw new TypeError(`cannot send a ${typeName(value)}: ${UNFAITHFUL}`);
     const keys = Object.keys(value);
     writeLength(w, keys.length, 0x80, 16, [-1, 0xde, 0xdf]);
     for (const key of keys) {
       write(w, key, depth + 1);
-      write(w, value[key] as Packet, depth + 1);
+      write(w, value[key]!, depth + 1);
     }
   } else {
-    throw new TypeError(`cannot encode a ${typeof value} as msgpack`);
+    throw new TypeError(`cannot send a ${typeof value}: ${UNFAITHFUL}`);
   }
+}
+
+const UNFAITHFUL =
+  'msgpack carries only null, booleans, numbers, bigints, strings, bytes (any ArrayBuffer or view), ' +
+  'arrays and plain objects; convert it first (a Date to date.getTime(), a Map to Object.fromEntries(map), a Set to [...set])';
+
+function writeBin(w: Writer, bytes: Uint8Array): void {
+  writeLength(w, bytes.length, -1, 0, [0xc4, 0xc5, 0xc6]);
+  w.bytes(bytes);
+}
+
+/** SharedArrayBuffer is absent where a page is not cross-origin isolated. */
+function isSharedArrayBuffer(value: object): value is SharedArrayBuffer {
+  return typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer;
+}
+
+/**
+ * Only an object literal (or `Object.create(null)`) goes out as a map: any other class (Date, Map,
+ * Set, RegExp, a user's class) would lose its type and usually its contents, arriving as `{}`.
+ */
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** 'Date', 'Map', 'Promise', … as the user would name the value's type. */
+function typeName(value: object): string {
+  const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof constructorName === 'string' && constructorName !== '' ? constructorName : Object.prototype.toString.call(value).slice(8, -1);
 }
 
 /**
@@ -132,12 +167,13 @@ function write(w: Writer, value: Packet, depth: number): void {
  */
 const scratch = new Writer();
 
-export function encode(value: Packet): Uint8Array {
+/** `value` as msgpack, the way py2p's u-msgpack encodes it (strings as str, bytes as bin). */
+export function encode(value: OutgoingPacket): Uint8Array {
   return encodeWithHeadroom(value, 0);
 }
 
 /** `encode(value)` placed after `headroom` bytes, so a frame can be built in one allocation. */
-export function encodeWithHeadroom(value: Packet, headroom: number): Uint8Array {
+export function encodeWithHeadroom(value: OutgoingPacket, headroom: number): Uint8Array {
   scratch.reset();
   try {
     write(scratch, value, 0);

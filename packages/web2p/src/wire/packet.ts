@@ -9,9 +9,21 @@ export type Packet =
   | Packet[]
   | { [key: string]: Packet };
 
+/**
+ * What can be sent: a Packet, or bytes in any ArrayBuffer or ArrayBufferView (a Float32Array, a
+ * DataView…), which go out as their bytes and arrive as a Uint8Array.
+ */
+export type OutgoingPacket =
+  | Packet
+  | ArrayBuffer
+  | ArrayBufferView
+  | OutgoingPacket[]
+  | { [key: string]: OutgoingPacket };
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
+/** The UTF-8 bytes of `text` (keys given as strings are these bytes). */
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
@@ -21,18 +33,21 @@ export function fromUtf8(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
 }
 
+/** Whether two byte arrays hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
   return out;
 }
 
+/** One array holding `parts` one after another. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;

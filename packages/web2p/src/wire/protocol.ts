@@ -24,6 +24,7 @@ export class Protocol {
     return new Protocol(subnet, this.encryption);
   }
 
+  /** A readable form, for logs. */
   toString(): string {
     return `Protocol(${JSON.stringify(this.subnet)}, ${JSON.stringify(this.encryption)})`;
   }

@@ -131,3 +131,30 @@ export const PROBE_ANSWER = 'web2p:probe-answer';
  * the server announced it. A loaded page answers within tens of milliseconds.
  */
 export const PROBE_SILENCE_MS = 3_000;
+
+/**
+ * Most ICE servers taken from a signaling server's `ice` message, and URLs per server: every one
+ * costs each connection STUN requests or a relay allocation, and browsers warn past a handful.
+ * A list longer than that is refused whole (and the servers already known are kept).
+ */
+export const MAX_ICE_SERVERS = 8;
+export const MAX_ICE_URLS_PER_SERVER = 8;
+
+/** Longest URL, username or credential taken from an `ice` message: real ones are under 200 characters. */
+export const MAX_ICE_STRING_LENGTH = 512;
+
+/**
+ * After every attempt to reach a peer failed (its handshake retries included), the next try waits
+ * this long, doubling with each further failure up to UNREACHABLE_RETRY_MAX_MS. A peer behind a NAT
+ * we cannot pierce costs at most five RTCPeerConnections in its first minute and then one every few
+ * minutes, instead of one every timeout forever (34 in 160 s before); a peer that only lost a race
+ * (a tab reloading) is back within seconds.
+ */
+export const UNREACHABLE_RETRY_BASE_MS = 4_000;
+export const UNREACHABLE_RETRY_MAX_MS = 300_000;
+
+/**
+ * Unreachable peers remembered at once, for their backoff: past this the oldest is forgotten (and
+ * only loses its backoff). An entry is a few dozen bytes, so a hostile room cannot grow it unbounded.
+ */
+export const MAX_UNREACHABLE_PEERS = 1_024;

@@ -1,6 +1,7 @@
 import { ConnectionClosedError } from '../../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 import type { Link, LinkHandlers } from '../types.js';
+import type { DataChannel, PeerConnection } from './rtc-types.js';
 import {
   CHUNK_BYTES,
   CLOSE_ACK,
@@ -13,24 +14,9 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
+import type { CandidateTypes } from './selected-candidate.js';
 
-/**
- * The part of RTCPeerConnection that web2p uses. Picked rather than the whole DOM type, so that
- * node-datachannel's polyfill (whose `ondatachannel` typing differs from the DOM's) fits without a cast.
- */
-export type PeerConnection = Pick<
-  RTCPeerConnection,
-  | 'addEventListener'
-  | 'addIceCandidate'
-  | 'close'
-  | 'connectionState'
-  | 'createAnswer'
-  | 'createDataChannel'
-  | 'createOffer'
-  | 'sctp'
-  | 'setLocalDescription'
-  | 'setRemoteDescription'
->;
+export type { PeerConnection } from './rtc-types.js';
 
 /** The tunable sizes of a link; defaults in constants.ts. */
 export interface DataChannelLinkLimits {
@@ -66,7 +52,13 @@ export class DataChannelLink implements Link {
   readonly outgoing: boolean;
   readonly remoteAddress: string | undefined;
   readonly peerConnection: PeerConnection;
-  readonly #channel: RTCDataChannel;
+  /**
+   * How this link's packets travel (the candidate types of the selected ICE pair, ours and the
+   * peer's), once the transport has read them from `getStats()` just after the channel opened;
+   * undefined until then, or where the engine does not say.
+   */
+  candidateTypes: CandidateTypes | undefined = undefined;
+  readonly #channel: DataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;
   readonly #clock: Clock;
@@ -95,7 +87,7 @@ export class DataChannelLink implements Link {
   #tornDown = false;
 
   /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
-  constructor(channel: RTCDataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
+  constructor(channel: DataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
     this.outgoing = options.outgoing;
     this.remoteAddress = options.remoteAddress;
     this.peerConnection = peerConnection;

@@ -1,8 +1,8 @@
-import { ConnectionClosedError, WebRtcHandshakeError } from '../../errors.js';
+import { ConnectionClosedError, TimeoutError, WebRtcHandshakeError, type UnreachableReason } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import { PendingRequests } from '../../runtime/pending-requests.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
-import { DataChannelLink, type DataChannelLinkLimits, type PeerConnection } from './datachannel-link.js';
+import { DataChannelLink, type DataChannelLinkLimits } from './datachannel-link.js';
+import type { DataChannel, IceServer, PeerConnection, RtcConfiguration } from './rtc-types.js';
 
 /** An ICE candidate as plain data: it travels as JSON through the signaling server and as msgpack. */
 export interface CandidateInit {
@@ -11,17 +11,26 @@ export interface CandidateInit {
   sdpMLineIndex: number | null;
 }
 
-/** What one side must pass to the other to open a connection; plain data, never a platform object. */
+/**
+ * What one side must pass to the other to open a connection; plain data, never a platform object.
+ * `failed` tells the other side that this attempt failed here and why, so it need not wait out its
+ * own timeout before trying again.
+ */
 export type Signal =
   | { type: 'offer' | 'answer'; sdp: string }
-  | { type: 'candidate'; candidate: CandidateInit };
+  | { type: 'candidate'; candidate: CandidateInit }
+  | { type: 'failed'; reason: UnreachableReason };
+
+/** TURN's "Unauthorized", as an `icecandidateerror` reports it: the credentials were refused. */
+const TURN_UNAUTHORIZED = 401;
 
 /** The browser's global, or `RTCPeerConnection` from `node-datachannel/polyfill`. */
-export type RTCPeerConnectionConstructor = new (configuration: RTCConfiguration) => PeerConnection;
+export type RTCPeerConnectionConstructor = new (configuration: RtcConfiguration) => PeerConnection;
 
 export interface PeerConnectionOptions {
   RTCPeerConnection: RTCPeerConnectionConstructor;
-  iceServers: RTCIceServer[];
+  /** ICE servers, `iceTransportPolicy` and the rest, passed to the RTCPeerConnection as they are. */
+  configuration: RtcConfiguration;
   /** The initiator makes the offer and the data channel; exactly one side of a pair must be it. */
   initiator: boolean;
   /** Delivers a signal to the other side, by any route, in any order. */
@@ -47,50 +56,91 @@ export interface PeerConnectionAttempt {
    * transport is closing): rejects `link` with `reason` and closes the connection. No-op once open.
    */
   abort(reason: Error): void;
+  /** Why the attempt failed, once `link` has rejected (undefined after an abort). */
+  readonly failure: UnreachableReason | undefined;
+  /** Whether the other side's description arrived: a peer that never answered is not worth an instant retry. */
+  readonly answered: boolean;
 }
 
 /** Starts one WebRTC connection with trickle ICE; the caller carries the signals both ways. */
 export function openPeerConnection(options: PeerConnectionOptions): PeerConnectionAttempt {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
-  const pc = new options.RTCPeerConnection({ iceServers: options.iceServers });
+  const pc = new options.RTCPeerConnection(options.configuration);
   /** Removes the listeners that only matter until the channel opens. */
   const connecting = new AbortController();
   let state: 'connecting' | 'open' | 'failed' = 'connecting';
-  let channel: RTCDataChannel | undefined;
+  let channel: DataChannel | undefined;
   let remoteDescriptionSet = false;
   /** Candidates that came before the remote description; ICE cannot take them until it is set. */
   const earlyCandidates: CandidateInit[] = [];
   /** Signals are applied one at a time, in arrival order: each step awaits the previous one. */
   let steps: Promise<void> = Promise.resolve();
+  /** What the diagnosis of a failure looks at. */
+  let localCandidates = 0;
+  let remoteCandidates = 0;
+  let turnRefused = false;
+  let failure: UnreachableReason | undefined;
 
-  // One pending request: the channel's opening, with its deadline; every way it ends (open,
-  // failure, abort, timeout) settles it once and clears the timer.
-  const opening = new PendingRequests<'open', DataChannelLink>(clock);
-  const link = opening.wait('open', {
-    timeoutMs,
-    timeoutMessage:
-      `the WebRTC connection did not open within ${timeoutMs} ms; check that signals reach the other ` +
-      'side, and configure a STUN/TURN server when the peers are behind NAT',
-    onFail: () => {
-      state = 'failed';
-      connecting.abort();
-      channel?.close();
-      pc.close();
-    },
+  let resolveLink!: (link: DataChannelLink) => void;
+  let rejectLink!: (error: Error) => void;
+  const link = new Promise<DataChannelLink>((resolve, reject) => {
+    resolveLink = resolve;
+    rejectLink = reject;
   });
 
-  /** Gives up the attempt; a failure after the channel opened is the link's business, not ours. */
-  function fail(error: Error): void {
-    opening.reject('open', error);
+  const timer = clock.setTimeout(
+    () =>
+      fail(
+        new TimeoutError(
+          `the WebRTC connection did not open within ${timeoutMs} ms; check that signals reach the other ` +
+            'side, and configure a STUN/TURN server when the peers are behind NAT',
+        ),
+        diagnose(remoteDescriptionSet ? 'timeout' : 'unanswered'),
+      ),
+    timeoutMs,
+  );
+
+  /**
+   * Why this side failed. A refused TURN credential explains any failure; otherwise a timeout with
+   * no candidate on one side is that, and an offer never answered stays a plain timeout.
+   */
+  function diagnose(how: 'ice-failed' | 'timeout' | 'unanswered'): UnreachableReason {
+    if (turnRefused) return 'turn-auth-failed';
+    if (how === 'ice-failed') return how;
+    if (how === 'timeout' && (localCandidates === 0 || remoteCandidates === 0)) return 'no-candidates';
+    return 'timeout';
   }
 
-  function opened(open: RTCDataChannel): void {
+  /**
+   * Gives up the attempt; a failure after the channel opened is the link's business, not ours. With
+   * a `reason` (a failure found here, not an abort or the peer's own report), the peer is told.
+   */
+  function fail(error: Error, reason?: UnreachableReason): void {
+    if (state !== 'connecting') return;
+    state = 'failed';
+    if (reason !== undefined) {
+      failure = reason;
+      try {
+        options.sendSignal({ type: 'failed', reason });
+      } catch {
+        // No route to the peer: it times out on its own.
+      }
+    }
+    clock.clearTimeout(timer);
+    connecting.abort();
+    channel?.close();
+    pc.close();
+    rejectLink(error);
+  }
+
+  function opened(open: DataChannel): void {
     if (state !== 'connecting') return;
     state = 'open';
+    clock.clearTimeout(timer);
     connecting.abort();
     const { limits, initiator, remoteAddress } = options;
-    opening.resolve('open', new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
+    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
   }
 
   function send(signal: Signal): void {
@@ -104,11 +154,11 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
 
   function step(work: () => Promise<void>): void {
     steps = steps.then(work).catch((error: unknown) =>
-      fail(new ConnectionClosedError(`WebRTC negotiation failed: ${String(error)}`, { cause: error })),
+      fail(new WebRtcHandshakeError(`WebRTC negotiation failed: ${String(error)}`, { cause: error }), diagnose('ice-failed')),
     );
   }
 
-  function useChannel(candidate: RTCDataChannel): void {
+  function useChannel(candidate: DataChannel): void {
     if (channel || candidate.label !== CHANNEL_LABEL) return;
     channel = candidate;
     // The answerer's channel is already open when announced (and node-datachannel fires no 'open').
@@ -132,7 +182,13 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
   }
 
   async function apply(data: Signal): Promise<void> {
+    if (data.type === 'failed') {
+      failure = data.reason;
+      fail(new WebRtcHandshakeError(`the peer gave this WebRTC connection up (${data.reason})`));
+      return;
+    }
     if (data.type === 'candidate') {
+      remoteCandidates += 1;
       if (remoteDescriptionSet) {
         await addCandidate(data.candidate);
       } else {
@@ -156,6 +212,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     const found = event.candidate;
     // A null candidate or an empty string marks the end of gathering: nothing to pass on.
     if (!found?.candidate) return;
+    localCandidates += 1;
     send({
       type: 'candidate',
       candidate: { candidate: found.candidate, sdpMid: found.sdpMid, sdpMLineIndex: found.sdpMLineIndex },
@@ -165,8 +222,16 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     'connectionstatechange',
     () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-        fail(new WebRtcHandshakeError(`the WebRTC connection ${pc.connectionState} before its data channel opened`));
+        fail(new WebRtcHandshakeError(`the WebRTC connection ${pc.connectionState} before its data channel opened`), diagnose('ice-failed'));
       }
+    },
+    { signal: connecting.signal },
+  );
+  // Browsers report a TURN server's 401 here within milliseconds, long before ICE gives up.
+  pc.addEventListener(
+    'icecandidateerror',
+    (event) => {
+      if ((event as { errorCode?: number }).errorCode === TURN_UNAUTHORIZED) turnRefused = true;
     },
     { signal: connecting.signal },
   );
@@ -188,6 +253,12 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
       if (state !== 'failed') step(() => apply(data));
     },
     link,
-    abort: fail,
+    abort: (reason) => fail(reason),
+    get failure() {
+      return failure;
+    },
+    get answered() {
+      return remoteDescriptionSet;
+    },
   };
 }

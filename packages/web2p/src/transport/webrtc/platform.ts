@@ -1,13 +1,15 @@
 import { Web2pError } from '../../errors.js';
 import type { RTCPeerConnectionConstructor } from './peer-connection.js';
+import type { IceServer } from './rtc-types.js';
 import type { WebSocketConstructor } from './signaling-client.js';
 import { WebRtcTransport } from './webrtc-transport.js';
 
 /**
  * A WebRtcTransport on the platform's own RTCPeerConnection and WebSocket (every browser has
- * both). Where they are missing, as in plain Node, it says what to use instead.
+ * both). Where they are missing, as in plain Node, it says what to use instead. Without
+ * `iceServers` it uses the ones its signaling server hands out.
  */
-export function platformWebRtcTransport(iceServers: RTCIceServer[] = []): WebRtcTransport {
+export function platformWebRtcTransport(iceServers?: IceServer[]): WebRtcTransport {
   const RTCPeerConnection = globalThis.RTCPeerConnection as unknown as RTCPeerConnectionConstructor | undefined;
   const WebSocket = globalThis.WebSocket as unknown as WebSocketConstructor | undefined;
   if (typeof RTCPeerConnection !== 'function' || typeof WebSocket !== 'function') {

@@ -4,8 +4,11 @@
  * so that late candidates of an attempt that was given up (a lost glare, a timed-out try) are told
  * apart from those of the attempt that replaced it.
  */
+import type { UnreachableReason } from '../../errors.js';
 import type { SignalData } from '../types.js';
 import type { Signal } from './peer-connection.js';
+
+const UNREACHABLE_REASONS: ReadonlySet<string> = new Set<UnreachableReason>(['ice-failed', 'turn-auth-failed', 'timeout', 'no-candidates']);
 
 export interface SignalEnvelope {
   session: string;
@@ -22,6 +25,9 @@ export function parseEnvelope(data: unknown): SignalEnvelope | undefined {
   const signal = data.signal;
   if ((signal.type === 'offer' || signal.type === 'answer') && typeof signal.sdp === 'string') {
     return { session: data.session, signal: { type: signal.type, sdp: signal.sdp } };
+  }
+  if (signal.type === 'failed' && typeof signal.reason === 'string' && UNREACHABLE_REASONS.has(signal.reason)) {
+    return { session: data.session, signal: { type: 'failed', reason: signal.reason as UnreachableReason } };
   }
   const candidate = signal.candidate;
   if (signal.type === 'candidate' && isObject(candidate) && typeof candidate.candidate === 'string') {

@@ -8,6 +8,7 @@ import { ConnectionClosedError, SignalingError, TimeoutError } from '../../error
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 import { Emitter } from '../../runtime/emitter.js';
 import { systemRandom, type Random } from '../../runtime/random.js';
+import { encodeClientMessage, parseServerMessage, type ErrorCode } from '../../signaling/messages.js';
 import {
   ID_TAKEN_RETRY_MS,
   RECONNECT_BASE_MS,
@@ -15,18 +16,27 @@ import {
   RECONNECT_MAX_MS,
   SIGNALING_JOIN_TIMEOUT_MS,
 } from './constants.js';
+import { parseIceServers } from './ice-servers.js';
+import type { IceServer } from './rtc-types.js';
 
 /** The part of a WebSocket the client uses; the browser's and `ws`'s both fit. */
 export interface WebSocketLike {
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Closes the socket with a close code and reason. */
   close(code?: number, reason?: string): void;
+  /** Listens for the socket opening or failing. */
   addEventListener(type: 'open' | 'error', listener: () => void): void;
+  /** Listens for frames from the server. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Listens for the socket's end, with its close code and reason. */
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
 }
 
+/** The browser's `WebSocket`, or `ws`'s in Node. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** The events of a SignalingClient: peers joining and leaving its room, signals, errors. */
 export type SignalingClientEvents = {
   /** The room's other members, oldest first, after each successful (re)join. */
   peers: (ids: readonly string[]) => void;
@@ -34,6 +44,8 @@ export type SignalingClientEvents = {
   joined: (id: string) => void;
   /** A member's connection to the server ended. */
   left: (id: string) => void;
+  /** The STUN/TURN servers the server hands out: on each join, and again before TURN credentials expire. */
+  ice: (iceServers: IceServer[]) => void;
   /** Signaling data another member sent us, exactly as it sent it. */
   signal: (from: string, data: unknown) => void;
   /** The connection dropped; the next attempt starts in `delayMs`. */
@@ -42,6 +54,7 @@ export type SignalingClientEvents = {
   error: (error: SignalingError) => void;
 };
 
+/** Options of `new SignalingClient(url, options)`. */
 export interface SignalingClientOptions {
   /** `ws://host:port/<room>` or `wss://…`. */
   url: string;
@@ -59,6 +72,11 @@ export interface SignalingClientOptions {
 
 type State = 'idle' | 'connecting' | 'joined' | 'closed';
 
+/**
+ * One room of a signaling server (`ws://host:port/<room>`): joins it, reconnects with backoff, and
+ * carries WebRTC signals to and from the room's members. WebRtcTransport makes these; use one
+ * directly only to write a transport of your own.
+ */
 export class SignalingClient extends Emitter<SignalingClientEvents> {
   readonly url: string;
   readonly id: string;
@@ -86,6 +104,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.#random = options.random ?? systemRandom;
   }
 
+  /** 'idle' before join, 'connecting', 'joined' while in the room, 'closed' after close(). */
   get state(): State {
     return this.#state;
   }
@@ -112,7 +131,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   /** Sends `data` to member `to`. Returns false, sending nothing, when not joined or `to` is not a member. */
   send(to: string, data: unknown): boolean {
     if (this.#state !== 'joined' || !this.#members.has(to)) return false;
-    this.#ws!.send(JSON.stringify({ type: 'signal', to, data }));
+    this.#ws!.send(encodeClientMessage({ type: 'signal', to, data }));
     return true;
   }
 
@@ -141,7 +160,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       joinTimeoutMs,
     );
     ws.addEventListener('open', () => {
-      if (this.#ws === ws) ws.send(JSON.stringify({ type: 'join', id: this.id }));
+      if (this.#ws === ws) ws.send(encodeClientMessage({ type: 'join', id: this.id }));
     });
     ws.addEventListener('message', (event) => {
       if (this.#ws === ws) this.#receive(event.data);
@@ -156,40 +175,41 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   }
 
   #receive(raw: unknown): void {
-    let message: { [field: string]: unknown };
-    try {
-      message = JSON.parse(String(raw)) as { [field: string]: unknown };
-    } catch {
-      return; // The server only sends JSON; anything else is not ours to act on.
-    }
-    if (message === null || typeof message !== 'object') return;
-    switch (message.type) {
+    // The server only sends the protocol's messages (signaling/messages.ts); anything else is not ours to act on.
+    const message = parseServerMessage(String(raw));
+    switch (message?.type) {
       case 'peers':
         return this.#onPeers(message.ids);
       case 'joined':
-        if (this.#state === 'joined' && typeof message.id === 'string' && message.id !== this.id && !this.#members.has(message.id)) {
+        if (this.#state === 'joined' && message.id !== this.id && !this.#members.has(message.id)) {
           // A repeat of a member the list already named is a no-op (PROTOCOL.md, Ordering).
           this.#members.add(message.id);
           this.emit('joined', message.id);
         }
         return;
       case 'left':
-        if (typeof message.id === 'string' && this.#members.delete(message.id)) this.emit('left', message.id);
+        if (this.#members.delete(message.id)) this.emit('left', message.id);
         return;
       case 'signal':
-        if (this.#state === 'joined' && typeof message.from === 'string') this.emit('signal', message.from, message.data);
+        if (this.#state === 'joined') this.emit('signal', message.from, message.data);
         return;
+      case 'ice': {
+        const servers = parseIceServers(message.iceServers);
+        if (servers) this.emit('ice', servers);
+        else this.emit('error', new SignalingError(`the signaling server ${this.url} sent an unusable ice message; keeping the ICE servers we had`));
+        return;
+      }
       case 'error':
-        return this.#onError(String(message.code), String(message.message), message.id);
+        return this.#onError(message.code, message.message, message.id);
     }
   }
 
-  #onPeers(ids: unknown): void {
+  #onPeers(ids: readonly string[]): void {
     if (this.#state !== 'connecting') return;
     this.#clearTimer();
     this.#state = 'joined';
     this.#failures = 0;
-    const list = Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string' && id !== this.id) : [];
+    const list = ids.filter((id) => id !== this.id);
     this.#members = new Set(list);
     if (!this.#everJoined) {
       this.#everJoined = true;
@@ -198,14 +218,17 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.emit('peers', list);
   }
 
-  #onError(code: string, text: string, id: unknown): void {
+  #onError(code: ErrorCode, text: string, id: string | undefined): void {
     if (code === 'id-taken' && this.#state === 'connecting') {
       // After a reconnect, the server may still hold our dead connection until its heartbeat drops it.
       const error = new SignalingError(`the id ${this.id} is taken in ${this.url}: ${text}`);
       this.#drop(error, this.#options.idTakenRetryMs ?? ID_TAKEN_RETRY_MS);
+    } else if (code === 'room-full' && this.#state === 'connecting') {
+      // The room is at the server's cap: a first join fails with this, a rejoin tries again later.
+      this.#drop(new SignalingError(`the room ${this.url} is full: ${text}`));
     } else if (code === 'unknown-peer') {
       // A signal crossed the member's departure; its `left` is on the way.
-      if (typeof id === 'string') this.#members.delete(id);
+      if (id !== undefined) this.#members.delete(id);
     } else {
       this.emit('error', new SignalingError(`the signaling server ${this.url} refused a message: ${code}: ${text}`));
     }

@@ -7,24 +7,44 @@
  * Addresses: `ws://host:port/<room>` (or wss) is a rendezvous: dialling it joins the room and
  * resolves `null`; the links it brings arrive through `onLink`. `webrtc:<id>` is one peer.
  */
-import { ConnectionClosedError, Web2pError, WebRtcHandshakeError } from '../../errors.js';
+import { ConnectionClosedError, PeerUnreachableError, TimeoutError, Web2pError, WebRtcHandshakeError, type UnreachableReason } from '../../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
+import { Emitter } from '../../runtime/emitter.js';
 import { shuffled, systemRandom, type Random } from '../../runtime/random.js';
 import { toHex } from '../../wire/packet.js';
 import type { Link, LocalNode, SignalData, Transport, WireAddress } from '../types.js';
-import { DISCONNECTED_GRACE_MS, HANDSHAKE_RETRIES, ROOM_OFFER_LIMIT, SESSION_ID_BYTES } from './constants.js';
+import {
+  DISCONNECTED_GRACE_MS,
+  HANDSHAKE_RETRIES,
+  MAX_UNREACHABLE_PEERS,
+  ROOM_OFFER_LIMIT,
+  SESSION_ID_BYTES,
+  UNREACHABLE_RETRY_BASE_MS,
+  UNREACHABLE_RETRY_MAX_MS,
+} from './constants.js';
 import type { DataChannelLink } from './datachannel-link.js';
 import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
+import type { IceServer, RtcConfiguration } from './rtc-types.js';
+import { selectedCandidateTypes } from './selected-candidate.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
 
+/** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
 export interface WebRtcTransportOptions {
   /** The browser's global, or node-datachannel's polyfill (web2p/node passes it). */
   RTCPeerConnection: RTCPeerConnectionConstructor;
   /** The browser's global, or `ws`'s (web2p/node passes it). */
   WebSocket: WebSocketConstructor;
-  /** STUN/TURN servers; none by default, which is enough on one network. */
-  iceServers?: RTCIceServer[];
+  /**
+   * STUN/TURN servers. Default: the ones the signaling server hands out (`web2p-signal --stun/--turn`),
+   * else none, which is enough on one network.
+   */
+  iceServers?: IceServer[];
+  /**
+   * Any other RTCConfiguration for every peer connection, e.g. `{ iceTransportPolicy: 'relay' }`;
+   * its `iceServers`, if given, count as the option above.
+   */
+  rtcConfiguration?: RtcConfiguration;
   clock?: Clock;
   random?: Random;
   /** Defaults in constants.ts. */
@@ -33,6 +53,22 @@ export interface WebRtcTransportOptions {
   connectTimeoutMs?: number;
   /** Reconnection and join timings of the signaling clients. */
   signaling?: Pick<SignalingClientOptions, 'reconnectBaseMs' | 'reconnectMaxMs' | 'joinTimeoutMs' | 'idTakenRetryMs'>;
+}
+
+export type WebRtcTransportEvents = {
+  /**
+   * Every attempt to reach a peer failed: `error.reason` says why, its message what to do, and
+   * `error.retryInMs` when the transport tries again (room members) or lets a dial through.
+   */
+  unreachable: (error: PeerUnreachableError) => void;
+};
+
+/** A peer every attempt failed to reach: when it may be tried again, and the timer that re-offers it. */
+interface Backoff {
+  failures: number;
+  reason: UnreachableReason;
+  retryAt: number;
+  timer: TimerHandle | undefined;
 }
 
 /** What this transport advertises in peer lists: "reach me by my id". */
@@ -61,7 +97,7 @@ interface Session {
   fromRoom: boolean;
 }
 
-export class WebRtcTransport implements Transport {
+export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements Transport {
   /** WebRTC peers are web2p peers: compression would only cost CPU. */
   readonly compression: readonly number[] = [];
   readonly #options: WebRtcTransportOptions;
@@ -78,8 +114,13 @@ export class WebRtcTransport implements Transport {
    * cannot isolate a newcomer that happened to pick them.
    */
   #roomStandby: string[] = [];
+  /** The ICE servers the signaling server handed out last (with fresh TURN credentials). */
+  #serverIceServers: IceServer[] = [];
+  /** Peers every attempt failed to reach, oldest first: retried with capped exponential backoff. */
+  readonly #unreachable = new Map<string, Backoff>();
 
   constructor(options: WebRtcTransportOptions) {
+    super();
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
@@ -130,6 +171,8 @@ export class WebRtcTransport implements Transport {
     for (const room of this.#rooms.values()) room.close();
     this.#rooms.clear();
     for (const session of [...this.#sessions.values()]) this.#end(session, new ConnectionClosedError('the WebRTC transport was closed'));
+    for (const backoff of this.#unreachable.values()) this.#clearTimer(backoff.timer);
+    this.#unreachable.clear();
     this.#onLink = undefined;
   }
 
@@ -147,6 +190,7 @@ export class WebRtcTransport implements Transport {
       random: this.#random,
     });
     this.#rooms.set(url, room);
+    room.on('ice', (servers) => (this.#serverIceServers = servers));
     room.on('peers', (ids) => this.#offerToRoom(ids));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
     // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
@@ -187,6 +231,10 @@ export class WebRtcTransport implements Transport {
     if (current?.claim) {
       return Promise.reject(new Web2pError(`already connecting to ${peerId} through WebRTC`));
     }
+    // A peer that could not be reached is not dialled again before its backoff is over.
+    const backoff = this.#unreachable.get(peerId);
+    const waitMs = backoff ? backoff.retryAt - this.#clock.now() : 0;
+    if (!current && backoff && waitMs > 0) return Promise.reject(new PeerUnreachableError(peerId, backoff.reason, waitMs));
     return new Promise<Link | null>((resolve, reject) => {
       const claim = { resolve, reject };
       // A connection the room started (or the peer offered) is taken over rather than doubled.
@@ -208,10 +256,17 @@ export class WebRtcTransport implements Transport {
     return session;
   }
 
-  #open(peerId: string, initiator: boolean, sessionId: string, claim: Claim | undefined, retriesLeft = HANDSHAKE_RETRIES): Session {
+  /** A peer that was unreachable before gets one try per backoff round, not a burst of retries. */
+  #open(
+    peerId: string,
+    initiator: boolean,
+    sessionId: string,
+    claim: Claim | undefined,
+    retriesLeft = this.#unreachable.has(peerId) ? 0 : HANDSHAKE_RETRIES,
+  ): Session {
     const attempt = openPeerConnection({
       RTCPeerConnection: this.#options.RTCPeerConnection,
-      iceServers: this.#options.iceServers ?? [],
+      configuration: this.#rtcConfiguration(),
       initiator,
       sendSignal: (signal) => this.#sendSignal(peerId, wrapSignal(sessionId, signal)),
       clock: this.#clock,
@@ -224,7 +279,13 @@ export class WebRtcTransport implements Transport {
       (link) => this.#opened(session, link),
       (error: unknown) => {
         if (this.#retry(session, error)) return;
-        this.#end(session, error instanceof Error ? error : new ConnectionClosedError(String(error)));
+        let reason = error instanceof Error ? error : new ConnectionClosedError(String(error));
+        const failure = session.attempt.failure;
+        // The offerer keeps the peer's backoff; the answerer has told it (a `failed` signal).
+        if (session.initiator && failure && this.#sessions.get(peerId) === session && !this.#closed) {
+          reason = this.#markUnreachable(peerId, failure);
+        }
+        this.#end(session, reason);
         if (session.fromRoom) this.#offerToNextStranger();
       },
     );
@@ -232,17 +293,59 @@ export class WebRtcTransport implements Transport {
   }
 
   /**
-   * Starts a fresh attempt (a new session and offer, which the peer follows) when one we initiated
-   * failed in ICE or DTLS; a timeout, an abort or a missing route is final.
+   * Starts a fresh attempt at once (a new session and offer, which the peer follows) when one we
+   * initiated failed in ICE or DTLS, or the peer reported its side failed, or it timed out after the
+   * peer answered. An offer never answered, refused TURN credentials, an abort or a missing route
+   * are not retried at once: the first three go to the backoff.
    */
   #retry(session: Session, error: unknown): boolean {
     const current = this.#sessions.get(session.peerId) === session;
-    if (!(error instanceof WebRtcHandshakeError) || !session.initiator || !current || this.#closed || session.retriesLeft === 0) {
+    const retriable =
+      (error instanceof WebRtcHandshakeError || (error instanceof TimeoutError && session.attempt.answered)) &&
+      session.attempt.failure !== 'turn-auth-failed';
+    if (!retriable || !session.initiator || !current || this.#closed || session.retriesLeft === 0) {
       return false;
     }
     this.#sessions.delete(session.peerId);
     this.#open(session.peerId, true, this.#newSessionId(), session.claim, session.retriesLeft - 1).fromRoom = session.fromRoom;
     return true;
+  }
+
+  /**
+   * Remembers that `peerId` could not be reached and when to try again (capped exponential backoff),
+   * re-offers it then if it is still in one of our rooms, and tells listeners.
+   */
+  #markUnreachable(peerId: string, reason: UnreachableReason): PeerUnreachableError {
+    const backoff = this.#unreachable.get(peerId) ?? { failures: 0, reason, retryAt: 0, timer: undefined };
+    this.#unreachable.delete(peerId); // re-inserted last: the map stays oldest first
+    if (this.#unreachable.size >= MAX_UNREACHABLE_PEERS) this.#forget(this.#unreachable.keys().next().value!);
+    const waitMs = Math.min(UNREACHABLE_RETRY_MAX_MS, UNREACHABLE_RETRY_BASE_MS * 2 ** backoff.failures);
+    backoff.failures += 1;
+    backoff.reason = reason;
+    backoff.retryAt = this.#clock.now() + waitMs;
+    this.#clearTimer(backoff.timer);
+    backoff.timer = this.#clock.setTimeout(() => {
+      backoff.timer = undefined;
+      if (!this.#closed && !this.#current(peerId) && this.#inRoom(peerId)) this.#open(peerId, true, this.#newSessionId(), undefined);
+    }, waitMs);
+    this.#unreachable.set(peerId, backoff);
+    const error = new PeerUnreachableError(peerId, reason, waitMs);
+    this.emit('unreachable', error);
+    return error;
+  }
+
+  #forget(peerId: string): void {
+    this.#clearTimer(this.#unreachable.get(peerId)?.timer);
+    this.#unreachable.delete(peerId);
+  }
+
+  #inRoom(peerId: string): boolean {
+    for (const room of this.#rooms.values()) if (room.members.has(peerId)) return true;
+    return false;
+  }
+
+  #clearTimer(timer: TimerHandle | undefined): void {
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
   }
 
   #opened(session: Session, link: DataChannelLink): void {
@@ -251,7 +354,13 @@ export class WebRtcTransport implements Transport {
       link.close();
       return;
     }
+    this.#forget(session.peerId);
     session.link = link;
+    // For stats(): how the link travels. An engine whose getStats() fails only leaves it unknown.
+    selectedCandidateTypes(link.peerConnection).then(
+      (types) => (link.candidateTypes = types),
+      () => undefined,
+    );
     this.#watch(session, link);
     const claim = session.claim;
     session.claim = undefined;
@@ -295,6 +404,12 @@ export class WebRtcTransport implements Transport {
   #clearGrace(session: Session): void {
     if (session.graceTimer !== undefined) this.#clock.clearTimeout(session.graceTimer);
     session.graceTimer = undefined;
+  }
+
+  /** Ours, with the ICE servers we were given, else the signaling server's. */
+  #rtcConfiguration(): RtcConfiguration {
+    const { iceServers, rtcConfiguration } = this.#options;
+    return { ...rtcConfiguration, iceServers: iceServers ?? rtcConfiguration?.iceServers ?? this.#serverIceServers };
   }
 
   // ---------------------------------------------------------------- signals

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * The message-id hash (`node bench/sha256.js [--rounds N]`). Every message is hashed by its sender
+ * and by each receiver, over its msgpack body: a view 36 bytes into its frame. web2p hashes with
+ * @noble/hashes' sha256; this times it on bodies of 100 B, 300 B (a typical chat or sync message),
+ * 4 KiB and 64 KiB against node:crypto (native code, the floor no JavaScript hash reaches), the two
+ * interleaved round by round so that both see the same machine load; the figure that counts is the
+ * same-run ratio. A hash proposed in place of noble's goes in `contenders` and must beat it clearly.
+ * (A hand-written SHA-256 measured here 1.5x faster than noble at 100 B, 1.2x at 300 B, 1.0-1.2x
+ * from 4 KiB: not enough to keep it, and it was removed.) Writes bench/results/sha256.json and
+ * prints a table.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { median, numberArg } from './lib.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SIZES = [100, 300, 4096, 65536];
+/** Bytes hashed per contender per round: enough that a round takes milliseconds, not microseconds. */
+const BYTES_PER_ROUND = 1024 * 1024;
+/** Where a body starts in its frame: the 4-byte header and the 32-byte id come first. */
+const BODY_OFFSET = 36;
+const rounds = numberArg('rounds', 41);
+
+const contenders = {
+  '@noble/hashes (web2p)': nobleSha256,
+  'node:crypto (native)': (data) => createHash('sha256').update(data).digest(),
+};
+
+/** ns per hash of `body`, over `iterations` calls. */
+function time(hash, body, iterations) {
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) sink ^= hash(body)[0];
+  const ns = Number(process.hrtime.bigint() - start);
+  if (sink === 256) console.log(''); // keeps the loop from being optimised away
+  return ns / iterations;
+}
+
+// The contenders must agree before their speed means anything.
+for (const size of SIZES) {
+  const body = new Uint8Array(BODY_OFFSET + size).map((_, i) => (i * 31 + 7) & 0xff).subarray(BODY_OFFSET);
+  const digests = Object.values(contenders).map((hash) => Buffer.from(hash(body)).toString('hex'));
+  if (new Set(digests).size !== 1) throw new Error(`the contenders disagree at ${size} bytes`);
+}
+
+const rows = [];
+for (const size of SIZES) {
+  const body = new Uint8Array(BODY_OFFSET + size).map((_, i) => (i * 31 + 7) & 0xff).subarray(BODY_OFFSET);
+  const iterations = Math.max(50, Math.floor(BYTES_PER_ROUND / size));
+  for (const hash of Object.values(contenders)) time(hash, body, iterations); // warm-up (JIT)
+  const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const ns = {};
+    for (const [name, hash] of Object.entries(contenders)) {
+      ns[name] = time(hash, body, iterations);
+      samples[name].push(ns[name]);
+    }
+    ratios.push(ns['@noble/hashes (web2p)'] / ns['node:crypto (native)']);
+  }
+  rows.push({
+    bytes: size,
+    nsPerHash: Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, Math.round(median(values))])),
+    // How many times the native hash's cost noble's is; the median of per-round ratios.
+    nobleOverNative: +median(ratios).toFixed(2),
+    ratioRange: [+Math.min(...ratios).toFixed(2), +Math.max(...ratios).toFixed(2)],
+  });
+}
+
+const result = { bench: 'sha256', node: process.version, rounds, bodyOffset: BODY_OFFSET, rows };
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'sha256.json'), JSON.stringify(result, null, 2) + '\n');
+
+const names = Object.keys(contenders);
+console.log(['body', ...names.map((n) => `${n} ns`), 'noble / native (min–max)'].map((c) => c.padStart(28)).join(''));
+for (const row of rows) {
+  console.log(
+    [
+      row.bytes >= 1024 ? `${row.bytes / 1024} KiB` : `${row.bytes} B`,
+      ...names.map((n) => String(row.nsPerHash[n])),
+      `${row.nobleOverNative}× (${row.ratioRange[0]}–${row.ratioRange[1]})`,
+    ]
+      .map((c) => c.padStart(28))
+      .join(''),
+  );
+}

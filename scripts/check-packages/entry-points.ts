@@ -1,0 +1,10 @@
+// Every entry point's types, used the way an app uses them, compiled without the DOM lib.
+import { ChordSocket, LeaseError, MeshSocket, MissingPackageError, SyncSocket, flags, type IceServer, type Packet } from 'web2p';
+import { CompositeTransport, nodeWebRtcTransport, tcpTransport, type TcpTransportOptions } from 'web2p/node';
+import { SimNetwork, VirtualClock } from 'web2p/sim';
+import { decodeMsgpack, encodeMsgpack } from 'web2p/wire';
+
+const iceServers: IceServer[] = [{ urls: 'stun:stun.example.org' }];
+const options: TcpTransportOptions = { listen: { host: '127.0.0.1', port: 0 } };
+const packet: Packet = decodeMsgpack(encodeMsgpack([flags.broadcast, 'x']));
+export const used = [ChordSocket, LeaseError, MeshSocket, MissingPackageError, SyncSocket, CompositeTransport, nodeWebRtcTransport, tcpTransport, SimNetwork, VirtualClock, iceServers, options, packet];

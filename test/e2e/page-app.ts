@@ -1,0 +1,99 @@
+/**
+ * What the cross-engine and NAT tests run inside a harness page, in either engine: each function is
+ * passed to `evaluate` and keeps its state on `window`, so it must use nothing from this module's scope.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/**
+ * A MeshSocket in the room `url` (no ICE servers of its own: it uses the signaling server's) on
+ * `window.sock`: it answers 'ping' with a reply, keeps what it heard on `window.heard` (long texts
+ * by length), the ms from `connect()` to its first link on `window.connectMs`, and every
+ * `unreachable` reason of its transport on `window.unreachable`.
+ */
+export async function startMesh(url: string): Promise<string> {
+  const w = window as any;
+  const sock = new w.web2p.MeshSocket();
+  const heard: string[] = [];
+  const unreachable: string[] = [];
+  Object.assign(w, { sock, heard, unreachable, connectMs: undefined });
+  const started = performance.now();
+  sock.on('connect', () => (w.connectMs ??= performance.now() - started));
+  sock.on('message', (msg: any) => {
+    const text = String(msg.packets[1]);
+    heard.push(text.length > 64 ? `${text.length} chars` : text);
+    if (text === 'ping') void msg.reply('pong');
+    sock.recv();
+  });
+  sock.transport?.on?.('unreachable', (error: any) => unreachable.push(error.reason));
+  await sock.connect(url);
+  return sock.id as string;
+}
+
+/** A SyncSocket in the room `url` on `window.sync`. */
+export async function startSync(url: string): Promise<void> {
+  const w = window as any;
+  w.sync = new w.web2p.SyncSocket();
+  await w.sync.connect(url);
+}
+
+/** A ChordSocket (k = 4) in the room `url` on `window.chord`, joined to the ring. */
+export async function startChord(url: string): Promise<void> {
+  const w = window as any;
+  w.chord = new w.web2p.ChordSocket({ k: 4 });
+  await w.chord.connect(url);
+  await w.chord.join();
+}
+
+/** The ids of the page's mesh, sync and chord neighbours (those it started). */
+export function neighbourIds(): { mesh: string[]; sync: string[]; chord: string[] } {
+  const w = window as any;
+  const ids = (sock: any): string[] => (sock ? [...sock.routingTable.keys()] : []);
+  return { mesh: ids(w.sock), sync: ids(w.sync), chord: ids(w.chord) };
+}
+
+export function heard(): string[] {
+  return (window as any).heard;
+}
+
+export function connectMs(): number | undefined {
+  return (window as any).connectMs;
+}
+
+/** Broadcasts `text`, or a text of `size` characters when `text` is a number. */
+export function broadcast(text: string | number): void {
+  (window as any).sock.send(typeof text === 'number' ? 'x'.repeat(text) : text);
+}
+
+export function syncSet([key, value]: [string, string]): void {
+  (window as any).sync.set(key, value);
+}
+
+export function syncGet(key: string): string | null {
+  return (window as any).sync.get(key) ?? null;
+}
+
+export async function chordSet([key, value]: [string, string]): Promise<void> {
+  await (window as any).chord.set(key, value);
+}
+
+export async function chordGet(key: string): Promise<string | null> {
+  return (await (window as any).chord.get(key, null).catch(() => null)) as string | null;
+}
+
+/** The host candidates this engine gathers for a fresh connection: mDNS names under stock settings. */
+export async function hostCandidates(): Promise<string[]> {
+  const pc = new RTCPeerConnection();
+  const found: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    pc.addEventListener('icecandidate', (event) => {
+      if (!event.candidate?.candidate) return resolve();
+      const [, , , , address, , , type] = event.candidate.candidate.split(' ');
+      if (type === 'host' && address) found.push(address);
+    });
+  });
+  pc.createDataChannel('probe');
+  await pc.setLocalDescription(await pc.createOffer());
+  await done;
+  pc.close();
+  return found;
+}

@@ -1,0 +1,119 @@
+/**
+ * WebRTC attempts that fail converge: an answerer's failure reaches the offerer, which retries at
+ * once; a member that never answers is re-offered with capped exponential backoff, and dials wait
+ * out that backoff instead of opening connection after connection. Real node-datachannel
+ * connections and a real signaling server on 127.0.0.1.
+ */
+import { cleanup as releaseNodeDataChannel } from 'node-datachannel';
+import { RTCPeerConnection as DataChannelPeerConnection } from 'node-datachannel/polyfill';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { PeerUnreachableError, WebRtcTransport, type DataChannelLink, type Link, type WebRtcTransportOptions } from '../../packages/web2p/src/node/index.js';
+import { forLibDataChannel } from '../../packages/web2p/src/node/turn-credentials.js';
+import type { RTCPeerConnectionConstructor } from '../../packages/web2p/src/transport/webrtc/peer-connection.js';
+import { UNREACHABLE_RETRY_BASE_MS } from '../../packages/web2p/src/transport/webrtc/constants.js';
+import { join, makeId, startServer, waitFor } from './signaling-helpers.js';
+import { TEST_SIGNALING } from './webrtc-helpers.js';
+
+afterAll(() => releaseNodeDataChannel());
+
+/** node-datachannel's RTCPeerConnection as web2p/node makes it, as a class the tests below extend. */
+class NodePeerConnection extends DataChannelPeerConnection {
+  constructor(configuration: RTCConfiguration = {}) {
+    super(forLibDataChannel(configuration) as RTCConfiguration);
+  }
+}
+
+const transports: WebRtcTransport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close()));
+});
+
+interface Endpoint {
+  id: string;
+  transport: WebRtcTransport;
+  links: Link[];
+  unreachable: PeerUnreachableError[];
+}
+
+/** A transport listening under a fresh id; nothing relays signals over a mesh here. */
+function endpoint(options: Partial<WebRtcTransportOptions> = {}): Endpoint {
+  const id = makeId();
+  const transport = new WebRtcTransport({
+    RTCPeerConnection: NodePeerConnection as unknown as RTCPeerConnectionConstructor,
+    WebSocket,
+    signaling: TEST_SIGNALING,
+    ...options,
+  });
+  transports.push(transport);
+  const links: Link[] = [];
+  const unreachable: PeerUnreachableError[] = [];
+  transport.on('unreachable', (error) => unreachable.push(error));
+  void transport.listen((link) => links.push(link), { id, relaySignal: () => false });
+  return { id, transport, links, unreachable };
+}
+
+/** Counts the RTCPeerConnections a transport opens. */
+function counting(): { RTCPeerConnection: typeof NodePeerConnection; opened: () => number } {
+  let opened = 0;
+  class Counting extends NodePeerConnection {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      opened += 1;
+    }
+  }
+  return { RTCPeerConnection: Counting, opened: () => opened };
+}
+
+/** An answerer whose first connection fails to take the offer, as a browser that cannot parse it. */
+class FailsFirstOffer extends NodePeerConnection {
+  static failed = false;
+  override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    if (description.type === 'offer' && !FailsFirstOffer.failed) {
+      FailsFirstOffer.failed = true;
+      throw new Error('this engine could not take the offer');
+    }
+    return super.setRemoteDescription(description);
+  }
+}
+
+describe('WebRTC retries', () => {
+  it("an answerer's failure reaches the offerer, which retries at once instead of waiting out its timeout", async () => {
+    const server = await startServer();
+    const url = `${server.url}/answerer-fails`;
+    const started = Date.now();
+    const timeoutMs = 20_000;
+    const b = endpoint({ RTCPeerConnection: FailsFirstOffer });
+    const a = endpoint({ connectTimeoutMs: timeoutMs });
+    await b.transport.dial(url);
+    await a.transport.dial(url); // the newcomer offers to b
+    await waitFor(() => a.links.length === 1 && b.links.length === 1, timeoutMs / 2, 'the retried connection to open');
+    expect(FailsFirstOffer.failed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(timeoutMs / 2);
+    expect(a.unreachable).toEqual([]);
+    // The link knows how it travels: on one host our end is a host candidate (the peer's may show as
+    // prflx when its checks arrive before its candidates do).
+    const link = a.links[0] as DataChannelLink;
+    await waitFor(() => link.candidateTypes !== undefined, 5_000, 'the selected candidate types');
+    expect(link.candidateTypes!.local).toBe('host');
+    expect(link.candidateTypes!.remote).toMatch(/^(host|prflx)$/);
+  });
+
+  it('a member that never answers is re-offered with capped exponential backoff, and dials wait it out', async () => {
+    const server = await startServer();
+    const { id: silent } = await join(server, 'silent-member'); // joined, never answers an offer
+    const pcs = counting();
+    const a = endpoint({ RTCPeerConnection: pcs.RTCPeerConnection, connectTimeoutMs: 300 });
+    await a.transport.dial(`${server.url}/silent-member`);
+    await waitFor(() => a.unreachable.length === 1, 5_000, 'the first unreachable verdict');
+    const [first] = a.unreachable;
+    expect(first).toMatchObject({ peerId: silent, reason: 'timeout', retryInMs: UNREACHABLE_RETRY_BASE_MS });
+    expect(first!.message).toMatch(/configure STUN\/TURN/);
+    // A dial during the backoff fails at once, with the same diagnosis, and opens nothing.
+    await expect(a.transport.dial(`webrtc:${silent}`)).rejects.toBeInstanceOf(PeerUnreachableError);
+    expect(pcs.opened()).toBe(1);
+    await waitFor(() => a.unreachable.length === 2, UNREACHABLE_RETRY_BASE_MS + 3_000, 'the re-offer after the backoff');
+    expect(a.unreachable[1]!.retryInMs).toBe(2 * UNREACHABLE_RETRY_BASE_MS);
+    expect(pcs.opened()).toBe(2);
+  });
+});
