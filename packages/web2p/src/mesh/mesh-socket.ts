@@ -13,7 +13,6 @@ import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js
 import { Emitter } from '../runtime/emitter.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
-import type { IceServer } from '../transport/webrtc/rtc-types.js';
 import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
@@ -32,7 +31,7 @@ import {
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
 } from './constants.js';
-import { DebugLog, type LogSink } from './debug.js';
+import { DebugLog } from './debug.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
 import { Message, type ReplyRouter } from './message.js';
@@ -46,56 +45,9 @@ import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
 
 export type { Handler } from './dispatcher.js';
+export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
+import type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
 
-/** Options of `new MeshSocket(options)`; every one has a default. */
-export interface MeshSocketOptions {
-  /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
-  protocol?: Protocol;
-  /** 0..6, py2p's levels (protocol.md §4.11). */
-  debugLevel?: number;
-  /** Where debug lines go; default console.log. */
-  log?: LogSink;
-  /** Stop auto-connecting from peer lists at this many outgoing connections. Default 4. */
-  maxOutgoing?: number;
-  /**
-   * Where links come from: a SimNetwork's transport, WebRTC, Node TCP… Default: the package
-   * entry's (WebRTC with the platform's RTCPeerConnection in `web2p`, node-datachannel in `web2p/node`).
-   */
-  transport?: Transport;
-  /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
-  iceServers?: IceServer[];
-  /**
-   * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
-   * the transport's choice, else zlib and gzip as py2p.
-   */
-  compression?: readonly number[];
-  /** Largest frame accepted from a peer, checked from its header. Default 16 MiB. */
-  maxFrameBytes?: number;
-  /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
-  maxQueuedBytes?: number;
-  /** Default: the transport's clock (virtual in a simulation), else the system clock. */
-  clock?: Clock;
-  /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
-  random?: Random;
-}
-
-/** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */
-export type MeshEvents = {
-  /**
-   * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
-   * attached messages go to the listeners and are not kept for recv() after them (recv() from the
-   * listener itself still returns the message, as in py2p).
-   */
-  message: (msg: Message) => void;
-  /** The routing table went from empty to non-empty. */
-  connect: () => void;
-  /** A peer left the routing table. */
-  disconnect: (peerId: string) => void;
-  /** A peer entered the routing table. */
-  peer: (peerId: string, conn: Connection) => void;
-  /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
-  error: (error: Error) => void;
-};
 
 /**
  * MeshSocket: py2p's mesh (protocol.md §4) over any Transport; see the top of this file.
@@ -177,6 +129,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     let listening!: Promise<void>;
     const socket = this;
     this.#connections = new ConnectionManager({
@@ -187,9 +140,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       get listening() {
         return listening;
       },
-      get maxFrameBytes() {
-        return maxFrameBytes;
-      },
+      maxFrameBytes,
       compression: this.compression,
       wireProtocolId: this.#wireProtocolId,
       encryption: protocol.encryption,
@@ -214,7 +165,6 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
     });
-    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
     this.#dispatcher = new Dispatcher({
       debug,
