@@ -324,7 +324,7 @@ export class ConnectionManager {
 
   /** Closes a connection because of something it did or failed to do. */
   drop(record: ConnectionRecord, reason: Error): void {
-    this.dials.failed(record, reason);
+    this.dials.failed(record, () => reason);
     record.close();
     this.forget(record, false);
   }
@@ -334,7 +334,7 @@ export class ConnectionManager {
     record.phase = 'closed';
     // Only dialled links wait there, and they sent our handshake first. Upstream peers refuse a
     // handshake by hanging up: say so rather than only "closed".
-    this.dials.failed(record, new HandshakeRefusedError(String(record), record.id !== undefined, error));
+    this.dials.failed(record, () => new HandshakeRefusedError(String(record), record.id !== undefined, error));
     this.host.debug.print(1, () => `${record} disconnected${error ? `: ${error.message}` : ''}`);
     this.forget(record, !byUs);
   }

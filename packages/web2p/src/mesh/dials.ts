@@ -94,9 +94,9 @@ export class Dials {
     this.connects.resolve(record, winner);
   }
 
-  /** A dialled connection failed before it settled. */
-  failed(record: ConnectionRecord, error: Error): void {
-    this.connects.reject(record, error);
+  /** A dialled connection failed before it settled; `error` is only built when a dial waits for it. */
+  failed(record: ConnectionRecord, error: () => Error): void {
+    if (this.connects.has(record)) this.connects.reject(record, error());
   }
 
   /** A peer entered the routing table: a dial waiting for its link through onLink is done. */
