@@ -35,6 +35,7 @@ const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const here = dirname(fileURLToPath(import.meta.url));
 
 if (process.argv[2] === '--serve') await serve();
+else if (process.argv[2] === '--probe') await probe(Number(process.argv[3]));
 else await main();
 
 /** Child: the server alone, answering samples of its RSS and CPU time over IPC. */
@@ -117,52 +118,70 @@ async function startChild(redisUrl) {
   return { child, reply, port: (await reply()).port };
 }
 
+/** Opens a WebSocket to `room` on the server at `port`. */
+async function openRoom(port, room) {
+  const { default: WebSocket } = await import('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/${room}`);
+    ws.once('error', reject);
+    ws.once('open', () => resolve(ws));
+  });
+}
+
+/** Joins under a fresh id; resolves with the ms from `join` to `peers`. `onFrame` sees every frame. */
+function joinRoom(ws, onFrame = () => {}) {
+  return new Promise((resolve, reject) => {
+    const sentAt = performance.now();
+    ws.on('message', (data) => {
+      onFrame(data);
+      const message = JSON.parse(String(data));
+      if (message.type === 'peers') resolve(performance.now() - sentAt);
+      else if (message.type === 'error') reject(new Error(`${message.code}: ${message.message}`));
+    });
+    ws.send(JSON.stringify({ type: 'join', id: Array.from({ length: 66 }, () => BASE58[randomInt(58)]).join('') }));
+  });
+}
+
+/**
+ * Child: joins and leaves room 'elsewhere' over and over until told to stop, then reports its join
+ * latencies. A process of its own, so that the crowd's client work does not delay its timings.
+ */
+async function probe(port) {
+  let stopping = false;
+  process.on('message', (message) => message === 'stop' && (stopping = true));
+  const joinMs = [];
+  process.send('probing');
+  while (!stopping) {
+    const ws = await openRoom(port, 'elsewhere');
+    joinMs.push(await joinRoom(ws));
+    await new Promise((resolve) => {
+      ws.once('close', resolve);
+      ws.close();
+    });
+  }
+  process.send({ joinMs });
+  process.exit(0);
+}
+
 /** The crowd: `clients` join one room (`concurrency` at once) while a probe keeps joining another. */
 async function runBigRoom({ clients, concurrency }) {
-  const { default: WebSocket } = await import('ws');
   const server = await startChild();
   const sample = async () => {
     const next = server.reply();
     server.child.send('sample');
     return next;
   };
-  const newId = () => Array.from({ length: 66 }, () => BASE58[randomInt(58)]).join('');
-  const connect = (room) =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/${room}`);
-      ws.once('error', reject);
-      ws.once('open', () => resolve(ws));
-    });
-  /** Joins and resolves with the ms from `join` to `peers`; counts every frame the crowd receives. */
   let crowdFrames = 0;
   let peersListBytes = 0;
-  const joinOn = (ws, crowd) =>
-    new Promise((resolve, reject) => {
-      const sentAt = performance.now();
-      ws.on('message', (data) => {
-        if (crowd) crowdFrames++;
-        const message = JSON.parse(String(data));
-        if (message.type === 'peers') {
-          if (crowd) peersListBytes = Math.max(peersListBytes, data.length);
-          resolve(performance.now() - sentAt);
-        } else if (message.type === 'error') reject(new Error(`${message.code}: ${message.message}`));
-      });
-      ws.send(JSON.stringify({ type: 'join', id: newId() }));
-    });
+  const countFrame = (data) => {
+    crowdFrames++;
+    if (String(data).startsWith('{"type":"peers"')) peersListBytes = Math.max(peersListBytes, data.length);
+  };
 
   const idle = await sample();
-  let crowdDone = false;
-  const probeMs = [];
-  const probe = (async () => {
-    while (!crowdDone) {
-      const ws = await connect('elsewhere');
-      probeMs.push(await joinOn(ws, false));
-      await new Promise((resolve) => {
-        ws.once('close', resolve);
-        ws.close();
-      });
-    }
-  })();
+  const prober = fork(fileURLToPath(import.meta.url), ['--probe', String(server.port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const probed = new Promise((resolve) => prober.on('message', (message) => message.joinMs && resolve(message.joinMs)));
+  await new Promise((resolve) => prober.once('message', resolve)); // 'probing'
   const sockets = [];
   const crowdMs = [];
   const start = performance.now();
@@ -170,15 +189,15 @@ async function runBigRoom({ clients, concurrency }) {
   await Promise.all(
     Array.from({ length: Math.min(concurrency, clients) }, async () => {
       while (next < clients) {
-        const ws = await connect('crowd');
+        const ws = await openRoom(server.port, 'crowd');
         sockets[next++] = ws;
-        crowdMs.push(await joinOn(ws, true));
+        crowdMs.push(await joinRoom(ws, countFrame));
       }
     }),
   );
   const wallS = (performance.now() - start) / 1000;
-  crowdDone = true;
-  await probe;
+  prober.send('stop');
+  const probeMs = await probed;
   const loaded = await sample();
   const closed = Promise.all(sockets.map((ws) => new Promise((resolve) => ws.once('close', resolve))));
   server.child.send('stop');
