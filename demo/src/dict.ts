@@ -8,7 +8,7 @@ import { LeaseError, type Key, type SyncSocket } from 'web2p';
 import { describeError, el, short, who } from './dom.js';
 import { joinRoom } from './room-status.js';
 
-/** SyncSocket's default lease (api.md: one hour from the owner's last write); the demo keeps it. */
+/** SyncSocket's default lease (one hour from the owner's last write); the demo keeps it. */
 const LEASE_SECONDS = 3600;
 
 interface Row {

@@ -126,7 +126,7 @@ test.describe.serial('the demo in three tabs', () => {
     await expect(row(carol, 'colour').locator('td').nth(3)).toHaveText(/^(59|60):\d\d$/);
 
     // carol may not change alice's key: the LeaseError shows under the form, and nothing is sent.
-    // Within the second of alice's write the smaller id would win the tie (protocol.md §6.3), so
+    // Within the second of alice's write the smaller id would win the tie (PROTOCOL.md §6.3), so
     // carol tries once that second is over.
     const written = await alice.page.evaluate(() => Math.floor(Date.now() / 1000));
     await until("alice's second is over", () => carol.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
@@ -208,7 +208,7 @@ test('shared dict in two tabs of one browser: after both reload, each still edit
     await expect(dictRow(tab, 'left key').locator('td').nth(1)).toHaveText('L2');
     await expect(dictRow(tab, 'right key').locator('td').nth(1)).toHaveText('R2');
   }
-  // Within the second of right's write the smaller id would win the tie (protocol.md §6.3).
+  // Within the second of right's write the smaller id would win the tie (PROTOCOL.md §6.3).
   const written = await right.page.evaluate(() => Math.floor(Date.now() / 1000));
   await until("right's second is over", () => left.page.evaluate((written) => Date.now() / 1000 >= written + 1, written));
   await setInDict(left, 'right key', 'taken by left');

@@ -2,7 +2,7 @@
  * MeshSocket against js2p@0.7.870, the reference implementation, over real sockets on 127.0.0.1,
  * for each of js2p's transports: TCP ('Plaintext'), TLS ('SSL') and WebSocket ('ws').
  *
- * js2p refuses to dial a host any routing-table peer already has (protocol.md §11), so on loopback
+ * js2p refuses to dial a host any routing-table peer already has (PROTOCOL.md §11), so on loopback
  * a js2p node dials at most once, and only while its table is empty: in the chains below the web2p
  * nodes do the dialling, and web2p nodes take one outgoing slot so that the chain stays a chain.
  */

@@ -2,7 +2,7 @@
  * SyncSocket against js2p@0.7.870's SyncSocket, leasing on and off, over each js2p transport.
  *
  * Our replicas merge by a convergent "later write wins" order (sync/merge.ts) where js2p applies
- * protocol.md §6.3 as it stands; the two agree whenever no two nodes claim a key at once, which is
+ * PROTOCOL.md §6.3 as it stands; the two agree whenever no two nodes claim a key at once, which is
  * what these tests do: every write waits until the previous one has arrived everywhere.
  */
 import { describe, expect, it } from 'vitest';

@@ -48,7 +48,7 @@ describe('persist in Node', () => {
     await other.ready;
     await other.connect(second.address);
     await waitFor(() => other.has('mine'));
-    // Within the second of the write the smaller id would win the tie (protocol.md §6.3).
+    // Within the second of the write the smaller id would win the tie (PROTOCOL.md §6.3).
     await waitFor(() => Math.floor(Date.now() / 1000) > written, 2_000, 'the next second');
     expect(() => other.set('mine', 'stolen')).toThrow(expect.objectContaining({ owner: oldId }));
     second.set('mine', 'v2'); // the lease taken under the old id is still ours

@@ -1,4 +1,4 @@
-/** ChordSocket on a few simulated nodes: the js2p chord scenario (protocol.md §10.2) and the API. */
+/** ChordSocket on a few simulated nodes: the js2p chord scenario (PROTOCOL.md §10.2) and the API. */
 import { describe, expect, test } from 'vitest';
 import { ChordSocket, KeyError, ProtocolMismatchError } from '../../packages/web2p/src/index.js';
 import { chordNodes, ringIsCorrect } from './chord-helpers.js';

@@ -1,4 +1,4 @@
-/** Mesh behaviour beyond the upstream tests: what py2p gets wrong or leaves out (protocol.md §11). */
+/** Mesh behaviour beyond the upstream tests: what py2p gets wrong or leaves out (PROTOCOL.md §11). */
 import { describe, expect, test } from 'vitest';
 import { FrameError, FrameTooLargeError, MeshSocket, flags } from '../../packages/web2p/src/index.js';
 import { decodeBody, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';

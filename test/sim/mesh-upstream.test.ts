@@ -1,5 +1,5 @@
 /**
- * The py2p/js2p mesh tests (protocol.md §10.1, §10.2, §10.3 items 3–5) on a simulated network,
+ * The py2p/js2p mesh tests (PROTOCOL.md §10.1, §10.2, §10.3 items 3–5) on a simulated network,
  * each for the default subnet and for another one, as upstream runs each test in variants.
  */
 import { describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The py2p/js2p sync tests (protocol.md §10.1 test_sync.py, §10.2 test_sync.js, §10.3 item 6) on a
+ * The py2p/js2p sync tests (PROTOCOL.md §10.1 test_sync.py, §10.2 test_sync.js, §10.3 item 6) on a
  * simulated network, with leasing on and off, plus the upstream bugs of §11 that must not return.
  */
 import { describe, expect, test } from 'vitest';

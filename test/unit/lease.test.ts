@@ -60,7 +60,7 @@ const ROWS: Row[] = [
   ['6: older, leasing off', at(SMALL, 0), at(LARGE, -1), 'store', 'off', 'refused'],
 ];
 
-describe('checkLease (protocol.md §6.3)', () => {
+describe('checkLease (PROTOCOL.md §6.3)', () => {
   it.each(ROWS)('%s', (_label, current, incoming, kind, leasing, expected, leaseSeconds) => {
     const verdict = checkLease({
       current,

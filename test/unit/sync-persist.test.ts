@@ -1,5 +1,5 @@
 /**
- * SyncSocket persistence (api.md "Persistence"): values with their lease metadata survive a reload
+ * SyncSocket persistence: values with their lease metadata survive a reload
  * (a new socket on the same store), leases the node held stay held, flush() means durable, and a
  * full store is reported, never silently lost. Run over MemoryStore and over IdbStore with
  * fake-indexeddb.

@@ -1,5 +1,5 @@
 /**
- * Frame-body compression (protocol.md §1.3): round trips, interop with node:zlib (the zlib py2p and
+ * Frame-body compression (PROTOCOL.md §1.3): round trips, interop with node:zlib (the zlib py2p and
  * js2p use), negotiation, and decompression bombs. The bomb tests come first so that the process's
  * peak RSS has not yet been raised by the large round trips when they measure it.
  */

@@ -1,5 +1,5 @@
 /**
- * Frames (protocol.md §1.1–1.2): every malformed case of the upstream suites (§10) is a FrameError
+ * Frames (PROTOCOL.md §1.1–1.2): every malformed case of the upstream suites (§10) is a FrameError
  * saying what was wrong; random payloads round-trip with and without compression; frames compressed
  * by node:zlib (as py2p and js2p compress) are read; and the streaming FrameReader splits a byte
  * stream correctly however it is cut, refusing an oversize header from its 4 bytes alone.

@@ -1,5 +1,5 @@
 /**
- * The wire codec against the golden vectors of protocol.md §1.1 (bytes produced by js2p@0.7.870),
+ * The wire codec against the golden vectors of PROTOCOL.md §1.1 (bytes produced by js2p@0.7.870),
  * the protocol-id table and formula of §2.2, and base58 of §2.5 (acceptance list §10.3 items 1–2).
  * Expected values are computed here with node:crypto and a BigInt base58 of the test's own, never
  * with the library's helpers.
@@ -74,7 +74,7 @@ function randomText(next: () => number, maxLength: number): string {
   return out;
 }
 
-describe('golden frames (protocol.md §1.1, bytes js2p@0.7.870 produced)', () => {
+describe('golden frames (PROTOCOL.md §1.1, bytes js2p@0.7.870 produced)', () => {
   it.each(GOLDEN.frames.map((f) => [f.name, f] as const))('%s: encodes byte for byte', (_name, vector) => {
     const packets = vector.packets.map(fromJson);
     const [type, sender, time, ...payload] = packets;
@@ -144,7 +144,7 @@ describe('golden frames (protocol.md §1.1, bytes js2p@0.7.870 produced)', () =>
   });
 });
 
-describe('protocol id (protocol.md §2.2)', () => {
+describe('protocol id (PROTOCOL.md §2.2)', () => {
   it.each(Object.entries(GOLDEN.protocol_ids))('Protocol(%j) has the id js2p computes', (key, id) => {
     const [subnet, encryption] = key.split('/') as [string, string];
     const protocol = new Protocol(subnet, encryption);
@@ -177,7 +177,7 @@ describe('protocol id (protocol.md §2.2)', () => {
   });
 });
 
-describe('base58 of integers (protocol.md §2.5)', () => {
+describe('base58 of integers (PROTOCOL.md §2.5)', () => {
   it.each(Object.entries(GOLDEN.base58_integers))('toBase58(%s) = %j', (value, text) => {
     expect(toBase58(Number(value))).toBe(text);
     expect(toBase58(BigInt(value))).toBe(text);

@@ -1,5 +1,5 @@
 /**
- * Our msgpack (protocol.md §1.4): the widths it writes, round trips, and how strictly it reads
+ * Our msgpack (PROTOCOL.md §1.4): the widths it writes, round trips, and how strictly it reads
  * untrusted bytes. Every refusal must be a FrameError (the connection is dropped), never a
  * RangeError, a stack overflow or a huge allocation.
  */

@@ -7,7 +7,7 @@ export class Web2pError extends Error {
   override name = 'Web2pError';
 }
 
-/** Bytes that are not a valid py2p frame (protocol.md §1). The connection that sent them is dropped. */
+/** Bytes that are not a valid py2p frame (PROTOCOL.md §1). The connection that sent them is dropped. */
 export class FrameError extends Web2pError {
   override name = 'FrameError';
 }
@@ -52,7 +52,7 @@ export class RecvQueueOverflowError extends Web2pError {
   }
 }
 
-/** A peer speaks another subnet, encryption or protocol version (protocol.md §2.2). */
+/** A peer speaks another subnet, encryption or protocol version (PROTOCOL.md §2.2). */
 export class ProtocolMismatchError extends Web2pError {
   override name = 'ProtocolMismatchError';
 
@@ -115,7 +115,7 @@ export class KeyError extends Web2pError {
 }
 
 /**
- * Another node holds the lease on a key (protocol.md §6.3). py2p raises KeyError here, so it is one
+ * Another node holds the lease on a key (PROTOCOL.md §6.3). py2p raises KeyError here, so it is one
  * (`instanceof KeyError`), under its own name.
  */
 export class LeaseError extends KeyError {

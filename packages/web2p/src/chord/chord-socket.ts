@@ -1,5 +1,5 @@
 /**
- * ChordSocket (api.md): a distributed hash table on top of the mesh, in the seed tutorial's design:
+ * ChordSocket: a distributed hash table on top of the mesh, in the seed tutorial's design:
  * a ring of 2**k positions, each storing node at one of them, each key at the first node at or after
  * its position (classic Chord), copied to the next `replicas` nodes, and found in at most k routed
  * requests through finger tables. Nodes that have not joined store nothing and read and write
@@ -57,7 +57,7 @@ export type ChordEvents = MeshEvents & {
   leave: () => void;
 };
 
-/** A key of the chord dict: bytes, or a string taken as its UTF-8 (api.md "Values"). */
+/** A key of the chord dict: bytes, or a string taken as its UTF-8. */
 export type ChordKey = string | Uint8Array;
 
 /** What getWithInfo() tells besides the value: how the lookup went. */
@@ -164,7 +164,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /**
    * Merges `mapping` into the mapping at `key` (created when absent) and resolves with the result;
-   * rejects with TypeError when the value there is not a mapping (protocol.md §6.4).
+   * rejects with TypeError when the value there is not a mapping (PROTOCOL.md §6.4).
    */
   applyDelta(key: ChordKey, mapping: { [key: string]: Packet }): Promise<{ [key: string]: Packet }> {
     if (!isMapping(mapping)) return Promise.reject(new TypeError('applyDelta needs a mapping (a plain object)'));

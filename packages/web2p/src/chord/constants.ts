@@ -1,4 +1,4 @@
-/** Ring parameters for ChordSocket (api.md; the seed tutorial's design). Options override them. */
+/** Ring parameters for ChordSocket (the seed tutorial's design). Options override them. */
 
 /**
  * Ring of 2**6 = 64 positions by default, as the seed tutorial's `chord_socket(..., k=6)`: room for

@@ -1,6 +1,6 @@
 /**
  * ChordSocket's messages, as pure encode/decode functions. All travel as whispers between
- * neighbours (main flag 0x02) and reuse py2p's chord sub-flags (protocol.md §3.2) with the seed's
+ * neighbours (main flag 0x02) and reuse py2p's chord sub-flags (PROTOCOL.md §3.2) with the seed's
  * 2**k design (positions are small integers, not base58 of 2**384 values). Wire format:
  *
  *   entry   = [node id (str), position (int), [host (str), port (int)]]
@@ -31,7 +31,7 @@
  *       retrieve [key (bin)]     get
  *       store    [key, value]    set
  *       store    [key]           delete (nil is a value, so absence means delete)
- *       delta    [key, {..}]     merge a mapping into the value (protocol.md §6.4)
+ *       delta    [key, {..}]     merge a mapping into the value (PROTOCOL.md §6.4)
  *
  *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value?]
  *     Passed back along the reverse path. status 'ok' | 'absent' | 'type' (delta on a non-mapping).
@@ -278,7 +278,7 @@ function decodeText(value: Packet | undefined, what: string): string {
   return text;
 }
 
-/** Keys travel as bin; a str (from a lenient sender) is its UTF-8, as api.md normalises keys. */
+/** Keys travel as bin; a str (from a lenient sender) is its UTF-8, as the sockets normalise keys. */
 function decodeKey(value: Packet | undefined): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (typeof value === 'string') return utf8(value);

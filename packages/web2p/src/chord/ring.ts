@@ -2,8 +2,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { MAX_K, MIN_K } from './constants.js';
 
 /**
- * Arithmetic on a chord ring of 2**k positions (the seed tutorial's design, api.md ChordSocket; not
- * py2p 0.7's 2**384 ring of protocol.md §7). Positions are integers in [0, 2**k), and "clockwise"
+ * Arithmetic on a chord ring of 2**k positions (the seed tutorial's design; not
+ * py2p 0.7's 2**384 ring of PROTOCOL.md §7). Positions are integers in [0, 2**k), and "clockwise"
  * means increasing, wrapping from 2**k − 1 to 0. k is an integer in [MIN_K, MAX_K] = [1, 30], so a
  * position always fits a JS number exactly; anything else throws a RangeError.
  */
@@ -46,7 +46,7 @@ export function fingerTarget(position: number, i: number, k: number): number {
 /**
  * A position from a digest: its top k bits, read big-endian. The caller hashes (a 32-byte SHA-256
  * normally): positions must be uniform, and a node id's bytes may be passed as they are because an
- * id already is a hash (protocol.md §2.3). Only the first ceil(k / 8) bytes are read.
+ * id already is a hash (PROTOCOL.md §2.3). Only the first ceil(k / 8) bytes are read.
  */
 export function positionFromId(digest: Uint8Array, k: number): number {
   checkK(k);

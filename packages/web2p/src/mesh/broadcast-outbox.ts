@@ -22,7 +22,7 @@ interface Pending {
 
 /**
  * A message id hashes whole-second time, so the same packets broadcast twice in one second would
- * have one id and every peer would drop the second (protocol.md §11). Such a repeat waits for the
+ * have one id and every peer would drop the second (PROTOCOL.md §11). Such a repeat waits for the
  * next second, and everything sent after it waits too, so order is kept.
  */
 export class BroadcastOutbox {

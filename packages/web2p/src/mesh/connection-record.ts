@@ -55,7 +55,7 @@ export class ConnectionRecord {
   readonly reader: FrameReader;
   /** Virtual ms of the last bytes received, for the stalled-frame check. */
   lastDataAt: number;
-  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (protocol.md §1.3). */
+  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3). */
   lastSent: WireMessage | undefined;
   /** What handlers, events and services see. */
   readonly view: Connection;

@@ -1,4 +1,4 @@
-/** Mesh limits and timings (protocol.md §4.2). Every one can be overridden through options. */
+/** Mesh limits and timings (PROTOCOL.md §4.2). Every one can be overridden through options. */
 
 /** Stop auto-connecting from peer lists at this many outgoing connections (py2p's max_outgoing). */
 export const DEFAULT_MAX_OUTGOING = 4;

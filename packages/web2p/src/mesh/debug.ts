@@ -1,5 +1,5 @@
 /**
- * py2p's debug levels (protocol.md §4.11): a line prints when its level is at most `debugLevel`.
+ * py2p's debug levels (PROTOCOL.md §4.11): a line prints when its level is at most `debugLevel`.
  * 0 unhandled exceptions; 1 connect, disconnect, accept, received packets, conflicts; 2 handshake
  * and compression, waterfall new/expired/duplicate; 3 not rebroadcasting; 4 every send, handler
  * entry and exit, ignored sub-flags; 5 chord data migration; 6 raw received bytes.

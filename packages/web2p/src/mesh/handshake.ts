@@ -1,5 +1,5 @@
 /**
- * The mesh handshake (protocol.md §2.1): `whisper [handshake, id, protocol id, [host, port],
+ * The mesh handshake (PROTOCOL.md §2.1): `whisper [handshake, id, protocol id, [host, port],
  * [compression...]]`, exactly five payload items. Anything else with the handshake sub-flag is not a
  * mesh handshake (chord's meta message has two items).
  */

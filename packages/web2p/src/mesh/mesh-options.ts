@@ -12,7 +12,7 @@ import type { Message } from './message.js';
 export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
   protocol?: Protocol;
-  /** 0..6, py2p's levels (protocol.md §4.11). */
+  /** 0..6, py2p's levels (PROTOCOL.md §4.11). */
   debugLevel?: number;
   /** Where debug lines go; default console.log. */
   log?: LogSink;
@@ -26,7 +26,7 @@ export interface MeshSocketOptions {
   /** STUN/TURN servers for the default WebRTC transport (py2p's out_addr, for browsers). None by default. */
   iceServers?: IceServer[];
   /**
-   * Compression methods to advertise and use, in order of preference (protocol.md §1.3). Default:
+   * Compression methods to advertise and use, in order of preference (PROTOCOL.md §1.3). Default:
    * the transport's choice, else zlib and gzip as py2p.
    */
   compression?: readonly number[];

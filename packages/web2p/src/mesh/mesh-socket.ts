@@ -1,5 +1,5 @@
 /**
- * MeshSocket: py2p's mesh (protocol.md §4) over any Transport. Every broadcast reaches every
+ * MeshSocket: py2p's mesh (PROTOCOL.md §4) over any Transport. Every broadcast reaches every
  * participant once (the waterfall), whispers go to neighbours, replies find their way back to a
  * sender that is not a neighbour, and peers learned from peer lists keep the mesh connected.
  *
@@ -50,7 +50,7 @@ import type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
 
 
 /**
- * MeshSocket: py2p's mesh (protocol.md §4) over any Transport; see the top of this file.
+ * MeshSocket: py2p's mesh (PROTOCOL.md §4) over any Transport; see the top of this file.
  *
  * @example
  * ```ts

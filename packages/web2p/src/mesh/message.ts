@@ -45,7 +45,7 @@ export class Message {
 
   /**
    * Whispers `packets` back to the sender: straight to it when it is a neighbour, otherwise through
-   * the routed request/response flow of protocol.md §4.10. Resolves once the reply is sent; rejects
+   * the routed request/response flow of PROTOCOL.md §4.10. Resolves once the reply is sent; rejects
    * with TimeoutError when no route to the sender was found.
    */
   reply(...packets: Packet[]): Promise<void> {

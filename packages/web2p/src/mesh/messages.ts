@@ -1,6 +1,6 @@
 /**
  * Every message the mesh core itself sends, as an encode/decode pair with no I/O (the y-protocols
- * shape; protocol.md §4 for py2p's, and web2p's own extensions marked as such). Decoders throw
+ * shape; PROTOCOL.md §4 for py2p's, and web2p's own extensions marked as such). Decoders throw
  * FrameError for malformed input from a peer; the mesh then drops that peer.
  *
  *   handshake       whisper [0x05 handshake, id, protocol id, [host, port], [compression...]]  (handshake.ts;

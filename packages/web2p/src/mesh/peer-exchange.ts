@@ -1,5 +1,5 @@
 /**
- * Peer exchange (protocol.md §4.7): peer lists at handshakes, on request and (between web2p peers)
+ * Peer exchange (PROTOCOL.md §4.7): peer lists at handshakes, on request and (between web2p peers)
  * on every change of the routing table; the PeerBook of peers heard of; and filling outgoing slots
  * from it, so a node keeps maxOutgoing connections through departures.
  */

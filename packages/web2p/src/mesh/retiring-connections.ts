@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../runtime/clock.js';
 import type { ConnectionRecord } from './connection-record.js';
 
 /**
- * Connections that lost a double-dial conflict (protocol.md §4.8). Each end may already have sent
+ * Connections that lost a double-dial conflict (PROTOCOL.md §4.8). Each end may already have sent
  * on the loser before it saw the second handshake (a message sent from the 'peer' event, say), so
  * the loser is not cut at once: nothing new is sent on it, what arrives on it is still read, and it
  * closes after a grace period.

@@ -1,5 +1,5 @@
 /**
- * Replies to a sender that is not a neighbour (protocol.md §4.10), which is broken in both upstreams
+ * Replies to a sender that is not a neighbour (PROTOCOL.md §4.10), which is broken in both upstreams
  * (§11, upstream #91). The replier broadcasts `[request, request id, sender id]`; a neighbour of the
  * sender answers with `broadcast [response, request id, [[host, port], sender id]]`; the replier
  * dials that address and whispers the reply on the new connection. The request sub-flag also

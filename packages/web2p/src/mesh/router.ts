@@ -1,5 +1,5 @@
 /**
- * How messages travel (protocol.md §4.4): the waterfall that relays each new broadcast once and drops
+ * How messages travel (PROTOCOL.md §4.4): the waterfall that relays each new broadcast once and drops
  * expired and repeated ones (SeenCache), the relay rule that skips neighbours already covered, and
  * the way out for our own messages (BroadcastOutbox for broadcasts).
  */

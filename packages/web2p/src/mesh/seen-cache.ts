@@ -1,5 +1,5 @@
 /**
- * The waterfall's memory of broadcasts already seen (protocol.md §4.4), O(1) per message. Entries
+ * The waterfall's memory of broadcasts already seen (PROTOCOL.md §4.4), O(1) per message. Entries
  * sit in a Map in insertion order with their expiry, and are pruned from the front: expiry is
  * `max(arrival, message time) + window`, which grows with arrival except for messages dated in the
  * future, which are bounded by MAX_CLOCK_AHEAD_SECONDS and only delay pruning by that much. (The

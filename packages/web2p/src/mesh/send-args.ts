@@ -10,7 +10,7 @@ export interface SendOptions {
 }
 
 /**
- * Splits `send(...packets, opts?)` (api.md): a trailing plain object whose only keys are `flag`
+ * Splits `send(...packets, opts?)`: a trailing plain object whose only keys are `flag`
  * and/or `type` is the options. To send such an object as a packet, pass options after it.
  */
 export function parseSendArgs(args: readonly (OutgoingPacket | SendOptions)[]): { packets: OutgoingPacket[]; flag: number; type: Packet } {

@@ -5,7 +5,7 @@ import { LAN_FALLBACK_HOST } from './constants.js';
 const ANY_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /**
- * The host to advertise for a listener bound to `host` (protocol.md §5): itself, unless it is a
+ * The host to advertise for a listener bound to `host` (PROTOCOL.md §5): itself, unless it is a
  * wildcard, in which case the first non-internal IPv4 address (py2p asks the routing table,
  * js2p the `ip` package; both fall back to loopback).
  */

@@ -1,4 +1,4 @@
-/** Mappings, the values deltas (protocol.md §6.4 apply_delta) merge into, for sync and chord. */
+/** Mappings, the values deltas (PROTOCOL.md §6.4 apply_delta) merge into, for sync and chord. */
 import type { Packet } from '../wire/packet.js';
 
 /** A JSON-like mapping, the only value a delta merges into. */

@@ -1,5 +1,5 @@
 /**
- * The one persistence path of sync and chord (api.md "Persistence"): what a socket keeps goes to
+ * The one persistence path of sync and chord: what a socket keeps goes to
  * its Store in ordered batches. Changes are marked, not awaited; everything marked while a batch is
  * being written goes out as the next batch, so a burst of writes costs few transactions. `flush()`
  * resolves once everything marked so far is durable; a failed write is reported, kept for the next

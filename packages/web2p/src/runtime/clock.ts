@@ -20,7 +20,7 @@ export interface Clock {
 /** Opaque: only the clock that made it can clear it. */
 export type TimerHandle = { readonly __timer: true };
 
-/** Whole seconds since the epoch, as py2p's `getUTC()` and every wire timestamp (protocol.md §1.1). */
+/** Whole seconds since the epoch, as py2p's `getUTC()` and every wire timestamp (PROTOCOL.md §1.1). */
 export function unixSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000);
 }

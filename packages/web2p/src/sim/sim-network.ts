@@ -1,5 +1,5 @@
 /**
- * SimNetwork (api.md "Simulated network"): the real sockets over in-memory links, with seeded
+ * SimNetwork: the real sockets over in-memory links, with seeded
  * latency and loss, partitions, heals and crashes, all on one virtual clock. A thousand sockets run
  * in one process, and the same seed gives the same run.
  */

@@ -1,8 +1,8 @@
-/** Sync limits (protocol.md §6). Every one can be overridden through options. */
+/** Sync limits (PROTOCOL.md §6). Every one can be overridden through options. */
 
 /**
  * How long a write holds its key against other writers: one hour from the owner's last write, as
- * py2p and js2p hard-code (protocol.md §6.3 clause 4). Peers must agree on it, or they would accept
+ * py2p and js2p hard-code (PROTOCOL.md §6.3 clause 4). Peers must agree on it, or they would accept
  * different stores for the same key and the replicas would diverge.
  */
 export const LEASE_SECONDS = 3600;

@@ -1,5 +1,5 @@
 /**
- * Sync keys (api.md "Values", protocol.md §6.1): callers pass text or bytes, the dict holds bytes.
+ * Sync keys (PROTOCOL.md §6.1): callers pass text or bytes, the dict holds bytes.
  * Text is UTF-8 encoded, so `'k'` and `utf8('k')` are one key. On the wire a key is msgpack bin, as
  * py2p and js2p send it, and either str or bin is accepted.
  */

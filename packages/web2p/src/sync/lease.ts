@@ -1,6 +1,6 @@
 import { LEASE_SECONDS } from './constants.js';
 
-/** Who last wrote a key and when, in whole unix seconds (protocol.md §6.1 `metadata[key]`). */
+/** Who last wrote a key and when, in whole unix seconds (PROTOCOL.md §6.1 `metadata[key]`). */
 export interface LeaseMeta {
   readonly owner: string;
   readonly ts: number;
@@ -35,7 +35,7 @@ export type LeaseVerdict =
   | { readonly allowed: false; readonly owner: string; readonly expiresAt: number };
 
 /**
- * py2p's `__check_lease`, exactly (protocol.md §6.3): the first clause that holds allows the
+ * py2p's `__check_lease`, exactly (PROTOCOL.md §6.3): the first clause that holds allows the
  * change, in the spec's order. Every peer must decide alike or replicas diverge, so even the odd
  * parts are kept: the owner may rewrite with an older timestamp (clause 2), and the same-second tie
  * goes to the smaller owner id even when leasing is on (clause 5).

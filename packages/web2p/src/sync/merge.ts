@@ -1,5 +1,5 @@
 /**
- * How replicas of one key agree (protocol.md §6.3/§6.4, and where this port departs from them).
+ * How replicas of one key agree (PROTOCOL.md §6.3/§6.4, and where this port departs from them).
  *
  * Each replica holds, per key, one record: the value (or a tombstone after a delete) with who wrote
  * it and when. Every record a replica receives, whether a live broadcast, a new neighbour's initial

@@ -1,5 +1,5 @@
 /**
- * The sync messages of protocol.md §6.2 as pure encode/parse functions:
+ * The sync messages of PROTOCOL.md §6.2 as pure encode/parse functions:
  *   store   `[store, key, value]`            broadcast; nil value = delete; owner and time are the
  *                                            message's sender and time
  *   sync    `[store, key, value, owner, ts]` whisper to a neighbour, carrying the record's metadata

@@ -1,5 +1,5 @@
 /**
- * A sync socket's records in its replica store (replica/replica-store.ts, api.md "Persistence"):
+ * A sync socket's records in its replica store (replica/replica-store.ts):
  * every key's value or tombstone with its lease metadata, plus the node ids this store has written
  * as, so that a reload can keep using leases taken under an earlier id.
  */

@@ -1,5 +1,5 @@
 /**
- * The sync service: py2p's replicated dict (protocol.md §6) as a mesh service; SyncSocket is its public face.
+ * The sync service: py2p's replicated dict (PROTOCOL.md §6) as a mesh service; SyncSocket is its public face.
  *
  * Every replica keeps one record per key (value or tombstone, owner, second) and merges whatever
  * it hears by one order (merge.ts), so replicas that heard the same things agree. Writes are

@@ -41,7 +41,7 @@ export type SyncEvents = MeshEvents & {
 };
 
 /**
- * SyncSocket: py2p's replicated dict on top of the mesh (protocol.md §6, api.md "SyncSocket").
+ * SyncSocket: py2p's replicated dict on top of the mesh (PROTOCOL.md §6).
  *
  * Every replica keeps one record per key (value or tombstone, owner, second) and merges whatever
  * it hears by one order (merge.ts), so replicas that heard the same things agree. Writes are

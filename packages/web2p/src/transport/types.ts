@@ -50,7 +50,7 @@ export interface LocalNode {
   relaySignal(to: string, data: SignalData): boolean;
 }
 
-/** A peer's advertised address as it travels in handshakes and peer lists (protocol.md §2.1). */
+/** A peer's advertised address as it travels in handshakes and peer lists (PROTOCOL.md §2.1). */
 export type WireAddress = [host: string, port: number];
 
 /**

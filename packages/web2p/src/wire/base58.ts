@@ -1,5 +1,5 @@
 /**
- * base58 of integers (protocol.md §2.5): the Bitcoin alphabet, most significant digit first, zero is
+ * base58 of integers (PROTOCOL.md §2.5): the Bitcoin alphabet, most significant digit first, zero is
  * "1", no leading-zero-byte rule. bs58 encodes byte strings, so integers go through their minimal
  * big-endian bytes, for which the two agree.
  */

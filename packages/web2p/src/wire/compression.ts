@@ -1,5 +1,5 @@
 /**
- * Compression of frame bodies and its negotiation (protocol.md §1.3). zlib and gzip are the methods
+ * Compression of frame bodies and its negotiation (PROTOCOL.md §1.3). zlib and gzip are the methods
  * both py2p and js2p have; fflate provides them in pure JS for the browser and Node alike.
  */
 import { Gunzip, Unzlib, gzipSync, zlibSync } from 'fflate';

@@ -5,7 +5,7 @@
  */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-/** The frame header: a 4-byte big-endian body length (protocol.md §1.1). */
+/** The frame header: a 4-byte big-endian body length (PROTOCOL.md §1.1). */
 export const HEADER_BYTES = 4;
 
 /** Every body starts with the 32-byte SHA-256 of the msgpack packets. */

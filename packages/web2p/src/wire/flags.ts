@@ -1,5 +1,5 @@
 /**
- * The flag values of protocol.md §3. Main flags are `packets[0]` (how a message travels); sub-flags
+ * The flag values of PROTOCOL.md §3. Main flags are `packets[0]` (how a message travels); sub-flags
  * are the first payload item (what it means). Values 0x00–0x2F are reserved for the protocol.
  */
 export const flags = Object.freeze({

@@ -1,5 +1,5 @@
 /**
- * Frames on a byte stream (protocol.md §1): a 4-byte big-endian length, then the body, which is
+ * Frames on a byte stream (PROTOCOL.md §1): a 4-byte big-endian length, then the body, which is
  * `id || msgpack`, possibly compressed.
  */
 import { FrameError, FrameTooLargeError } from '../errors.js';

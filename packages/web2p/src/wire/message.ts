@@ -1,6 +1,6 @@
 /**
  * A py2p message as it travels: `[type, sender, time, ...payload]` msgpack-encoded, preceded by the
- * SHA-256 of those bytes (protocol.md §1.1). The encoded bytes are kept so a relay sends exactly what
+ * SHA-256 of those bytes (PROTOCOL.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -9,7 +9,7 @@ import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
 
-/** One py2p message as it travels: type, sender, time and payload, with its network-wide id (protocol.md §1.2). */
+/** One py2p message as it travels: type, sender, time and payload, with its network-wide id (PROTOCOL.md §1.2). */
 export class WireMessage {
   private hexId: string | undefined;
   /**

@@ -1,5 +1,5 @@
 /**
- * The subset of msgpack that py2p 0.7 speaks (protocol.md §1.4), written here rather than imported
+ * The subset of msgpack that py2p 0.7 speaks (PROTOCOL.md §1.4), written here rather than imported
  * so that decoding untrusted bytes is strict (every length checked against what is left, a depth
  * limit, no ext types) and the browser bundle stays small.
  *

@@ -3,7 +3,7 @@ import { bytesToBase58, fromBase58, isBase58 } from './base58.js';
 import { concatBytes, utf8 } from './packet.js';
 
 /**
- * A node id as py2p makes them (protocol.md §2.3): base58 of the SHA-384 of something unique. py2p
+ * A node id as py2p makes them (PROTOCOL.md §2.3): base58 of the SHA-384 of something unique. py2p
  * hashes its address and a per-process salt; a browser has no address, so we hash random salt and
  * the protocol id. Peers never recompute ids; they only need them unique and uniform below 2^384.
  */

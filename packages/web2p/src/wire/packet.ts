@@ -1,4 +1,4 @@
-/** Any msgpack value a message can carry (api.md "Values"). Strings stay strings, bytes stay bytes. */
+/** Any msgpack value a message can carry. Strings stay strings, bytes stay bytes. */
 export type Packet =
   | string
   | Uint8Array

@@ -2,11 +2,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToBase58 } from './base58.js';
 import { utf8 } from './packet.js';
 
-/** Part of every protocol id: peers of another protocol version reject each other (protocol.md §0). */
+/** Part of every protocol id: peers of another protocol version reject each other (PROTOCOL.md §0). */
 export const PROTOCOL_VERSION = '0.7';
 
 /**
- * A subnet and an encryption name. Only peers with the same id talk to each other (protocol.md §2.2):
+ * A subnet and an encryption name. Only peers with the same id talk to each other (PROTOCOL.md §2.2):
  * `id = base58(int(sha256(subnet + encryption + "0.7")))`.
  */
 export class Protocol {
