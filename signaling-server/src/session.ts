@@ -138,10 +138,9 @@ export class Session {
     deliver = (frame) => this.send(frame);
     for (const frame of early) this.send(frame);
     const joined = encode({ type: 'joined', id });
-    for (const peer of introduced) {
-      this.acquaintances.add(peer);
-      await this.options.rooms.sendTo(this.room, peer, joined);
-    }
+    for (const peer of introduced) this.acquaintances.add(peer);
+    // At once, not one after another: with Redis each delivery is a round trip.
+    await Promise.all(introduced.map((peer) => this.options.rooms.sendTo(this.room, peer, joined)));
   }
 
   /** The `ice` message, when servers are configured, and its renewal before the credentials expire. */
@@ -181,7 +180,7 @@ export class Session {
       await this.options.rooms.leave(this.room, id);
       // Only those who were told of this member hear that it left: O(its acquaintances), not O(room).
       const left = encode({ type: 'left', id });
-      for (const peer of this.acquaintances.ids()) await this.options.rooms.sendTo(this.room, peer, left);
+      await Promise.all([...this.acquaintances.ids()].map((peer) => this.options.rooms.sendTo(this.room, peer, left)));
     });
   }
 
