@@ -2,7 +2,7 @@ import { ConnectionClosedError, TimeoutError, WebRtcHandshakeError, type Unreach
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
 import { DataChannelLink, type DataChannelLinkLimits } from './datachannel-link.js';
-import type { DataChannel, IceServer, PeerConnection, RtcConfiguration } from './rtc-types.js';
+import type { DataChannel, PeerConnection, RtcConfiguration } from './rtc-types.js';
 
 /** An ICE candidate as plain data: it travels as JSON through the signaling server and as msgpack. */
 export interface CandidateInit {
