@@ -18,6 +18,7 @@ export { Connection } from './mesh/connection.js';
 export type { MeshContext, MeshTuning, Service, SubFlag } from './mesh/service.js';
 export type { SendOptions } from './mesh/send-args.js';
 export type { Link, LinkHandlers, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
+export { type Identity, createIdentity, identityFromSecretKey } from './identity/identity.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';
 export { type Random, systemRandom, SeededRandom } from './runtime/random.js';
 export { ChordSocket, type ChordSocketOptions, type ChordEvents, type ChordKey, type LookupInfo, type NodeEntry, type RingState } from './entry/chord-socket.js';
