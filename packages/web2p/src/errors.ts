@@ -207,3 +207,16 @@ export class AbortError extends Web2pError {
     super(`aborted by the caller${reason instanceof Error ? `: ${reason.message}` : ''}`);
   }
 }
+
+// ------------------------------------------------------------------ members and requests (issue 18)
+
+/** `setMeta()` got metadata whose msgpack encoding is over the limit (MAX_META_BYTES). */
+export class MetaTooLargeError extends Web2pError {
+  override name = 'MetaTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`member metadata is ${size} bytes encoded, over the ${limit}-byte limit: keep it to names and short fields, and send larger data with send() or request()`);
+  }
+}

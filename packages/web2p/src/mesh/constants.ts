@@ -68,3 +68,56 @@ export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
  * so they ignore it. Between web2p peers it lets a relay skip neighbours the sender reaches itself.
  */
 export const NEIGHBOUR_UPDATES_MARKER = 0x5750;
+
+// ------------------------------------------------------------------ members, routed sends, requests (web2p, PROTOCOL.md §14.8–14.9)
+
+/**
+ * Every node broadcasts a small heartbeat (members.ts) at least this often. With MEMBER_TIMEOUT_MS it
+ * sets how fast a crashed node leaves everyone's member list in a small mesh.
+ */
+export const MEMBER_HEARTBEAT_MS = 3_000;
+
+/**
+ * In a larger mesh each node beats less often, so that a node receives at most about this many
+ * heartbeats a second whatever the size (each about 100 bytes, crossing each link about once): the
+ * interval is members / this seconds, never under MEMBER_HEARTBEAT_MS. 200 members beat every 40 s.
+ */
+export const MEMBER_BEATS_PER_SECOND = 5;
+
+/** How often a node looks for members gone silent and whether its own heartbeat is due (the slack on MEMBER_TIMEOUT_MS). */
+export const MEMBER_SWEEP_MS = 1_000;
+
+/** The longest heartbeat interval a node announces or is believed (bounds how long a silent member stays listed). */
+export const MAX_MEMBER_HEARTBEAT_MS = 60_000;
+
+/**
+ * A member that is not a neighbour and was not heard from for this long has left (crashed, or cut
+ * off): three heartbeats missed plus slack for relays, at the 3 s interval of a small mesh. A
+ * member that announces a longer interval gets three of its intervals plus a second.
+ */
+export const MEMBER_TIMEOUT_MS = 10_000;
+
+/**
+ * Most members a socket keeps. Heartbeats can carry any sender id, so without a cap one hostile
+ * peer could grow every table without bound; past it unknown senders are ignored until some leave.
+ * A thousand is past any room a browser mesh holds (every member costs each node a heartbeat).
+ */
+export const MAX_MEMBERS = 1_000;
+
+/**
+ * Largest msgpack encoding of a node's metadata (`setMeta`). It is asked for once per change by every
+ * other member, so it must stay small: a display name, an avatar URL, a status.
+ */
+export const MAX_META_BYTES = 1024;
+
+/** A member's metadata we asked for and did not get is asked for again after this long. */
+export const META_ASK_RETRY_MS = 10_000;
+
+/**
+ * A message routed hop by hop (routed-send.ts) is dropped after this many hops: routes follow
+ * heartbeats back, so a transient loop while routes change cannot keep a message circling.
+ */
+export const MAX_ROUTE_HOPS = 16;
+
+/** `request()` rejects with a TimeoutError after this long unless told otherwise. */
+export const REQUEST_TIMEOUT_MS = 30_000;

@@ -63,9 +63,23 @@ export class Inbox {
 
   /** The next message, waiting for one if need be; undefined once closed and empty. */
   next(): Promise<Message | undefined> {
+    return this.wait().message;
+  }
+
+  /** As next(), and `cancel()` withdraws the wait, so that no message goes to a reader who left. */
+  wait(): { message: Promise<Message | undefined>; cancel: () => void } {
     const queued = this.take();
-    if (queued || this.closed) return Promise.resolve(queued);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (queued || this.closed) return { message: Promise.resolve(queued), cancel: () => {} };
+    let waiter!: (msg: Message | undefined) => void;
+    const message = new Promise<Message | undefined>((resolve) => (waiter = resolve));
+    this.waiters.push(waiter);
+    return {
+      message,
+      cancel: () => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+      },
+    };
   }
 
   /** Readers still waiting get undefined; what is queued can still be taken. */

@@ -6,6 +6,7 @@ import type { IceServer } from '../transport/webrtc/rtc-types.js';
 import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { LogSink } from './debug.js';
+import type { Member } from './members.js';
 import type { Message } from './message.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
@@ -38,6 +39,10 @@ export interface MeshSocketOptions {
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
   random?: Random;
+  /** Most members `sock.members` holds; heartbeats from further senders are ignored. Default 1000 (MAX_MEMBERS). */
+  maxMembers?: number;
+  /** Largest msgpack encoding of `setMeta()` metadata, ours and accepted from others. Default 1024 bytes (MAX_META_BYTES). */
+  maxMetaBytes?: number;
 }
 
 /** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */
@@ -48,12 +53,24 @@ export type MeshEvents = {
    * listener itself still returns the message, as in py2p).
    */
   message: (msg: Message) => void;
-  /** The routing table went from empty to non-empty. */
+  /**
+   * The routing table went from empty to non-empty: this node has its first neighbour (again, after
+   * being alone). It fires once per such change, not per peer: 'peer' does that.
+   */
   connect: () => void;
-  /** A peer left the routing table. */
+  /**
+   * A neighbour left the routing table (it fires per neighbour, the counterpart of 'peer'). The node
+   * may still be in the mesh through others: 'member-leave' says when it is gone from the mesh.
+   */
   disconnect: (peerId: string) => void;
-  /** A peer entered the routing table. */
+  /** A neighbour entered the routing table (per neighbour; 'disconnect' is its counterpart). */
   peer: (peerId: string, conn: Connection) => void;
+  /** A node of the mesh became known (a neighbour, or heard through others): see `sock.members`. */
+  'member-join': (member: Member) => void;
+  /** A member left the mesh: it said goodbye, or was not heard from for MEMBER_TIMEOUT_MS (10 s). */
+  'member-leave': (member: Member) => void;
+  /** A member's metadata changed, or it became or stopped being a neighbour. */
+  'member-update': (member: Member) => void;
   /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
   error: (error: Error) => void;
 };

@@ -10,6 +10,7 @@
  */
 import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
+import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
@@ -34,13 +35,16 @@ import {
 import { DebugLog } from './debug.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
+import { Members, type Member, type MemberMeta } from './members.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
 import { PeerExchange } from './peer-exchange.js';
+import { RequestResponse, type RequestOptions } from './request-response.js';
 import { RoutedReplies } from './routed-replies.js';
+import { RoutedSend } from './routed-send.js';
 import { Router, describe } from './router.js';
-import { parseSendArgs, type SendOptions } from './send-args.js';
+import { parseRequestArgs, parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
 
@@ -96,6 +100,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #dispatcher: Dispatcher;
   readonly #peers: PeerExchange;
   readonly #routed: RoutedReplies;
+  readonly #members: Members;
+  readonly #requests: RequestResponse;
+  readonly #deadlines: Deadlines;
   /** The mesh's own services, then those the socket was given. */
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
@@ -206,8 +213,25 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       sendPeers: (conn) => this.#peers.sendPeers(conn),
     });
+    const routedSend = new RoutedSend({
+      id: this.id,
+      debug,
+      nextHop: (to) => this.#members.nextHop(to),
+      broadcast: (payload) => this.#router.send(flags.broadcast, payload),
+    });
+    this.#members = new Members(routedSend, options);
+    this.#requests = new RequestResponse({
+      clock,
+      random,
+      routed: routedSend,
+      socket: this,
+      nowSeconds: () => this.nowSeconds(),
+      isMember: (id) => this.#members.members.has(id),
+      deliver: (msg, conn) => this.#dispatcher.dispatch(msg, conn),
+    });
+    this.#deadlines = new Deadlines(clock);
     this.#added = services;
-    this.#services = [this.#peers, this.#routed, signals, ...services];
+    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const context = this.#context(random);
     for (const service of this.#services) service.start(context);
@@ -282,14 +306,63 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#sendPayload(flag, [type, ...packets]);
   }
 
-  /** §4.10: straight back to a neighbour, else find a route. */
+  /**
+   * Straight back to a neighbour; to a web2p member over the mesh route (no dial, PROTOCOL.md §14.9);
+   * else §4.10's route probe (a py2p/js2p sender).
+   */
   reply(msg: Message, packets: Packet[]): Promise<void> {
     const conn = this.routingTable.get(msg.sender);
     if (conn) {
       conn.send(flags.whisper, flags.whisper, ...packets);
       return Promise.resolve();
     }
+    const overMesh = this.#requests.replyOverMesh(msg.sender, packets);
+    if (overMesh) return this.#clock.whilePending(overMesh);
     return this.#clock.whilePending(this.#routed.send(msg.sender, packets, msg.wire.senderIsBin));
+  }
+
+  /**
+   * Sends `packets` to node `to` and resolves with its answer, the message its handler passed to
+   * `msg.reply(...)`: `request(to, ...packets, { timeoutMs, signal })`. `to` may be any member, not
+   * only a neighbour: the request and its answer travel over the mesh route. Rejects with
+   * TimeoutError (default 30 s), AbortError when `signal` fires, SocketClosedError on close().
+   * Both ends must be web2p: py2p/js2p peers ignore requests.
+   */
+  request(to: string, ...args: Array<OutgoingPacket | RequestOptions>): Promise<Message> {
+    const { packets, options } = parseRequestArgs(args);
+    return this.#clock.whilePending(this.#requests.request(to, packets, options));
+  }
+
+  /**
+   * Every node of the mesh known to be alive, this one excluded, by id: neighbours and nodes heard
+   * of through others (PROTOCOL.md §14.8). py2p/js2p nodes appear only while they are neighbours.
+   */
+  get members(): ReadonlyMap<string, Member> {
+    return this.#members.members;
+  }
+
+  /** This node's metadata as last given to setMeta(); `{}` before. */
+  get meta(): MemberMeta {
+    return this.#members.meta;
+  }
+
+  /**
+   * Publishes this node's metadata (a display name, a status…) to every member, who see it as
+   * `member.meta` and get a 'member-update' event. Throws MetaTooLargeError when its msgpack
+   * encoding is over `maxMetaBytes` (1 KiB).
+   */
+  setMeta(meta: MemberMeta): void {
+    this.#members.setMeta(meta);
+  }
+
+  /**
+   * Resolves once at least `n` other members are known (default 1): `await sock.waitForPeers()`
+   * after `connect()`. Rejects with TimeoutError after `timeoutMs` (default: none), AbortError when
+   * `signal` fires, SocketClosedError on close().
+   */
+  waitForPeers(n = 1, options: DeadlineOptions = {}): Promise<void> {
+    const { reached, cancel } = this.#members.whenAtLeast(n);
+    return this.#clock.whilePending(this.#deadlines.race(reached, cancel, `${n} member(s)`, options));
   }
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
@@ -305,10 +378,15 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return n === undefined ? this.#inbox.take() : this.#inbox.takeUpTo(n);
   }
 
-  /** Resolves with the next unclaimed message (taking it off the queue). */
-  nextMessage(): Promise<Message> {
-    const next = this.#inbox.next().then((msg) => msg ?? Promise.reject(new SocketClosedError()));
-    return this.#clock.whilePending(next);
+  /**
+   * Resolves with the next unclaimed message (taking it off the queue). Rejects with TimeoutError
+   * after `timeoutMs` (default: none), AbortError when `signal` fires, SocketClosedError on close();
+   * a message arriving after that stays queued for the next reader.
+   */
+  nextMessage(options: DeadlineOptions = {}): Promise<Message> {
+    const { message, cancel } = this.#inbox.wait();
+    const next = message.then((msg) => msg ?? Promise.reject(new SocketClosedError()));
+    return this.#clock.whilePending(this.#deadlines.race(next, cancel, 'message', options));
   }
 
   /** Every unclaimed message as it arrives, until the socket closes. */
@@ -341,6 +419,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#stopMaintenance();
     this.#router.close();
     this.#inbox.close();
+    this.#deadlines.close();
     this.#connections.close();
     await this.#transport.close();
     for (const service of this.#services) await service.closed?.();

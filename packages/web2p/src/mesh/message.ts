@@ -44,9 +44,10 @@ export class Message {
   }
 
   /**
-   * Whispers `packets` back to the sender: straight to it when it is a neighbour, otherwise through
-   * the routed request/response flow of PROTOCOL.md §4.10. Resolves once the reply is sent; rejects
-   * with TimeoutError when no route to the sender was found.
+   * Whispers `packets` back to the sender: straight to it when it is a neighbour; to a web2p member
+   * over the mesh route, with no dial (PROTOCOL.md §14.9; resolves once the sender acknowledged it);
+   * to a py2p/js2p sender through the routed flow of §4.10. Rejects with TimeoutError when the reply
+   * found no way to the sender. On a message received through `request()`, this is the answer.
    */
   reply(...packets: Packet[]): Promise<void> {
     const sent = this.router.reply(this, packets);

@@ -1,5 +1,6 @@
 import { flags } from '../wire/flags.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
+import type { RequestOptions } from './request-response.js';
 
 /** Options of `socket.send(...packets, options)`: how a message travels and what it means. */
 export interface SendOptions {
@@ -15,7 +16,7 @@ export interface SendOptions {
  */
 export function parseSendArgs(args: readonly (OutgoingPacket | SendOptions)[]): { packets: OutgoingPacket[]; flag: number; type: Packet } {
   const last = args[args.length - 1];
-  if (isSendOptions(last)) {
+  if (isOptions<SendOptions>(last, SEND_KEYS)) {
     return {
       packets: args.slice(0, -1) as OutgoingPacket[],
       flag: last.flag ?? flags.broadcast,
@@ -25,8 +26,19 @@ export function parseSendArgs(args: readonly (OutgoingPacket | SendOptions)[]): 
   return { packets: args as OutgoingPacket[], flag: flags.broadcast, type: flags.broadcast };
 }
 
-function isSendOptions(value: unknown): value is SendOptions {
+/** Splits `request(to, ...packets, opts?)` the same way: options are `timeoutMs` and/or `signal`. */
+export function parseRequestArgs(args: readonly (OutgoingPacket | RequestOptions)[]): { packets: OutgoingPacket[]; options: RequestOptions } {
+  const last = args[args.length - 1];
+  if (isOptions<RequestOptions>(last, REQUEST_KEYS)) return { packets: args.slice(0, -1) as OutgoingPacket[], options: last };
+  return { packets: args as OutgoingPacket[], options: {} };
+}
+
+const SEND_KEYS: ReadonlySet<string> = new Set(['flag', 'type']);
+const REQUEST_KEYS: ReadonlySet<string> = new Set(['timeoutMs', 'signal']);
+
+/** A plain object whose keys are all options of the call (and at least one). */
+function isOptions<T>(value: unknown, keys: ReadonlySet<string>): value is T {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => key === 'flag' || key === 'type');
+  const own = Object.keys(value);
+  return own.length > 0 && own.every((key) => keys.has(key));
 }

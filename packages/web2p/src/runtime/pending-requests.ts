@@ -9,7 +9,7 @@ import { AbortError, SocketClosedError, TimeoutError } from '../errors.js';
 import type { Clock, TimerHandle } from './clock.js';
 
 export interface WaitOptions {
-  /** Milliseconds on the table's clock before the request fails with a TimeoutError. */
+  /** Milliseconds on the table's clock before the request fails with a TimeoutError; Infinity: no deadline. */
   timeoutMs: number;
   /** The TimeoutError's message, saying what did not happen in time; a function is called when it fires. */
   timeoutMessage: string | (() => string);
@@ -27,7 +27,7 @@ interface Entry<K, T> {
   key: K;
   resolve(value: T): void;
   reject(error: Error): void;
-  timer: TimerHandle;
+  timer: TimerHandle | undefined;
   signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
   onFail: ((error: Error) => void) | undefined;
@@ -62,10 +62,12 @@ export class PendingRequests<K, T> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        const { timeoutMessage } = options;
-        this.fail(entry.key, new TimeoutError(typeof timeoutMessage === 'function' ? timeoutMessage() : timeoutMessage));
-      }, options.timeoutMs);
+      const timer = Number.isFinite(options.timeoutMs)
+        ? this.clock.setTimeout(() => {
+            const { timeoutMessage } = options;
+            this.fail(entry.key, new TimeoutError(typeof timeoutMessage === 'function' ? timeoutMessage() : timeoutMessage));
+          }, options.timeoutMs)
+        : undefined;
       const onAbort = signal ? () => this.fail(entry.key, new AbortError(signal.reason)) : undefined;
       const entry: Entry<K, T> = { key, resolve, reject, timer, signal, onAbort, onFail: options.onFail };
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
@@ -117,7 +119,7 @@ export class PendingRequests<K, T> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    this.clock.clearTimeout(entry.timer);
+    if (entry.timer) this.clock.clearTimeout(entry.timer);
     if (entry.onAbort) entry.signal!.removeEventListener('abort', entry.onAbort);
     return entry;
   }

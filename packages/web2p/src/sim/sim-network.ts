@@ -59,6 +59,8 @@ export class SimNetwork {
   private readonly nodes = new Map<string, SimTransport>();
   private readonly links = new Set<SimLink>();
   private readonly dead = new Set<string>();
+  /** Pairs of addresses ("a b", sorted) that cannot reach each other directly (block()). */
+  private readonly blocked = new Set<string>();
   /** Address → group number while partitioned; nodes in different groups cannot talk. */
   private groups: Map<string, number> | undefined;
   private nextNumber = 1;
@@ -102,6 +104,18 @@ export class SimNetwork {
       if (!this.reachable(link.localAddress, link.remoteAddress)) {
         link.fail(new ConnectionClosedError('network partition'), this.failureDetectionMs);
       }
+    }
+  }
+
+  /**
+   * `a` and `b` can no longer reach each other directly, as two pages behind symmetric NATs without
+   * TURN: dials between them fail and a link between them fails, while both still reach everyone
+   * else. For testing what must work through the mesh.
+   */
+  block(a: SimNode, b: SimNode): void {
+    this.blocked.add(pairKey(a.address, b.address));
+    for (const link of [...this.links]) {
+      if (!this.reachable(link.localAddress, link.remoteAddress)) link.fail(new ConnectionClosedError('blocked'), this.failureDetectionMs);
     }
   }
 
@@ -151,7 +165,7 @@ export class SimNetwork {
   }
 
   private reachable(a: string, b: string): boolean {
-    if (this.dead.has(a) || this.dead.has(b)) return false;
+    if (this.dead.has(a) || this.dead.has(b) || this.blocked.has(pairKey(a, b))) return false;
     if (!this.groups) return true;
     return (this.groups.get(a) ?? -1) === (this.groups.get(b) ?? -1);
   }
@@ -197,4 +211,8 @@ export class SimNetwork {
   get linkCount(): number {
     return this.links.size;
   }
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
 }

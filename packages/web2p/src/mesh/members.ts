@@ -1,0 +1,285 @@
+/**
+ * Who is in the mesh (web2p only, PROTOCOL.md §14.8): every node known to be alive, not only
+ * neighbours. Each node broadcasts a small heartbeat every MEMBER_HEARTBEAT_MS carrying the version
+ * of its metadata, never a list: a node hears of every other through the waterfall, and forgets one
+ * not heard from for MEMBER_TIMEOUT_MS. Metadata (`setMeta`) is broadcast when it changes, and asked
+ * for over the mesh route by a node that sees a newer version in a heartbeat than it holds (a node
+ * that joined later). The neighbour each heartbeat first came through is the route back to its
+ * sender (reverse-path routing), which routed-send.ts uses.
+ *
+ * Cost per node: one heartbeat of about 100 bytes per member per interval, received about once per
+ * link it crosses (measured in test/sim/members.test.ts).
+ */
+import { MetaTooLargeError } from '../errors.js';
+import { every } from '../runtime/clock.js';
+import { encode } from '../wire/msgpack.js';
+import { flags } from '../wire/flags.js';
+import type { Packet } from '../wire/packet.js';
+import type { Connection } from './connection.js';
+import {
+  MAX_MEMBER_HEARTBEAT_MS,
+  MAX_MEMBERS,
+  MAX_META_BYTES,
+  MEMBER_BEATS_PER_SECOND,
+  MEMBER_HEARTBEAT_MS,
+  MEMBER_SWEEP_MS,
+  MEMBER_TIMEOUT_MS,
+  META_ASK_RETRY_MS,
+} from './constants.js';
+import {
+  decodeMemberMessage,
+  decodeMeta,
+  encodeBeat,
+  encodeLeave,
+  encodeMeta,
+  encodeMetaBroadcast,
+  MEMBER_SUBFLAG,
+  META_ASK_KIND,
+  META_KIND,
+  type MemberMeta,
+} from './member-messages.js';
+import type { Message } from './message.js';
+import type { RoutedSend } from './routed-send.js';
+import type { MeshContext, Service } from './service.js';
+
+export type { MemberMeta } from './member-messages.js';
+
+/** A node of the mesh known to be alive (`sock.members`). */
+export interface Member {
+  /** Its node id. */
+  readonly id: string;
+  /** What it published with `setMeta()`; `{}` until it does (or until its metadata arrives). */
+  readonly meta: MemberMeta;
+  /** Whether it is in our routing table (a direct link), rather than reached through others. */
+  readonly neighbour: boolean;
+  /** When we last heard from it, in milliseconds on the socket's clock (Date.now() outside a simulation). */
+  readonly lastSeen: number;
+}
+
+export interface MembersOptions {
+  /** Most members kept; see MAX_MEMBERS. */
+  maxMembers?: number | undefined;
+  /** Largest encoded metadata accepted from `setMeta()` and from peers; see MAX_META_BYTES. */
+  maxMetaBytes?: number | undefined;
+}
+
+/** One member as this node tracks it; handed out as a Member. */
+class MemberRecord implements Member {
+  meta: MemberMeta = {};
+  /** The version of `meta`; 0 before any setMeta(). */
+  version = 0;
+  /** When silence means it is gone: its announced interval, three times, plus slack. */
+  timeoutMs = MEMBER_TIMEOUT_MS;
+  /** The neighbour its latest heartbeat came through: the route back to it. */
+  via: string | undefined;
+  /** The metadata version we last asked for, and when. */
+  asked = 0;
+  askedAt = 0;
+
+  constructor(
+    readonly id: string,
+    public lastSeen: number,
+    private readonly table: ReadonlyMap<string, Connection>,
+  ) {}
+
+  get neighbour(): boolean {
+    return this.table.has(this.id);
+  }
+}
+
+export class Members implements Service {
+  readonly name = 'members';
+  readonly subFlags = [MEMBER_SUBFLAG];
+  private readonly records = new Map<string, MemberRecord>();
+  /** Neighbours that sent a heartbeat of their own: they take routed messages. */
+  private readonly web2pNeighbours = new Set<string>();
+  private readonly maxMembers: number;
+  private readonly maxMetaBytes: number;
+  private mesh!: MeshContext;
+  private stopBeating: (() => void) | undefined;
+  private ownMeta: MemberMeta = {};
+  private ownVersion = 0;
+  private lastBeat = -Infinity;
+  /** Calls waiting for the table to grow (waitForPeers). */
+  private readonly growth = new Set<() => void>();
+
+  constructor(
+    private readonly routed: RoutedSend,
+    options: MembersOptions = {},
+  ) {
+    this.maxMembers = options.maxMembers ?? MAX_MEMBERS;
+    this.maxMetaBytes = options.maxMetaBytes ?? MAX_META_BYTES;
+    routed.on(META_ASK_KIND, (from) => routed.send(from, META_KIND, encodeMeta(this.ownVersion, this.ownMeta)));
+    routed.on(META_KIND, (from, body) => this.onMeta(from, decodeMeta(body)));
+  }
+
+  /** Every member, by id. */
+  get members(): ReadonlyMap<string, Member> {
+    return this.records;
+  }
+
+  /** What this node published with setMeta(). */
+  get meta(): MemberMeta {
+    return this.ownMeta;
+  }
+
+  start(mesh: MeshContext): void {
+    this.mesh = mesh;
+    this.stopBeating = every(mesh.clock, MEMBER_SWEEP_MS, () => {
+      this.sweep();
+      if (mesh.clock.now() - this.lastBeat >= this.intervalMs()) this.beat();
+    });
+  }
+
+  /** Publishes this node's metadata to every member; throws MetaTooLargeError over the limit. */
+  setMeta(meta: MemberMeta): void {
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new TypeError('setMeta() takes a plain object');
+    const size = encode({ ...meta }).length;
+    if (size > this.maxMetaBytes) throw new MetaTooLargeError(size, this.maxMetaBytes);
+    this.ownMeta = { ...meta };
+    this.ownVersion++;
+    if (this.mesh.routingTable.size > 0) this.mesh.sendPayload(flags.broadcast, encodeMetaBroadcast(this.ownVersion, this.ownMeta));
+  }
+
+  /** The neighbour to hand a routed message for `to` to (routed-send.ts). */
+  nextHop(to: string): Connection | undefined {
+    const table = this.mesh.routingTable;
+    const direct = table.get(to);
+    if (direct) return direct;
+    const via = this.records.get(to)?.via;
+    return via === undefined ? undefined : table.get(via);
+  }
+
+  /** Resolves once at least `n` members are known; `cancel` withdraws the wait. */
+  whenAtLeast(n: number): { reached: Promise<void>; cancel: () => void } {
+    let check!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      check = () => {
+        if (this.records.size < n) return;
+        this.growth.delete(check);
+        resolve();
+      };
+    });
+    this.growth.add(check);
+    check();
+    return { reached, cancel: () => this.growth.delete(check) };
+  }
+
+  peerUp(conn: Connection): void {
+    const id = conn.id!;
+    if (conn.dialect.web2p) this.web2pNeighbours.add(id);
+    const record = this.records.get(id);
+    if (record) this.changed(record, 'member-update');
+    else this.admit(id, true);
+    // a new neighbour (and through it the mesh) hears of us now rather than at the next beat
+    if (this.mesh.clock.now() - this.lastBeat >= MEMBER_HEARTBEAT_MS / 3) this.beat();
+  }
+
+  peerDown(peerId: string): void {
+    this.web2pNeighbours.delete(peerId);
+    for (const record of this.records.values()) if (record.via === peerId) record.via = undefined;
+    // still a member while its heartbeats reach us through others; the sweep removes it otherwise
+    const record = this.records.get(peerId);
+    if (record) this.changed(record, 'member-update');
+  }
+
+  handle(msg: Message, conn: Connection): void {
+    const message = decodeMemberMessage(msg.wire.payload);
+    const sender = msg.sender;
+    if (sender === this.mesh.id) return;
+    if (sender === conn.id) this.web2pNeighbours.add(sender);
+    if (message.kind === 'leave') {
+      const record = this.records.get(sender);
+      if (record) this.remove(record);
+      return;
+    }
+    const record = this.records.get(sender) ?? this.admit(sender, false);
+    if (!record) return;
+    record.lastSeen = this.mesh.clock.now();
+    if (this.web2pNeighbours.has(conn.id!)) record.via = conn.id;
+    if (message.kind === 'meta') this.onMeta(sender, message);
+    else {
+      const intervalMs = Math.min(message.intervalMs, MAX_MEMBER_HEARTBEAT_MS);
+      record.timeoutMs = Math.max(MEMBER_TIMEOUT_MS, intervalMs * 3 + 1_000);
+      if (message.version > record.version) this.askMeta(record, message.version);
+    }
+  }
+
+  /** close() began: say goodbye while the links are up. */
+  stop(): void {
+    this.stopBeating?.();
+    if (this.mesh.routingTable.size > 0 && !this.mesh.closed) this.mesh.sendPayload(flags.broadcast, encodeLeave());
+  }
+
+  private beat(): void {
+    if (this.mesh.routingTable.size === 0 || this.mesh.closed) return;
+    this.lastBeat = this.mesh.clock.now();
+    this.mesh.sendPayload(flags.broadcast, encodeBeat(this.ownVersion, this.intervalMs()));
+  }
+
+  /** Longer in a large mesh, so that each node receives about MEMBER_BEATS_PER_SECOND heartbeats. */
+  private intervalMs(): number {
+    const spread = Math.ceil((this.records.size * 1000) / MEMBER_BEATS_PER_SECOND);
+    return Math.min(MAX_MEMBER_HEARTBEAT_MS, Math.max(MEMBER_HEARTBEAT_MS, spread));
+  }
+
+  /** Members not heard from in time leave; neighbours stay while their link is up. */
+  private sweep(): void {
+    const now = this.mesh.clock.now();
+    for (const record of [...this.records.values()]) {
+      if (now - record.lastSeen > record.timeoutMs && !record.neighbour) this.remove(record);
+    }
+  }
+
+  private onMeta(sender: string, { version, meta }: { version: number; meta: MemberMeta }): void {
+    if (sender === this.mesh.id) return;
+    const size = encode(meta as Packet).length;
+    if (size > this.maxMetaBytes) {
+      // relayed to us by innocent neighbours: ignored, not a reason to drop them
+      this.mesh.debug.print(1, () => `metadata of ${sender} is ${size} bytes, over ${this.maxMetaBytes}: ignored`);
+      return;
+    }
+    const known = this.records.get(sender);
+    const record = known ?? this.admit(sender, false);
+    if (!record) return;
+    record.lastSeen = this.mesh.clock.now();
+    if (version <= record.version && known) return;
+    record.version = version;
+    record.meta = meta;
+    if (known) this.changed(record, 'member-update');
+  }
+
+  private askMeta(record: MemberRecord, version: number): void {
+    const now = this.mesh.clock.now();
+    if (record.asked >= version && now - record.askedAt < META_ASK_RETRY_MS) return;
+    record.asked = version;
+    record.askedAt = now;
+    this.routed.send(record.id, META_ASK_KIND, []);
+  }
+
+  /** Adds a member and announces it, unless the table is full (neighbours are always admitted). */
+  private admit(id: string, neighbour: boolean): MemberRecord | undefined {
+    if (this.records.size >= this.maxMembers && !neighbour) {
+      this.mesh.debug.print(1, () => `member table full (${this.maxMembers}): ${id} ignored`);
+      return undefined;
+    }
+    const record = new MemberRecord(id, this.mesh.clock.now(), this.mesh.routingTable);
+    this.records.set(id, record);
+    // announced once the message that revealed it is read (its meta may be in it)
+    queueMicrotask(() => {
+      if (this.records.get(id) !== record) return;
+      this.changed(record, 'member-join');
+      for (const wake of [...this.growth]) wake();
+    });
+    return record;
+  }
+
+  private remove(record: MemberRecord): void {
+    this.records.delete(record.id);
+    this.changed(record, 'member-leave');
+  }
+
+  private changed(record: MemberRecord, event: 'member-join' | 'member-update' | 'member-leave'): void {
+    this.mesh.emit(event, record);
+  }
+}
