@@ -24,7 +24,7 @@ const SECRET = 'nat-lab-secret';
 const TURN_PORT = 3478;
 /** Cross-NAT handshakes here take well under a second; STUN and TURN allocation add a few round trips. */
 const LINK_TIMEOUT_MS = 20_000;
-/** How long the known-failing reply case waits: a working route answers in milliseconds. */
+/** How long the reply case waits: a route through the public page answers in milliseconds. */
 const REPLY_WAIT_MS = 5_000;
 /** Attempts fail fast in the lab, so the unreachable verdict comes within the case's budget. */
 const POLL_MS = 50;
@@ -116,9 +116,9 @@ describe.skipIf(why !== undefined)('NAT lab (network namespaces, Chromium, cotur
       await pollUntil(async () => (await pages[1]!.evaluate(app.syncGet, 'behind')) === 'two NATs', LINK_TIMEOUT_MS, 'the key to arrive');
     });
 
-    // Known failures until MeshSocket routes replies and chord over the mesh (issue 14, next round):
-    // a reply dials the sender directly, which no path without TURN can reach.
-    it.fails('a reply crosses to the other NATed page (known failure: replies dial directly)', async () => {
+    // A reply to a member with no direct link goes over the mesh route (PROTOCOL.md §14.9): it used to
+    // dial the sender directly, which no path without TURN can reach.
+    it('a reply crosses to the other NATed page over the mesh route', async () => {
       await pages[1]!.evaluate(app.broadcast, 'ping');
       await pollUntil(async () => (await pages[1]!.evaluate(app.heard)).filter((text) => text === 'pong').length >= 2, REPLY_WAIT_MS, 'both replies');
     });
