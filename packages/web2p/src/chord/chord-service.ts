@@ -57,7 +57,7 @@ export class ChordService implements Service {
    * several at the same moment when nodes crash together (that storm was most of the cost of
    * repairing a ring after a crash).
    */
-  readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS };
+  readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS, memberHeartbeats: false };
   readonly k: number;
   readonly replicas: number;
   readonly membership = new Membership(this);

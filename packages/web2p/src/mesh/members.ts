@@ -61,6 +61,8 @@ export interface MembersOptions {
   maxMembers?: number | undefined;
   /** Largest encoded metadata accepted from `setMeta()` and from peers; see MAX_META_BYTES. */
   maxMetaBytes?: number | undefined;
+  /** Whether to beat (MeshTuning.memberHeartbeats); without, the members are the neighbours. */
+  heartbeats?: boolean | undefined;
 }
 
 /** One member as this node tracks it; handed out as a Member. */
@@ -95,6 +97,7 @@ export class Members implements Service {
   private readonly web2pNeighbours = new Set<string>();
   private readonly maxMembers: number;
   private readonly maxMetaBytes: number;
+  private readonly heartbeats: boolean;
   private mesh!: MeshContext;
   private stopBeating: (() => void) | undefined;
   private ownMeta: MemberMeta = {};
@@ -109,6 +112,7 @@ export class Members implements Service {
   ) {
     this.maxMembers = options.maxMembers ?? MAX_MEMBERS;
     this.maxMetaBytes = options.maxMetaBytes ?? MAX_META_BYTES;
+    this.heartbeats = options.heartbeats ?? true;
     routed.on(META_ASK_KIND, (from) => routed.send(from, META_KIND, encodeMeta(this.ownVersion, this.ownMeta)));
     routed.on(META_KIND, (from, body) => this.onMeta(from, decodeMeta(body)));
   }
@@ -125,6 +129,7 @@ export class Members implements Service {
 
   start(mesh: MeshContext): void {
     this.mesh = mesh;
+    if (!this.heartbeats) return;
     this.stopBeating = every(mesh.clock, MEMBER_SWEEP_MS, () => {
       this.sweep();
       if (mesh.clock.now() - this.lastBeat >= this.intervalMs()) this.beat();
@@ -172,7 +177,7 @@ export class Members implements Service {
     if (record) this.changed(record, 'member-update');
     else this.admit(id, true);
     // a new neighbour (and through it the mesh) hears of us now rather than at the next beat
-    if (this.mesh.clock.now() - this.lastBeat >= MEMBER_HEARTBEAT_MS / 3) this.beat();
+    if (this.heartbeats && this.mesh.clock.now() - this.lastBeat >= MEMBER_HEARTBEAT_MS / 3) this.beat();
   }
 
   peerDown(peerId: string): void {
@@ -180,7 +185,9 @@ export class Members implements Service {
     for (const record of this.records.values()) if (record.via === peerId) record.via = undefined;
     // still a member while its heartbeats reach us through others; the sweep removes it otherwise
     const record = this.records.get(peerId);
-    if (record) this.changed(record, 'member-update');
+    if (!record) return;
+    if (this.heartbeats) this.changed(record, 'member-update');
+    else this.remove(record);
   }
 
   handle(msg: Message, conn: Connection): void {
@@ -208,7 +215,7 @@ export class Members implements Service {
   /** close() began: say goodbye while the links are up. */
   stop(): void {
     this.stopBeating?.();
-    if (this.mesh.routingTable.size > 0 && !this.mesh.closed) this.mesh.sendPayload(flags.broadcast, encodeLeave());
+    if (this.heartbeats && this.mesh.routingTable.size > 0 && !this.mesh.closed) this.mesh.sendPayload(flags.broadcast, encodeLeave());
   }
 
   private beat(): void {

@@ -219,7 +219,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       nextHop: (to) => this.#members.nextHop(to),
       broadcast: (payload) => this.#router.send(flags.broadcast, payload),
     });
-    this.#members = new Members(routedSend, options);
+    this.#members = new Members(routedSend, {
+      ...options,
+      heartbeats: services.every((s) => s.tuning?.memberHeartbeats !== false),
+    });
     this.#requests = new RequestResponse({
       clock,
       random,

@@ -51,6 +51,13 @@ export interface MeshTuning {
   neighbourUpdates?: boolean;
   /** Ask neighbours for peers at most this often after losses (chord: once per stabilization round). */
   peerRequestIntervalMs?: number;
+  /**
+   * Whether nodes broadcast member heartbeats (members.ts). Default true; chord turns them off: its
+   * nodes have many neighbours and do not prune relays, so a broadcast per node per interval costs
+   * O(nodes × degree) frames, and the ring keeps its own view of who is there. `sock.members` then
+   * lists the neighbours.
+   */
+  memberHeartbeats?: boolean;
 }
 
 /** What a service may use of the mesh. */
