@@ -5,6 +5,7 @@
  */
 import type { Message, MeshSocket } from 'web2p';
 import { el } from './dom.js';
+import { memberList } from './members.js';
 import { joinRoom } from './room-status.js';
 
 const CHAT = 'web2p-demo/chat';
@@ -90,7 +91,7 @@ export function mountChat(root: HTMLElement, sock: MeshSocket): void {
     el('h2', {}, 'Chat'),
     joinRoom(sock, 'chat'),
     el('label', {}, 'Your name ', name),
-    log,
+    el('div', { id: 'chat-body' }, log, memberList(sock, name)),
     form,
   );
 }

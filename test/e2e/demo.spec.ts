@@ -109,6 +109,22 @@ test.describe.serial('the demo in three tabs', () => {
     await alice.page.screenshot({ path: `${SHOTS}/chat.png` });
   });
 
+  test('chat: the member list shows every other tab by the name it typed, live', async () => {
+    const [alice, bob, carol] = tabs as [Tab, Tab, Tab];
+    const names = (tab: Tab) => tab.page.locator('#chat-members-list .member:not(.self) b').allTextContents();
+    for (const [tab, others] of [[alice, ['bob', 'carol']], [bob, ['alice', 'carol']], [carol, ['alice', 'bob']]] as const) {
+      await until('the other tabs listed by name', async () => JSON.stringify((await names(tab)).sort()) === JSON.stringify(others));
+      await expect(tab.page.locator('#chat-members-list .member.self')).toContainText('(you)');
+    }
+    // a rename shows everywhere; every member says whether it is linked directly or through the mesh
+    await carol.page.fill('#chat-name', 'caroline');
+    for (const tab of [alice, bob]) await until('the new name', async () => (await names(tab)).includes('caroline'));
+    await expect(alice.page.locator('#chat-members h3')).toHaveText('In the room (3)');
+    await expect(alice.page.locator('#chat-members-list .member:not(.self) small').first()).toContainText(/direct|via mesh/);
+    await alice.page.screenshot({ path: `${SHOTS}/members.png` });
+    await carol.page.fill('#chat-name', 'carol');
+  });
+
   test('shared dict: edits reach every tab, and a foreign edit shows the LeaseError inline', async () => {
     const [alice, bob, carol] = tabs as [Tab, Tab, Tab];
     for (const tab of tabs) await view(tab, 'dict');
