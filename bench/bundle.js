@@ -22,6 +22,16 @@ const ENTRIES = {
   "entry 'web2p/wire', every export": 'entry-wire.ts',
 };
 
+/**
+ * Features built into MeshSocket (not separable by tree-shaking), as the library modules that make
+ * them: each row estimates their share of the "MeshSocket alone" bundle the way the groups do.
+ */
+const FEATURES = {
+  'members (sock.members, setMeta, waitForPeers)': ['mesh/members.js', 'mesh/member-messages.js'],
+  'request/response + routed sends': ['mesh/request-response.js', 'mesh/routed-send.js', 'mesh/routed-messages.js', 'runtime/deadlines.js'],
+};
+const FEATURES_OF = 'MeshSocket alone';
+
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
@@ -50,10 +60,14 @@ async function bundle(entry) {
   if (chunks.length !== 1) throw new Error(`expected one chunk for ${entry}, got ${chunks.length}`);
   const [chunk] = chunks;
   const code = new Map();
+  const features = Object.fromEntries(Object.keys(FEATURES).map((name) => [name, '']));
   for (const [id, module] of Object.entries(chunk.modules)) {
     if (!module.code) continue;
     const name = group(id);
     code.set(name, (code.get(name) ?? '') + module.code);
+    for (const [feature, files] of Object.entries(FEATURES)) {
+      if (files.some((file) => id.endsWith(`packages/web2p/dist/${file}`))) features[feature] += module.code;
+    }
   }
   const minified = Buffer.byteLength(chunk.code);
   const gzipped = gzip(chunk.code);
@@ -62,7 +76,10 @@ async function bundle(entry) {
   const groups = alone
     .map(({ name, gzipAlone }) => ({ name, gzipShare: Math.round((gzipAlone / sum) * gzipped), percent: +((100 * gzipAlone) / sum).toFixed(1) }))
     .sort((a, b) => b.gzipShare - a.gzipShare);
-  return { entry: `bench/bundle/${entry}`, minified, gzip: gzipped, withinTarget: gzipped <= TARGET_GZIP, groups };
+  const featureShares = Object.fromEntries(
+    Object.entries(features).map(([feature, text]) => [feature, text ? Math.round((gzip(text) / sum) * gzipped) : 0]),
+  );
+  return { entry: `bench/bundle/${entry}`, minified, gzip: gzipped, withinTarget: gzipped <= TARGET_GZIP, groups, features: featureShares };
 }
 
 const results = {};
@@ -78,6 +95,8 @@ console.log(`bundle                                  minified     gzip -9   targ
 for (const [name, r] of Object.entries(results)) {
   console.log(`${name.padEnd(38)} ${kb(r.minified).padStart(9)} ${kb(r.gzip).padStart(11)}   ${r.withinTarget ? 'ok' : 'OVER'}`);
 }
+console.log(`\nfeatures inside "${FEATURES_OF}" (estimated share of its gzip size):`);
+for (const [feature, bytes] of Object.entries(results[FEATURES_OF].features)) console.log(`  ${feature.padEnd(46)} ${kb(bytes).padStart(9)}`);
 for (const [name, r] of Object.entries(results)) {
   console.log(`\nwhat takes the space in "${name}" (share of the gzip size):`);
   for (const g of r.groups) console.log(`  ${g.name.padEnd(24)} ${kb(g.gzipShare).padStart(9)}  ${String(g.percent).padStart(5)} %`);
