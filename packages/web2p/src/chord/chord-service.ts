@@ -32,6 +32,7 @@ import {
   type RequestKind,
   type WireRecord,
 } from './messages.js';
+import { ChordRoutes } from './mesh-routes.js';
 import { Membership } from './membership.js';
 import { execute } from './operations.js';
 import { ForwardTable, Lookups } from './requests.js';
@@ -65,6 +66,8 @@ export class ChordService implements Service {
   shard!: Shard;
   ring!: RingView;
   lookups!: Lookups;
+  /** Ring nodes we cannot link to, reached over the mesh route instead. */
+  private routes!: ChordRoutes;
   /** Neighbours whose meta arrived, and the storing nodes they told us about. */
   readonly heardFrom = new Map<string, readonly NodeEntry[]>();
   /** Neighbours whose meta arrived since join() last asked for fresh ones. */
@@ -95,6 +98,7 @@ export class ChordService implements Service {
     this.store = openReplicaStore(this.persist, `chord:${mesh.wireProtocolId}`, (error) => this.reportError(error));
     this.shard = new Shard(this.k, this.store);
     this.acks = new PendingRequests(clock);
+    this.routes = new ChordRoutes(mesh, { deliver: (msg, conn) => this.handle(msg, conn), gone: (id) => this.peerDown(id) });
     this.lookups = new Lookups(
       clock,
       (request) => this.dispatchOwn(request),
@@ -230,7 +234,7 @@ export class ChordService implements Service {
   }
 
   private forward(request: ChordRequest, hop: { to: NodeEntry; final: boolean }): void {
-    const conn = this.mesh.routingTable.get(hop.to.id)!;
+    const conn = this.routes.get(hop.to.id)!;
     whisper(conn, encodeRequest({ ...request, hops: request.hops + 1, final: hop.final }));
   }
 
@@ -339,17 +343,19 @@ export class ChordService implements Service {
 
   /**
    * The connection to a node, dialling it (beyond maxOutgoing: the ring needs it) when there is
-   * none; undefined when it cannot be reached, which marks it unreachable for a while.
+   * none; when the dial fails, the mesh route to it if the mesh knows one (mesh-routes.ts);
+   * undefined when it cannot be reached at all, which marks it unreachable for a while.
    */
   connectTo(entry: NodeEntry): Promise<Connection | undefined> {
     const { mesh } = this;
-    const existing = mesh.routingTable.get(entry.id);
+    const existing = this.routes.get(entry.id);
     if (existing) return Promise.resolve(existing);
     if (entry.id === mesh.id || mesh.closed || this.ring.isUnreachable(entry.id)) return Promise.resolve(undefined);
     return mesh.dial(entry.addr, entry.id).catch((error: unknown) => {
-      mesh.debug.print(1, () => `could not reach ring node ${entry.id}: ${String(error)}`);
-      this.ring.markUnreachable(entry.id);
-      return undefined;
+      const routed = this.routes.viaMesh(entry);
+      mesh.debug.print(1, () => `could not link to ring node ${entry.id}: ${String(error)}${routed ? '; using the mesh route' : ''}`);
+      if (!routed) this.ring.markUnreachable(entry.id);
+      return routed;
     });
   }
 

@@ -155,6 +155,12 @@ export class Members implements Service {
     return via === undefined ? undefined : table.get(via);
   }
 
+  /** A node on the way to `to` had no route further: its heartbeats will give us a fresh one. */
+  forgetRoute(to: string): void {
+    const record = this.records.get(to);
+    if (record) record.via = undefined;
+  }
+
   /** Resolves once at least `n` members are known; `cancel` withdraws the wait. */
   whenAtLeast(n: number): { reached: Promise<void>; cancel: () => void } {
     let check!: () => void;

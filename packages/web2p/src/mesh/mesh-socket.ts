@@ -101,6 +101,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #peers: PeerExchange;
   readonly #routed: RoutedReplies;
   readonly #members: Members;
+  readonly #routedSend: RoutedSend;
   readonly #requests: RequestResponse;
   readonly #deadlines: Deadlines;
   /** The mesh's own services, then those the socket was given. */
@@ -213,12 +214,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       sendPeers: (conn) => this.#peers.sendPeers(conn),
     });
-    const routedSend = new RoutedSend({
+    // a route from members' heartbeats, else a neighbour whose peer list names the target
+    const routedSend = (this.#routedSend = new RoutedSend({
       id: this.id,
       debug,
-      nextHop: (to) => this.#members.nextHop(to),
+      nextHop: (to) => this.#members.nextHop(to) ?? signals.neighbourOf(to),
+      forgetRoute: (to) => {
+        this.#members.forgetRoute(to);
+        signals.forget(to);
+      },
       broadcast: (payload) => this.#router.send(flags.broadcast, payload),
-    });
+    }));
     this.#members = new Members(routedSend, {
       ...options,
       heartbeats: services.every((s) => s.tuning?.memberHeartbeats !== false),
@@ -485,6 +491,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       wireAddress: () => this.#transport.wireAddress(),
       sendPayload: (flag, payload, onSent) => this.#sendPayload(flag, payload, onSent),
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
+      routed: this.#routedSend,
       requestPeers: () => this.requestPeers(),
       emit: (event, ...args) => (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args),
       reportError: (error, context) => {

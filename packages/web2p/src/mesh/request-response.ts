@@ -12,7 +12,6 @@
  */
 import { bytesToBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
-import { createMessage } from '../wire/message.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import type { Clock } from '../runtime/clock.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
@@ -20,7 +19,8 @@ import type { Random } from '../runtime/random.js';
 import type { Connection } from './connection.js';
 import { REPLY_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from './constants.js';
 import { packetText } from './handshake.js';
-import { Message, type ReplyRouter } from './message.js';
+import type { Message, ReplyRouter } from './message.js';
+import { routedMessage } from './routed-connection.js';
 import type { RoutedSend } from './routed-send.js';
 import type { Service } from './service.js';
 
@@ -164,7 +164,6 @@ export class RequestResponse implements Service {
 
   /** A whisper from `from` carrying `packets`, as the user sees messages. */
   private message(from: string, packets: readonly Packet[], replies: ReplyRouter): Message {
-    const wire = createMessage(flags.whisper, from, this.host.nowSeconds(), [flags.whisper, ...packets], Infinity);
-    return new Message(wire, replies);
+    return routedMessage(from, this.host.nowSeconds(), [flags.whisper, ...packets], replies);
   }
 }

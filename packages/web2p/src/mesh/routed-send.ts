@@ -23,6 +23,8 @@ export interface RoutedSendHost {
   readonly debug: DebugLog;
   /** The neighbour to hand a message for `to` to: `to` itself when it is a neighbour, else the route. */
   nextHop(to: string): Connection | undefined;
+  /** A node on the way said it has no route to `to`: forget ours through that way. */
+  forgetRoute(to: string): void;
   /** Broadcasts a payload from this node to the whole mesh (the fallback when no route is known). */
   broadcast(payload: readonly OutgoingPacket[]): void;
 }
@@ -34,10 +36,24 @@ export class RoutedSend implements Service {
   readonly name = 'routed send';
   readonly subFlags = [ROUTE_SUBFLAG];
   private readonly handlers = new Map<string, RoutedHandler>();
+  private readonly lostListeners = new Set<(to: string) => void>();
 
   constructor(private readonly host: RoutedSendHost) {}
 
-  start(): void {}
+  start(): void {
+    this.handlers.set(UNREACHABLE_KIND, (_from, body) => {
+      const target = typeof body[0] === 'string' ? body[0] : undefined;
+      if (target === undefined) return;
+      this.host.debug.print(2, () => `no route to ${target} any more (told by a node on the way)`);
+      this.host.forgetRoute(target);
+      for (const listener of this.lostListeners) listener(target);
+    });
+  }
+
+  /** Told when a node on the way to `to` had no route further: `to` is gone, or cut off. */
+  onUnreachable(listener: (to: string) => void): void {
+    this.lostListeners.add(listener);
+  }
 
   /** Handles routed messages of `kind` addressed to this node; one handler per kind. */
   on(kind: string, handler: RoutedHandler): void {
@@ -72,14 +88,28 @@ export class RoutedSend implements Service {
       debug.print(2, () => `routed ${envelope.kind} for ${envelope.to} dropped: out of hops`);
       return;
     }
-    this.pass({ ...envelope, hops: envelope.hops - 1 }, conn);
+    const next = this.host.nextHop(envelope.to);
+    if (next && next.id !== conn.id) {
+      whisperEnvelope(next, { ...envelope, hops: envelope.hops - 1 });
+      return;
+    }
+    // a dead end: tell the sender, which then stops taking this way (and chord drops the node)
+    debug.print(2, () => `routed ${envelope.kind} for ${envelope.to} dropped: no route from here`);
+    if (envelope.kind !== UNREACHABLE_KIND) this.send(envelope.from, UNREACHABLE_KIND, [envelope.to]);
   }
 
-  /** To the next hop (never back where it came from), else flooded. */
-  private pass(envelope: RoutedEnvelope<OutgoingPacket>, from?: Connection): void {
+  /** To the next hop; flooded when we know none (our own messages only: relays answer a dead end). */
+  private pass(envelope: RoutedEnvelope<OutgoingPacket>): void {
     const next = this.host.nextHop(envelope.to);
-    const [type, ...packets] = encodeRouted(envelope) as Packet[];
-    if (next && next.id !== from?.id) next.send(flags.whisper, type!, ...packets);
-    else this.host.broadcast([type!, ...packets]);
+    if (next) whisperEnvelope(next, envelope);
+    else this.host.broadcast(encodeRouted(envelope));
   }
+}
+
+/** The kind of a dead-end notice: body `[target]`, sent back to the origin by a node with no route further. */
+export const UNREACHABLE_KIND = 'unreachable';
+
+function whisperEnvelope(conn: Connection, envelope: RoutedEnvelope<OutgoingPacket>): void {
+  const [type, ...packets] = encodeRouted(envelope) as Packet[];
+  conn.send(flags.whisper, type!, ...packets);
 }

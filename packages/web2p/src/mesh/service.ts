@@ -14,6 +14,7 @@ import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { DebugLog } from './debug.js';
 import type { Message } from './message.js';
+import type { RoutedSend } from './routed-send.js';
 
 /** A sub-flag: py2p's are integers; web2p's own extensions use strings py2p ignores. */
 export type SubFlag = number | string;
@@ -86,6 +87,12 @@ export interface MeshContext {
    * peer at a time, shared with everyone who wants it). Rejects when it cannot be reached.
    */
   dial(addr: WireAddress, peerId: string): Promise<Connection | undefined>;
+  /**
+   * Sends to one node over the mesh route, with no direct link (PROTOCOL.md §14.9): `send(to, kind,
+   * body)`, `on(kind, handler)` for what arrives, `hasRoute(to)`, `onUnreachable(listener)` when a
+   * node on the way had no route further. Both ends must be web2p.
+   */
+  readonly routed: Pick<RoutedSend, 'send' | 'on' | 'hasRoute' | 'onUnreachable'>;
   /** Asks every neighbour for its peers. */
   requestPeers(): void;
   /** Emits one of the socket's events (a service's own, such as sync's 'update'). */

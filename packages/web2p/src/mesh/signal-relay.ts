@@ -40,6 +40,17 @@ export class SignalRelay implements Service {
     for (const peerId of peerIds) this.via.set(peerId, neighbourId);
   }
 
+  /** The neighbour whose peer list named `peerId` most recently, if still a neighbour (a route two hops long). */
+  neighbourOf(peerId: string): Connection | undefined {
+    const via = this.via.get(peerId);
+    return via === undefined ? undefined : this.host.routingTable.get(via);
+  }
+
+  /** That neighbour turned out not to reach `peerId` any more. */
+  forget(peerId: string): void {
+    this.via.delete(peerId);
+  }
+
   peerDown(neighbourId: string): void {
     this.via.delete(neighbourId);
     for (const [peerId, via] of this.via) if (via === neighbourId) this.via.delete(peerId);
