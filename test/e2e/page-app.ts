@@ -76,6 +76,13 @@ export async function chordSet([key, value]: [string, string]): Promise<void> {
   await (window as any).chord.set(key, value);
 }
 
+/** The page's chord node's place on the ring: its id, position, successor and predecessor ids. */
+export function chordRing(): { id: string; position: number | null; successor: string | null; predecessor: string | null } {
+  const chord = (window as any).chord;
+  const state = chord.ringState();
+  return { id: chord.id, position: state.position ?? null, successor: state.successors[0]?.id ?? null, predecessor: state.predecessor?.id ?? null };
+}
+
 export async function chordGet(key: string): Promise<string | null> {
   return (await (window as any).chord.get(key, null).catch(() => null)) as string | null;
 }

@@ -130,6 +130,10 @@ describe.skipIf(why !== undefined)('NAT lab (network namespaces, Chromium, cotur
       for (const page of pages) await page.evaluate(app.startChord, `${url}/chord`);
       await pages[0]!.evaluate(app.chordSet, ['ring', 'across'] as [string, string]);
       await pollUntil(async () => (await pages[1]!.evaluate(app.chordGet, 'ring')) === 'across', LINK_TIMEOUT_MS, 'the chord key');
+      // one correct ring of three: the NATed pages, which have no link, are each other's neighbours on it
+      const ring = () => Promise.all(pages.map((page) => page.evaluate(app.chordRing)));
+      await pollUntil(async () => ringIsCorrect(await ring()), LINK_TIMEOUT_MS * 2, 'one ring of three');
+      expect((await pages[0]!.evaluate(app.neighbourIds)).chord).not.toContain((await ring())[1]!.id);
     });
   });
 });
@@ -199,4 +203,11 @@ async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what:
     if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** Whether the pages' chord nodes form one ring in which each one's successor and predecessor are its ring neighbours. */
+function ringIsCorrect(nodes: Array<{ id: string; position: number | null; successor: string | null; predecessor: string | null }>): boolean {
+  if (nodes.some((node) => node.position === null)) return false;
+  const ring = [...nodes].sort((a, b) => a.position! - b.position!);
+  return ring.every((node, i) => node.successor === ring[(i + 1) % ring.length]!.id && node.predecessor === ring[(i + ring.length - 1) % ring.length]!.id);
 }
