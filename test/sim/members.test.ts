@@ -1,7 +1,8 @@
 /** sock.members (issue 18, PROTOCOL.md §14.8): every node of the mesh, not only neighbours, with metadata; crashes noticed in time. */
 import { describe, expect, test } from 'vitest';
-import { MetaTooLargeError, flags, type MeshSocket } from '../../packages/web2p/src/index.js';
-import { encodeBeat } from '../../packages/web2p/src/mesh/member-messages.js';
+import { FrameError, MetaTooLargeError, flags, type MeshSocket, type Packet } from '../../packages/web2p/src/index.js';
+import { encodeBeat, MEMBER_SUBFLAG } from '../../packages/web2p/src/mesh/member-messages.js';
+import { ROUTE_SUBFLAG } from '../../packages/web2p/src/mesh/routed-messages.js';
 import { MEMBER_HEARTBEAT_MS, MEMBER_TIMEOUT_MS } from '../../packages/web2p/src/mesh/constants.js';
 import { makeNet, meshNodes, until } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
@@ -114,5 +115,26 @@ describe('members', () => {
     // forged members are never heard from again: they leave on time, and the table has room again
     await net.run(MEMBER_TIMEOUT_MS + MEMBER_HEARTBEAT_MS);
     expect([...a!.members.keys()]).toEqual([hostile.id]);
+  });
+
+  test.each([
+    ['a member message of an unknown kind', [MEMBER_SUBFLAG, 'bogus']],
+    ['a heartbeat without its interval', [MEMBER_SUBFLAG, 'beat', 0]],
+    ['a routed message with no kind', [ROUTE_SUBFLAG, 'x', 'y', 3]],
+  ] as Array<[string, Packet[]]>)('%s drops the peer that sent it with a FrameError, and nothing else', async (_what, payload) => {
+    const net = makeNet({ seed: 10 });
+    const [a, friend] = meshNodes(net, 2);
+    await friend!.connect(a!.address);
+    const raw = await RawPeer.connect(net, a!.address);
+    raw.handshake(a!.protocol.id);
+    const errors: Error[] = [];
+    a!.on('error', (error) => errors.push(error));
+    await net.run(1_000);
+    raw.sendPackets(flags.whisper, payload);
+    await until(net, () => raw.closed, 'the raw peer dropped');
+    expect(errors[0]).toBeInstanceOf(FrameError);
+    expect(a!.routingTable.has(raw.id)).toBe(false);
+    expect([...a!.routingTable.keys()]).toEqual([friend!.id]);
+    expect(a!.members.get(friend!.id)?.neighbour).toBe(true);
   });
 });

@@ -90,7 +90,8 @@ export class RoutedSend implements Service {
     }
     const next = this.host.nextHop(envelope.to);
     if (next && next.id !== conn.id) {
-      whisperEnvelope(next, { ...envelope, hops: envelope.hops - 1 });
+      // clamped: a peer's count cannot keep a message circling past our own limit
+      whisperEnvelope(next, { ...envelope, hops: Math.min(envelope.hops, MAX_ROUTE_HOPS) - 1 });
       return;
     }
     // a dead end: tell the sender, which then stops taking this way (and chord drops the node)
