@@ -49,7 +49,9 @@ describe('members', () => {
     net.kill(victim);
     const survivors = nodes.filter((node) => node !== victim);
     await until(net, () => survivors.every((node) => !node.members.has(victim.id)), 'the crashed node leaves every list', 20_000);
-    expect(net.clock.now() - crashedAt).toBeLessThanOrEqual(MEMBER_TIMEOUT_MS + MEMBER_HEARTBEAT_MS + 2_000);
+    const noticedMs = net.clock.now() - crashedAt;
+    console.log(`members: a crashed node left every list ${noticedMs} ms (virtual) after the crash`);
+    expect(noticedMs).toBeLessThanOrEqual(MEMBER_TIMEOUT_MS + MEMBER_HEARTBEAT_MS + 2_000);
     expect(left.length).toBe(survivors.length);
     // the rest of the mesh still sees everyone else
     await net.run(5_000);
