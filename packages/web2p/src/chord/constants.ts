@@ -114,3 +114,11 @@ export const RECORDS_PER_MESSAGE = 256;
  * classic rule (answer for everything after the predecessor) takes over again.
  */
 export const HANDED_RANGE_MS = 10 * STABILIZE_MS;
+
+/**
+ * Ring nodes one node talks to over the mesh route at once (chord/mesh-routes.ts), because no direct
+ * link to them could be made. A node needs its predecessor, successor list and fingers (about 2k + 4
+ * with the default k); routed messages can name any sender, so past this cap messages from further
+ * unknown senders are ignored and a forger cannot grow the table without bound.
+ */
+export const MAX_ROUTED_RING_NODES = 64;

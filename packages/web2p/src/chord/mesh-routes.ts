@@ -14,6 +14,7 @@ import { RoutedConnection, routedMessage } from '../mesh/routed-connection.js';
 import type { MeshContext } from '../mesh/service.js';
 import type { WireAddress } from '../transport/types.js';
 import type { Packet } from '../wire/packet.js';
+import { MAX_ROUTED_RING_NODES } from './constants.js';
 import type { NodeEntry } from './messages.js';
 
 export const CHORD_KIND = 'chord';
@@ -35,6 +36,10 @@ export class ChordRoutes {
     mesh.routed.on(CHORD_KIND, (from, body) => {
       const [addr, ...payload] = body;
       const conn = this.link(from, parseWireAddress(addr) ?? ['', 0]);
+      if (!conn) {
+        mesh.debug.print(1, () => `chord over the mesh route: already ${MAX_ROUTED_RING_NODES} nodes, ${from} ignored`);
+        return;
+      }
       host.deliver(routedMessage(from, mesh.nowSeconds(), payload, { reply: () => Promise.resolve() }), conn);
     });
     mesh.routed.onUnreachable((id) => {
@@ -60,9 +65,17 @@ export class ChordRoutes {
     return this.links.delete(id);
   }
 
-  private link(id: string, addr: WireAddress): RoutedConnection {
+  /** Routes to nodes we have since linked to directly are not needed any more. */
+  private dropLinked(): void {
+    for (const id of [...this.links.keys()]) if (this.mesh.routingTable.has(id)) this.drop(id);
+  }
+
+  /** The route in use to `id`, made if need be; undefined when MAX_ROUTED_RING_NODES are in use. */
+  private link(id: string, addr: WireAddress): RoutedConnection | undefined {
     let conn = this.links.get(id);
     if (!conn) {
+      if (this.links.size >= MAX_ROUTED_RING_NODES) this.dropLinked();
+      if (this.links.size >= MAX_ROUTED_RING_NODES) return undefined;
       const { mesh } = this;
       conn = new RoutedConnection(id, addr, (payload: Packet[]) => mesh.routed.send(id, CHORD_KIND, [[...mesh.wireAddress()], ...payload]));
       this.links.set(id, conn);
