@@ -8,7 +8,7 @@
  * A MeshSocket in the room `url` (no ICE servers of its own: it uses the signaling server's) on
  * `window.sock`: it answers 'ping' with a reply, keeps what it heard on `window.heard` (long texts
  * by length), the ms from `connect()` to its first link on `window.connectMs`, and every
- * `unreachable` reason of its transport on `window.unreachable`.
+ * reason of the socket's 'unreachable' event on `window.unreachable`.
  */
 export async function startMesh(url: string): Promise<string> {
   const w = window as any;
@@ -24,7 +24,7 @@ export async function startMesh(url: string): Promise<string> {
     if (text === 'ping') void msg.reply('pong');
     sock.recv();
   });
-  sock.transport?.on?.('unreachable', (error: any) => unreachable.push(error.reason));
+  sock.on('unreachable', (error: any) => unreachable.push(error.reason));
   await sock.connect(url);
   return sock.id as string;
 }

@@ -82,7 +82,7 @@ describe.skipIf(why !== undefined)('NAT lab (network namespaces, Chromium, cotur
     const url = await signalingServer(['--turn', coturn.turnUrl, '--turn-secret', 'not-the-secret']);
     const [a, b] = await pagesIn(url, symmetric);
     await joinMesh(url, [a, b]);
-    // b joined last and offers; its transport gives its verdict after the handshake retries.
+    // b joined last and offers; its socket gives the transport's verdict after the handshake retries.
     await pollUntil(async () => (await unreachable(b)).length > 0, LINK_TIMEOUT_MS * 3, "b's unreachable verdict");
     expect(await unreachable(b)).toContain('turn-auth-failed');
   });

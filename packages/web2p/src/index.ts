@@ -12,7 +12,7 @@
 export * from './errors.js';
 export { flags, FIRST_APPLICATION_FLAG, type Packet, utf8, fromUtf8, Protocol, PROTOCOL_VERSION } from './wire/index.js';
 
-export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './entry/mesh-socket.js';
+export { MeshSocket, type MeshSocketOptions, type MeshEvents, type HealthEvents, type SocketState, type Handler } from './entry/mesh-socket.js';
 export { Message } from './mesh/message.js';
 export { Connection } from './mesh/connection.js';
 export type { MeshContext, MeshTuning, Service, SubFlag } from './mesh/service.js';
