@@ -4,9 +4,9 @@
  * events tell a socket alone in its room from one with peers (issue 18).
  */
 import { describe, expect, it } from 'vitest';
-import type { PeerUnreachableError, SocketState } from '../../packages/web2p/src/node/index.js';
+import type { PeerStats, PeerUnreachableError, SocketState } from '../../packages/web2p/src/node/index.js';
 import { join, startServer, waitFor } from './signaling-helpers.js';
-import { makePeer, neighbours } from './webrtc-helpers.js';
+import { makePeer, neighbours, type Peer } from './webrtc-helpers.js';
 
 describe('socket health over WebRTC', () => {
   it("a room member that never answers: the socket says 'unreachable' with the reason and advice, logged at debugLevel 1", async () => {
@@ -56,4 +56,37 @@ describe('socket health over WebRTC', () => {
     expect(a.socket.state).toBe('connecting');
     expect(states).toEqual(['joined-alone', 'connected', 'connecting']);
   });
+
+  it('stats() over WebRTC: the route and candidate types of the selected pair, ICE round-trip time, bytes and queue', async () => {
+    const server = await startServer();
+    const url = `${server.url}/stats`;
+    const [a, b] = [makePeer(), makePeer()];
+    await a.socket.connect(url);
+    await b.socket.connect(url);
+    await waitFor(() => neighbours(a, b), 10_000, 'a and b to link');
+    a.socket.send('y'.repeat(100_000));
+    await waitFor(() => b.heard.length === 1, 10_000, 'the message');
+    // The route is read from getStats(): on one host our end is a host candidate (the peer's may show
+    // as prflx when its checks arrive before its candidates do); ICE measures the round trip itself.
+    const peer = await statsUntil(a, (stats) => stats.rttMs !== undefined);
+    expect(peer).toMatchObject({ id: b.socket.id, transport: 'webrtc', queuedBytes: 0 });
+    expect(peer.route).toMatch(/^(host|prflx)$/);
+    expect(peer.candidates!.local).toBe('host');
+    expect(peer.rttMs).toBeGreaterThanOrEqual(0);
+    expect(peer.bytesSent).toBeGreaterThan(100_000);
+    const fromA = (await b.socket.stats()).peers[0]!;
+    expect(fromA.bytesReceived).toBe(peer.bytesSent);
+    expect((await a.socket.stats()).signaling).toEqual([url]);
+  });
 });
+
+/** `peer`'s first peer's stats, once `done` holds (engines fill in ICE figures a moment after opening). */
+async function statsUntil(peer: Peer, done: (stats: PeerStats) => boolean, timeoutMs = 10_000): Promise<PeerStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = (await peer.socket.stats()).peers[0];
+    if (stats && done(stats)) return stats;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for stats: ${JSON.stringify(stats)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

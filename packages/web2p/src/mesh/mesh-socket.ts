@@ -44,10 +44,12 @@ import { Router, describe } from './router.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
+import { collectStats, type SocketStats } from './stats.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
 export type { HealthEvents, SocketState } from './health.js';
+export type { PeerStats, SocketStats } from './stats.js';
 import type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
 
 
@@ -269,6 +271,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   get state(): SocketState {
     return this.#health.state;
+  }
+
+  /**
+   * A snapshot of every peer in the routing table (its transport, route, round-trip time, bytes sent,
+   * received and queued) with totals, the state and the signaling rooms joined. Asynchronous
+   * because WebRTC engines report routes and round trips only through `getStats()`.
+   */
+  stats(): Promise<SocketStats> {
+    const health = this.#health;
+    return collectStats({ state: health.state, rooms: health.rooms, open: this.#connections.open, address: this.address });
   }
 
   /** Whether close() was called. */

@@ -27,6 +27,18 @@ export interface Link {
   readonly bufferedAmount: number;
   /** Ends the link gracefully (see the contract above); a second call does nothing. */
   close(): void;
+  /** How the link travels, for `sock.stats()`; links that know nothing more leave it out. */
+  stats?(): Promise<LinkStats>;
+}
+
+/** What a link knows of how it travels (Link.stats); every field is left out when unknown. */
+export interface LinkStats {
+  /** WebRTC: `host`, `srflx`, `prflx` or `relay` (routeOf in selected-candidate.ts). */
+  route?: string;
+  /** WebRTC: the candidate types of the selected ICE pair, ours and the peer's. */
+  candidates?: { local: string; remote: string };
+  /** The round-trip time in ms as the transport measures it anyway (WebRTC: ICE consent checks). */
+  rttMs?: number;
 }
 
 /** What a transport's link calls: bytes as they arrive, and its end. */
