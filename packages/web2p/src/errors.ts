@@ -207,3 +207,12 @@ export class AbortError extends Web2pError {
     super(`aborted by the caller${reason instanceof Error ? `: ${reason.message}` : ''}`);
   }
 }
+
+/**
+ * `SimplePeerTransport.addPeer()` was given something it cannot carry the mesh over: not a
+ * simple-peer 9.x instance (no `_pc`/`_channel`), or one whose data channel is unordered or
+ * unreliable. The message says which.
+ */
+export class UnsupportedPeerError extends Web2pError {
+  override name = 'UnsupportedPeerError';
+}
