@@ -43,6 +43,10 @@ export interface SimplePeerTransportOptions {
   clock?: Clock;
 }
 
+/**
+ * A Transport over simple-peer connections the app makes and hands over with `addPeer()` (see the
+ * top of this file). Give it to one MeshSocket (or SyncSocket, ChordSocket) as `{ transport }`.
+ */
 export class SimplePeerTransport implements Transport {
   /** Peers are web2p peers: compression would only cost CPU. */
   readonly compression: readonly number[] = [];
@@ -56,6 +60,7 @@ export class SimplePeerTransport implements Transport {
     this.#clock = options.clock ?? systemClock;
   }
 
+  /** `simple-peer:<node id>` once the socket listens: a name for logs, not something to dial. */
   get address(): string | undefined {
     return this.#local && `${WIRE_HOST}:${this.#local.id}`;
   }
