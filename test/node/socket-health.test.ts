@@ -54,7 +54,11 @@ describe('socket health over WebRTC', () => {
     await b.socket.close();
     await waitFor(() => a.socket.state !== 'connected', 10_000, 'a to lose b');
     expect(a.socket.state).toBe('connecting');
-    expect(states).toEqual(['joined-alone', 'connected', 'connecting']);
+    // The server comes back on its port: the room is joined again, so a is findable, if alone.
+    await startServer({ port: Number(new URL(server.url).port) });
+    await waitFor(() => ups.length === 2, 10_000, 'signaling-up after the reconnection');
+    expect(a.socket.state).toBe('joined-alone');
+    expect(states).toEqual(['joined-alone', 'connected', 'connecting', 'joined-alone']);
   });
 
   it('stats() over WebRTC: the route and candidate types of the selected pair, ICE round-trip time, bytes and queue', async () => {
