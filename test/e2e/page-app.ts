@@ -97,3 +97,9 @@ export async function hostCandidates(): Promise<string[]> {
   pc.close();
   return found;
 }
+
+/** The page's mesh socket state and its first peer's route and ICE round-trip time, from stats(). */
+export async function meshStats(): Promise<{ state: string; route: string | undefined; rttMs: number | undefined }> {
+  const stats = await (window as any).sock.stats();
+  return { state: stats.state, route: stats.peers[0]?.route, rttMs: stats.peers[0]?.rttMs };
+}
