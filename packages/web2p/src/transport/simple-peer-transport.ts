@@ -21,8 +21,10 @@ export interface SimplePeerLike {
   readonly connected: boolean;
   /** True once the peer was destroyed. */
   readonly destroyed: boolean;
+  /** Listens once for 'connect', 'close' or 'error' (simple-peer is an EventEmitter). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   once(event: string, listener: (...args: any[]) => void): unknown;
+  /** Stops listening. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   off(event: string, listener: (...args: any[]) => void): unknown;
 }
