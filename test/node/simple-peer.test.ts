@@ -83,9 +83,13 @@ describe('web2p/simple-peer over node-datachannel', () => {
     expect(stats.peers[0]).toMatchObject({ id: b.socket.id, transport: 'simple-peer' });
     expect(stats.peers[0]!.bytesSent).toBeGreaterThan(0);
 
+    // The app destroying its simple-peer peer ends the link: both sides see the other leave.
+    cb.destroy();
+    await waitFor(() => b.socket.routingTable.size === 1 && c.socket.routingTable.size === 0, 5_000, 'b and c to part');
+    expect(c.socket.state).toBe('joined-alone');
     // Closing a socket closes its simple-peer connections: b sees a leave.
     await a.socket.close();
-    await waitFor(() => b.socket.routingTable.size === 1, 5_000, 'b to see a leave');
+    await waitFor(() => b.socket.routingTable.size === 0, 5_000, 'b to see a leave');
     expect(ab.destroyed || (ab as unknown as { _pc: RTCPeerConnection })._pc.connectionState === 'closed').toBe(true);
   });
 

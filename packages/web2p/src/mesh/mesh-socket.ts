@@ -240,7 +240,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
   }
 
-  /** The transport this socket listens and dials on, for its own events (WebRTC's 'unreachable'). */
+  /** The transport this socket listens and dials on (its own events, such as WebRTC's 'unreachable', also reach the socket's). */
   get transport(): Transport {
     return this.#transport;
   }
