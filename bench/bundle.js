@@ -17,6 +17,7 @@ const ENTRIES = {
   'SyncSocket alone': 'sync.ts',
   'ChordSocket alone': 'chord.ts',
   'all three sockets + WebRTC + IndexedDB': 'full.ts',
+  'MeshSocket over simple-peer (web2p/simple-peer)': 'simple-peer.ts',
   "entry 'web2p', every export": 'entry-root.ts',
   "entry 'web2p/sim', every export": 'entry-sim.ts',
   "entry 'web2p/wire', every export": 'entry-wire.ts',

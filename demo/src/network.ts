@@ -6,6 +6,7 @@
  */
 import { flags, type MeshSocket } from 'web2p';
 import { el, onCircle, svg, who } from './dom.js';
+import { routeLegend, trackRoutes } from './link-routes.js';
 
 const NEIGHBOURS = 'web2p-demo/neighbours';
 const SIZE = 360;
@@ -17,6 +18,7 @@ export function mountNetwork(root: HTMLElement, sock: MeshSocket): void {
   const reports = new Map<string, string[]>();
   const picture = svg('svg', { id: 'network-graph', viewBox: `0 0 ${SIZE} ${SIZE}`, role: 'img' });
   const summary = el('p', { id: 'network-summary' });
+  const routes = trackRoutes(sock, () => draw());
 
   const draw = (): void => {
     const { nodes, edges } = graph(sock.id, [...sock.routingTable.keys()], reports);
@@ -28,7 +30,9 @@ export function mountNetwork(root: HTMLElement, sock: MeshSocket): void {
       const from = place.get(a)!;
       const to = place.get(b)!;
       const mine = a === sock.id || b === sock.id;
-      parts.push(svg('line', { x1: from.x, y1: from.y, x2: to.x, y2: to.y, class: mine ? 'edge mine' : 'edge' }));
+      // Our own links are coloured by how they travel (link-routes.ts); the others' we cannot see.
+      const route = mine ? (routes.get(a === sock.id ? b : a) ?? 'unknown') : '';
+      parts.push(svg('line', { x1: from.x, y1: from.y, x2: to.x, y2: to.y, class: mine ? `edge mine route-${route}` : 'edge', 'data-route': route }));
     }
     for (const [id, { x, y }] of place) {
       const kind = id === sock.id ? 'self' : sock.routingTable.has(id) ? 'neighbour' : 'far';
@@ -65,9 +69,10 @@ export function mountNetwork(root: HTMLElement, sock: MeshSocket): void {
 
   root.append(
     el('h2', {}, 'Network'),
-    el('p', { className: 'hint' }, 'The chat mesh as this tab sees it: thick lines are its own connections, thin ones links the others report.'),
+    el('p', { className: 'hint' }, 'The chat mesh as this tab sees it: thick lines are its own connections, coloured by how they travel; thin ones are links the others report.'),
     summary,
     picture,
+    routeLegend(),
   );
 }
 

@@ -1,26 +1,12 @@
 import type { MeshSocket } from 'web2p';
-import { describeError, el, short } from './dom.js';
+import { healthLine } from './diagnostics.js';
 import { roomUrl } from './signaling.js';
 
 /**
- * Joins `room` and returns a line that says how it went and how many peers are connected, kept
- * current from the socket's events. Every view has one, so each says which room it lives in and
- * which node this tab is there (each socket is a node of its own, with its own id).
+ * Joins `room` and returns a line that says how it went and where the socket stands, kept current
+ * from the socket's events (diagnostics.ts). Every view has one, so each says which room it lives
+ * in and which node this tab is there (each socket is a node of its own, with its own id).
  */
 export function joinRoom(sock: MeshSocket<any>, room: string): HTMLElement {
-  const line = el('p', { className: 'room-status' });
-  let state = 'joining';
-  const show = (): void => {
-    const peers = sock.routingTable.size;
-    line.textContent = `room "${room}" · this tab is node ${short(sock.id)} · ${state} · ${peers} peer${peers === 1 ? '' : 's'}`;
-    line.dataset.peers = String(peers);
-  };
-  sock.on('peer', show);
-  sock.on('disconnect', show);
-  sock.connect(roomUrl(room)).then(
-    () => ((state = 'joined'), show()),
-    (error: unknown) => ((state = `could not join: ${describeError(error)}`), show()),
-  );
-  show();
-  return line;
+  return healthLine(sock, room, sock.connect(roomUrl(room)));
 }

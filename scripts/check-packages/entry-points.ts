@@ -3,8 +3,10 @@ import { ChordSocket, LeaseError, MeshSocket, MissingPackageError, SyncSocket, f
 import { CompositeTransport, nodeWebRtcTransport, tcpTransport, type TcpTransportOptions } from 'web2p/node';
 import { SimNetwork, VirtualClock } from 'web2p/sim';
 import { decodeMsgpack, encodeMsgpack } from 'web2p/wire';
+import { SimplePeerTransport, UnsupportedPeerError } from 'web2p/simple-peer';
 
 const iceServers: IceServer[] = [{ urls: 'stun:stun.example.org' }];
 const options: TcpTransportOptions = { listen: { host: '127.0.0.1', port: 0 } };
+const simplePeerMesh = new MeshSocket({ transport: new SimplePeerTransport() });
 const packet: Packet = decodeMsgpack(encodeMsgpack([flags.broadcast, 'x']));
-export const used = [ChordSocket, LeaseError, MeshSocket, MissingPackageError, SyncSocket, CompositeTransport, nodeWebRtcTransport, tcpTransport, SimNetwork, VirtualClock, iceServers, options, packet];
+export const used = [ChordSocket, LeaseError, MeshSocket, MissingPackageError, SyncSocket, CompositeTransport, nodeWebRtcTransport, tcpTransport, SimNetwork, VirtualClock, iceServers, options, packet, simplePeerMesh, SimplePeerTransport, UnsupportedPeerError];

@@ -47,6 +47,11 @@ for (const [first, second] of PAIRS) {
       const bId = await b.evaluate(app.startMesh, `${base}/mesh`);
       await until('the two pages link', async () => (await a.evaluate(app.neighbourIds, undefined)).mesh.includes(bId));
       console.log(`connect ${first} ← ${second}: ${Math.round((await b.evaluate(app.connectMs, undefined))!)} ms`);
+      // Each engine reports how the link travels through stats() (Firefox names no selected pair: the nominated one counts).
+      for (const page of [a, b]) await until('stats() to name the route', async () => ((await page.evaluate(app.meshStats, undefined)).route ?? 'unknown') !== 'unknown');
+      const [sa, sb] = [await a.evaluate(app.meshStats, undefined), await b.evaluate(app.meshStats, undefined)];
+      expect([sa.state, sb.state]).toEqual(['connected', 'connected']);
+      console.log(`stats ${first} ← ${second}: route ${sa.route}/${sb.route}, rtt ${sa.rttMs ?? '?'}/${sb.rttMs ?? '?'} ms`);
 
       await a.evaluate(app.broadcast, 'hello');
       await until('the chat line arrives', async () => (await b.evaluate(app.heard, undefined)).includes('hello'));

@@ -8,7 +8,7 @@
  * A MeshSocket in the room `url` (no ICE servers of its own: it uses the signaling server's) on
  * `window.sock`: it answers 'ping' with a reply, keeps what it heard on `window.heard` (long texts
  * by length), the ms from `connect()` to its first link on `window.connectMs`, and every
- * `unreachable` reason of its transport on `window.unreachable`.
+ * reason of the socket's 'unreachable' event on `window.unreachable`.
  */
 export async function startMesh(url: string): Promise<string> {
   const w = window as any;
@@ -24,7 +24,7 @@ export async function startMesh(url: string): Promise<string> {
     if (text === 'ping') void msg.reply('pong');
     sock.recv();
   });
-  sock.transport?.on?.('unreachable', (error: any) => unreachable.push(error.reason));
+  sock.on('unreachable', (error: any) => unreachable.push(error.reason));
   await sock.connect(url);
   return sock.id as string;
 }
@@ -103,4 +103,10 @@ export async function hostCandidates(): Promise<string[]> {
   await done;
   pc.close();
   return found;
+}
+
+/** The page's mesh socket state and its first peer's route and ICE round-trip time, from stats(). */
+export async function meshStats(): Promise<{ state: string; route: string | undefined; rttMs: number | undefined }> {
+  const stats = await (window as any).sock.stats();
+  return { state: stats.state, route: stats.peers[0]?.route, rttMs: stats.peers[0]?.rttMs };
 }

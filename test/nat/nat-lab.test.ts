@@ -64,7 +64,7 @@ describe.skipIf(why !== undefined)('NAT lab (network namespaces, Chromium, cotur
     await linked(a, bId, 'the cone pages to link');
     await logConnectTime('cone + cone, STUN', b);
     // Through the NAT mappings: no host pair (mDNS names do not cross NATs) and no relay (none given).
-    expect((await candidateTypes(a, bId)).local).toMatch(/^(srflx|prflx)$/);
+    expect((await peerStats(a, bId)).candidates.local).toMatch(/^(srflx|prflx)$/);
   });
 
   it('symmetric + symmetric with TURN from the server: the pages link through a relay', async () => {
@@ -74,15 +74,16 @@ describe.skipIf(why !== undefined)('NAT lab (network namespaces, Chromium, cotur
     await linked(a, bId, 'the symmetric pages to link');
     await logConnectTime('symmetric + symmetric, TURN', b);
     // One relay suffices: the other side may reach it from its own NAT mapping (a prflx candidate).
-    const { local, remote } = await candidateTypes(a, bId);
-    expect([local, remote]).toContain('relay');
+    const { route, candidates } = await peerStats(a, bId);
+    expect([candidates.local, candidates.remote]).toContain('relay');
+    expect(route).toBe('relay');
   });
 
   it('wrong TURN secret: the unreachable reason says the TURN server refused the credentials', async () => {
     const url = await signalingServer(['--turn', coturn.turnUrl, '--turn-secret', 'not-the-secret']);
     const [a, b] = await pagesIn(url, symmetric);
     await joinMesh(url, [a, b]);
-    // b joined last and offers; its transport gives its verdict after the handshake retries.
+    // b joined last and offers; its socket gives the transport's verdict after the handshake retries.
     await pollUntil(async () => (await unreachable(b)).length > 0, LINK_TIMEOUT_MS * 3, "b's unreachable verdict");
     expect(await unreachable(b)).toContain('turn-auth-failed');
   });
@@ -189,10 +190,10 @@ async function logConnectTime(label: string, page: Page): Promise<void> {
 
 const unreachable = (page: Page): Promise<string[]> => page.evaluate(() => (window as any).unreachable as string[]);
 
-/** The candidate types of `page`'s link to `peerId`, once the transport has read them. */
-async function candidateTypes(page: Page, peerId: string): Promise<{ local: string; remote: string }> {
-  const read = () => page.evaluate((id) => (window as any).sock.routingTable.get(id)?.link?.candidateTypes as { local: string; remote: string } | undefined, peerId);
-  await pollUntil(async () => (await read()) !== undefined, LINK_TIMEOUT_MS, 'the candidate types');
+/** `page`'s stats() of its link to `peerId`, once they carry the selected pair's candidate types. */
+async function peerStats(page: Page, peerId: string): Promise<{ route: string; candidates: { local: string; remote: string } }> {
+  const read = () => page.evaluate(async (id) => ((await (window as any).sock.stats()).peers as any[]).find((peer) => peer.id === id), peerId);
+  await pollUntil(async () => (await read())?.candidates !== undefined, LINK_TIMEOUT_MS, 'the candidate types');
   return (await read())!;
 }
 

@@ -220,3 +220,12 @@ export class MetaTooLargeError extends Web2pError {
     super(`member metadata is ${size} bytes encoded, over the ${limit}-byte limit: keep it to names and short fields, and send larger data with send() or request()`);
   }
 }
+
+/**
+ * `SimplePeerTransport.addPeer()` was given something it cannot carry the mesh over: not a
+ * simple-peer 9.x instance (no `_pc`/`_channel`), or one whose data channel is unordered or
+ * unreliable. The message says which.
+ */
+export class UnsupportedPeerError extends Web2pError {
+  override name = 'UnsupportedPeerError';
+}

@@ -12,7 +12,7 @@
 export * from './errors.js';
 export { flags, FIRST_APPLICATION_FLAG, type Packet, utf8, fromUtf8, Protocol, PROTOCOL_VERSION } from './wire/index.js';
 
-export { MeshSocket, type MeshSocketOptions, type MeshEvents, type Handler } from './entry/mesh-socket.js';
+export { MeshSocket, type MeshSocketOptions, type MeshEvents, type HealthEvents, type SocketState, type PeerStats, type SocketStats, type Handler } from './entry/mesh-socket.js';
 export { Message } from './mesh/message.js';
 export { Connection } from './mesh/connection.js';
 export type { MeshContext, MeshTuning, Service, SubFlag } from './mesh/service.js';
@@ -20,7 +20,7 @@ export type { SendOptions } from './mesh/send-args.js';
 export type { Member, MemberMeta } from './mesh/members.js';
 export type { RequestOptions } from './mesh/request-response.js';
 export type { DeadlineOptions } from './runtime/deadlines.js';
-export type { Link, LinkHandlers, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
+export type { Link, LinkHandlers, LinkStats, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
 export { type Identity, createIdentity, identityFromSecretKey } from './identity/identity.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';
 export { type Random, systemRandom, SeededRandom } from './runtime/random.js';

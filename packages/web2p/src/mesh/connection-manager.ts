@@ -181,6 +181,7 @@ export class ConnectionManager {
   private onData(record: ConnectionRecord, bytes: Uint8Array): void {
     if (record.closed) return;
     record.lastDataAt = this.host.clock.now();
+    record.bytesReceived += bytes.byteLength;
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
     try {

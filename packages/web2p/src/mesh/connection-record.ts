@@ -57,6 +57,9 @@ export class ConnectionRecord {
   lastDataAt: number;
   /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3). */
   lastSent: WireMessage | undefined;
+  /** Frame bytes handed to the link and taken from it, for stats(). */
+  bytesSent = 0;
+  bytesReceived = 0;
   /** What handlers, events and services see. */
   readonly view: Connection;
 
@@ -91,7 +94,9 @@ export class ConnectionRecord {
     const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
     if (message.type !== flags.renegotiate) this.lastSent = message;
     this.owner.traceSend(this, message);
-    this.link.send(frameOf(message, method));
+    const frame = frameOf(message, method);
+    this.bytesSent += frame.byteLength;
+    this.link.send(frame);
   }
 
   /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */

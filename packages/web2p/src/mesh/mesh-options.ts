@@ -7,6 +7,7 @@ import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { LogSink } from './debug.js';
 import type { Member } from './members.js';
+import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
@@ -45,8 +46,11 @@ export interface MeshSocketOptions {
   maxMetaBytes?: number;
 }
 
-/** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */
-export type MeshEvents = {
+/**
+ * The events of a MeshSocket: `socket.on('message', (msg) => …)`; the health events ('state',
+ * 'signaling-up', 'signaling-down', 'unreachable') are described in health.ts.
+ */
+export type MeshEvents = HealthEvents & {
   /**
    * A message no handler claimed. As in Node streams' flowing mode, while a 'message' listener is
    * attached messages go to the listeners and are not kept for recv() after them (recv() from the

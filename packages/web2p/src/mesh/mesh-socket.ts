@@ -33,6 +33,7 @@ import {
   PEER_BOOK_SIZE,
 } from './constants.js';
 import { DebugLog } from './debug.js';
+import { SocketHealth, type SocketState } from './health.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
 import { Members, type Member, type MemberMeta } from './members.js';
@@ -47,9 +48,12 @@ import { Router, describe } from './router.js';
 import { parseRequestArgs, parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
+import { collectStats, type SocketStats } from './stats.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
+export type { HealthEvents, SocketState } from './health.js';
+export type { PeerStats, SocketStats } from './stats.js';
 import type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
 
 
@@ -108,6 +112,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
   readonly #inbox: Inbox;
+  readonly #health: SocketHealth;
   readonly #stopMaintenance: () => void;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -134,6 +139,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#inbox = new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxQueuedBytes }, (first) => {
       debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
       if (first) this.#emit('error', new RecvQueueOverflowError(MAX_QUEUED_MESSAGES, maxQueuedBytes));
+    });
+    this.#health = new SocketHealth({
+      debug,
+      rendezvous: transport.rendezvous === true,
+      peerCount: () => this.#connections.routingTable.size,
+      emit: (event, ...args) => this.#emit(event, ...args),
     });
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
@@ -247,7 +258,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     listening = this.listening = transport.listen((link) => this.#connections.adopt(link), {
       id: this.id,
       relaySignal: (to, data) => signals.send(to, data),
+      unreachable: (error) => this.#health.unreachable(error),
+      rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),
     });
+    this.listening.then(() => this.#health.listened(), () => undefined);
     this.listening.catch((error: unknown) => {
       // reported as 'error' too
       debug.print(0, () => `transport failed: ${String(error)}`);
@@ -259,7 +273,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
   }
 
-  /** The transport this socket listens and dials on, for its own events (WebRTC's 'unreachable'). */
+  /** The transport this socket listens and dials on (its own events, such as WebRTC's 'unreachable', also reach the socket's). */
   get transport(): Transport {
     return this.#transport;
   }
@@ -282,6 +296,24 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /** Outgoing connections, open or being dialled (compared with `maxOutgoing`). */
   get outgoingCount(): number {
     return this.#connections.outgoingCount;
+  }
+
+  /**
+   * 'connecting', 'joined-alone' (reachable, no peer yet), 'connected' (a peer in the routing table)
+   * or 'closed'; the 'state' event tells each change. See SocketState for exactly when each holds.
+   */
+  get state(): SocketState {
+    return this.#health.state;
+  }
+
+  /**
+   * A snapshot of every peer in the routing table (its transport, route, round-trip time, bytes sent,
+   * received and queued) with totals, the state and the signaling rooms joined. Asynchronous
+   * because WebRTC engines report routes and round trips only through `getStats()`.
+   */
+  stats(): Promise<SocketStats> {
+    const health = this.#health;
+    return collectStats({ state: health.state, rooms: health.rooms, open: this.#connections.open, address: this.address });
   }
 
   /** Whether close() was called. */
@@ -417,6 +449,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    this.#health.closed();
     const stopping = this.#services.map((service) => service.stop?.()).filter((result) => result instanceof Promise);
     this.#closing =
       stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
@@ -444,6 +477,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   }
 
   #peerUp(record: ConnectionRecord, wasEmpty: boolean): void {
+    this.#health.peersChanged();
     if (wasEmpty) this.#emit('connect');
     this.#emit('peer', record.id!, record.view);
     // Peer exchange first: a new neighbour gets our peer list before any service's data (§6.4).
@@ -451,6 +485,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   }
 
   #peerDown(peerId: string, unexpected: boolean): void {
+    this.#health.peersChanged();
     const own = this.#services.slice(0, this.#services.length - this.#added.length);
     for (const service of own) service.peerDown?.(peerId);
     this.#emit('disconnect', peerId);

@@ -1,3 +1,4 @@
+import type { PeerUnreachableError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 
@@ -26,6 +27,18 @@ export interface Link {
   readonly bufferedAmount: number;
   /** Ends the link gracefully (see the contract above); a second call does nothing. */
   close(): void;
+  /** How the link travels, for `sock.stats()`; links that know nothing more leave it out. */
+  stats?(): Promise<LinkStats>;
+}
+
+/** What a link knows of how it travels (Link.stats); every field is left out when unknown. */
+export interface LinkStats {
+  /** WebRTC: `host`, `srflx`, `prflx` or `relay` (routeOf in selected-candidate.ts). */
+  route?: string;
+  /** WebRTC: the candidate types of the selected ICE pair, ours and the peer's. */
+  candidates?: { local: string; remote: string };
+  /** The round-trip time in ms as the transport measures it anyway (WebRTC: ICE consent checks). */
+  rttMs?: number;
 }
 
 /** What a transport's link calls: bytes as they arrive, and its end. */
@@ -48,6 +61,17 @@ export interface LocalNode {
   readonly id: string;
   /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
   relaySignal(to: string, data: SignalData): boolean;
+  /**
+   * Every attempt to reach a peer failed (WebRTC: ICE, TURN, or no answer): the socket tells its
+   * user, with the reason and advice in the error. Transports that cannot tell leave it uncalled.
+   */
+  unreachable?(error: PeerUnreachableError): void;
+  /**
+   * A rendezvous of the transport (a signaling room) was joined (`up`, after every rejoin too) or
+   * lost (`reason` says why, `retryInMs` when the transport tries again). Only transports whose
+   * peers meet there (`Transport.rendezvous`) call it.
+   */
+  rendezvous?(url: string, up: boolean, reason?: Error, retryInMs?: number): void;
 }
 
 /** A peer's advertised address as it travels in handshakes and peer lists (PROTOCOL.md §2.1). */
@@ -97,6 +121,11 @@ export interface Transport {
    * expect zlib and gzip; between web2p nodes in memory or over WebRTC compression only costs CPU.
    */
   readonly compression?: readonly number[];
+  /**
+   * True when others find this node only through a rendezvous it joins (WebRTC's signaling rooms),
+   * so it is reachable only while one is joined (LocalNode.rendezvous); otherwise listening is enough.
+   */
+  readonly rendezvous?: boolean;
   /** A transport that owns time (the simulator) hands its clock and randomness to its sockets. */
   readonly clock?: Clock;
   readonly random?: Random;

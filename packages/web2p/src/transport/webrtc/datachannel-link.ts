@@ -1,6 +1,6 @@
 import { ConnectionClosedError } from '../../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
-import type { Link, LinkHandlers } from '../types.js';
+import type { Link, LinkHandlers, LinkStats } from '../types.js';
 import type { DataChannel, PeerConnection } from './rtc-types.js';
 import {
   CHUNK_BYTES,
@@ -14,7 +14,7 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
-import type { CandidateTypes } from './selected-candidate.js';
+import { routeOf, selectedPair, type CandidateTypes } from './selected-candidate.js';
 
 export type { PeerConnection } from './rtc-types.js';
 
@@ -161,6 +161,13 @@ export class DataChannelLink implements Link {
     this.#end(undefined);
     this.#restartLinger();
     this.#flush();
+  }
+
+  /** The selected ICE pair's route, candidate types and round-trip time; empty once closed or unknown. */
+  async stats(): Promise<LinkStats> {
+    if (this.#ended) return {};
+    const pair = await selectedPair(this.peerConnection).catch(() => undefined);
+    return pair ? { route: routeOf(pair.types), candidates: pair.types, rttMs: pair.rttMs } : {};
   }
 
   /**

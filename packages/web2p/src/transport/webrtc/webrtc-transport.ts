@@ -100,6 +100,8 @@ interface Session {
 export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements Transport {
   /** WebRTC peers are web2p peers: compression would only cost CPU. */
   readonly compression: readonly number[] = [];
+  /** Peers find us only through the signaling rooms we joined. */
+  readonly rendezvous = true;
   readonly #options: WebRtcTransportOptions;
   readonly #clock: Clock;
   readonly #random: Random;
@@ -191,7 +193,11 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     });
     this.#rooms.set(url, room);
     room.on('ice', (servers) => (this.#serverIceServers = servers));
-    room.on('peers', (ids) => this.#offerToRoom(ids));
+    room.on('peers', (ids) => {
+      local.rendezvous?.(url, true);
+      this.#offerToRoom(ids);
+    });
+    room.on('disconnected', (retryInMs, reason) => local.rendezvous?.(url, false, reason, retryInMs));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
     // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
     room.on('left', (id) => this.#sessions.get(id)?.link?.probe());
@@ -331,6 +337,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     this.#unreachable.set(peerId, backoff);
     const error = new PeerUnreachableError(peerId, reason, waitMs);
     this.emit('unreachable', error);
+    this.#local?.unreachable?.(error);
     return error;
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The status line of a view in plain words, from the socket's health (its state, the signaling
+ * server going up and down, and the peers it could not reach) instead of a bare peer count: what
+ * is going on, and what to do about it.
+ */
+import type { MeshSocket, PeerUnreachableError } from 'web2p';
+import { describeError, el, short } from './dom.js';
+
+/** Reasons a peer could not be reached, in a user's words (the error's own message has the details). */
+const REASON_WORDS: Record<PeerUnreachableError['reason'], string> = {
+  'ice-failed': 'no network path worked (behind NATs that need a TURN relay)',
+  'turn-auth-failed': 'the TURN server refused our credentials (check the TURN secret)',
+  timeout: 'it did not answer in time (gone, frozen, or behind a NAT: configure STUN/TURN)',
+  'no-candidates': 'no network addresses were exchanged (configure STUN/TURN)',
+};
+
+/**
+ * Joins `room` and returns a line that keeps saying, from the socket's events, where the socket
+ * stands: connecting, alone in the room (and why, when peers could not be reached), connected to
+ * how many peers, or the signaling server lost. `data-state` carries `sock.state` for tests.
+ */
+export function healthLine(sock: MeshSocket<any>, room: string, join: Promise<void>): HTMLElement {
+  const line = el('p', { className: 'room-status' });
+  const text = el('span');
+  const advice = el('span', { className: 'advice' });
+  line.append(text, advice);
+  /** Peers that could not be reached, by id, with why; forgotten when they connect. */
+  const unreachable = new Map<string, PeerUnreachableError>();
+  let joinError: string | undefined;
+  let signalingDown: string | undefined;
+
+  const show = (): void => {
+    const peers = sock.routingTable.size;
+    const where = `room "${room}" · this tab is node ${short(sock.id)}`;
+    let status: string;
+    switch (sock.state) {
+      case 'connecting':
+        status = joinError
+          ? `could not join: ${joinError}`
+          : signalingDown
+            ? `the signaling server is unreachable (${signalingDown}); retrying…`
+            : 'joining…';
+        break;
+      case 'joined-alone':
+        status = unreachable.size > 0 ? `joined, but no peer could be reached` : 'joined · waiting for others: open this page in another tab';
+        break;
+      case 'connected':
+        status = `connected to ${peers} peer${peers === 1 ? '' : 's'}${signalingDown ? ' · signaling server lost, peers still linked' : ''}`;
+        break;
+      case 'closed':
+        status = 'closed';
+        break;
+    }
+    text.textContent = `${where} · ${status}`;
+    const reasons = [...unreachable.values()].map((error) => `${short(error.peerId)}: ${REASON_WORDS[error.reason]}`);
+    advice.textContent = reasons.length > 0 ? ` · unreachable ${reasons.join('; ')}` : '';
+    advice.title = [...unreachable.values()].map((error) => error.message).join('\n');
+    line.dataset.state = sock.state;
+    line.dataset.peers = String(peers);
+    line.dataset.unreachable = [...new Set([...unreachable.values()].map((error) => error.reason))].join(' ');
+  };
+
+  sock.on('state', show);
+  sock.on('peer', (id: string) => (unreachable.delete(id), show()));
+  sock.on('disconnect', show);
+  sock.on('unreachable', (error: PeerUnreachableError) => (unreachable.set(error.peerId, error), show()));
+  sock.on('signaling-up', () => ((signalingDown = undefined), show()));
+  sock.on('signaling-down', (_url: string, reason: Error) => ((signalingDown = reason.message), show()));
+  join.catch((error: unknown) => ((joinError = describeError(error)), show()));
+  show();
+  return line;
+}

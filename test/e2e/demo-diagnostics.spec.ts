@@ -1,0 +1,65 @@
+/**
+ * The demo's diagnostics (issues 14 and 18) in real Chromium: the status line says in plain words
+ * that a tab is alone in its room and why a member could not be reached, then that it is connected;
+ * the network picture colours the tab's links by how they travel. Screenshots in test-results/demo.
+ *
+ * The unreachable member is a real room member over the real signaling server whose engine cannot
+ * connect: it answers each offer with the protocol's `failed` signal, as a browser whose ICE failed
+ * does, so the tab gives its verdict after its retries, in about a second.
+ */
+import { randomInt } from 'node:crypto';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { DEMO_PORT } from '../../playwright.config.js';
+
+const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}/`;
+const SHOTS = 'test-results/demo';
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** Joins `room` as a member that answers every WebRTC offer with `failed` (reason `ice-failed`). */
+async function memberThatCannotConnect(room: string): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${DEMO_PORT}/${room}`);
+  const id = Array.from({ length: 66 }, () => BASE58[randomInt(BASE58.length)]).join('');
+  ws.on('message', (raw) => {
+    const message = JSON.parse(String(raw));
+    if (message.type === 'signal' && message.data?.signal?.type === 'offer') {
+      ws.send(JSON.stringify({ type: 'signal', to: message.from, data: { session: message.data.session, signal: { type: 'failed', reason: 'ice-failed' } } }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'join', id })));
+    ws.on('message', (raw) => JSON.parse(String(raw)).type === 'peers' && resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+async function openTab(browser: Browser): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
+  await page.goto(DEMO_URL);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  return page;
+}
+
+test('the status line says alone and why, then connected; the network picture colours links by route', async ({ browser }) => {
+  const member = await memberThatCannotConnect('chat');
+  const a = await openTab(browser);
+  const status = a.locator('#chat .room-status');
+  await expect(status).toHaveAttribute('data-unreachable', 'ice-failed', { timeout: 30_000 });
+  await expect(status).toHaveAttribute('data-state', 'joined-alone');
+  await expect(status).toContainText('joined, but no peer could be reached');
+  await expect(status).toContainText('TURN');
+  await a.screenshot({ path: `${SHOTS}/diagnostics-unreachable.png` });
+  member.close();
+
+  const b = await openTab(browser);
+  await expect(status).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+  await expect(status).toContainText('connected to 1 peer');
+  await expect(b.locator('#chat .room-status')).toHaveAttribute('data-state', 'connected');
+  await a.click('nav button[data-view="network"]');
+  // On one machine (host candidates unhidden) the pair is direct; the peer's end may show as prflx.
+  await expect(a.locator('#network-graph line.edge.mine')).toHaveAttribute('data-route', /^(host|prflx)$/, { timeout: 10_000 });
+  await expect(a.locator('.route-legend')).toContainText('relay: relayed by a TURN server');
+  await a.screenshot({ path: `${SHOTS}/diagnostics-network.png` });
+  await Promise.all([a.context().close(), b.context().close()]);
+});

@@ -1,0 +1,111 @@
+/**
+ * web2p/simple-peer in Node: peers an app negotiated with simple-peer (over node-datachannel, as
+ * simple-peer's `wrtc`) carry a MeshSocket: broadcast, whisper, reply, stats and a clean close.
+ * The same in Chromium: test/e2e/simple-peer.spec.ts.
+ */
+import { cleanup as releaseNodeDataChannel } from 'node-datachannel';
+import * as polyfill from 'node-datachannel/polyfill';
+import SimplePeer from 'simple-peer';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MeshSocket, UnsupportedPeerError, flags, type Message } from '../../packages/web2p/src/index.js';
+import { SimplePeerTransport } from '../../packages/web2p/src/simple-peer/index.js';
+import { waitFor } from './signaling-helpers.js';
+
+/** simple-peer writes to `offer.sdp`, read-only in node-datachannel's objects: hand it plain ones. */
+class PlainDescriptions extends polyfill.RTCPeerConnection {
+  override async createOffer(): Promise<RTCSessionDescriptionInit> {
+    const { type, sdp } = await super.createOffer();
+    return { type, sdp };
+  }
+  override async createAnswer(): Promise<RTCSessionDescriptionInit> {
+    const { type, sdp } = await super.createAnswer();
+    return { type, sdp };
+  }
+}
+/** simple-peer's `wrtc` option, typed as the DOM's classes (node-datachannel's differ in private fields only). */
+const wrtc = { ...polyfill, RTCPeerConnection: PlainDescriptions } as unknown as SimplePeer.Options['wrtc'];
+
+const sockets: MeshSocket[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+});
+afterAll(() => releaseNodeDataChannel());
+
+interface Node {
+  socket: MeshSocket;
+  transport: SimplePeerTransport;
+  heard: Message[];
+}
+
+function node(): Node {
+  const transport = new SimplePeerTransport();
+  const socket = new MeshSocket({ transport });
+  sockets.push(socket);
+  const heard: Message[] = [];
+  socket.on('message', (msg) => {
+    heard.push(msg);
+    socket.recv();
+    if (msg.packets[1] === 'ping') void msg.reply('pong');
+  });
+  return { socket, transport, heard };
+}
+
+/** Two simple-peer instances signalling each other directly, as an app's own signaling would. */
+function pair(): [SimplePeer.Instance, SimplePeer.Instance] {
+  const a = new SimplePeer({ initiator: true, wrtc, trickle: true });
+  const b = new SimplePeer({ wrtc, trickle: true });
+  a.on('signal', (data) => b.signal(data));
+  b.on('signal', (data) => a.signal(data));
+  return [a, b];
+}
+
+describe('web2p/simple-peer over node-datachannel', () => {
+  it('a line of three: broadcast crosses it, whisper stays with neighbours, a reply comes back; stats and close', async () => {
+    const [a, b, c] = [node(), node(), node()];
+    const [ab, ba] = pair();
+    const [bc, cb] = pair();
+    await Promise.all([a.transport.addPeer(ab), b.transport.addPeer(ba), b.transport.addPeer(bc), c.transport.addPeer(cb)]);
+    await waitFor(() => a.socket.routingTable.size === 1 && b.socket.routingTable.size === 2 && c.socket.routingTable.size === 1, 10_000, 'the handshakes');
+    expect(a.socket.state).toBe('connected');
+
+    a.socket.send('hello over simple-peer');
+    await waitFor(() => c.heard.length === 1, 5_000, 'the broadcast to cross b');
+    expect(c.heard[0]!.packets).toEqual([flags.broadcast, 'hello over simple-peer']);
+    b.socket.send('neighbours only', { flag: flags.whisper });
+    await waitFor(() => a.heard.length === 1 && c.heard.length === 2, 5_000, 'the whispers');
+    expect(a.heard[0]!.packets[1]).toBe('neighbours only');
+
+    a.socket.send('ping', { flag: flags.whisper });
+    await waitFor(() => a.heard.some((msg) => msg.packets[1] === 'pong'), 5_000, "b's reply");
+    expect(c.heard.some((msg) => msg.packets[1] === 'ping')).toBe(false); // a whisper is not relayed
+
+    const stats = await a.socket.stats();
+    expect(stats.peers[0]).toMatchObject({ id: b.socket.id, transport: 'simple-peer' });
+    expect(stats.peers[0]!.bytesSent).toBeGreaterThan(0);
+
+    // The app destroying its simple-peer peer ends the link: both sides see the other leave.
+    cb.destroy();
+    await waitFor(() => b.socket.routingTable.size === 1 && c.socket.routingTable.size === 0, 5_000, 'b and c to part');
+    expect(c.socket.state).toBe('joined-alone');
+    // Closing a socket closes its simple-peer connections: b sees a leave.
+    await a.socket.close();
+    await waitFor(() => b.socket.routingTable.size === 0, 5_000, 'b to see a leave');
+    expect(ab.destroyed || (ab as unknown as { _pc: RTCPeerConnection })._pc.connectionState === 'closed').toBe(true);
+  });
+
+  it('refuses an unordered channel with UnsupportedPeerError, and a peer that closes before connecting with ConnectionClosedError', async () => {
+    const a = node();
+    const b = node();
+    const x = new SimplePeer({ initiator: true, wrtc, channelConfig: { ordered: false } });
+    const y = new SimplePeer({ wrtc });
+    x.on('signal', (data) => y.signal(data));
+    y.on('signal', (data) => x.signal(data));
+    await expect(a.transport.addPeer(x)).rejects.toBeInstanceOf(UnsupportedPeerError);
+    x.destroy();
+    y.destroy();
+    const lonely = new SimplePeer({ initiator: true, wrtc });
+    const adding = b.transport.addPeer(lonely);
+    lonely.destroy();
+    await expect(adding).rejects.toMatchObject({ name: 'ConnectionClosedError' });
+  });
+});
