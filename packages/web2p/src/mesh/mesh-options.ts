@@ -7,6 +7,8 @@ import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { LogSink } from './debug.js';
 import type { Message } from './message.js';
+import type { IncomingStream } from './streams/incoming-stream.js';
+import type { StreamOptions } from './streams/stream-service.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
@@ -34,6 +36,8 @@ export interface MeshSocketOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
+  /** How this node sends and receives streams (`sendStream`, the 'stream' event): chunk size, window, timeout. */
+  streams?: StreamOptions;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -54,6 +58,11 @@ export type MeshEvents = {
   disconnect: (peerId: string) => void;
   /** A peer entered the routing table. */
   peer: (peerId: string, conn: Connection) => void;
+  /**
+   * A peer's `sendStream` reached us: read `stream.readable` (or `await stream.bytes()`). Without a
+   * listener incoming streams are refused (StreamRefusedError at the sender).
+   */
+  stream: (stream: IncomingStream) => void;
   /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
   error: (error: Error) => void;
 };

@@ -43,6 +43,8 @@ import { Router, describe } from './router.js';
 import { parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
+import type { StreamData } from './streams/stream-source.js';
+import { StreamService, type SendStreamOptions } from './streams/stream-service.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
@@ -96,6 +98,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #dispatcher: Dispatcher;
   readonly #peers: PeerExchange;
   readonly #routed: RoutedReplies;
+  readonly #streams: StreamService;
   /** The mesh's own services, then those the socket was given. */
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
@@ -206,8 +209,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       sendPeers: (conn) => this.#peers.sendPeers(conn),
     });
+    const streams = (this.#streams = new StreamService(options.streams ?? {}, () => this.listenerCount('stream') > 0));
     this.#added = services;
-    this.#services = [this.#peers, this.#routed, signals, ...services];
+    this.#services = [this.#peers, this.#routed, signals, streams.routes, streams, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const context = this.#context(random);
     for (const service of this.#services) service.start(context);
@@ -290,6 +294,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       return Promise.resolve();
     }
     return this.#clock.whilePending(this.#routed.send(msg.sender, packets, msg.wire.senderIsBin));
+  }
+
+  /**
+   * Sends `data` of any size to the node `to` as a stream: in chunks, never more than the receiver's
+   * window ahead of its reader, straight to a neighbour or relayed along a path through the mesh.
+   * The receiver gets a 'stream' event. Resolves once the receiver's reader took the last byte;
+   * rejects with AbortError (`signal`), StreamCancelledError (the receiver cancelled),
+   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError.
+   */
+  sendStream(to: string, data: StreamData, options: SendStreamOptions = {}): Promise<void> {
+    return this.#clock.whilePending(this.#streams.send(to, data, options));
   }
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
