@@ -1,5 +1,5 @@
 /**
- * Stream limits and timings (PROTOCOL.md §14.6). Those a user may need to change are options of the
+ * Stream limits and timings (PROTOCOL.md §14.8). Those a user may need to change are options of the
  * socket (`streams: { … }`); the rest bound what a hostile peer can make this node hold.
  */
 

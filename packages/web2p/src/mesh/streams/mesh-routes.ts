@@ -1,5 +1,5 @@
 /**
- * Paths to nodes that are not neighbours (PROTOCOL.md §14.6), set up hop by hop as AODV does: the
+ * Paths to nodes that are not neighbours (PROTOCOL.md §14.8), set up hop by hop as AODV does: the
  * sender broadcasts `find [route id, target]`; every node remembers the neighbour the probe first
  * came from (the way back to the sender); the target whispers `found [route id]` to that neighbour,
  * and each node on the way back passes it on to the neighbour it remembered, learning as it does the

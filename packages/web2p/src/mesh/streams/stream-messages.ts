@@ -1,5 +1,5 @@
 /**
- * The stream frames and route probes (PROTOCOL.md §14.6) as encode/decode pairs with no I/O. Both are
+ * The stream frames and route probes (PROTOCOL.md §14.8) as encode/decode pairs with no I/O. Both are
  * web2p-only: their sub-flags are strings, which py2p and js2p ignore. Decoders throw FrameError for
  * malformed input; the mesh then drops the neighbour that sent it.
  *

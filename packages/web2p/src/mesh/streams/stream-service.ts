@@ -1,5 +1,5 @@
 /**
- * Streams of any size between two nodes of the mesh (PROTOCOL.md §14.6): `sendStream` on one side,
+ * Streams of any size between two nodes of the mesh (PROTOCOL.md §14.8): `sendStream` on one side,
  * the 'stream' event on the other. The bytes go in chunks well under the frame limit, never more
  * than the receiver's window ahead of its reader (credit comes back as it reads), straight to a
  * neighbour or along a route found through the mesh (mesh-routes.ts) whose relays keep the same
