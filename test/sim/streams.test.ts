@@ -205,3 +205,22 @@ describe('streams across the mesh', () => {
     await expect(reading).rejects.toThrow(StreamPeerLeftError);
   });
 });
+
+test('aborting while the source is stuck in a read rejects at once, and the receiver hears of it', async () => {
+  const net = makeNet();
+  const [a, b] = meshNodes(net, 2);
+  await chain([a!, b!]);
+  const stuck = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new Uint8Array(10)) }); // then never more
+  const controller = new AbortController();
+  const incoming = nextStream(b!);
+  const sending = a!.sendStream(b!.id, stuck, { signal: controller.signal });
+  const stream = await incoming;
+  const reader = stream.readable.getReader();
+  expect((await reader.read()).value?.length).toBe(10);
+  controller.abort();
+  await expect(sending).rejects.toThrow(AbortError);
+  let outcome: unknown;
+  reader.read().then(() => (outcome = 'read'), (error: unknown) => (outcome = error));
+  await until(net, () => outcome !== undefined, 'the reader hears of the abort');
+  expect(outcome).toBeInstanceOf(AbortError);
+});

@@ -20,6 +20,9 @@ export class OutgoingStream {
   /** Why the stream ended early: the first failure wins. */
   failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private onFail!: (error: Error) => void;
+  /** Rejects with the failure: raced against waits on others (the source) that a failure must cut short. */
+  private readonly failed = new Promise<never>((_, reject) => (this.onFail = reject));
 
   constructor(
     readonly id: string,
@@ -28,7 +31,9 @@ export class OutgoingStream {
     /** The neighbour every frame of this stream goes through (the receiver, or the first relay). */
     readonly hop: Connection,
     private readonly onProgress: (delivered: number) => void,
-  ) {}
+  ) {
+    this.failed.catch(() => {}); // only ever raced: its rejection is handled where it is
+  }
 
   accepted(window: number): void {
     if (this.window !== undefined) throw new StreamError(`stream ${this.id} accepted twice`);
@@ -51,7 +56,13 @@ export class OutgoingStream {
 
   fail(error: Error): void {
     this.failure ??= error;
+    this.onFail(this.failure);
     this.changed();
+  }
+
+  /** `promise`, or the stream's failure if that comes first (a source that never yields must not hold an aborted send). */
+  orFailure<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.failed]);
   }
 
   /** Resolves once `ready()` holds; rejects with the stream's failure. */

@@ -110,7 +110,8 @@ export class StreamService implements Service {
       whisper(hop, encodeStreamFrame({ kind: 'open', id, from: this.mesh.id, to, label, size: source.size }));
       await stream.until(() => stream.window !== undefined);
       this.mesh.clock.clearTimeout(deadline);
-      for (let next = await source.chunks.next(); !next.done; next = await source.chunks.next()) {
+      const nextChunk = () => stream.orFailure(source.chunks.next());
+      for (let next = await nextChunk(); !next.done; next = await nextChunk()) {
         // A window smaller than our chunks (a relay may lower it) cuts them smaller still.
         for (let at = 0; at < next.value.length; ) {
           const bytes = next.value.subarray(at, at + stream.window!);
@@ -126,7 +127,7 @@ export class StreamService implements Service {
     } catch (error) {
       // Our source failed (or we did): the receiver must not wait for the rest.
       if (!stream.failure) this.stopOutgoing(stream, 'abort', error instanceof Error ? error : new StreamError(String(error)));
-      await source.chunks.return?.().catch(() => {});
+      void source.chunks.return?.().catch(() => {}); // not awaited: a source stuck in a read would hold us
       throw stream.failure ?? error;
     } finally {
       this.mesh.clock.clearTimeout(deadline);
