@@ -10,7 +10,7 @@ import {
   type IncomingStream,
 } from '../../packages/web2p/src/index.js';
 import { bytesEqual } from '../../packages/web2p/src/wire/packet.js';
-import { STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
+import { RELAY_WINDOW_BYTES, STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
 
 /** Deterministic bytes (a cheap LCG), so a mismatch anywhere shows. */
@@ -223,4 +223,24 @@ test('aborting while the source is stuck in a read rejects at once, and the rece
   reader.read().then(() => (outcome = 'read'), (error: unknown) => (outcome = error));
   await until(net, () => outcome !== undefined, 'the reader hears of the abort');
   expect(outcome).toBeInstanceOf(AbortError);
+});
+
+test('a relay lowers a large window to its own: a stalled reader holds the relay to one relay window, and reading finishes it', async () => {
+  const net = makeNet();
+  const [a, relay] = meshNodes(net, 2, { maxOutgoing: 0 });
+  const d = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { windowBytes: 8 * RELAY_WINDOW_BYTES } });
+  await chain([a!, relay!, d]);
+  let pulled = 0;
+  const size = 6 * RELAY_WINDOW_BYTES;
+  async function* source() {
+    for (; pulled < size; pulled += 64 * 1024) yield pattern(64 * 1024, pulled);
+  }
+  const incoming = nextStream(d);
+  const sending = a!.sendStream(d.id, source());
+  const stream = await incoming;
+  await net.run(10_000); // nobody reads yet
+  expect(stream.received).toBe(RELAY_WINDOW_BYTES);
+  expect(pulled).toBeLessThanOrEqual(RELAY_WINDOW_BYTES + 64 * 1024);
+  expect((await stream.bytes()).length).toBe(size); // the receiver's acks (its window is 8× larger) still free the sender
+  await sending;
 });
