@@ -26,6 +26,17 @@ export interface IncomingStreamLink {
   finished(): void;
 }
 
+/**
+ * A stream a peer sent with `sendStream`, as the socket's 'stream' event hands it over.
+ *
+ * @example
+ * ```ts
+ * sock.on('stream', async (stream) => {
+ *   stream.on('progress', (received, size) => console.log(`${received} of ${size ?? '?'} bytes`));
+ *   const bytes = await stream.bytes(); // or read stream.readable, for streams too large to hold
+ * });
+ * ```
+ */
 export class IncomingStream extends Emitter<IncomingStreamEvents> {
   /**
    * The bytes as they come, in order. Errors with AbortError when the sender aborts, with

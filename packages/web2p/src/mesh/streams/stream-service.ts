@@ -98,6 +98,7 @@ export class StreamService implements Service {
     const source = streamSource(data, this.chunkBytes);
     const id = toHex(this.mesh.random.bytes(16));
     const hop = await this.routes.find(to, id, signal);
+    if (hop.closed) throw new StreamPeerLeftError(to); // it left while the route was being found
     const stream = new OutgoingStream(id, to, hop, (delivered) => options.onProgress?.(delivered, source.size));
     this.outgoing.set(id, stream);
     const onAbort = (): void => this.stopOutgoing(stream, 'abort', new AbortError(signal!.reason));
