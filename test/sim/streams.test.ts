@@ -244,3 +244,21 @@ test('a relay lowers a large window to its own: a stalled reader holds the relay
   expect((await stream.bytes()).length).toBe(size); // the receiver's acks (its window is 8× larger) still free the sender
   await sending;
 });
+
+test('a sender that crashes mid-stream: the reader errors with StreamPeerLeftError', async () => {
+  const net = makeNet();
+  const [a, b] = meshNodes(net, 2);
+  await chain([a!, b!]);
+  const incoming = nextStream(b!);
+  a!.sendStream(b!.id, pattern(4 * 1024 * 1024)).catch(() => {});
+  const stream = await incoming;
+  const reader = stream.readable.getReader();
+  await reader.read();
+  net.kill(a!);
+  let outcome: unknown;
+  void (async () => {
+    for (;;) if ((await reader.read()).done) return 'ended';
+  })().then((end) => (outcome = end), (error: unknown) => (outcome = error));
+  await until(net, () => outcome !== undefined, 'the reader hears that the sender is gone');
+  expect(outcome).toBeInstanceOf(StreamPeerLeftError);
+});
