@@ -20,9 +20,8 @@ export class OutgoingStream {
   /** Why the stream ended early: the first failure wins. */
   failure: Error | undefined;
   private wake: (() => void) | undefined;
-  private onFail!: (error: Error) => void;
-  /** Rejects with the failure: raced against waits on others (the source) that a failure must cut short. */
-  private readonly failed = new Promise<never>((_, reject) => (this.onFail = reject));
+  /** Rejects the wait of `orFailure` in progress (one at a time: the send loop's). */
+  private interrupt: ((error: Error) => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -31,9 +30,7 @@ export class OutgoingStream {
     /** The neighbour every frame of this stream goes through (the receiver, or the first relay). */
     readonly hop: Connection,
     private readonly onProgress: (delivered: number) => void,
-  ) {
-    this.failed.catch(() => {}); // only ever raced: its rejection is handled where it is
-  }
+  ) {}
 
   accepted(window: number): void {
     if (this.window !== undefined) throw new StreamError(`stream ${this.id} accepted twice`);
@@ -56,13 +53,23 @@ export class OutgoingStream {
 
   fail(error: Error): void {
     this.failure ??= error;
-    this.onFail(this.failure);
+    this.interrupt?.(this.failure);
     this.changed();
   }
 
-  /** `promise`, or the stream's failure if that comes first (a source that never yields must not hold an aborted send). */
+  /**
+   * `promise`, or the stream's failure if that comes first (a source that never yields must not
+   * hold an aborted send). Not Promise.race against one long-lived "failed" promise: each race
+   * would leave a reaction on it holding that chunk until the stream ends (the whole stream).
+   */
   orFailure<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.failed]);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.interrupt = reject;
+      promise.then(resolve, reject).finally(() => {
+        if (this.interrupt === reject) this.interrupt = undefined;
+      });
+    });
   }
 
   /** Resolves once `ready()` holds; rejects with the stream's failure. */
