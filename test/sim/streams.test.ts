@@ -262,3 +262,13 @@ test('a sender that crashes mid-stream: the reader errors with StreamPeerLeftErr
   await until(net, () => outcome !== undefined, 'the reader hears that the sender is gone');
   expect(outcome).toBeInstanceOf(StreamPeerLeftError);
 });
+
+test('a relay already carrying its maximum passes no route on: the sender gets StreamUnreachableError', async () => {
+  const net = makeNet();
+  const a = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { openTimeoutMs: 3_000 } });
+  const relay = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { maxRelayed: 0 } });
+  const [c] = meshNodes(net, 1, { maxOutgoing: 0 });
+  c!.on('stream', () => {});
+  await chain([a, relay, c!]);
+  await expect(a.sendStream(c!.id, pattern(10))).rejects.toThrow(StreamUnreachableError);
+});

@@ -8,7 +8,7 @@
  */
 import { FrameError } from '../../errors.js';
 import type { Connection } from '../connection.js';
-import { MAX_RELAYED_STREAMS, MAX_STREAM_WINDOW_BYTES, RELAY_WINDOW_BYTES } from './constants.js';
+import { MAX_STREAM_WINDOW_BYTES, RELAY_WINDOW_BYTES } from './constants.js';
 import { encodeStreamFrame, whisper, type StreamFrame } from './stream-messages.js';
 
 interface Relayed {
@@ -26,7 +26,10 @@ interface Relayed {
 export class StreamRelays {
   private readonly relayed = new Map<string, Relayed>();
 
-  constructor(private readonly limits: { maxRelayed: number; relayWindow: number } = { maxRelayed: MAX_RELAYED_STREAMS, relayWindow: RELAY_WINDOW_BYTES }) {}
+  constructor(
+    /** Streams carried at once (MAX_RELAYED_STREAMS by default). */
+    private readonly maxRelayed: number,
+  ) {}
 
   has(id: string): boolean {
     return this.relayed.has(id);
@@ -38,7 +41,7 @@ export class StreamRelays {
 
   /** A route through us was set up; false when we carry as many as we may. */
   add(id: string, up: Connection, down: Connection): boolean {
-    if (this.relayed.size >= this.limits.maxRelayed || this.relayed.has(id)) return false;
+    if (this.relayed.size >= this.maxRelayed || this.relayed.has(id)) return false;
     this.relayed.set(id, { up, down, opened: false, window: undefined, data: 0, acked: 0, ended: false });
     return true;
   }
@@ -90,7 +93,7 @@ export class StreamRelays {
       case 'accept': {
         if (entry.window !== undefined) bad('accepted twice');
         if (frame.window > MAX_STREAM_WINDOW_BYTES) bad(`window ${frame.window} over ${MAX_STREAM_WINDOW_BYTES}`);
-        entry.window = Math.min(frame.window, this.limits.relayWindow);
+        entry.window = Math.min(frame.window, RELAY_WINDOW_BYTES);
         return { ...frame, window: entry.window };
       }
       case 'data':

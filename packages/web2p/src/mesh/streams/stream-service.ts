@@ -24,6 +24,7 @@ import type { MeshContext, Service } from '../service.js';
 import {
   MAX_INCOMING_STREAMS,
   MAX_INCOMING_STREAMS_PER_PEER,
+  MAX_RELAYED_STREAMS,
   MAX_STREAM_LABEL_CHARS,
   MAX_STREAM_WINDOW_BYTES,
   STREAM_CHUNK_BYTES,
@@ -45,6 +46,12 @@ export interface StreamOptions {
   windowBytes?: number;
   /** How long a sender waits for a route and the receiver's accept. Default 15 s. */
   openTimeoutMs?: number;
+  /** Streams coming in at once, from all senders (each holds up to a window). Default 64. */
+  maxIncoming?: number;
+  /** Streams coming in at once from one sender. Default 8. */
+  maxIncomingPerPeer?: number;
+  /** Streams this node carries for others at once (each up to 1 MiB queued). Default 32. */
+  maxRelayed?: number;
 }
 
 /** The options of `sock.sendStream(to, data, options)`. */
@@ -63,12 +70,14 @@ export class StreamService implements Service {
   /** Finds paths to non-neighbours; a service of its own (its sub-flag), registered next to this one. */
   readonly routes: MeshRoutes;
   private mesh!: MeshContext;
-  private readonly relays = new StreamRelays();
+  private readonly relays: StreamRelays;
   private readonly outgoing = new Map<string, OutgoingStream>();
   private readonly incoming = new Map<string, IncomingStream>();
   private readonly chunkBytes: number;
   private readonly windowBytes: number;
   private readonly openTimeoutMs: number;
+  private readonly maxIncoming: number;
+  private readonly maxIncomingPerPeer: number;
 
   constructor(
     options: StreamOptions,
@@ -78,6 +87,9 @@ export class StreamService implements Service {
     this.chunkBytes = options.chunkBytes ?? STREAM_CHUNK_BYTES;
     this.windowBytes = options.windowBytes ?? STREAM_WINDOW_BYTES;
     this.openTimeoutMs = options.openTimeoutMs ?? STREAM_OPEN_TIMEOUT_MS;
+    this.maxIncoming = options.maxIncoming ?? MAX_INCOMING_STREAMS;
+    this.maxIncomingPerPeer = options.maxIncomingPerPeer ?? MAX_INCOMING_STREAMS_PER_PEER;
+    this.relays = new StreamRelays(options.maxRelayed ?? MAX_RELAYED_STREAMS);
     if (!(this.chunkBytes > 0) || !(this.windowBytes >= 1 && this.windowBytes <= MAX_STREAM_WINDOW_BYTES)) {
       throw new RangeError(`streams: chunkBytes must be positive and windowBytes within 1..${MAX_STREAM_WINDOW_BYTES}`);
     }
@@ -187,8 +199,8 @@ export class StreamService implements Service {
     if (!this.listening()) return refuse('refused', "nobody listens for 'stream' there");
     let fromPeer = 0;
     for (const stream of this.incoming.values()) if (stream.from === from) fromPeer++;
-    if (fromPeer >= MAX_INCOMING_STREAMS_PER_PEER || this.incoming.size >= MAX_INCOMING_STREAMS) {
-      return refuse('refused', `too many streams open (at most ${MAX_INCOMING_STREAMS_PER_PEER} per sender, ${MAX_INCOMING_STREAMS} in all)`);
+    if (fromPeer >= this.maxIncomingPerPeer || this.incoming.size >= this.maxIncoming) {
+      return refuse('refused', `too many streams open (at most ${this.maxIncomingPerPeer} per sender, ${this.maxIncoming} in all)`);
     }
     const stream: IncomingStream = new IncomingStream(from, frame.label, frame.size, id, conn, this.windowBytes, {
       ack: (consumed) => whisper(conn, encodeStreamFrame({ kind: 'ack', id, consumed })),
