@@ -43,8 +43,7 @@ export class IncomingStream extends Emitter<IncomingStreamEvents> {
    * StreamPeerLeftError when it leaves; cancelling it rejects the sender's `sendStream`.
    */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Bytes arrived so far. */
-  received = 0;
+  private arrivedBytes = 0;
   private consumed = 0;
   private lastAck = 0;
   private readonly queue: Uint8Array[] = [];
@@ -85,6 +84,11 @@ export class IncomingStream extends Emitter<IncomingStreamEvents> {
     );
   }
 
+  /** Bytes arrived so far (the last 'progress' value). */
+  get received(): number {
+    return this.arrivedBytes;
+  }
+
   /**
    * Reads the whole stream into one array. Holds it all in memory: for large streams read
    * `readable` instead.
@@ -99,19 +103,19 @@ export class IncomingStream extends Emitter<IncomingStreamEvents> {
   /** @internal A data frame's bytes. Throws StreamError when the sender overran its window. */
   push(bytes: Uint8Array): void {
     if (this.ended) throw new StreamError(`stream ${this.id}: data after its end`);
-    if (this.received + bytes.length - this.consumed > this.window) {
+    if (this.arrivedBytes + bytes.length - this.consumed > this.window) {
       throw new StreamError(`stream ${this.id}: the sender overran its ${this.window}-byte window`, 'window');
     }
     if (this.done) return; // cancelled: the sender is being told
-    this.received += bytes.length;
+    this.arrivedBytes += bytes.length;
     this.queue.push(bytes);
-    this.emit('progress', this.received, this.size);
+    this.emit('progress', this.arrivedBytes, this.size);
     this.wakePull();
   }
 
   /** @internal The sender sent `total` bytes in all and is done. */
   end(total: number): void {
-    if (this.ended || total !== this.received) throw new StreamError(`stream ${this.id}: end at ${total} bytes, ${this.received} arrived`);
+    if (this.ended || total !== this.arrivedBytes) throw new StreamError(`stream ${this.id}: end at ${total} bytes, ${this.arrivedBytes} arrived`);
     this.ended = true;
     this.wakePull();
   }

@@ -82,7 +82,7 @@ export class StreamService implements Service {
   constructor(
     options: StreamOptions,
     /** Whether anyone listens for 'stream' (else incoming streams are refused, not left hanging). */
-    private readonly listening: () => boolean,
+    private readonly hasListener: () => boolean,
   ) {
     this.chunkBytes = options.chunkBytes ?? STREAM_CHUNK_BYTES;
     this.windowBytes = options.windowBytes ?? STREAM_WINDOW_BYTES;
@@ -196,7 +196,7 @@ export class StreamService implements Service {
     };
     if (to !== this.mesh.id || (conn.id !== from && arrival !== conn)) throw new FrameError(`stream open from ${conn.id} for ${to} on no route`);
     if (this.inUse(id)) return refuse('collision', `stream id ${id} is in use here`);
-    if (!this.listening()) return refuse('refused', "nobody listens for 'stream' there");
+    if (!this.hasListener()) return refuse('refused', "nobody listens for 'stream' there");
     let fromPeer = 0;
     for (const stream of this.incoming.values()) if (stream.from === from) fromPeer++;
     if (fromPeer >= this.maxIncomingPerPeer || this.incoming.size >= this.maxIncoming) {
