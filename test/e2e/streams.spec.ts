@@ -58,3 +58,47 @@ test('64 MiB between two pages over WebRTC arrive byte-identical, with monotonic
   expect(monotonic(got.progress) && got.progress.at(-1) === SIZE).toBe(true);
   console.log(`64 MiB page to page over WebRTC: ${sent.ms.toFixed(0)} ms (${(SIZE / 2 ** 20 / (sent.ms / 1000)).toFixed(1)} MiB/s)`);
 });
+
+test('cancel from either side over WebRTC: the reader cancels, the sender aborts', async ({ browser }) => {
+  const url = `${signaling.current().url}/cancel`;
+  const a = await harnessPage(browser);
+  const b = await harnessPage(browser);
+  for (const page of [a, b]) {
+    await page.evaluate(async (url) => {
+      const sock = new window.web2p.MeshSocket({ iceServers: [] });
+      const outcomes: string[] = [];
+      // the first stream: cancel after the first chunk; the second: read until it fails
+      sock.on('stream', async (stream) => {
+        const reader = stream.readable.getReader();
+        try {
+          await reader.read();
+          if (outcomes.length === 0) {
+            outcomes.push('cancelling');
+            await reader.cancel('seen enough');
+            return;
+          }
+          for (;;) if ((await reader.read()).done) break;
+          outcomes.push('ended');
+        } catch (error) {
+          outcomes.push((error as Error).name);
+        }
+      });
+      Object.assign(window, { sock, outcomes });
+      await sock.connect(url);
+    }, url);
+  }
+  const bId = await b.evaluate(() => (window as unknown as { sock: { id: string } }).sock.id);
+  await until('a and b are neighbours', () => a.evaluate((id) => (window as unknown as { sock: { routingTable: Map<string, unknown> } }).sock.routingTable.has(id), bId));
+  const results = await a.evaluate(async (to) => {
+    const sock = (window as unknown as { sock: InstanceType<typeof window.web2p.MeshSocket> }).sock;
+    const big = new Uint8Array(16 * 1024 * 1024);
+    const cancelled = await sock.sendStream(to, big).then(() => 'resolved', (error: Error) => error.name);
+    const controller = new AbortController();
+    const aborting = sock.sendStream(to, big, { signal: controller.signal, onProgress: () => controller.abort() });
+    const aborted = await aborting.then(() => 'resolved', (error: Error) => error.name);
+    return { cancelled, aborted };
+  }, bId);
+  expect(results).toEqual({ cancelled: 'StreamCancelledError', aborted: 'AbortError' });
+  await until('b saw both ends', async () => (await b.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes)).length === 2);
+  expect(await b.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes)).toEqual(['cancelling', 'AbortError']);
+});

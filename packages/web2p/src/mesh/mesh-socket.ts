@@ -6,7 +6,7 @@
  * This class is the public face over the parts that do the work: the ConnectionManager (every
  * connection's life and the routing table, with the one dial registry), the Router (waterfall and
  * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
- * services (peer exchange, routed replies, signal relay; sync and chord add theirs).
+ * services (peer exchange, routed replies, signal relay, streams; sync and chord add theirs).
  */
 import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
