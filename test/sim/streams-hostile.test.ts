@@ -1,6 +1,6 @@
 /** Hostile stream frames (issue 18): whatever a peer sends, what the receiver and relays hold stays bounded. */
 import { describe, expect, test } from 'vitest';
-import { MeshSocket, StreamError, type IncomingStream } from '../../packages/web2p/src/index.js';
+import { MeshSocket, StreamError, StreamIdCollisionError, type IncomingStream } from '../../packages/web2p/src/index.js';
 import { MAX_INCOMING_STREAMS_PER_PEER, STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
 import { flags, type Packet } from '../../packages/web2p/src/wire/index.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
@@ -73,6 +73,15 @@ describe('hostile stream frames', () => {
     const { net, raw, whisper } = await target();
     whisper(S, 'open', 'r1', 'someone-else', 'another-node', '', -1); // not for it, and no route through it
     await until(net, () => raw.closed, 'dropped for an open on no route');
+  });
+
+  test('a receiver answering that the id is in use: the sender gets StreamIdCollisionError', async () => {
+    const { net, node, raw, replies, whisper } = await target();
+    const sending = node.sendStream(raw.id, new Uint8Array(10));
+    sending.catch(() => {});
+    await until(net, () => replies().some(([kind]) => kind === 'open'), 'the open');
+    whisper(S, 'cancel', replies()[0]![1]!, 'collision', 'in use');
+    await expect(sending).rejects.toThrow(StreamIdCollisionError);
   });
 
   test('a receiver granting a window over the maximum is dropped by the sender', async () => {
