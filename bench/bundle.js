@@ -39,6 +39,8 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 /** 'web2p/mesh', 'web2p/wire', …, or the npm package a module comes from. */
 function group(id) {
   const library = /packages\/web2p\/dist\/(.+)$/.exec(id);
+  // Streams (sendStream, issue 18) live in mesh/ but are a feature of their own: counted apart.
+  if (library?.[1].startsWith('mesh/streams/')) return 'web2p/mesh/streams';
   if (library) return `web2p/${library[1].includes('/') ? library[1].split('/')[0] : '(entry)'}`;
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(id);
   if (dependency) return dependency[1];

@@ -7,6 +7,7 @@ import { ChordSocket, MeshSocket, SyncSocket } from 'web2p';
 import { mountChat } from './chat.js';
 import { mountChord } from './chord.js';
 import { mountDict } from './dict.js';
+import { mountFileTransfer } from './file-transfer.js';
 import { mountNetwork } from './network.js';
 
 // No iceServers: the sockets use the STUN/TURN servers the signaling server hands out (none with
@@ -17,6 +18,7 @@ const chord = new ChordSocket({ k: 4 });
 
 const section = (id: string): HTMLElement => document.getElementById(id)!;
 mountChat(section('chat'), chat);
+mountFileTransfer(section('chat'), chat);
 mountDict(section('dict'), dict);
 mountChord(section('chord'), chord);
 mountNetwork(section('network'), chat);

@@ -4,6 +4,7 @@
  * README's `npm start`, run as written. Every wait is on a condition, never a fixed sleep.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { DEMO_PORT } from '../../playwright.config.js';
@@ -194,6 +195,33 @@ test.describe.serial('the demo in three tabs', () => {
     });
     await expect(tabs[0]!.page.locator('#network-graph circle.node')).toHaveCount(3);
     await tabs[0]!.page.screenshot({ path: `${SHOTS}/network.png` });
+    for (const { errors } of tabs) expect(errors).toEqual([]);
+  });
+
+  test('file transfer: a file picked in one tab reaches its peers as a stream, with progress bars and a download link', async () => {
+    const [alice, ...others] = tabs as [Tab, Tab, Tab];
+    for (const tab of tabs) await view(tab, 'chat');
+    const peers = (await tables([alice], 'chat'))[0]!.neighbours.length;
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 5, 0);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 12)) & 0xff;
+    await alice.page.setInputFiles('#file-input', { name: 'notes.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await expect(alice.page.locator('#file-transfers li.transfer.done[data-direction="out"]')).toHaveCount(peers, { timeout: 60_000 });
+    const receivers = [];
+    for (const tab of others) if ((await tables([tab], 'chat'))[0]!.neighbours.includes((await tables([alice], 'chat'))[0]!.id)) receivers.push(tab);
+    for (const tab of receivers) {
+      const link = tab.page.locator('#file-transfers li.transfer.done[data-direction="in"] a.download');
+      await expect(link).toHaveAttribute('download', 'notes.bin');
+      await expect(tab.page.locator('#file-transfers li[data-direction="in"] progress')).toHaveJSProperty('value', bytes.length);
+      // the download link holds exactly the bytes sent
+      const digest = await link.evaluate(async (a: HTMLAnchorElement) => {
+        const hash = await crypto.subtle.digest('SHA-256', await (await fetch(a.href)).arrayBuffer());
+        return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, '0')).join('');
+      });
+      expect(digest).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    expect(receivers.length).toBe(peers);
+    await alice.page.screenshot({ path: `${SHOTS}/files-sender.png` });
+    await receivers[0]!.page.screenshot({ path: `${SHOTS}/files-receiver.png` });
     for (const { errors } of tabs) expect(errors).toEqual([]);
   });
 });

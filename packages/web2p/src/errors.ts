@@ -229,3 +229,62 @@ export class MetaTooLargeError extends Web2pError {
 export class UnsupportedPeerError extends Web2pError {
   override name = 'UnsupportedPeerError';
 }
+
+// ---------------------------------------------------------------- streams (sendStream, issue 18)
+
+/** A stream failed; `code` says why (the subclasses below, or 'protocol' for a peer breaking the rules). */
+export class StreamError extends Web2pError {
+  override name = 'StreamError';
+
+  constructor(
+    message: string,
+    readonly code: string = 'protocol',
+  ) {
+    super(message);
+  }
+}
+
+/** No route to the stream's target was found in time: it is not in the mesh, or nobody could relay. */
+export class StreamUnreachableError extends StreamError {
+  override name = 'StreamUnreachableError';
+
+  constructor(readonly target: string) {
+    super(`no route to ${target} for a stream: it is not in the mesh (or no relay had room); check sock.routingTable and retry`, 'unreachable');
+  }
+}
+
+/** The peer at the other end (or a relay on the way) left the mesh before the stream finished. */
+export class StreamPeerLeftError extends StreamError {
+  override name = 'StreamPeerLeftError';
+
+  constructor(readonly peer: string) {
+    super(`the stream was cut: ${peer} (or a relay towards it) left the mesh; send it again once it is back`, 'peer-left');
+  }
+}
+
+/** The receiver cancelled its readable (or the socket's reader stopped): the sender's promise rejects with this. */
+export class StreamCancelledError extends StreamError {
+  override name = 'StreamCancelledError';
+
+  constructor(readonly reason?: string) {
+    super(`the receiver cancelled the stream${reason ? `: ${reason}` : ''}`, 'cancel');
+  }
+}
+
+/** The receiver refused the stream: no 'stream' listener, or too many streams open from us or overall. */
+export class StreamRefusedError extends StreamError {
+  override name = 'StreamRefusedError';
+
+  constructor(readonly reason: string) {
+    super(`the receiver refused the stream: ${reason}`, 'refused');
+  }
+}
+
+/** A stream id was already in use where the stream was opened (ids are 128 random bits: a buggy or hostile peer). */
+export class StreamIdCollisionError extends StreamError {
+  override name = 'StreamIdCollisionError';
+
+  constructor(readonly streamId: string) {
+    super(`stream id ${streamId} is already in use on the path; send again (a new id is drawn)`, 'collision');
+  }
+}

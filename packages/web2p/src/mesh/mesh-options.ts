@@ -9,6 +9,8 @@ import type { LogSink } from './debug.js';
 import type { Member } from './members.js';
 import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
+import type { IncomingStream } from './streams/incoming-stream.js';
+import type { StreamOptions } from './streams/stream-service.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
@@ -36,6 +38,8 @@ export interface MeshSocketOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
+  /** How this node sends and receives streams (`sendStream`, the 'stream' event): chunk size, window, timeout. */
+  streams?: StreamOptions;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -75,6 +79,11 @@ export type MeshEvents = HealthEvents & {
   'member-leave': (member: Member) => void;
   /** A member's metadata changed, or it became or stopped being a neighbour. */
   'member-update': (member: Member) => void;
+  /**
+   * A peer's `sendStream` reached us: read `stream.readable` (or `await stream.bytes()`). Without a
+   * listener incoming streams are refused (StreamRefusedError at the sender).
+   */
+  stream: (stream: IncomingStream) => void;
   /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
   error: (error: Error) => void;
 };

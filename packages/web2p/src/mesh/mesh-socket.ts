@@ -6,7 +6,7 @@
  * This class is the public face over the parts that do the work: the ConnectionManager (every
  * connection's life and the routing table, with the one dial registry), the Router (waterfall and
  * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
- * services (peer exchange, routed replies, signal relay; sync and chord add theirs).
+ * services (peer exchange, routed replies, signal relay, streams; sync and chord add theirs).
  */
 import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
@@ -49,6 +49,8 @@ import { parseRequestArgs, parseSendArgs, type SendOptions } from './send-args.j
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
 import { collectStats, type SocketStats } from './stats.js';
+import type { StreamData } from './streams/stream-source.js';
+import { StreamService, type SendStreamOptions } from './streams/stream-service.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
@@ -108,6 +110,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #routedSend: RoutedSend;
   readonly #requests: RequestResponse;
   readonly #deadlines: Deadlines;
+  readonly #streams: StreamService;
   /** The mesh's own services, then those the socket was given. */
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
@@ -251,7 +254,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     this.#deadlines = new Deadlines(clock);
     this.#added = services;
-    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, ...services];
+    const streams = (this.#streams = new StreamService(options.streams ?? {}, () => this.listenerCount('stream') > 0));
+    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const context = this.#context(random);
     for (const service of this.#services) service.start(context);
@@ -404,6 +408,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   waitForPeers(n = 1, options: DeadlineOptions = {}): Promise<void> {
     const { reached, cancel } = this.#members.whenAtLeast(n);
     return this.#clock.whilePending(this.#deadlines.race(reached, cancel, `${n} member(s)`, options));
+  }
+
+  /**
+   * Sends `data` of any size to the node `to` as a stream: in chunks, never more than the receiver's
+   * window ahead of its reader, straight to a neighbour or relayed along a path through the mesh.
+   * The receiver gets a 'stream' event. Resolves once the receiver's reader took the last byte;
+   * rejects with AbortError (`signal`), StreamCancelledError (the receiver cancelled),
+   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError.
+   */
+  sendStream(to: string, data: StreamData, options: SendStreamOptions = {}): Promise<void> {
+    return this.#clock.whilePending(this.#streams.send(to, data, options));
   }
 
   /** Asks every neighbour for its peers (py2p's request_peers, after a departure). */
