@@ -50,6 +50,8 @@ export interface ConnectionManagerHost {
   peerDown(peerId: string, unexpected: boolean): void;
   /** Something went wrong that no call waits for. */
   error(error: Error): void;
+  /** A link's queue drained (its bytes left for the peer): backpressure, send-backlog.ts. */
+  linkDrained(): void;
 }
 
 export class ConnectionManager {
@@ -100,6 +102,12 @@ export class ConnectionManager {
   /** Open connections, for the router and peer exchange. */
   get open(): Iterable<ConnectionRecord> {
     return this.table.values();
+  }
+
+  /** Every link bytes may be queued on: open connections and those awaiting a handshake. */
+  *linked(): Iterable<Link> {
+    for (const record of this.table.values()) yield record.link;
+    for (const record of this.awaiting) yield record.link;
   }
 
   get awaitingViews(): Connection[] {
@@ -166,6 +174,7 @@ export class ConnectionManager {
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),
+      drain: () => this.host.linkDrained(),
     });
     return record;
   }

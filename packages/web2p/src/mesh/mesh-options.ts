@@ -34,6 +34,18 @@ export interface MeshSocketOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * `send()` returns false once the bytes this socket holds for its peers (`bufferedAmount`) pass
+   * this, and 'drain' follows when they fall to `sendLowWaterBytes`. Default 4 MiB.
+   */
+  sendHighWaterBytes?: number;
+  /** The mark 'drain' fires at, and `whenWritable()`'s default. Default 1 MiB; at least 256 KiB. */
+  sendLowWaterBytes?: number;
+  /**
+   * Bytes of broadcasts held back by the same-second rule (a payload repeated within one second
+   * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError. Default 16 MiB.
+   */
+  maxHeldBroadcastBytes?: number;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -54,6 +66,11 @@ export type MeshEvents = {
   disconnect: (peerId: string) => void;
   /** A peer entered the routing table. */
   peer: (peerId: string, conn: Connection) => void;
+  /**
+   * The bytes held for peers fell to `sendLowWaterBytes` after a `send()` returned false: sending
+   * may resume (as Node streams' 'drain').
+   */
+  drain: () => void;
   /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
   error: (error: Error) => void;
 };

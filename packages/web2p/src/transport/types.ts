@@ -34,6 +34,12 @@ export interface LinkHandlers {
   data(bytes: Uint8Array): void;
   /** Called once when the link ends, from either side; `error` when it failed rather than closed. */
   close(error?: Error): void;
+  /**
+   * Called when bytes queued by `send()` have left (`bufferedAmount` fell), at least each time it
+   * falls to the transport's low-water mark (256 KiB on WebRTC, empty on a stream): the socket's backpressure
+   * (mesh/send-backlog.ts) learns of progress here instead of polling.
+   */
+  drain?(): void;
 }
 
 /** JSON-like signaling payload (an SDP offer/answer or an ICE candidate), opaque to the mesh. */

@@ -204,6 +204,7 @@ export class DataChannelLink implements Link {
     if (this.#closing) this.#restartLinger();
     this.#heardFromPeer();
     this.#flush();
+    this.#handlers?.drain?.();
   }
 
   /**
