@@ -6,5 +6,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: here,
   logLevel: 'warn',
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    // index.html: the library for the Playwright tests; bench.html: bench:browser's page.
+    rollupOptions: { input: { index: `${here}index.html`, bench: `${here}bench.html` } },
+  },
 });
