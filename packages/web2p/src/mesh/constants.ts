@@ -70,6 +70,14 @@ export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export const NEIGHBOUR_UPDATES_MARKER = 0x5750;
 
 /**
+ * Put in the compression list of our handshake to say "send me whispers without their id (32 zero
+ * bytes) when your own list names no compression method": a whisper is neither deduplicated nor
+ * relayed, so its id protects nothing, and hashing a large one costs more than encoding it
+ * (PROTOCOL.md §14.9). py2p and js2p ignore it, as NEIGHBOUR_UPDATES_MARKER.
+ */
+export const UNHASHED_WHISPERS_MARKER = 0x5751;
+
+/**
  * `send()` returns false once the bytes a socket holds for its peers (every link's queue, same-second
  * broadcasts included: send-backlog.ts) pass this, as Node's `stream.write()` does at its high-water
  * mark. 4 MiB keeps a WebRTC channel's own 1 MiB buffer full with a few large messages to spare.

@@ -33,6 +33,7 @@ import {
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
+  UNHASHED_WHISPERS_MARKER,
 } from './constants.js';
 import { DebugLog } from './debug.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
@@ -157,7 +158,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
             id: this.id,
             protocolId: this.#wireProtocolId,
             addr: transport.wireAddress(),
-            compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
+            compression: [...this.compression, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
           },
           dialect,
         ),
