@@ -6,6 +6,7 @@
  */
 import type { Link, WireAddress } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION, chooseCompression } from '../wire/compression.js';
+import { compressionFor } from '../wire/compression-choice.js';
 import { flags } from '../wire/flags.js';
 import { FrameError } from '../errors.js';
 import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
@@ -88,7 +89,7 @@ export class ConnectionRecord {
   /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
   sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
     if (this.closed) return;
-    const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
+    const method = options.uncompressed ? undefined : compressionFor(message.body, chooseCompression(this.owner.compression, this.compression));
     // Hash the id now unless this peer takes a whisper without it (§14.9): the frame carries it as is.
     if (method !== undefined || message.type !== flags.whisper || !this.takesUnhashedWhispers) void message.id;
     if (message.type !== flags.renegotiate) this.lastSent = message;
