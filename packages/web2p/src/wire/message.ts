@@ -9,8 +9,8 @@
  * link needs its id (a py2p/js2p peer; PROTOCOL.md §14.9), and a whisper received where no
  * decompression could have gone wrong is not checked.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { FrameError, MessageTooLargeError } from '../errors.js';
+import { messageHash } from './message-hash.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
@@ -53,7 +53,7 @@ export class WireMessage {
    */
   get id(): Uint8Array {
     if (this.knownId) return this.knownId;
-    const id = sha256(this.body);
+    const id = messageHash(this.body);
     if (this.frame) {
       this.frame.set(id, HEADER_BYTES);
       this.knownId = this.frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES);
@@ -145,5 +145,5 @@ export function parseBody(data: Uint8Array, whisperIdUnchecked = false): WireMes
 }
 
 function checkId(id: Uint8Array, body: Uint8Array): void {
-  if (!bytesEqual(sha256(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
+  if (!bytesEqual(messageHash(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
 }
