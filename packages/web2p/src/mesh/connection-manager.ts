@@ -170,7 +170,7 @@ export class ConnectionManager {
     // A dialler's handshake goes out before we read anything: attaching hands over bytes the peer
     // already sent, and if its handshake makes us hang up, it must still learn why from ours.
     record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
-    if (link.outgoing) this.sendHandshake(record, dialect);
+    if (link.outgoing || link.peerIsWeb2p) this.sendHandshake(record, dialect);
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),

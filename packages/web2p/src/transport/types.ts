@@ -18,6 +18,12 @@ export interface Link {
   readonly outgoing: boolean;
   /** The transport address of the other side when it is known (dialled links), for logs. */
   readonly remoteAddress: string | undefined;
+  /**
+   * True when the other side can only be web2p (WebRTC: py2p and js2p have none). Then the side
+   * that accepted the link sends its handshake at once instead of waiting for the dialler's, which
+   * py2p 0.7.878 needs (peer-dialect.ts): one trip less before the first message.
+   */
+  readonly peerIsWeb2p?: boolean;
   /** Called once by the link's owner; bytes held until then are handed over at once. */
   attach(handlers: LinkHandlers): void;
   /** Queues bytes for the peer; never throws, and does nothing once the link has closed. */

@@ -51,6 +51,8 @@ const textEncoder = new TextEncoder();
 export class DataChannelLink implements Link {
   readonly outgoing: boolean;
   readonly remoteAddress: string | undefined;
+  /** Only web2p speaks over WebRTC. */
+  readonly peerIsWeb2p = true;
   readonly peerConnection: PeerConnection;
   /**
    * How this link's packets travel (the candidate types of the selected ICE pair, ours and the
