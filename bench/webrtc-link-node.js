@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cleanup } from 'node-datachannel';
 import { RTCPeerConnection } from 'node-datachannel/polyfill';
 import { openPeerConnection } from '../packages/web2p/dist/transport/webrtc/index.js';
+import { rawDataChannelPair } from './raw-datachannel.js';
 
 const ROUNDS = 3;
 /** Large enough that connection set-up and ramp-up are noise. */
@@ -17,25 +18,6 @@ const SMALL_MESSAGE = 100;
 const RAW_HIGH = 1024 * 1024;
 const RAW_LOW = 256 * 1024;
 const RESULT = new URL('./results/webrtc-node.json', import.meta.url);
-
-async function rawPair() {
-  const a = new RTCPeerConnection({ iceServers: [] });
-  const b = new RTCPeerConnection({ iceServers: [] });
-  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate.toJSON());
-  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate.toJSON());
-  const sender = a.createDataChannel('raw', { ordered: true });
-  const receiver = new Promise((resolve) => (b.ondatachannel = (e) => resolve(e.channel)));
-  const offer = await a.createOffer();
-  await a.setLocalDescription({ type: offer.type, sdp: offer.sdp });
-  await b.setRemoteDescription({ type: offer.type, sdp: offer.sdp });
-  const answer = await b.createAnswer();
-  await b.setLocalDescription({ type: answer.type, sdp: answer.sdp });
-  await a.setRemoteDescription({ type: answer.type, sdp: answer.sdp });
-  await new Promise((resolve) => (sender.readyState === 'open' ? resolve() : (sender.onopen = resolve)));
-  const channel = await receiver;
-  channel.binaryType = 'arraybuffer';
-  return { sender, receiver: channel, close: () => (a.close(), b.close()) };
-}
 
 async function linkPair() {
   const attempts = [];
@@ -53,7 +35,7 @@ async function linkPair() {
 
 /** Sends `count` messages of `size` bytes through a raw channel with the usual bufferedAmount pump. */
 async function rawRun(size, count) {
-  const { sender, receiver, close } = await rawPair();
+  const { sender, receiver, close } = await rawDataChannelPair();
   const message = new Uint8Array(size);
   const total = size * count;
   let received = 0;

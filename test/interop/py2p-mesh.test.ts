@@ -20,7 +20,7 @@ const py = (node: Py2pNode): Speaker => ({
   texts: async () => (await node.state()).heard.map((h) => String(h.packets[h.packets.length - 1])),
 });
 const web = (node: WebNode): Speaker => ({
-  say: (text) => node.sock.send(text),
+  say: (text) => void node.sock.send(text),
   count: async (text) => count(node, text),
   texts: async () => node.texts(),
 });

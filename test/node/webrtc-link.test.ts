@@ -149,3 +149,18 @@ describe('liveness probe (node-datachannel)', () => {
     }
   });
 });
+
+describe('DataChannelLink sends', () => {
+  it('joins small frames sent in one task into one data-channel message, bytes in order (PROTOCOL.md §14.12)', async () => {
+    const { a, b } = await connect();
+    const arrived: Uint8Array[] = [];
+    b.attach({ data: (bytes) => arrived.push(bytes.slice()), close: () => {} });
+    const frames = Array.from({ length: 100 }, (_, i) => new Uint8Array(100).fill(i));
+    for (const frame of frames) a.send(frame);
+    const total = (parts: Uint8Array[]) => parts.reduce((n, part) => n + part.length, 0);
+    await waitFor(() => total(arrived) === 100 * 100, 5_000, 'every byte');
+    expect(arrived.length).toBe(1);
+    expect(Buffer.concat(arrived)).toEqual(Buffer.concat(frames));
+    await closeAll(a, b);
+  });
+});

@@ -264,12 +264,33 @@ describe('compression negotiation (§1.3)', () => {
     };
     zlibFirst.send('big', 'x'.repeat(10_000));
     await net.run(2_000);
-    gzipOnly.send('big');
+    gzipOnly.send('big', 'y'.repeat(10_000));
     await net.run(2_000);
     net.tap = undefined;
     // zlibFirst -> gzipOnly: gzip; zlibFirst -> plain: none; gzipOnly -> zlibFirst: gzip; relay zlibFirst -> plain: none
     expect(seen.sort()).toEqual(['gzip', 'gzip', 'none', 'none']);
     expect((await plain.nextMessage()).packets[2]).toBe('x'.repeat(10_000));
+  });
+
+  test('a body too small or that does not compress goes plain where compression was negotiated, and arrives (issue 20)', async () => {
+    const net = makeNet();
+    const [a, b] = [0, 1].map(() => new MeshSocket({ transport: net.transport(), compression: [flags.zlib], maxOutgoing: 0 }));
+    await b!.connect(a!.address);
+    const noise = new Uint8Array(64 * 1024);
+    for (let i = 0, x = 1; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const seen: string[] = [];
+    net.tap = (bytes) => {
+      const body = bytes.subarray(4);
+      const msg = decodeBody(body, [flags.zlib]);
+      const what = msg.payload[2] instanceof Uint8Array ? 'noise' : String(msg.payload[2]).slice(0, 5);
+      if (msg.payload[1] === 'probe') seen.push(`${what}: ${body[0] === 0x78 ? 'zlib' : 'none'}`);
+    };
+    a!.send('probe', 'small');
+    a!.send('probe', 'texts'.repeat(2_000));
+    a!.send('probe', noise);
+    await net.run(2_000);
+    expect(seen).toEqual(['small: none', 'texts: zlib', 'noise: none']);
+    expect(b!.recv(10).map((m) => m.packets[2])).toEqual(['small', 'texts'.repeat(2_000), noise]);
   });
 });
 
@@ -281,7 +302,7 @@ describe('relay pruning between web2p peers', () => {
     await net.run(2_000); // let every table change be announced
     let frames = 0;
     net.tap = (bytes) => {
-      const msg = decodeBody(bytes.subarray(4), []);
+      const msg = decodeBody(bytes.subarray(4), [], undefined, true); // whispers between web2p nodes carry no id
       if (msg.type === flags.broadcast && msg.payload[0] === flags.broadcast) frames++;
     };
     return { net, nodes, frames: () => frames };

@@ -20,7 +20,8 @@ export class RawPeer {
     this.id = makeNodeId(new Uint8Array([1, 2, 3, Math.floor(net.clock.now() % 251)]), 'raw');
     link.attach({
       data: (bytes) => {
-        for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, []));
+        // whisper ids unchecked: a raw peer may announce UNHASHED_WHISPERS_MARKER (PROTOCOL.md §14.11)
+        for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, [], undefined, true));
       },
       close: () => {
         this.closed = true;

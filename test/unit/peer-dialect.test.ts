@@ -1,6 +1,6 @@
 /** What each upstream's handshake tells web2p about the peer (PROTOCOL.md §13.1). */
 import { describe, expect, it } from 'vitest';
-import { NEIGHBOUR_UPDATES_MARKER } from '../../packages/web2p/src/mesh/constants.js';
+import { NEIGHBOUR_UPDATES_MARKER, UNHASHED_WHISPERS_MARKER } from '../../packages/web2p/src/mesh/constants.js';
 import { BinDialectAddresses, dialectOf, speaksTls, typedProtocolId } from '../../packages/web2p/src/mesh/peer-dialect.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { utf8, type Packet } from '../../packages/web2p/src/wire/packet.js';
@@ -11,10 +11,15 @@ const handshake = (id: Packet, protocolId: Packet, compression: number[]): Packe
 
 describe('dialectOf', () => {
   it.each([
-    ['js2p 0.7.870', handshake(ID, PROTOCOL_ID, [flags.zlib, flags.gzip]), { binProtocolId: false, binIds: false, web2p: false }],
-    ['py2p 0.7.870', handshake(utf8(ID), PROTOCOL_ID, [flags.snappy, flags.zlib]), { binProtocolId: false, binIds: true, web2p: false }],
-    ['py2p 0.7.878', handshake(utf8(ID), utf8(PROTOCOL_ID), [flags.zlib]), { binProtocolId: true, binIds: true, web2p: false }],
-    ['web2p', handshake(ID, PROTOCOL_ID, [flags.zlib, NEIGHBOUR_UPDATES_MARKER]), { binProtocolId: false, binIds: false, web2p: true }],
+    ['js2p 0.7.870', handshake(ID, PROTOCOL_ID, [flags.zlib, flags.gzip]), { binProtocolId: false, binIds: false, web2p: false, unhashedWhispers: false }],
+    ['py2p 0.7.870', handshake(utf8(ID), PROTOCOL_ID, [flags.snappy, flags.zlib]), { binProtocolId: false, binIds: true, web2p: false, unhashedWhispers: false }],
+    ['py2p 0.7.878', handshake(utf8(ID), utf8(PROTOCOL_ID), [flags.zlib]), { binProtocolId: true, binIds: true, web2p: false, unhashedWhispers: false }],
+    ['web2p', handshake(ID, PROTOCOL_ID, [flags.zlib, NEIGHBOUR_UPDATES_MARKER]), { binProtocolId: false, binIds: false, web2p: true, unhashedWhispers: false }],
+    [
+      'web2p taking unhashed whispers',
+      handshake(ID, PROTOCOL_ID, [NEIGHBOUR_UPDATES_MARKER, UNHASHED_WHISPERS_MARKER]),
+      { binProtocolId: false, binIds: false, web2p: true, unhashedWhispers: true },
+    ],
   ])('reads %s', (_name, payload, dialect) => {
     expect(dialectOf(payload)).toEqual(dialect);
   });

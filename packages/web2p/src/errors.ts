@@ -288,3 +288,19 @@ export class StreamIdCollisionError extends StreamError {
     super(`stream id ${streamId} is already in use on the path; send again (a new id is drawn)`, 'collision');
   }
 }
+
+/**
+ * A broadcast was refused because the socket already holds `limit` bytes of broadcasts waiting for
+ * the next second (a payload repeated within one second must wait so that its id differs; PROTOCOL.md
+ * §11). Wait for `socket.whenWritable()` or 'drain', or make repeated payloads differ (a counter).
+ */
+export class BroadcastBacklogFullError extends Web2pError {
+  override name = 'BroadcastBacklogFullError';
+
+  constructor(
+    readonly heldBytes: number,
+    readonly limit: number,
+  ) {
+    super(`${heldBytes} bytes of broadcasts already wait for the next second (limit ${limit}): wait for whenWritable() or 'drain' before sending more`);
+  }
+}

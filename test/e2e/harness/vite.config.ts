@@ -11,7 +11,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
-    // The library's page, and simple-peer's (with Node globals that the library's page goes without).
-    rollupOptions: { input: { main: `${here}index.html`, simplePeer: `${here}simple-peer.html` } },
+    // index.html: the library for the Playwright tests; simple-peer.html: simple-peer's page (with
+    // Node globals the library's page goes without); bench.html: bench:browser's page.
+    rollupOptions: { input: { index: `${here}index.html`, simplePeer: `${here}simple-peer.html`, bench: `${here}bench.html` } },
   },
 });

@@ -1,3 +1,4 @@
+import { BroadcastBacklogFullError } from '../errors.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { createMessage, withTime, type WireMessage } from '../wire/message.js';
 import type { OutgoingPacket } from '../wire/packet.js';
@@ -10,14 +11,20 @@ export interface BroadcastOutboxHost {
   /** The largest frame body a peer accepts: a larger message is refused at push(). */
   readonly maxFrameBytes: number;
   nowSeconds(): number;
+  /** Most bytes held back at once (MAX_HELD_BROADCAST_BYTES); past it push() throws. */
+  readonly maxHeldBytes: number;
   /** Puts a built message on every neighbour's link. */
   deliver(wire: WireMessage): void;
+  /** Held broadcasts left (for the socket's backpressure: send-backlog.ts). */
+  released(): void;
 }
 
 interface Pending {
   /** Built when pushed; rebuilt from its own bytes if it leaves in a later second. */
   wire: WireMessage;
   onSent: ((wire: WireMessage) => void) | undefined;
+  /** What it counts in `held`: its size when pushed (a rebuild may differ by a byte). */
+  bytes: number;
 }
 
 /**
@@ -28,6 +35,8 @@ interface Pending {
 export class BroadcastOutbox {
   private readonly pending: Pending[] = [];
   private timer: TimerHandle | undefined;
+  /** Body bytes of the held messages, counted in the socket's backpressure. */
+  private held = 0;
 
   constructor(private readonly host: BroadcastOutboxHost) {}
 
@@ -38,14 +47,27 @@ export class BroadcastOutbox {
    */
   push(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
     const { host } = this;
-    this.pending.push({ wire: createMessage(flag, host.id, host.nowSeconds(), payload, host.maxFrameBytes), onSent });
+    const wire = createMessage(flag, host.id, host.nowSeconds(), payload, host.maxFrameBytes);
+    // Only a queue that already waits can overflow: a message with nothing ahead of it may be held
+    // alone, so one large broadcast is never refused.
+    if (this.pending.length > 0 && this.held + wire.body.length > host.maxHeldBytes) {
+      throw new BroadcastBacklogFullError(this.held, host.maxHeldBytes);
+    }
+    this.pending.push({ wire, onSent, bytes: wire.body.length });
+    this.held += wire.body.length;
     this.flush();
+  }
+
+  /** Bytes of broadcasts waiting for the next second. */
+  get heldBytes(): number {
+    return this.held;
   }
 
   close(): void {
     if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.length = 0;
+    this.held = 0;
   }
 
   private flush(): void {
@@ -60,11 +82,13 @@ export class BroadcastOutbox {
           this.timer = host.clock.setTimeout(() => {
             this.timer = undefined;
             this.flush();
+            host.released();
           }, Math.max(1, wait));
         }
         return;
       }
       this.pending.shift();
+      this.held -= head.bytes;
       host.seen.add(head.wire.idHex, now, now);
       host.deliver(head.wire);
       head.onSent?.(head.wire);

@@ -50,6 +50,8 @@ export interface ConnectionManagerHost {
   peerDown(peerId: string, unexpected: boolean): void;
   /** Something went wrong that no call waits for. */
   error(error: Error): void;
+  /** A link's queue drained (its bytes left for the peer): backpressure, send-backlog.ts. */
+  linkDrained(): void;
 }
 
 export class ConnectionManager {
@@ -100,6 +102,12 @@ export class ConnectionManager {
   /** Open connections, for the router and peer exchange. */
   get open(): Iterable<ConnectionRecord> {
     return this.table.values();
+  }
+
+  /** Every link bytes may be queued on: open connections and those awaiting a handshake. */
+  *linked(): Iterable<Link> {
+    for (const record of this.table.values()) yield record.link;
+    for (const record of this.awaiting) yield record.link;
   }
 
   get awaitingViews(): Connection[] {
@@ -162,10 +170,11 @@ export class ConnectionManager {
     // A dialler's handshake goes out before we read anything: attaching hands over bytes the peer
     // already sent, and if its handshake makes us hang up, it must still learn why from ours.
     record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
-    if (link.outgoing) this.sendHandshake(record, dialect);
+    if (link.outgoing || link.peerIsWeb2p) this.sendHandshake(record, dialect);
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),
+      drain: () => this.host.linkDrained(),
     });
     return record;
   }

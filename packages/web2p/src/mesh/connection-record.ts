@@ -5,7 +5,8 @@
  * `view` (connection.ts).
  */
 import type { Link, WireAddress } from '../transport/types.js';
-import { chooseCompression } from '../wire/compression.js';
+import { SUPPORTED_COMPRESSION, chooseCompression } from '../wire/compression.js';
+import { compressionFor } from '../wire/compression-choice.js';
 import { flags } from '../wire/flags.js';
 import { FrameError } from '../errors.js';
 import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
@@ -91,12 +92,22 @@ export class ConnectionRecord {
   /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
   sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
     if (this.closed) return;
-    const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
+    const method = options.uncompressed ? undefined : compressionFor(message.body, chooseCompression(this.owner.compression, this.compression));
+    // Hash the id now unless this peer takes a whisper without it (§14.11): the frame carries it as is.
+    if (method !== undefined || message.type !== flags.whisper || !this.takesUnhashedWhispers) void message.id;
     if (message.type !== flags.renegotiate) this.lastSent = message;
     this.owner.traceSend(this, message);
     const frame = frameOf(message, method);
     this.bytesSent += frame.byteLength;
     this.link.send(frame);
+  }
+
+  /**
+   * Whether a whisper may go without its id: the peer said it takes that, and it cannot suspect our
+   * frames of being compressed (our list names no method), which is when it skips the check.
+   */
+  private get takesUnhashedWhispers(): boolean {
+    return this.dialect.unhashedWhispers && !compresses(this.owner.compression);
   }
 
   /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */
@@ -108,7 +119,7 @@ export class ConnectionRecord {
   /** Decodes a frame body from this peer; see previousCompression for the second try. */
   decode(body: Uint8Array, maxBytes: number): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes);
+      return decodeBody(body, this.compression, maxBytes, this.previousCompression === undefined && !compresses(this.compression));
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
       return decodeBody(body, this.previousCompression, maxBytes);
@@ -124,4 +135,9 @@ export class ConnectionRecord {
   toString(): string {
     return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
   }
+}
+
+/** Whether a compression list names a method we know: then frames may be compressed, and a checksum tells. */
+function compresses(methods: readonly number[]): boolean {
+  return methods.some((method) => SUPPORTED_COMPRESSION.includes(method));
 }

@@ -121,3 +121,39 @@ export const MAX_ROUTE_HOPS = 16;
 
 /** `request()` rejects with a TimeoutError after this long unless told otherwise. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Put in the compression list of our handshake to say "send me whispers without their id (32 zero
+ * bytes) when your own list names no compression method": a whisper is neither deduplicated nor
+ * relayed, so its id protects nothing, and hashing a large one costs more than encoding it
+ * (PROTOCOL.md §14.11). py2p and js2p ignore it, as NEIGHBOUR_UPDATES_MARKER.
+ */
+export const UNHASHED_WHISPERS_MARKER = 0x5751;
+
+/**
+ * `send()` returns false once the bytes a socket holds for its peers (every link's queue, same-second
+ * broadcasts included: send-backlog.ts) pass this, as Node's `stream.write()` does at its high-water
+ * mark. 4 MiB keeps a WebRTC channel's own 1 MiB buffer full with a few large messages to spare.
+ */
+export const DEFAULT_SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * After `send()` returned false, 'drain' fires once the held bytes fall to this; also the default
+ * mark of `whenWritable()`. A quarter of the high mark, so a waiting sender resumes while the links
+ * still have plenty queued and never run dry.
+ */
+export const DEFAULT_SEND_LOW_WATER_BYTES = 1024 * 1024;
+
+/**
+ * The lowest mark 'drain' and `whenWritable()` can report: a WebRTC link tells of progress only when
+ * its channel's buffer falls to its own low-water mark (256 KiB, transport/webrtc/constants.ts), so a
+ * lower mark might never be seen to be reached. Lower marks are raised to this.
+ */
+export const MIN_SEND_LOW_WATER_BYTES = 256 * 1024;
+
+/**
+ * Bytes of broadcasts held back by the same-second rule (broadcast-outbox.ts) at most; past this a
+ * broadcast is refused with BroadcastBacklogFullError. A payload repeated within one second waits
+ * for the next second, and everything after it waits too (order): without a bound an app repeating
+ * a large payload in a loop would grow this queue without limit. 16 MiB is one largest frame.
+ */
+export const MAX_HELD_BROADCAST_BYTES = 16 * 1024 * 1024;

@@ -40,6 +40,18 @@ export interface MeshSocketOptions {
   maxQueuedBytes?: number;
   /** How this node sends and receives streams (`sendStream`, the 'stream' event): chunk size, window, timeout. */
   streams?: StreamOptions;
+  /**
+   * `send()` returns false once the bytes this socket holds for its peers (`bufferedAmount`) pass
+   * this, and 'drain' follows when they fall to `sendLowWaterBytes`. Default 4 MiB.
+   */
+  sendHighWaterBytes?: number;
+  /** The mark 'drain' fires at, and `whenWritable()`'s default. Default 1 MiB; at least 256 KiB. */
+  sendLowWaterBytes?: number;
+  /**
+   * Bytes of broadcasts held back by the same-second rule (a payload repeated within one second
+   * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError. Default 16 MiB.
+   */
+  maxHeldBroadcastBytes?: number;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */
@@ -84,6 +96,11 @@ export type MeshEvents = HealthEvents & {
    * listener incoming streams are refused (StreamRefusedError at the sender).
    */
   stream: (stream: IncomingStream) => void;
+  /**
+   * The bytes held for peers fell to `sendLowWaterBytes` after a `send()` returned false: sending
+   * may resume (as Node streams' 'drain').
+   */
+  drain: () => void;
   /** Something went wrong that no call is waiting for: a protocol mismatch, a bad frame… */
   error: (error: Error) => void;
 };

@@ -26,11 +26,15 @@ import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
 import {
   DEFAULT_MAX_OUTGOING,
+  DEFAULT_SEND_HIGH_WATER_BYTES,
+  DEFAULT_SEND_LOW_WATER_BYTES,
   MAINTENANCE_INTERVAL_MS,
+  MAX_HELD_BROADCAST_BYTES,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
+  UNHASHED_WHISPERS_MARKER,
 } from './constants.js';
 import { DebugLog } from './debug.js';
 import { SocketHealth, type SocketState } from './health.js';
@@ -45,6 +49,7 @@ import { RequestResponse, type RequestOptions } from './request-response.js';
 import { RoutedReplies } from './routed-replies.js';
 import { RoutedSend } from './routed-send.js';
 import { Router, describe } from './router.js';
+import { SendBacklog } from './send-backlog.js';
 import { parseRequestArgs, parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
@@ -116,6 +121,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #added: readonly Service[];
   readonly #inbox: Inbox;
   readonly #health: SocketHealth;
+  readonly #backlog: SendBacklog;
   readonly #stopMaintenance: () => void;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -174,7 +180,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
             id: this.id,
             protocolId: this.#wireProtocolId,
             addr: transport.wireAddress(),
-            compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
+            compression: [...this.compression, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
           },
           dialect,
         ),
@@ -186,8 +192,23 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerUp: (record, wasEmpty) => this.#peerUp(record, wasEmpty),
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
+      linkDrained: () => this.#backlog.progressed(),
     });
-    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    this.#router = new Router({
+      id: this.id,
+      clock,
+      debug,
+      maxFrameBytes,
+      nowSeconds: () => this.nowSeconds(),
+      open: () => this.#connections.open,
+      maxHeldBroadcastBytes: options.maxHeldBroadcastBytes ?? MAX_HELD_BROADCAST_BYTES,
+      released: () => this.#backlog.progressed(),
+    });
+    this.#backlog = new SendBacklog(
+      { links: () => this.#connections.linked(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },
+      options.sendHighWaterBytes ?? DEFAULT_SEND_HIGH_WATER_BYTES,
+      options.sendLowWaterBytes ?? DEFAULT_SEND_LOW_WATER_BYTES,
+    );
     this.#dispatcher = new Dispatcher({
       debug,
       // Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued
@@ -345,10 +366,32 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   /**
    * Sends `packets` to every peer in the routing table: `send(...packets, { flag, type })`. The
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
+   * Returns false once the bytes held for peers (`bufferedAmount`) pass `sendHighWaterBytes`: the
+   * message is queued all the same, but wait for 'drain' (or `whenWritable()`) before sending more,
+   * as with Node's `stream.write()`.
    */
-  send(...args: Array<OutgoingPacket | SendOptions>): void {
+  send(...args: Array<OutgoingPacket | SendOptions>): boolean {
     const { packets, flag, type } = parseSendArgs(args);
     this.#sendPayload(flag, [type, ...packets]);
+    return this.#backlog.afterSend();
+  }
+
+  /**
+   * Bytes this socket holds for its peers and has not handed to the network: every link's queue
+   * (on WebRTC, the data channel's buffer too) and broadcasts waiting for the next second. A
+   * broadcast to four neighbours counts four times: each link holds it.
+   */
+  get bufferedAmount(): number {
+    return this.#backlog.bytes;
+  }
+
+  /**
+   * Resolves once `bufferedAmount` is at `mark` or below (default `sendLowWaterBytes`; marks under
+   * 256 KiB count as 256 KiB, where WebRTC links report progress); at once if it already is.
+   * Rejects with SocketClosedError if the socket closes first.
+   */
+  whenWritable(mark?: number): Promise<void> {
+    return this.#clock.whilePending(this.#backlog.whenWritable(mark));
   }
 
   /**
@@ -475,6 +518,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#closed = true;
     this.#stopMaintenance();
     this.#router.close();
+    this.#backlog.close();
     this.#inbox.close();
     this.#deadlines.close();
     this.#connections.close();
@@ -505,6 +549,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of own) service.peerDown?.(peerId);
     this.#emit('disconnect', peerId);
     for (const service of this.#added) service.peerDown?.(peerId);
+    this.#backlog.progressed(); // its link's bytes are no longer held
     if (unexpected && !this.#closed) this.#peers.lost();
   }
 

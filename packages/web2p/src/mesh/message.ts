@@ -38,7 +38,10 @@ export class Message {
     return toBase58(this.wire.time);
   }
 
-  /** The 32-byte SHA-256 digest that identifies the message network-wide. */
+  /**
+   * The 32-byte SHA-256 digest that identifies the message network-wide. A whisper from another
+   * web2p socket may carry 32 zero bytes instead: its id identifies nothing (PROTOCOL.md §14.11).
+   */
   get id(): Uint8Array {
     return this.wire.id;
   }

@@ -18,7 +18,7 @@
  */
 import type { Packet } from '../wire/packet.js';
 import { utf8 } from '../wire/packet.js';
-import { NEIGHBOUR_UPDATES_MARKER } from './constants.js';
+import { NEIGHBOUR_UPDATES_MARKER, UNHASHED_WHISPERS_MARKER } from './constants.js';
 
 export interface PeerDialect {
   /** The peer sent its protocol id as bin (py2p 0.7.878) and expects ours as bin. */
@@ -27,13 +27,15 @@ export interface PeerDialect {
   readonly binIds: boolean;
   /** The peer is web2p (NEIGHBOUR_UPDATES_MARKER in its compression list): it takes our extensions. */
   readonly web2p: boolean;
+  /** The peer takes whispers without their id (UNHASHED_WHISPERS_MARKER; PROTOCOL.md §14.11). */
+  readonly unhashedWhispers: boolean;
 }
 
 /** `request '*'`'s '*' (§4.3) as bin: py2p compares it with b'*'; js2p and web2p read either type. */
 export const PEER_REQUEST_ALL = utf8('*');
 
 /** What we assume of a peer before its handshake: js2p's and py2p 0.7.870's str protocol id. */
-export const STR_DIALECT: PeerDialect = { binProtocolId: false, binIds: false, web2p: false };
+export const STR_DIALECT: PeerDialect = { binProtocolId: false, binIds: false, web2p: false, unhashedWhispers: false };
 
 /** The dialect a mesh handshake payload (already checked by parseHandshake) shows. */
 export function dialectOf(payload: readonly Packet[]): PeerDialect {
@@ -42,6 +44,7 @@ export function dialectOf(payload: readonly Packet[]): PeerDialect {
     binProtocolId: payload[2] instanceof Uint8Array,
     binIds: payload[1] instanceof Uint8Array,
     web2p: Array.isArray(compression) && compression.includes(NEIGHBOUR_UPDATES_MARKER),
+    unhashedWhispers: Array.isArray(compression) && compression.includes(UNHASHED_WHISPERS_MARKER),
   };
 }
 

@@ -14,7 +14,7 @@ import { Message, type ReplyRouter } from './message.js';
 import type { PeerDialect } from './peer-dialect.js';
 
 /** Only web2p nodes are reached over the route, and they read every str/bin choice. */
-const ROUTED_DIALECT: PeerDialect = { binProtocolId: false, binIds: false, web2p: true };
+const ROUTED_DIALECT: PeerDialect = { binProtocolId: false, binIds: false, web2p: true, unhashedWhispers: false };
 
 export class RoutedConnection extends Connection {
   #closed = false;

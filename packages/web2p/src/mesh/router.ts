@@ -22,6 +22,10 @@ export interface RouterHost {
   nowSeconds(): number;
   /** The connections in the routing table. */
   open(): Iterable<ConnectionRecord>;
+  /** Bytes of broadcasts held for the next second at most (MAX_HELD_BROADCAST_BYTES). */
+  readonly maxHeldBroadcastBytes: number;
+  /** Held broadcasts left (backpressure: send-backlog.ts). */
+  released(): void;
 }
 
 export class Router {
@@ -34,6 +38,8 @@ export class Router {
       clock: host.clock,
       seen: this.seen,
       maxFrameBytes: host.maxFrameBytes,
+      maxHeldBytes: host.maxHeldBroadcastBytes,
+      released: () => host.released(),
       nowSeconds: () => host.nowSeconds(),
       deliver: (wire) => {
         for (const record of host.open()) record.sendMessage(wire);
@@ -54,6 +60,11 @@ export class Router {
     const wire = createMessage(flag, this.host.id, this.host.nowSeconds(), payload, this.host.maxFrameBytes);
     for (const record of this.host.open()) record.sendMessage(wire);
     onSent?.(wire);
+  }
+
+  /** Bytes of our broadcasts waiting for the next second (BroadcastOutbox). */
+  get heldBroadcastBytes(): number {
+    return this.broadcasts.heldBytes;
   }
 
   /** Every frame we send: a broadcast we send is one we have seen. */

@@ -58,6 +58,11 @@ export abstract class HeldLink implements Link {
     else this.#held.push(bytes);
   }
 
+  /** Bytes written earlier have left: tell the owner (backpressure). */
+  protected drained(): void {
+    if (!this.#ended) this.#handlers?.drain?.();
+  }
+
   /** The link is over, closed here (`close()`), by the peer, or by a failure (`error`). */
   protected end(error: Error | undefined): void {
     if (this.#ended) return;

@@ -5,7 +5,9 @@
  * py2p and js2p peers, and a store on disk for `persist` (LevelDB through classic-level).
  * @packageDocumentation
  */
+import { createHash } from 'node:crypto';
 import { MeshSocket } from '../mesh/mesh-socket.js';
+import { useMessageHash } from '../wire/message-hash.js';
 import { setPersistentStore } from '../store/persistent-store.js';
 import type { WireAddress } from '../transport/types.js';
 import { LevelStore } from './level-store.js';
@@ -47,6 +49,12 @@ MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
     : nodeWebRtcTransport({ iceServers: options.iceServers });
+
+// Node's native SHA-256 for message ids: the pure-JS one cost most of a large message's time.
+useMessageHash((bytes) => {
+  const digest = createHash('sha256').update(bytes).digest();
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+});
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

@@ -19,6 +19,7 @@ export class StreamLink extends HeldLink {
     // Latency matters more than packet count: frames are small and often answered.
     socket.setNoDelay(true);
     socket.on('data', (bytes: Buffer) => this.deliver(bytes));
+    socket.on('drain', () => this.drained());
     socket.on('end', () => this.end(undefined));
     socket.on('close', () => this.end(undefined));
     socket.on('error', (error) => this.end(new ConnectionClosedError(`the connection to ${remoteAddress ?? 'a peer'} failed: ${error.message}`)));

@@ -31,7 +31,8 @@ export class WsLink extends HeldLink {
   }
 
   protected write(bytes: Uint8Array): void {
-    this.#ws.send(bytes, { binary: true });
+    // The callback runs once the bytes are written to the socket: ws has no 'drain' of its own.
+    this.#ws.send(bytes, { binary: true }, () => this.drained());
   }
 
   protected shutdown(): void {

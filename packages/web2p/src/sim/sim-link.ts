@@ -51,6 +51,7 @@ export class SimLink implements Link {
     this.bufferedAmount += bytes.length;
     this.net.clock.setTimeout(() => {
       this.bufferedAmount -= bytes.length;
+      if (!this.ended) this.handlers?.drain?.();
       peer.receive(bytes);
     }, due - this.net.clock.now());
   }

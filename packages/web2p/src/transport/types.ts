@@ -19,6 +19,12 @@ export interface Link {
   readonly outgoing: boolean;
   /** The transport address of the other side when it is known (dialled links), for logs. */
   readonly remoteAddress: string | undefined;
+  /**
+   * True when the other side can only be web2p (WebRTC: py2p and js2p have none). Then the side
+   * that accepted the link sends its handshake at once instead of waiting for the dialler's, which
+   * py2p 0.7.878 needs (peer-dialect.ts): one trip less before the first message.
+   */
+  readonly peerIsWeb2p?: boolean;
   /** Called once by the link's owner; bytes held until then are handed over at once. */
   attach(handlers: LinkHandlers): void;
   /** Queues bytes for the peer; never throws, and does nothing once the link has closed. */
@@ -47,6 +53,12 @@ export interface LinkHandlers {
   data(bytes: Uint8Array): void;
   /** Called once when the link ends, from either side; `error` when it failed rather than closed. */
   close(error?: Error): void;
+  /**
+   * Called when bytes queued by `send()` have left (`bufferedAmount` fell), at least each time it
+   * falls to the transport's low-water mark (256 KiB on WebRTC, empty on a stream): the socket's backpressure
+   * (mesh/send-backlog.ts) learns of progress here instead of polling.
+   */
+  drain?(): void;
 }
 
 /** JSON-like signaling payload (an SDP offer/answer or an ICE candidate), opaque to the mesh. */

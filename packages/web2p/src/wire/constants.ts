@@ -10,3 +10,19 @@ export const HEADER_BYTES = 4;
 
 /** Every body starts with the 32-byte SHA-256 of the msgpack packets. */
 export const ID_BYTES = 32;
+
+/**
+ * Bodies shorter than this go uncompressed even where compression was negotiated: zlib's 6 bytes of
+ * header and trailer and the inflate on the other side cost more than the few bytes it might save.
+ */
+export const MIN_COMPRESSED_BODY_BYTES = 256;
+
+/**
+ * A larger body is first judged by compressing this much of it at the fastest level: incompressible
+ * data (media, ciphertext, anything already compressed) cost 3.6× the throughput when compressed
+ * whole, and this sample costs a small share of that.
+ */
+export const COMPRESSION_SAMPLE_BYTES = 4096;
+
+/** The body is sent compressed only when its sample shrank to this share of its size or less. */
+export const MAX_COMPRESSED_SAMPLE_RATIO = 0.9;

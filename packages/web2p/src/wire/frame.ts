@@ -24,10 +24,14 @@ export function encodeFrame(message: WireMessage, method?: number): Uint8Array {
   return frame;
 }
 
-/** Turns a frame body (what follows the header) into a message. */
-export function decodeBody(body: Uint8Array, peerMethods: readonly number[], maxBytes = DEFAULT_MAX_FRAME_BYTES): WireMessage {
+/**
+ * Turns a frame body (what follows the header) into a message. `whisperIdUnchecked`: see parseBody;
+ * pass it only for a peer that cannot compress, where no checksum is needed to tell a compressed
+ * body from a plain one.
+ */
+export function decodeBody(body: Uint8Array, peerMethods: readonly number[], maxBytes = DEFAULT_MAX_FRAME_BYTES, whisperIdUnchecked = false): WireMessage {
   const data = decompressBody(body, peerMethods, maxBytes);
-  const message = parseBody(data);
+  const message = parseBody(data, whisperIdUnchecked);
   // An uncompressed body read from a stream still has its header just before it: keep the frame
   // as it came, so relaying it costs no copy.
   if (data === body && body.byteOffset >= HEADER_BYTES) {

@@ -2,16 +2,25 @@
  * A py2p message as it travels: `[type, sender, time, ...payload]` msgpack-encoded, preceded by the
  * SHA-256 of those bytes (PROTOCOL.md §1.1). The encoded bytes are kept so a relay sends exactly what
  * it received (§1.2 step 6): re-encoding could change the bytes and so the id.
+ *
+ * The hash is the costliest step of a large message (a pure-JS SHA-256 of 64 KiB takes longer than
+ * encoding it), and it protects only what is deduplicated or relayed: broadcasts and renegotiations
+ * are hashed and checked always. A whisper is neither, so a message we build is hashed only when a
+ * link needs its id (a py2p/js2p peer; PROTOCOL.md §14.11), and a whisper received where no
+ * decompression could have gone wrong is not checked.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { FrameError, MessageTooLargeError } from '../errors.js';
+import { messageHash } from './message-hash.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
+import { flags } from './flags.js';
 
 /** One py2p message as it travels: type, sender, time and payload, with its network-wide id (PROTOCOL.md §1.2). */
 export class WireMessage {
   private hexId: string | undefined;
+  /** The id, once known: as received, or hashed when first asked for. */
+  private knownId: Uint8Array | undefined;
   /**
    * The whole uncompressed frame (header, id, body) when it is at hand: built with the message, or
    * the bytes it arrived in. Relays and repeated sends reuse it instead of copying.
@@ -27,13 +36,37 @@ export class WireMessage {
     readonly time: number,
     /** `payload[0]` is the sub-flag (§3.2). */
     readonly payload: readonly Packet[],
-    /** SHA-256 of `body`. */
-    readonly id: Uint8Array,
+    /** SHA-256 of `body` as received, or undefined for a message we built (hashed on demand). */
+    id: Uint8Array | undefined,
     /** msgpack of the packets. */
     readonly body: Uint8Array,
     /** Whether the sender id came as msgpack bin (py2p types its ids so; PROTOCOL.md §2.4). */
     readonly senderIsBin = false,
-  ) {}
+  ) {
+    this.knownId = id;
+  }
+
+  /**
+   * SHA-256 of `body` (PROTOCOL.md §1.2), computed the first time it is asked for and written into
+   * `frame`'s id slot. A received whisper's id is as the sender wrote it: all zeros when it left
+   * the id out (§14.11).
+   */
+  get id(): Uint8Array {
+    if (this.knownId) return this.knownId;
+    const id = messageHash(this.body);
+    if (this.frame) {
+      this.frame.set(id, HEADER_BYTES);
+      this.knownId = this.frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES);
+    } else {
+      this.knownId = id;
+    }
+    return this.knownId;
+  }
+
+  /** Whether the id has been computed (or came with the message): a frame sent now carries it. */
+  get hashed(): boolean {
+    return this.knownId !== undefined;
+  }
 
   /** `[type, sender, time, ...payload]`, as py2p's `InternalMessage.packets`. */
   get packets(): Packet[] {
@@ -62,9 +95,9 @@ export function createMessage(
   const frame = encodeWithHeadroom([type, sender, time, ...payload], HEADER_BYTES + ID_BYTES);
   const body = frame.subarray(HEADER_BYTES + ID_BYTES);
   if (ID_BYTES + body.length > maxFrameBytes) throw new MessageTooLargeError(ID_BYTES + body.length, maxFrameBytes);
-  frame.set(sha256(body), HEADER_BYTES);
   new DataView(frame.buffer, frame.byteOffset).setUint32(0, ID_BYTES + body.length);
-  const message = new WireMessage(type, sender, time, payload as readonly Packet[], frame.subarray(HEADER_BYTES, HEADER_BYTES + ID_BYTES), body);
+  // The id slot stays zero until `id` is first read (see the top of this file).
+  const message = new WireMessage(type, sender, time, payload as readonly Packet[], undefined, body);
   message.frame = frame;
   return message;
 }
@@ -79,19 +112,25 @@ export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number
   return createMessage(wire.type, wire.sender, time, packets.slice(3), maxFrameBytes);
 }
 
-/** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */
-export function parseBody(data: Uint8Array): WireMessage {
+/**
+ * Parses `id || msgpack` (a frame body after decompression), checking the shape and the id. With
+ * `whisperIdUnchecked`, a whisper's id is not checked: it protects nothing (whispers are neither
+ * deduplicated nor relayed), so the caller passes it where the checksum is not needed either to tell
+ * a compressed body from an uncompressed one (PROTOCOL.md §14.11).
+ */
+export function parseBody(data: Uint8Array, whisperIdUnchecked = false): WireMessage {
   if (data.length <= ID_BYTES) {
     throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
   }
   const id = data.subarray(0, ID_BYTES);
   const body = data.subarray(ID_BYTES);
-  if (!bytesEqual(sha256(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
+  if (!whisperIdUnchecked) checkId(id, body);
   const packets = decode(body);
   if (!Array.isArray(packets) || packets.length < 4) {
     throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
   }
   const [type, sender, time] = packets;
+  if (whisperIdUnchecked && type !== flags.whisper) checkId(id, body);
   if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new FrameError('bad shape: packets[0] (the message type) must be an integer flag');
   }
@@ -103,4 +142,8 @@ export function parseBody(data: Uint8Array): WireMessage {
   }
   const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
   return new WireMessage(type, senderId, time, packets.slice(3), id, body, sender instanceof Uint8Array);
+}
+
+function checkId(id: Uint8Array, body: Uint8Array): void {
+  if (!bytesEqual(messageHash(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
 }

@@ -1,0 +1,87 @@
+/**
+ * Backpressure for the app: the bytes a socket holds for its peers and has not handed to the
+ * network yet. It counts every open link's `bufferedAmount` (the link's own queue and, on WebRTC,
+ * the data channel's buffer) and the broadcasts the same-second rule holds back (broadcast-outbox.ts),
+ * so "nothing is waiting" means nothing at all. `send()` reports the high mark being passed, 'drain'
+ * fires when the bytes fall back to the low mark, and `whenWritable()` waits for a mark: the same
+ * signal an app writes against a raw RTCDataChannel's `bufferedAmount`, for the whole socket.
+ *
+ * Links tell of progress through `LinkHandlers.drain`, the outbox when it lets held broadcasts go;
+ * both call `progressed()`, which costs nothing while nobody waits.
+ */
+import { SocketClosedError } from '../errors.js';
+import { MIN_SEND_LOW_WATER_BYTES } from './constants.js';
+
+export interface SendBacklogHost {
+  /** The links bytes may be held on: every connection not yet closed. */
+  links(): Iterable<{ readonly bufferedAmount: number }>;
+  /** Bytes of broadcasts waiting for the next second. */
+  heldBroadcastBytes(): number;
+  /** Emits the socket's 'drain' event. */
+  drain(): void;
+}
+
+interface Waiter {
+  mark: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class SendBacklog {
+  /** A send passed the high mark, and 'drain' has not fired since. */
+  #needDrain = false;
+  #waiters: Waiter[] = [];
+  #closed = false;
+
+  constructor(
+    private readonly host: SendBacklogHost,
+    readonly highWaterBytes: number,
+    readonly lowWaterBytes: number,
+  ) {}
+
+  /** Bytes held for peers right now. */
+  get bytes(): number {
+    let total = this.host.heldBroadcastBytes();
+    for (const link of this.host.links()) total += link.bufferedAmount;
+    return total;
+  }
+
+  /** Called after each send: false once the high mark is passed ('drain' will follow). */
+  afterSend(): boolean {
+    if (this.bytes <= this.highWaterBytes) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  /** Resolves once the held bytes are at `mark` or below (at once if they are already). */
+  whenWritable(mark = this.lowWaterBytes): Promise<void> {
+    if (this.#closed) return Promise.reject(new SocketClosedError());
+    const floor = Math.max(mark, MIN_SEND_LOW_WATER_BYTES);
+    if (this.bytes <= floor) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ mark: floor, resolve, reject }));
+  }
+
+  /** Bytes left: settle the waiters whose mark is reached, and fire 'drain' when due. */
+  progressed(): void {
+    if (!this.#needDrain && this.#waiters.length === 0) return;
+    const bytes = this.bytes;
+    if (this.#waiters.length > 0) {
+      const still: Waiter[] = [];
+      for (const waiter of this.#waiters) {
+        if (bytes <= waiter.mark) waiter.resolve();
+        else still.push(waiter);
+      }
+      this.#waiters = still;
+    }
+    if (this.#needDrain && bytes <= Math.max(this.lowWaterBytes, MIN_SEND_LOW_WATER_BYTES)) {
+      this.#needDrain = false;
+      this.host.drain();
+    }
+  }
+
+  /** The socket closed: whoever waits learns it will never be writable again. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(new SocketClosedError());
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The page bench/browser.js drives: one endpoint of one system per page, so that every system is
+ * measured by the same code. Systems: a raw RTCDataChannel, simple-peer (a thin wrapper, the
+ * reference), and MeshSocket whispers and broadcasts over WebRTC. Raw and simple-peer signal through
+ * a plain WebSocket relay the bench serves; web2p through its signaling server.
+ *
+ * Every message is checked: a stream's sequence numbers must arrive in order without gaps, and its
+ * bytes must equal the pattern the sender wrote (loss, order and byte integrity). The page is cross-
+ * origin isolated (the bench serves COOP/COEP headers), so performance.now() ticks in microseconds.
+ */
+import './node-globals.js';
+import SimplePeer from 'simple-peer';
+import { MeshSocket, flags } from '../../../packages/web2p/src/index.js';
+
+export type SystemName = 'raw' | 'simple-peer' | 'web2p-whisper' | 'web2p-broadcast' | 'web2p-queue';
+
+/** The backpressure marks a sender keeps to: wait above `high` until the held bytes fall to `low`. */
+interface Marks {
+  high: number;
+  low: number;
+}
+
+/** One side of a connection, whatever the system. */
+interface Endpoint {
+  send(bytes: Uint8Array): void;
+  /** Undefined when the sender may go on; else resolves once the held bytes fell to the low mark. */
+  backpressure(marks: Marks): Promise<void> | undefined;
+  close(): void;
+}
+
+/** Message kinds, in byte 4 (bytes 0..3 are the sequence number). */
+const FIRST = 0;
+const STREAM = 1;
+const PING = 2;
+const PONG = 3;
+const HEADER = 5;
+
+/** The bytes after the header: a fixed pattern, so the receiver can check every byte cheaply. */
+function patternByte(i: number): number {
+  return (i * 31 + 7) & 0xff;
+}
+
+function message(kind: number, seq: number, size: number): Uint8Array {
+  const bytes = new Uint8Array(Math.max(size, HEADER));
+  new DataView(bytes.buffer).setUint32(0, seq, true);
+  bytes[4] = kind;
+  for (let i = HEADER; i < bytes.length; i++) bytes[i] = patternByte(i);
+  return bytes;
+}
+
+function intact(bytes: Uint8Array): boolean {
+  for (let i = HEADER; i < bytes.length; i++) if (bytes[i] !== patternByte(i)) return false;
+  return true;
+}
+
+/** What the receiving page counts; read by the bench after each phase. */
+const stats = {
+  firstAt: 0,
+  /** Stream messages and bytes received, and the next sequence number expected. */
+  messages: 0,
+  bytes: 0,
+  expected: 0,
+  /** Out of order or missing (seq not the one expected), and bytes not as sent. */
+  orderErrors: 0,
+  corrupt: 0,
+  /** The measuring window: from the first stream message + warm-up, for windowMs. */
+  warmupMs: 0,
+  windowMs: 0,
+  streamStartedAt: 0,
+  windowMessages: 0,
+  windowBytes: 0,
+};
+
+let endpoint: Endpoint | undefined;
+let echo = false;
+let pong: ((seq: number) => void) | undefined;
+
+function received(bytes: Uint8Array): void {
+  const now = performance.now();
+  const kind = bytes[4];
+  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (!intact(bytes)) stats.corrupt++;
+  if (kind === STREAM) {
+    if (stats.messages === 0) stats.streamStartedAt = now;
+    if (seq !== stats.expected) stats.orderErrors++;
+    stats.expected = seq + 1;
+    stats.messages++;
+    stats.bytes += bytes.byteLength;
+    const since = now - stats.streamStartedAt - stats.warmupMs;
+    if (since >= 0 && since < stats.windowMs) {
+      stats.windowMessages++;
+      stats.windowBytes += bytes.byteLength;
+    }
+  } else if (kind === FIRST) {
+    stats.firstAt ||= performance.timeOrigin + now;
+  } else if (kind === PING) {
+    if (echo) endpoint!.send(message(PONG, seq, bytes.byteLength));
+  } else if (kind === PONG) {
+    pong?.(seq);
+  }
+}
+
+// ------------------------------------------------------------------ systems
+
+/** A plain WebSocket relay (the bench's): JSON messages to the other page of the room. */
+async function relay(url: string): Promise<{ send(data: unknown): void; onData(fn: (data: unknown) => void): void; close(): void }> {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  return {
+    send: (data) => ws.send(JSON.stringify(data)),
+    onData: (fn) => (ws.onmessage = (event) => fn(JSON.parse(event.data as string))),
+    close: () => ws.close(),
+  };
+}
+
+function channelEndpoint(channel: RTCDataChannel, close: () => void): Endpoint {
+  channel.binaryType = 'arraybuffer';
+  channel.onmessage = (event) => received(new Uint8Array(event.data as ArrayBuffer));
+  return {
+    send: (bytes) => channel.send(bytes as Uint8Array<ArrayBuffer>),
+    backpressure({ high, low }) {
+      if (channel.bufferedAmount <= high) return undefined;
+      channel.bufferedAmountLowThreshold = low;
+      return new Promise((resolve) => channel.addEventListener('bufferedamountlow', () => resolve(), { once: true }));
+    },
+    close,
+  };
+}
+
+/** Raw RTCDataChannel with trickle ICE through the relay; `dial` is the offerer. */
+async function raw(url: string, dial: boolean): Promise<Endpoint> {
+  const signals = await relay(url);
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  pc.onicecandidate = (event) => event.candidate && signals.send({ candidate: event.candidate.toJSON() });
+  const opened = new Promise<RTCDataChannel>((resolve) => {
+    const wait = (channel: RTCDataChannel): void => {
+      if (channel.readyState === 'open') resolve(channel);
+      else channel.onopen = () => resolve(channel);
+    };
+    if (dial) wait(pc.createDataChannel('raw', { ordered: true }));
+    else pc.ondatachannel = (event) => wait(event.channel);
+  });
+  signals.onData(async (data) => {
+    const { sdp, candidate } = data as { sdp?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
+    if (candidate) await pc.addIceCandidate(candidate);
+    if (!sdp) return;
+    await pc.setRemoteDescription(sdp);
+    if (sdp.type === 'offer') {
+      await pc.setLocalDescription(await pc.createAnswer());
+      signals.send({ sdp: pc.localDescription!.toJSON() });
+    }
+  });
+  if (dial) {
+    await pc.setLocalDescription(await pc.createOffer());
+    signals.send({ sdp: pc.localDescription!.toJSON() });
+  } else {
+    void opened.then((channel) => (endpoint = channelEndpoint(channel, () => pc.close())));
+    return { send: () => {}, backpressure: () => undefined, close: () => pc.close() };
+  }
+  const channel = await opened;
+  signals.close();
+  return channelEndpoint(channel, () => pc.close());
+}
+
+/** simple-peer 9 over the same relay; its send() is the channel's. */
+async function simplePeer(url: string, dial: boolean): Promise<Endpoint> {
+  const signals = await relay(url);
+  const peer = new SimplePeer({ initiator: dial, trickle: true, config: { iceServers: [] } });
+  peer.on('signal', (data) => signals.send(data));
+  signals.onData((data) => peer.signal(data as SimplePeer.SignalData));
+  peer.on('data', (data: Uint8Array) => received(data));
+  const connected = new Promise<void>((resolve) => peer.once('connect', () => resolve()));
+  const make = (): Endpoint => {
+    // simple-peer keeps the RTCDataChannel as _channel; the bench reads its bufferedAmount as a careful app would
+    const channel = (peer as unknown as { _channel: RTCDataChannel })._channel;
+    return {
+      send: (bytes) => peer.send(bytes),
+      backpressure({ high, low }) {
+        if (channel.bufferedAmount <= high) return undefined;
+        channel.bufferedAmountLowThreshold = low;
+        return new Promise((resolve) => channel.addEventListener('bufferedamountlow', () => resolve(), { once: true }));
+      },
+      close: () => peer.destroy(),
+    };
+  };
+  if (!dial) {
+    void connected.then(() => (endpoint = make()));
+    return { send: () => {}, backpressure: () => undefined, close: () => peer.destroy() };
+  }
+  await connected;
+  signals.close();
+  return make();
+}
+
+/** MeshSocket in a signaling room; whispers or broadcasts, with the socket's public backpressure. */
+async function web2p(url: string, dial: boolean, broadcast: boolean): Promise<Endpoint> {
+  const sock = new MeshSocket({ iceServers: [] });
+  sock.registerHandler((msg, _conn) => {
+    const bytes = msg.packets[1];
+    if (!(bytes instanceof Uint8Array)) return false;
+    received(bytes);
+    return true; // claimed: the recv queue is not part of this measurement
+  });
+  const options = broadcast ? {} : { flag: flags.whisper, type: flags.whisper };
+  const made: Endpoint = {
+    send: (bytes) => void sock.send(bytes, options),
+    backpressure: ({ high, low }) => (sock.bufferedAmount <= high ? undefined : sock.whenWritable(low)),
+    close: () => void sock.close(),
+  };
+  const peer = new Promise<void>((resolve) => sock.once('peer', () => resolve()));
+  await sock.connect(url);
+  if (dial) await peer;
+  return made;
+}
+
+const systems: Record<SystemName, (url: string, dial: boolean) => Promise<Endpoint>> = {
+  raw,
+  'simple-peer': simplePeer,
+  'web2p-whisper': (url, dial) => web2p(url, dial, false),
+  'web2p-broadcast': (url, dial) => web2p(url, dial, true),
+  'web2p-queue': (url, dial) => web2p(url, dial, false),
+};
+
+// ------------------------------------------------------------------ what the bench calls
+
+const api = {
+  isolated: crossOriginIsolated,
+  stats,
+
+  /** The receiving side: ready when this resolves (in the room, or on the relay). */
+  async listen(system: SystemName, url: string): Promise<void> {
+    endpoint = await systems[system](url, false);
+  },
+
+  /** The dialling side: connects and sends one message the moment it can. Returns when it started, in epoch ms. */
+  async dial(system: SystemName, url: string): Promise<number> {
+    const started = performance.timeOrigin + performance.now();
+    endpoint = await systems[system](url, true);
+    endpoint.send(message(FIRST, 0, 64));
+    return started;
+  },
+
+  /** The receiver's measuring window, set before a stream. */
+  expect(warmupMs: number, windowMs: number): void {
+    Object.assign(stats, { messages: 0, bytes: 0, expected: 0, windowMessages: 0, windowBytes: 0, warmupMs, windowMs });
+  },
+
+  /** Sends numbered `size`-byte messages for `durationMs`, keeping to `marks`. Returns how many it sent. */
+  async stream(size: number, durationMs: number, marks: Marks): Promise<number> {
+    const out = endpoint!;
+    const bytes = message(STREAM, 0, size);
+    const seq = new DataView(bytes.buffer);
+    const end = performance.now() + durationMs;
+    let sent = 0;
+    for (;;) {
+      // the clock is read every 64 messages: often enough, and never the cost being measured
+      if ((sent & 63) === 0 && performance.now() >= end) return sent;
+      seq.setUint32(0, sent, true);
+      out.send(bytes);
+      sent++;
+      const wait = out.backpressure(marks);
+      if (wait) await wait;
+    }
+  },
+
+  /** Ping-pong `count` times (the other page echoes); returns each round trip in ms. */
+  async pings(count: number, size: number): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const back = new Promise<void>((resolve) => (pong = (seq) => seq === i && resolve()));
+      const t0 = performance.now();
+      endpoint!.send(message(PING, i, size));
+      await back;
+      times.push(performance.now() - t0);
+    }
+    return times;
+  },
+
+  setEcho(on: boolean): void {
+    echo = on;
+  },
+
+  close(): void {
+    endpoint?.close();
+  },
+};
+
+declare global {
+  interface Window {
+    benchPage: typeof api;
+  }
+}
+
+window.benchPage = api;
+document.getElementById('status')!.textContent = 'ready';
