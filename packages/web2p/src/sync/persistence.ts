@@ -14,7 +14,7 @@ const RECORD_PREFIX = 'k:';
 const IDS_ENTRY = 'ids';
 
 /** A record as stored: a `type` (not an interface) so that it is a StoreValue. */
-type StoredRecord = { value: Packet | null; owner: string; ts: number };
+type StoredRecord = { value: Packet | null; owner: string; ts: number; publicKey?: Uint8Array; signature?: Uint8Array };
 
 export interface Restored {
   /** [key id, record] pairs. */
@@ -48,7 +48,8 @@ export class SyncPersistence {
   }
 
   saveRecord(id: string, record: SyncRecord): void {
-    this.store.put(RECORD_PREFIX + id, { value: record.value, owner: record.owner, ts: record.ts });
+    const { value, owner, ts, proof } = record;
+    this.store.put(RECORD_PREFIX + id, proof ? { value, owner, ts, publicKey: proof.publicKey, signature: proof.signature } : { value, owner, ts });
   }
 
   forgetRecord(id: string): void {
@@ -76,7 +77,9 @@ function parse(entries: [string, StoreValue][]): Restored {
     if (name === IDS_ENTRY && Array.isArray(value) && value.every((id) => typeof id === 'string')) {
       restored.formerIds.push(...(value as string[]));
     } else if (name.startsWith(RECORD_PREFIX) && isStoredRecord(value)) {
-      restored.records.push([name.slice(RECORD_PREFIX.length), value]);
+      const { publicKey, signature, ...record } = value;
+      const proof = publicKey instanceof Uint8Array && signature instanceof Uint8Array ? { publicKey, signature } : undefined;
+      restored.records.push([name.slice(RECORD_PREFIX.length), proof ? { ...record, proof } : record]);
     } else {
       restored.skipped++;
     }
