@@ -91,6 +91,33 @@ describe.each(backends)('%s', (_label, backend) => {
     await third.close();
   });
 
+  test('a reload under a new identity renews its leases as the former id, and peers take the renewals', async () => {
+    const net = network();
+    const { persist, name } = backend();
+    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    const first = open();
+    await first.ready;
+    const peer = new SyncSocket({ transport: net.transport() });
+    await peer.connect(first.address);
+    first.set('mine', 'v1');
+    await net.run(1_000);
+    expect(peer.get('mine')).toBe('v1');
+    await first.flush();
+    const oldId = first.id;
+    await first.close();
+
+    const second = open(); // no identity passed: a new one, as before identities were kept
+    await second.ready;
+    expect(second.id).not.toBe(oldId);
+    await second.connect(peer.address);
+    second.set('mine', 'v2'); // signed with the former identity's key, which the store kept
+    await net.run(2_000);
+    expect(peer.get('mine')).toBe('v2');
+    expect(() => peer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'LeaseError', owner: oldId }));
+    await second.close();
+    await peer.close();
+  });
+
   test('flush() acknowledges writes that then survive a crash (no close)', async () => {
     const net = network();
     const { persist, name } = backend();

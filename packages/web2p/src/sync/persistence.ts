@@ -4,6 +4,7 @@
  * as, so that a reload can keep using leases taken under an earlier id.
  */
 import type { StoreError } from '../errors.js';
+import { SECRET_KEY_BYTES } from '../identity/identity.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
@@ -12,6 +13,12 @@ import type { SyncRecord } from './merge.js';
 /** Entry names: records are `k:` + the key's hex id; the ids list has its own name. */
 const RECORD_PREFIX = 'k:';
 const IDS_ENTRY = 'ids';
+/**
+ * The secret keys of the identities this store has written as, so that a node that comes back
+ * under a new identity can still renew, as its former id, the leases it held (sync-service.ts
+ * writerFor). They are as private as the identity itself.
+ */
+const KEYS_ENTRY = 'keys';
 
 /** A record as stored: a `type` (not an interface) so that it is a StoreValue. */
 type StoredRecord = { value: Packet | null; owner: string; ts: number; publicKey?: Uint8Array; signature?: Uint8Array };
@@ -21,6 +28,8 @@ export interface Restored {
   records: Array<[string, SyncRecord]>;
   /** Node ids that wrote through this store before. */
   formerIds: string[];
+  /** Secret keys of the identities that wrote through it (KEYS_ENTRY). */
+  secretKeys: Uint8Array[];
   /** Entries that were not records of ours (ignored). */
   skipped: number;
 }
@@ -60,6 +69,10 @@ export class SyncPersistence {
     this.store.put(IDS_ENTRY, [...ids]);
   }
 
+  saveSecretKeys(keys: readonly Uint8Array[]): void {
+    this.store.put(KEYS_ENTRY, [...keys]);
+  }
+
   /** Resolves once every write marked so far is durable; rejects with the StoreError if one is not. */
   flush(): Promise<void> {
     return this.store.flush();
@@ -72,10 +85,12 @@ export class SyncPersistence {
 }
 
 function parse(entries: [string, StoreValue][]): Restored {
-  const restored: Restored = { records: [], formerIds: [], skipped: 0 };
+  const restored: Restored = { records: [], formerIds: [], secretKeys: [], skipped: 0 };
   for (const [name, value] of entries) {
     if (name === IDS_ENTRY && Array.isArray(value) && value.every((id) => typeof id === 'string')) {
       restored.formerIds.push(...(value as string[]));
+    } else if (name === KEYS_ENTRY && Array.isArray(value) && value.every((key) => key instanceof Uint8Array && key.length === SECRET_KEY_BYTES)) {
+      restored.secretKeys.push(...(value as Uint8Array[]));
     } else if (name.startsWith(RECORD_PREFIX) && isStoredRecord(value)) {
       const { publicKey, signature, ...record } = value;
       const proof = publicKey instanceof Uint8Array && signature instanceof Uint8Array ? { publicKey, signature } : undefined;

@@ -9,6 +9,7 @@
  * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
  */
 import { KeyError, LeaseError, QuotaExceededError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
+import { identityFromSecretKey, nodeIdOf, type Identity } from '../identity/identity.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
@@ -68,8 +69,11 @@ export class SyncService implements Service {
   private readonly storeName: string | undefined;
   private readonly records = new Map<string, Entry>();
   private liveCount = 0;
-  /** Ids this node wrote under before a reload; their leases are still ours (see restore). */
-  private readonly formerIds = new Set<string>();
+  /**
+   * Ids this node wrote under before a reload, with the identity when the store kept its key: their
+   * leases are still ours (see restore), and with the key we renew them as that id (writerFor).
+   */
+  private readonly former = new Map<string, Identity | undefined>();
   private mesh!: MeshContext;
   private outbox!: Outbox;
   private contenders!: Contenders;
@@ -243,14 +247,15 @@ export class SyncService implements Service {
     const id = keyId(bytes);
     const current = this.records.get(id)?.record;
     this.checkWrite(bytes, current, pending.kind === 'delta');
+    const writer = this.writerFor(current);
     const size = recordBytes(bytes, value);
-    const over = this.rules.usage.exceeded(this.mesh.id, size, current?.owner === this.mesh.id ? this.records.get(id)!.bytes : undefined);
+    const over = this.rules.usage.exceeded(writer.id, size, current?.owner === writer.id ? this.records.get(id)!.bytes : undefined);
     if (over !== undefined) {
-      throw new QuotaExceededError(this.mesh.id, over, over === 'keys' ? this.rules.usage.limits.keys : this.rules.usage.limits.bytes);
+      throw new QuotaExceededError(writer.id, over, over === 'keys' ? this.rules.usage.limits.keys : this.rules.usage.limits.bytes);
     }
-    const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, this.mesh.id, this.mesh.nowSeconds());
-    const proof = signRecord(this.mesh.identity, this.mesh.protocol.id, bytes, value, second);
-    this.setRecord(id, bytes, { value, owner: this.mesh.id, ts: second, proof });
+    const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, writer.id, this.mesh.nowSeconds());
+    const proof = signRecord(writer.identity, this.mesh.protocol.id, bytes, value, second);
+    this.setRecord(id, bytes, { value, owner: writer.id, ts: second, proof });
     this.outbox.add(id, pending, second);
   }
 
@@ -264,7 +269,7 @@ export class SyncService implements Service {
     if (this.mesh.closed) throw new SocketClosedError();
     this.assertRestored();
     if (!this.leasing || current === undefined || current.value === null) return;
-    const owner = this.formerIds.has(current.owner) ? this.mesh.id : current.owner;
+    const owner = this.former.has(current.owner) ? this.mesh.id : current.owner;
     const now = this.mesh.nowSeconds();
     const verdict = checkLease({
       current: { owner, ts: current.ts },
@@ -285,7 +290,15 @@ export class SyncService implements Service {
     // Present: a key with a write in the outbox is never pruned.
     const entry = this.records.get(id)!;
     const { key } = entry;
-    const record = this.ownProof(entry);
+    const record = this.ownProof(entry) as SyncRecord & { proof: Proof }; // written by us, so signed
+    if (record.owner !== this.mesh.id) {
+      // A former id's record cannot be a broadcast (its owner would be the sender): it goes as
+      // syncs, which receivers pass on.
+      for (const conn of this.mesh.routingTable.values()) this.sendRecord(conn, key, record);
+      sent(record.ts);
+      this.afterSend(id, key, { kind: 'store' }, record, record.ts);
+      return;
+    }
     const payload =
       pending.kind === 'delta'
         ? deltaPayload(key, pending.mapping, { ts: record.ts, ...signDelta(this.mesh.identity, this.mesh.protocol.id, key, pending.mapping, record.ts), record: record.proof })
@@ -297,14 +310,28 @@ export class SyncService implements Service {
     });
   }
 
-  /** Our record at `entry`, signed: writes are signed when made, restored or re-dated records when first sent. */
-  private ownProof(entry: Entry): SyncRecord & { proof: Proof } {
+  /**
+   * The record at `entry`, signed when it is ours (writes are signed when made, restored or
+   * re-dated records when first sent); unchanged when we hold no key for its owner.
+   */
+  private ownProof(entry: Entry): SyncRecord {
     const { record } = entry;
-    if (record.proof) return record as SyncRecord & { proof: Proof };
-    const proof = signRecord(this.mesh.identity, this.mesh.protocol.id, entry.key, record.value, record.ts);
+    const identity = record.owner === this.mesh.id ? this.mesh.identity : this.former.get(record.owner);
+    if (record.proof || identity === undefined) return record;
+    const proof = signRecord(identity, this.mesh.protocol.id, entry.key, record.value, record.ts);
     entry.record = { ...record, proof };
     this.persistence?.saveRecord(keyId(entry.key), entry.record);
-    return entry.record as SyncRecord & { proof: Proof };
+    return entry.record;
+  }
+
+  /** Who writes over `current` for us: a former id of ours that holds it, when we kept its key; else our id. */
+  private writerFor(current: SyncRecord | undefined): { id: string; identity: Identity } {
+    const former = current?.value != null ? this.former.get(current.owner) : undefined;
+    return former ? { id: current!.owner, identity: former } : { id: this.mesh.id, identity: this.mesh.identity };
+  }
+
+  private isOurs(owner: string): boolean {
+    return owner === this.mesh.id || this.former.has(owner);
   }
 
   /**
@@ -314,12 +341,12 @@ export class SyncService implements Service {
    */
   private afterSend(id: string, key: Uint8Array, pending: PendingWrite, sent: SyncRecord, second: number): void {
     const entry = this.records.get(id);
-    if (entry?.record.owner === this.mesh.id) {
+    if (entry !== undefined && entry.record.owner === sent.owner) {
       const ts = this.outbox.plannedSecond(id) ?? second;
       const { value, owner, ownerBin } = entry.record;
       if (entry.record.ts < ts) this.setRecord(id, key, { value, owner, ownerBin, ts }, { quiet: true });
     } else if (pending.kind === 'delta') {
-      this.mergeDelta(key, pending.mapping, { owner: this.mesh.id, ts: second });
+      this.mergeDelta(key, pending.mapping, { owner: sent.owner, ts: second });
     } else {
       this.mergeRecord(key, sent);
     }
@@ -403,7 +430,7 @@ export class SyncService implements Service {
       if (order < 0) this.refused(key, incoming, current!, from);
       return;
     }
-    if (incoming.owner !== this.mesh.id) this.outbox.cancel(id);
+    if (!this.isOurs(incoming.owner)) this.outbox.cancel(id);
     this.setRecord(id, key, incoming, { via: from });
     if (!forward) return;
     for (const conn of this.mesh.routingTable.values()) if (conn !== from) this.sendRecord(conn, key, incoming);
@@ -416,7 +443,7 @@ export class SyncService implements Service {
   private sendRecord(conn: Connection, key: Uint8Array, record: SyncRecord): void {
     if (!takesRecord(conn.dialect, record)) return;
     const entry = this.records.get(keyId(key));
-    const signed = record.owner === this.mesh.id && entry?.record === record ? this.ownProof(entry) : record;
+    const signed = entry?.record === record ? this.ownProof(entry) : record;
     if (!signed.proof && this.mesh.trust === 'strict') return;
     conn.send(flags.whisper, ...syncPayload(key, signed, conn.dialect.web2p));
   }
@@ -512,14 +539,21 @@ export class SyncService implements Service {
       if (skipped > 0) this.mesh.debug.print(1, () => `sync: ignored ${skipped} entries in the store that are not sync records`);
       const owners = new Set<string>();
       for (const { record } of this.records.values()) if (record.value !== null) owners.add(record.owner);
-      for (const id of found.formerIds) if (owners.has(id)) this.formerIds.add(id);
+      for (const id of found.formerIds) if (owners.has(id)) this.former.set(id, undefined);
+      for (const secretKey of found.secretKeys) {
+        const identity = identityFromSecretKey(secretKey);
+        const id = nodeIdOf(identity.publicKey, this.mesh.protocol.id);
+        if (id !== this.mesh.id && owners.has(id)) this.former.set(id, identity);
+      }
     } catch (error) {
       this.reportStoreError(error as StoreError);
       throw error;
     } finally {
       this.restored = true;
       for (const key of restoredKeys) this.announce(key);
-      persistence.saveIds([...this.formerIds, this.mesh.id]);
+      persistence.saveIds([...this.former.keys(), this.mesh.id]);
+      const kept = [...this.former.values()].filter((identity) => identity !== undefined);
+      persistence.saveSecretKeys([...kept, this.mesh.identity].map((identity) => identity.secretKey));
       this.pruneTombstones();
       for (const conn of this.syncsAwaitingRestore) this.peerUp(conn);
       this.syncsAwaitingRestore.clear();
