@@ -171,6 +171,9 @@ describe('storage flood (issue 16)', () => {
     for (const key of ['a', 'b', 'c']) writer.set(key, 1);
     expect(() => writer.set('d', 1)).toThrow(QuotaExceededError);
     expect(() => writer.set('a', 'y'.repeat(5000))).toThrow(expect.objectContaining({ name: 'QuotaExceededError', what: 'bytes' }));
+    // update() refuses the whole batch, before writing any of it
+    expect(() => writer.update({ a: 3, e: 1 })).toThrow(QuotaExceededError);
+    expect(writer.get('a')).toBe(1);
     writer.set('a', 2); // rewriting a key of one's own stays within the quota
     await waitFor(() => reader.get('a') === 2 && reader.has('c'), NET_MS, 'the writes within the quota');
     expect(reader.has('d')).toBe(false);

@@ -31,10 +31,14 @@ export class WriterUsage {
    * own (undefined when it replaces none of its own), or undefined when it stays within both.
    */
   exceeded(writer: string, bytes: number, replacedBytes: number | undefined): 'keys' | 'bytes' | undefined {
+    return this.exceededBy(writer, replacedBytes === undefined ? 1 : 0, bytes - (replacedBytes ?? 0));
+  }
+
+  /** Which limit `writer` would pass with `keys` more keys and `bytes` more bytes (either may be negative). */
+  exceededBy(writer: string, keys: number, bytes: number): 'keys' | 'bytes' | undefined {
     const usage = this.usage.get(writer) ?? { keys: 0, bytes: 0 };
-    const keys = usage.keys + (replacedBytes === undefined ? 1 : 0);
-    if (keys > this.limits.keys) return 'keys';
-    if (usage.bytes - (replacedBytes ?? 0) + bytes > this.limits.bytes) return 'bytes';
+    if (keys > 0 && usage.keys + keys > this.limits.keys) return 'keys';
+    if (bytes > 0 && usage.bytes + bytes > this.limits.bytes) return 'bytes';
     return undefined;
   }
 }

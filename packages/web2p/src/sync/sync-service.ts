@@ -211,6 +211,7 @@ export class SyncService implements Service {
       ([key, value]) => [ownKey(key), value === null ? null : normalised(value)] as const,
     );
     for (const [bytes] of pairs) this.checkWrite(bytes, this.records.get(keyId(bytes))?.record, false);
+    this.checkQuota(pairs);
     for (const [bytes, value] of pairs) {
       if (value !== null) this.write(bytes, value, { kind: 'store' });
       else if (this.liveValue(bytes) !== undefined) this.write(bytes, null, { kind: 'store' });
@@ -248,11 +249,7 @@ export class SyncService implements Service {
     const current = this.records.get(id)?.record;
     this.checkWrite(bytes, current, pending.kind === 'delta');
     const writer = this.writerFor(current);
-    const size = recordBytes(bytes, value);
-    const over = this.rules.usage.exceeded(writer.id, size, current?.owner === writer.id ? this.records.get(id)!.bytes : undefined);
-    if (over !== undefined) {
-      throw new QuotaExceededError(writer.id, over, over === 'keys' ? this.rules.usage.limits.keys : this.rules.usage.limits.bytes);
-    }
+    this.checkQuota([[bytes, value]]);
     const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, writer.id, this.mesh.nowSeconds());
     const proof = signRecord(writer.identity, this.mesh.protocol.id, bytes, value, second);
     this.setRecord(id, bytes, { value, owner: writer.id, ts: second, proof });
@@ -280,6 +277,25 @@ export class SyncService implements Service {
       leaseSeconds: this.leaseSeconds,
     });
     if (!verdict.allowed) throw new LeaseError(describeKey(bytes), verdict.owner, verdict.expiresAt);
+  }
+
+  /** Throws QuotaExceededError, before anything is written, when the writes would take a writer of ours past its quota. */
+  private checkQuota(writes: ReadonlyArray<readonly [Uint8Array, Packet | null]>): void {
+    const added = new Map<string, { keys: number; bytes: number }>();
+    for (const [bytes, value] of writes) {
+      const entry = this.records.get(keyId(bytes));
+      const writer = this.writerFor(entry?.record).id;
+      const replaced = entry?.record.owner === writer ? entry.bytes : undefined;
+      const sum = added.get(writer) ?? { keys: 0, bytes: 0 };
+      sum.keys += replaced === undefined ? 1 : 0;
+      sum.bytes += recordBytes(bytes, value) - (replaced ?? 0);
+      added.set(writer, sum);
+    }
+    const { usage } = this.rules;
+    for (const [writer, sum] of added) {
+      const over = usage.exceededBy(writer, sum.keys, sum.bytes);
+      if (over !== undefined) throw new QuotaExceededError(writer, over, over === 'keys' ? usage.limits.keys : usage.limits.bytes);
+    }
   }
 
   /**
