@@ -63,8 +63,11 @@ export function webMesh(encryption: Encryption, options: MeshSocketOptions = {},
   return watchWeb(new MeshSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol(subnet, encryption), ...options }));
 }
 
+/** A web2p sync socket for py2p/js2p peers: they cannot sign, so it runs with `trust: 'legacy'` (issue 15). */
 export function webSync(encryption: Encryption, leasing: boolean, options: SyncSocketOptions = {}): Promise<WebNode<SyncSocket>> {
-  return watchWeb(new SyncSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol('sync', encryption), leasing, ...options }));
+  return watchWeb(
+    new SyncSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol('sync', encryption), leasing, trust: 'legacy', ...options }),
+  );
 }
 
 /** Both routing tables hold the other. */

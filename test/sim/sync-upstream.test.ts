@@ -186,7 +186,7 @@ describe('upstream bugs that must not return (§11)', () => {
 
   test('a remote delete of a key we lack is not an error (py2p dropped the sender), nor are str keys', async () => {
     const net = makeNet();
-    const [node] = syncNodes(net, 1);
+    const [node] = syncNodes(net, 1, { trust: 'legacy' }); // the raw peer speaks py2p: it cannot sign
     const errors: Error[] = [];
     node!.on('error', (error) => errors.push(error));
     const raw = await RawPeer.connect(net, node!.address);

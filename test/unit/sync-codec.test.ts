@@ -53,15 +53,32 @@ describe('key codec', () => {
 describe('sync messages (§6.2)', () => {
   const key = utf8('k');
 
-  it('encodes stores, syncs and deltas with the key as bin', () => {
-    expect(storePayload(key, 'v')).toEqual([flags.store, key, 'v']);
-    expect(storePayload(key, null)).toEqual([flags.store, key, null]);
-    expect(syncPayload(key, { value: 0, owner: ID, ts: 5 })).toEqual([flags.store, key, 0, ID, 5]);
-    expect(deltaPayload(key, { a: 1 })).toEqual([flags.delta, key, { a: 1 }]);
+  const proof = { publicKey: new Uint8Array(32).fill(1), signature: new Uint8Array(64).fill(2) };
+  const proofItem = [5, proof.publicKey, proof.signature];
+
+  it('encodes signed stores, syncs and deltas with the key as bin (§14.13)', () => {
+    expect(storePayload(key, { value: 'v', owner: ID, ts: 5, proof })).toEqual([flags.store, key, 'v', proofItem]);
+    expect(storePayload(key, { value: null, owner: ID, ts: 5, proof })).toEqual([flags.store, key, null, proofItem]);
+    expect(syncPayload(key, { value: 0, owner: ID, ts: 5 }, true)).toEqual([flags.store, key, 0, ID, 5]);
+    expect(syncPayload(key, { value: 0, owner: ID, ts: 5, proof }, true)).toEqual([flags.store, key, 0, ID, 5, proofItem]);
+    // py2p would take a six-item store for a broadcast: it gets five
+    expect(syncPayload(key, { value: 0, owner: ID, ts: 5, proof }, false)).toEqual([flags.store, key, 0, ID, 5]);
+    const deltaProof = { ts: 5, ...proof, record: { publicKey: proof.publicKey, signature: new Uint8Array(64).fill(3) } };
+    expect(deltaPayload(key, { a: 1 }, deltaProof)).toEqual([flags.delta, key, { a: 1 }, [...proofItem, new Uint8Array(64).fill(3)]]);
+    expect(parseDelta(deltaPayload(key, { a: 1 }, deltaProof))).toEqual({ key, mapping: { a: 1 }, proof: deltaProof });
     // bin on the wire: msgpack 0xc4 (bin 8), not a str
-    const bytes = encodeMsgpack(storePayload(key, 'v'));
+    const bytes = encodeMsgpack(storePayload(key, { value: 'v', owner: ID, ts: 5, proof }));
     expect(bytes[2]).toBe(0xc4);
-    expect(decodeMsgpack(bytes)).toEqual([flags.store, key, 'v']);
+    expect(decodeMsgpack(bytes)).toEqual([flags.store, key, 'v', proofItem]);
+  });
+
+  it('takes a signed record\'s time from its proof, and refuses a sync whose proof is dated otherwise', () => {
+    expect(parseStore([flags.store, key, 'v', proofItem], ID, 9).record).toEqual({ value: 'v', owner: ID, ts: 5, proof });
+    expect(parseStore([flags.store, key, 'v', ID, 5, proofItem], 'other', 9).record).toEqual({ value: 'v', owner: ID, ts: 5, proof });
+    expect(() => parseStore([flags.store, key, 'v', ID, 6, proofItem], 'other', 9)).toThrow(FrameError);
+    for (const bad of [[5, proof.publicKey], [5, new Uint8Array(31), proof.signature], [-1, proof.publicKey, proof.signature], 'x']) {
+      expect(() => parseStore([flags.store, key, 'v', bad as never], ID, 9)).toThrow(FrameError);
+    }
   });
 
   it('takes a broadcast store\'s metadata from the message, a sync\'s from its items', () => {
@@ -76,10 +93,10 @@ describe('sync messages (§6.2)', () => {
   it('keeps the msgpack type of the owner id, and sends it back in that type (py2p compares by type)', () => {
     const fromPy2p = parseStore([flags.store, 'k', 'v'], ID, 9, true).record;
     expect(fromPy2p).toEqual({ value: 'v', owner: ID, ts: 9, ownerBin: true });
-    expect(syncPayload(key, fromPy2p)[3]).toEqual(utf8(ID));
+    expect(syncPayload(key, fromPy2p, false)[3]).toEqual(utf8(ID));
     const fromJs2p = parseStore([flags.store, key, 'v', ID, 4], 'other', 9).record;
     expect(fromJs2p).toEqual({ value: 'v', owner: ID, ts: 4 });
-    expect(syncPayload(key, fromJs2p)[3]).toBe(ID);
+    expect(syncPayload(key, fromJs2p, false)[3]).toBe(ID);
   });
 
   it.each([

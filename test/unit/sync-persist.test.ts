@@ -16,6 +16,8 @@ import {
   type Store,
 } from '../../packages/web2p/src/index.js';
 import { SimNetwork } from '../../packages/web2p/src/sim/index.js';
+import { createIdentity } from '../../packages/web2p/src/identity/identity.js';
+import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 
 let namespaces = 0;
 
@@ -39,7 +41,9 @@ describe.each(backends)('%s', (_label, backend) => {
   test('values, tombstones and leases survive a reload; others still cannot take the keys', async () => {
     const net = network();
     const { persist, name } = backend();
-    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    // The same node again: its identity (which ident keeps in the store) is what its leases belong to.
+    const identity = createIdentity(systemRandom);
+    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name, identity });
     const first = open();
     await first.ready;
     const peer = new SyncSocket({ transport: net.transport() });
@@ -57,7 +61,7 @@ describe.each(backends)('%s', (_label, backend) => {
     const second = open();
     expect(() => second.get('mine')).toThrow(/await sock.ready/); // not served until restored
     await second.ready;
-    expect(second.id).not.toBe(oldId);
+    expect(second.id).toBe(oldId);
     expect(Object.fromEntries([...second.entries()].map(([k, v]) => [String(k), v]))).toEqual({
       mine: 'v1',
       bytes: new Uint8Array([1, 2, 3]),
@@ -87,6 +91,33 @@ describe.each(backends)('%s', (_label, backend) => {
     await third.close();
   });
 
+  test('a reload under a new identity renews its leases as the former id, and peers take the renewals', async () => {
+    const net = network();
+    const { persist, name } = backend();
+    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    const first = open();
+    await first.ready;
+    const peer = new SyncSocket({ transport: net.transport() });
+    await peer.connect(first.address);
+    first.set('mine', 'v1');
+    await net.run(1_000);
+    expect(peer.get('mine')).toBe('v1');
+    await first.flush();
+    const oldId = first.id;
+    await first.close();
+
+    const second = open(); // no identity passed: a new one, as before identities were kept
+    await second.ready;
+    expect(second.id).not.toBe(oldId);
+    await second.connect(peer.address);
+    second.set('mine', 'v2'); // signed with the former identity's key, which the store kept
+    await net.run(2_000);
+    expect(peer.get('mine')).toBe('v2');
+    expect(() => peer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'LeaseError', owner: oldId }));
+    await second.close();
+    await peer.close();
+  });
+
   test('flush() acknowledges writes that then survive a crash (no close)', async () => {
     const net = network();
     const { persist, name } = backend();
@@ -113,7 +144,13 @@ test('persist: true uses IndexedDB named after the protocol id and the name', as
   await sock.flush();
   const raw = new IdbStore(`sync:${sock.protocol.id}:named`);
   const entries = new Map(await raw.entries());
-  expect(entries.get(`k:${Buffer.from('k').toString('hex')}`)).toEqual({ value: 'v', owner: sock.id, ts: sock.nowSeconds() });
+  expect(entries.get(`k:${Buffer.from('k').toString('hex')}`)).toEqual({
+    value: 'v',
+    owner: sock.id,
+    ts: sock.nowSeconds(),
+    publicKey: sock.identity.publicKey,
+    signature: expect.any(Uint8Array),
+  });
   expect(entries.get('ids')).toEqual([sock.id]);
   await raw.close();
   await sock.close();
@@ -121,7 +158,7 @@ test('persist: true uses IndexedDB named after the protocol id and the name', as
 
 test('a full store: an error event and a rejected flush, the data intact in memory, then recovery', async () => {
   const net = network();
-  const store = new MemoryStore({ quotaBytes: 600 });
+  const store = new MemoryStore({ quotaBytes: 1_000 }); // room for two signed records, not for 'big'
   const sock = new SyncSocket({ transport: net.transport(), persist: store });
   await sock.ready;
   const errors: Error[] = [];

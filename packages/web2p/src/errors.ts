@@ -304,3 +304,58 @@ export class BroadcastBacklogFullError extends Web2pError {
     super(`${heldBytes} bytes of broadcasts already wait for the next second (limit ${limit}): wait for whenWritable() or 'drain' before sending more`);
   }
 }
+
+// ---------------------------------------------------------------- signed state and storage quotas (issues 15, 16)
+
+/** Why a peer's record was refused (RecordRefusedError.reason). */
+export type RecordRefusal =
+  /** No owner's signature, from a peer while `trust` is 'strict'. */
+  | 'unsigned'
+  /** The signature does not verify, or its public key does not own the claimed owner id. */
+  | 'bad-signature'
+  /** Dated further ahead of our clock than the allowed window. */
+  | 'future'
+  /** Another node holds an unexpired lease on the key. */
+  | 'lease'
+  /** A chord record's version is further above the writer's clock and the previous version than allowed. */
+  | 'version';
+
+/**
+ * A peer sent a record we refuse: forged, unsigned, dated in the future, or against another node's
+ * lease. The record is not merged; when the peer is to blame (it wrote or forged the record) its
+ * link is dropped. `peerId` is the neighbour it came from, `owner` the writer it claims.
+ */
+export class RecordRefusedError extends Web2pError {
+  override name = 'RecordRefusedError';
+
+  constructor(
+    readonly peerId: string | undefined,
+    readonly owner: string,
+    readonly reason: RecordRefusal,
+    detail: string,
+  ) {
+    super(`refused a record from peer ${peerId ?? '(unknown)'} written as ${owner}: ${detail}`);
+  }
+}
+
+/**
+ * A writer went over its storage quota (keys or bytes it may keep on every replica). Thrown by
+ * `set`/`applyDelta` before anything is sent (delete keys or raise the quota options); emitted as
+ * an 'error' naming the peer when a peer's records would take their owner over it on this replica
+ * (the records are refused; the peer is dropped when it wrote them).
+ */
+export class QuotaExceededError extends Web2pError {
+  override name = 'QuotaExceededError';
+
+  constructor(
+    readonly owner: string,
+    readonly what: 'keys' | 'bytes',
+    readonly limit: number,
+    readonly peerId?: string,
+  ) {
+    super(
+      `${owner} would hold more than ${limit} ${what} on this replica` +
+        (peerId === undefined ? '; delete keys first or raise the quota option' : ` (records from peer ${peerId}); they were refused`),
+    );
+  }
+}

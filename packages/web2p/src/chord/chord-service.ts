@@ -15,7 +15,7 @@ import { bytesToBase58, toBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
 import type { ChordSocketOptions } from './chord-socket.js';
-import { DEFAULT_K, DEFAULT_REPLICAS, RECORDS_PER_MESSAGE, REPLICA_ACK_MS, STABILIZE_MS, SUCCESSOR_LIST_SIZE } from './constants.js';
+import { CHORD_VERSION_WINDOW_MS, DEFAULT_K, DEFAULT_REPLICAS, RECORDS_PER_MESSAGE, REPLICA_ACK_MS, STABILIZE_MS, SUCCESSOR_LIST_SIZE } from './constants.js';
 import {
   decodeChord,
   encodeAnswer,
@@ -34,6 +34,7 @@ import {
 } from './messages.js';
 import { ChordRoutes } from './mesh-routes.js';
 import { Membership } from './membership.js';
+import { checkVersion } from './record-check.js';
 import { execute } from './operations.js';
 import { ForwardTable, Lookups } from './requests.js';
 import { ringSize } from './ring.js';
@@ -265,6 +266,14 @@ export class ChordService implements Service {
   }
 
   private onRecords(conn: Connection, message: ChordRecords): void {
+    const now = this.mesh.clock.now();
+    try {
+      for (const record of message.records) checkVersion(record, this.shard.versionOf(record.key), now, CHORD_VERSION_WINDOW_MS, conn.id);
+    } catch (error) {
+      this.reportError(error); // the whole message is refused, and its sender dropped
+      conn.close();
+      return;
+    }
     let newer = 0;
     for (const record of message.records) if (this.shard.merge(record)) newer++;
     this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);

@@ -122,3 +122,12 @@ export const HANDED_RANGE_MS = 10 * STABILIZE_MS;
  * unknown senders are ignored and a forger cannot grow the table without bound.
  */
 export const MAX_ROUTED_RING_NODES = 64;
+
+/**
+ * How far ahead of our clock (ms) a record's version may be when a peer hands it to us as a
+ * replica or handoff. A version is the writing node's clock time (or one more than the version it
+ * replaces), and the higher version wins, so one far ahead (1e308) could never be overwritten by an
+ * honest write. A minute covers honest clock skew; a record past it is refused and its sender
+ * dropped, unless it is only one above the version we hold.
+ */
+export const CHORD_VERSION_WINDOW_MS = 60_000;

@@ -52,6 +52,11 @@ export class Shard {
     return item;
   }
 
+  /** The version held for `key` (a deletion's too), if any. */
+  versionOf(key: Uint8Array): number | undefined {
+    return this.items.get(toHex(key))?.version;
+  }
+
   /** Takes a record from another node if it is newer than ours. Returns whether it was. */
   merge(record: WireRecord): boolean {
     const old = this.items.get(toHex(record.key));

@@ -52,6 +52,13 @@ export class Dispatcher {
     this.handlers.push(handler);
   }
 
+  /** Lets the service owning a broadcast's sub-flag refuse it before it is relayed (Service.vet). */
+  vet(msg: Message, conn: Connection): boolean {
+    const subFlag = msg.wire.payload[0];
+    const owner = typeof subFlag === 'number' || typeof subFlag === 'string' ? this.owners.get(subFlag) : undefined;
+    return owner?.vet?.(msg, conn) ?? true;
+  }
+
   /** Runs the message through its owner or the handlers. A FrameError (malformed input) propagates: the peer is dropped. */
   dispatch(msg: Message, conn: Connection): void {
     const subFlag = msg.wire.payload[0];

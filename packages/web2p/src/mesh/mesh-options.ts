@@ -1,4 +1,5 @@
 /** What `new MeshSocket(options)` takes and the events it emits. */
+import type { Identity } from '../identity/identity.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
@@ -60,7 +61,21 @@ export interface MeshSocketOptions {
   maxMembers?: number;
   /** Largest msgpack encoding of `setMeta()` metadata, ours and accepted from others. Default 1024 bytes (MAX_META_BYTES). */
   maxMetaBytes?: number;
+  /**
+   * The Ed25519 key pair this node signs with; its node id is derived from the public key, so the
+   * same identity is the same node (and keeps its sync leases). Default: a new one from `random`.
+   */
+  identity?: Identity;
+  /**
+   * `'strict'` (default): every record must be signed by its owner, so only the owner can change
+   * its keys. `'legacy'`: py2p/js2p peers, which cannot sign, are let in and their unsigned records
+   * are merged as py2p does, so any such peer can overwrite any key. Use it only to talk to them.
+   */
+  trust?: TrustMode;
 }
+
+/** See MeshSocketOptions.trust. */
+export type TrustMode = 'strict' | 'legacy';
 
 /**
  * The events of a MeshSocket: `socket.on('message', (msg) => …)`; the health events ('state',

@@ -18,7 +18,7 @@ import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
-import { makeNodeId } from '../wire/node-id.js';
+import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
@@ -58,10 +58,10 @@ import type { StreamData } from './streams/stream-source.js';
 import { StreamService, type SendStreamOptions } from './streams/stream-service.js';
 
 export type { Handler } from './dispatcher.js';
-export type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
+export type { MeshEvents, MeshSocketOptions, TrustMode } from './mesh-options.js';
 export type { HealthEvents, SocketState } from './health.js';
 export type { PeerStats, SocketStats } from './stats.js';
-import type { MeshEvents, MeshSocketOptions } from './mesh-options.js';
+import type { MeshEvents, MeshSocketOptions, TrustMode } from './mesh-options.js';
 
 
 /**
@@ -93,6 +93,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly protocol: Protocol;
   /** This node's id: base58, unique per socket, what peers and `msg.sender` call it. */
   readonly id: string;
+  /** The key pair this node signs with; `id` is derived from its public key (identity.ts). */
+  readonly identity: Identity;
+  /** Whether unsigned (py2p/js2p) peers and their records are let in: see MeshSocketOptions.trust. */
+  readonly trust: TrustMode;
   /** Auto-connecting from peer lists stops at this many outgoing connections. */
   readonly maxOutgoing: number;
   /** The compression methods this socket offers, in order of preference. */
@@ -140,7 +144,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
     this.protocol = protocol;
     this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
-    this.id = makeNodeId(random.bytes(32), protocol.id);
+    this.identity = options.identity ?? createIdentity(random);
+    this.trust = options.trust ?? 'strict';
+    this.id = nodeIdOf(this.identity.publicKey, protocol.id);
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
     const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log));
@@ -530,7 +536,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   #onMessage(record: ConnectionRecord, wire: WireMessage): void {
     if (this.#debug.enabled(1)) this.#debug.print(1, () => `received ${describe(wire)} from ${record}`);
-    if (wire.type === flags.broadcast && !this.#router.waterfall(wire, record)) return;
+    const vet = () => this.#dispatcher.vet(new Message(wire, this), record.view);
+    if (wire.type === flags.broadcast && !this.#router.waterfall(wire, record, vet)) return;
     if (isHandshake(wire.payload)) this.#connections.handshake(record, wire.payload);
     else this.#dispatcher.dispatch(new Message(wire, this), record.view);
   }
@@ -573,6 +580,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const socket = this;
     return {
       id: this.id,
+      identity: this.identity,
+      trust: this.trust,
       protocol: this.protocol,
       wireProtocolId: this.#wireProtocolId,
       clock: this.#clock,

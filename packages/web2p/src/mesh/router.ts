@@ -79,9 +79,11 @@ export class Router {
    * when it keeps us told of them (it sends to them itself). Skipping those never strands a node:
    * follow the message back towards its originator, who sends to every neighbour, and the first
    * node on the way that is connected to X and was not itself covered sends to X. Returns whether
-   * the message is new.
+   * the message is new. `vet` runs on a new message before it is relayed: false (or a throw) refuses
+   * it, so a forged record stops at the first honest node (else every node after it would drop the
+   * honest neighbour that relayed it).
    */
-  waterfall(wire: WireMessage, from: ConnectionRecord): boolean {
+  waterfall(wire: WireMessage, from: ConnectionRecord, vet?: () => boolean): boolean {
     const { debug } = this.host;
     const now = this.host.nowSeconds();
     if (wire.time < now - SEEN_WINDOW_SECONDS) {
@@ -96,6 +98,7 @@ export class Router {
       debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
       return false;
     }
+    if (vet && !vet()) return false;
     if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
     this.seen.add(wire.idHex, wire.time, now);
     const covered = from.announcesNeighbours ? from.neighbours : undefined;

@@ -5,6 +5,7 @@
  * put its mark on the protocol id, and hears when peers come and go. It reaches the mesh only
  * through the MeshContext it is started with.
  */
+import type { Identity } from '../identity/identity.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { WireAddress } from '../transport/types.js';
@@ -15,6 +16,7 @@ import type { Connection } from './connection.js';
 import type { DebugLog } from './debug.js';
 import type { Message } from './message.js';
 import type { RoutedSend } from './routed-send.js';
+import type { TrustMode } from './mesh-options.js';
 
 /** A sub-flag: py2p's are integers; web2p's own extensions use strings py2p ignores. */
 export type SubFlag = number | string;
@@ -40,6 +42,12 @@ export interface Service {
   peerUp?(conn: Connection): void;
   /** A peer left the routing table. */
   peerDown?(peerId: string): void;
+  /**
+   * A new broadcast with one of `subFlags`, before the mesh relays it: false refuses it (it is
+   * neither relayed nor handled); throwing (FrameError, or any error naming what the peer did) also
+   * drops the link it came by.
+   */
+  vet?(msg: Message, conn: Connection): boolean;
   /** A message with one of `subFlags`, from a peer whose handshake completed. Throw FrameError for malformed input. */
   handle(msg: Message, conn: Connection): void;
 }
@@ -64,6 +72,10 @@ export interface MeshTuning {
 /** What a service may use of the mesh. */
 export interface MeshContext {
   readonly id: string;
+  /** The key pair `id` is derived from: what this node signs its records with. */
+  readonly identity: Identity;
+  /** Whether unsigned peers and records are let in (MeshSocketOptions.trust). */
+  readonly trust: TrustMode;
   readonly protocol: Protocol;
   /** The protocol id in handshakes (the protocol's, plus any service suffix). */
   readonly wireProtocolId: string;

@@ -9,3 +9,32 @@ export const LEASE_SECONDS = 3600;
 
 /** Store namespace of `persist: true`: this prefix, the protocol id, and the optional `name`. */
 export const SYNC_STORE_PREFIX = 'sync:';
+
+/**
+ * How far ahead of our clock a record's timestamp may be (seconds). A later record wins a key, so a
+ * timestamp far in the future would hold the key against every honest write until that time (and
+ * one of 2^53 - 1 for ever). A minute covers honest clock skew between peers (NTP keeps them within
+ * a second or two) while keeping what a bad clock can do to a minute. Peers should agree on it.
+ */
+export const SYNC_CLOCK_WINDOW_SECONDS = 60;
+
+/**
+ * How many keys (values and tombstones) one owner may keep on each replica. Every replica holds
+ * every key, so without it one peer writing 100,000 keys fills every node's memory and store
+ * (issue 16); ten thousand is far more than a presence, cursor or settings dict needs.
+ */
+export const SYNC_MAX_KEYS_PER_OWNER = 10_000;
+
+/**
+ * How many bytes (keys plus msgpack-encoded values) one owner may keep on each replica: 8 MiB, so
+ * that a few hundred owners at their quota still fit a tab's memory, while one owner can still keep
+ * thousands of small values or a few large ones.
+ */
+export const SYNC_MAX_BYTES_PER_OWNER = 8 * 1024 * 1024;
+
+/**
+ * A peer writing a key another node holds is dropped only when the holder's record has been here
+ * at least this long (seconds): before that the two writers may simply not have heard of each
+ * other yet (a race, which leases settle without blaming anyone). Several propagation delays.
+ */
+export const SYNC_RACE_SECONDS = 5;

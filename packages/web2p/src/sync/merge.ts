@@ -26,6 +26,7 @@
  */
 import { encode } from '../wire/msgpack.js';
 import type { Packet } from '../wire/packet.js';
+import type { Proof } from '../replica/signatures.js';
 import type { LeaseMeta } from './lease.js';
 
 /** A key's state on one replica. `value: null` is a tombstone: deleted by `owner` at `ts`. */
@@ -38,6 +39,8 @@ export type SyncRecord = {
    * py2p compares owner ids by type, and would not know its own writes under a str id (§2.4).
    */
   readonly ownerBin?: boolean;
+  /** The owner's signature of this record (record-proof.ts); absent on unsigned (legacy) records. */
+  readonly proof?: Proof;
 };
 
 /** Positive when `a` wins over `b`, negative when `b` wins, 0 when they are the same record. */

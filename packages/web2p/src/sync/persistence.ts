@@ -4,6 +4,7 @@
  * as, so that a reload can keep using leases taken under an earlier id.
  */
 import type { StoreError } from '../errors.js';
+import { SECRET_KEY_BYTES } from '../identity/identity.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
@@ -12,15 +13,23 @@ import type { SyncRecord } from './merge.js';
 /** Entry names: records are `k:` + the key's hex id; the ids list has its own name. */
 const RECORD_PREFIX = 'k:';
 const IDS_ENTRY = 'ids';
+/**
+ * The secret keys of the identities this store has written as, so that a node that comes back
+ * under a new identity can still renew, as its former id, the leases it held (sync-service.ts
+ * writerFor). They are as private as the identity itself.
+ */
+const KEYS_ENTRY = 'keys';
 
 /** A record as stored: a `type` (not an interface) so that it is a StoreValue. */
-type StoredRecord = { value: Packet | null; owner: string; ts: number };
+type StoredRecord = { value: Packet | null; owner: string; ts: number; publicKey?: Uint8Array; signature?: Uint8Array };
 
 export interface Restored {
   /** [key id, record] pairs. */
   records: Array<[string, SyncRecord]>;
   /** Node ids that wrote through this store before. */
   formerIds: string[];
+  /** Secret keys of the identities that wrote through it (KEYS_ENTRY). */
+  secretKeys: Uint8Array[];
   /** Entries that were not records of ours (ignored). */
   skipped: number;
 }
@@ -48,7 +57,8 @@ export class SyncPersistence {
   }
 
   saveRecord(id: string, record: SyncRecord): void {
-    this.store.put(RECORD_PREFIX + id, { value: record.value, owner: record.owner, ts: record.ts });
+    const { value, owner, ts, proof } = record;
+    this.store.put(RECORD_PREFIX + id, proof ? { value, owner, ts, publicKey: proof.publicKey, signature: proof.signature } : { value, owner, ts });
   }
 
   forgetRecord(id: string): void {
@@ -57,6 +67,10 @@ export class SyncPersistence {
 
   saveIds(ids: readonly string[]): void {
     this.store.put(IDS_ENTRY, [...ids]);
+  }
+
+  saveSecretKeys(keys: readonly Uint8Array[]): void {
+    this.store.put(KEYS_ENTRY, [...keys]);
   }
 
   /** Resolves once every write marked so far is durable; rejects with the StoreError if one is not. */
@@ -71,12 +85,16 @@ export class SyncPersistence {
 }
 
 function parse(entries: [string, StoreValue][]): Restored {
-  const restored: Restored = { records: [], formerIds: [], skipped: 0 };
+  const restored: Restored = { records: [], formerIds: [], secretKeys: [], skipped: 0 };
   for (const [name, value] of entries) {
     if (name === IDS_ENTRY && Array.isArray(value) && value.every((id) => typeof id === 'string')) {
       restored.formerIds.push(...(value as string[]));
+    } else if (name === KEYS_ENTRY && Array.isArray(value) && value.every((key) => key instanceof Uint8Array && key.length === SECRET_KEY_BYTES)) {
+      restored.secretKeys.push(...(value as Uint8Array[]));
     } else if (name.startsWith(RECORD_PREFIX) && isStoredRecord(value)) {
-      restored.records.push([name.slice(RECORD_PREFIX.length), value]);
+      const { publicKey, signature, ...record } = value;
+      const proof = publicKey instanceof Uint8Array && signature instanceof Uint8Array ? { publicKey, signature } : undefined;
+      restored.records.push([name.slice(RECORD_PREFIX.length), proof ? { ...record, proof } : record]);
     } else {
       restored.skipped++;
     }

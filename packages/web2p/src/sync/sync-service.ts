@@ -8,7 +8,8 @@
  * the other neighbours, and a record that loses to ours is answered with ours, which is how the two
  * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
  */
-import { KeyError, LeaseError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
+import { KeyError, LeaseError, QuotaExceededError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
+import { identityFromSecretKey, nodeIdOf, type Identity } from '../identity/identity.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
@@ -16,17 +17,30 @@ import { every } from '../runtime/clock.js';
 import type { PersistOption } from '../store/types.js';
 import { flags } from '../wire/flags.js';
 import { decode, encode } from '../wire/msgpack.js';
+import type { WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
 import type { Protocol } from '../wire/protocol.js';
 import { TOMBSTONE_MS, TOMBSTONE_PRUNE_MS } from '../replica/constants.js';
 import { describeKey, publicKey } from '../replica/keys.js';
 import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
-import { LEASE_SECONDS, SYNC_STORE_PREFIX } from './constants.js';
+import { WriterUsage } from '../replica/quota.js';
+import type { Proof } from '../replica/signatures.js';
+import { admit, dropOffender, type AdmissionRules, type Candidate } from './admission.js';
+import { Contenders } from './contenders.js';
+import {
+  LEASE_SECONDS,
+  SYNC_CLOCK_WINDOW_SECONDS,
+  SYNC_MAX_BYTES_PER_OWNER,
+  SYNC_MAX_KEYS_PER_OWNER,
+  SYNC_RACE_SECONDS,
+  SYNC_STORE_PREFIX,
+} from './constants.js';
 import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
 import { checkLease, type LeaseMeta } from './lease.js';
 import { compareRecords, deltaApplies, firstWinningSecond, isOwnersNextWrite, laterMeta, type SyncRecord } from './merge.js';
-import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload, takesRecord } from './messages.js';
+import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload, takesRecord, type DeltaMessage, type StoreMessage } from './messages.js';
+import { signDelta, signRecord, verifyDelta, verifyRecord } from './record-proof.js';
 import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
 import type { SyncSocketOptions } from './sync-socket.js';
@@ -34,6 +48,10 @@ import type { SyncSocketOptions } from './sync-socket.js';
 interface Entry {
   readonly key: Uint8Array;
   record: SyncRecord;
+  /** The record's size for the quota: the key's bytes and the value's encoding. */
+  bytes: number;
+  /** Since when (clock ms) the record's owner has held the key here (admission.ts isBreach). */
+  since: number;
   /** The link the record came by, for isOwnersNextWrite. */
   via?: Connection | undefined;
 }
@@ -51,18 +69,36 @@ export class SyncService implements Service {
   private readonly storeName: string | undefined;
   private readonly records = new Map<string, Entry>();
   private liveCount = 0;
-  /** Ids this node wrote under before a reload; their leases are still ours (see restore). */
-  private readonly formerIds = new Set<string>();
+  /**
+   * Ids this node wrote under before a reload, with the identity when the store kept its key: their
+   * leases are still ours (see restore), and with the key we renew them as that id (writerFor).
+   */
+  private readonly former = new Map<string, Identity | undefined>();
   private mesh!: MeshContext;
   private outbox!: Outbox;
+  private contenders!: Contenders;
   private persistence: SyncPersistence | undefined;
   private restored = false;
   private readonly syncsAwaitingRestore = new Set<Connection>();
   private stopPruning: (() => void) | undefined;
+  /** What peers' records must pass before they merge (admission.ts), with each owner's usage. */
+  private readonly rules: AdmissionRules;
+  /** Broadcasts admitted by vet, which handle() then merges without checking them again. */
+  private readonly vetted = new WeakSet<WireMessage>();
 
   constructor(options: SyncSocketOptions) {
     this.leasing = options.leasing ?? true;
     this.leaseSeconds = options.leaseSeconds ?? LEASE_SECONDS;
+    this.rules = {
+      leasing: this.leasing,
+      leaseSeconds: this.leaseSeconds,
+      clockWindowSeconds: options.clockWindowSeconds ?? SYNC_CLOCK_WINDOW_SECONDS,
+      raceSeconds: SYNC_RACE_SECONDS,
+      usage: new WriterUsage({
+        keys: options.maxKeysPerOwner ?? SYNC_MAX_KEYS_PER_OWNER,
+        bytes: options.maxBytesPerOwner ?? SYNC_MAX_BYTES_PER_OWNER,
+      }),
+    };
     this.tombstoneMs = options.tombstoneSeconds === undefined ? TOMBSTONE_MS : options.tombstoneSeconds * 1000;
     this.persist = options.persist;
     this.storeName = options.name;
@@ -76,6 +112,11 @@ export class SyncService implements Service {
   start(mesh: MeshContext): void {
     this.mesh = mesh;
     this.outbox = new Outbox({ clock: mesh.clock, transmit: (id, write, sent) => this.transmit(id, write, sent) });
+    this.contenders = new Contenders({
+      clock: mesh.clock,
+      leaseEndsAt: (id, contender) => this.leaseEndsAt(id, contender),
+      adopt: (id, record) => this.mergeRecord(this.records.get(id)?.key ?? keyFromId(id), record, undefined, true),
+    });
     const namespace = SYNC_STORE_PREFIX + mesh.protocol.id + (this.storeName ? `:${this.storeName}` : '');
     this.persistence = openPersistence(this.persist, namespace, (error) => this.reportStoreError(error));
     this.ready = this.restore();
@@ -84,13 +125,26 @@ export class SyncService implements Service {
   }
 
   handle(msg: Message, conn: Connection): void {
-    if (msg.wire.payload[0] === flags.store) this.handleStore(msg, conn);
-    else this.handleDelta(msg, conn);
+    dropOffender(this.mesh, conn, () => {
+      if (msg.wire.payload[0] === flags.store) this.handleStore(msg, conn);
+      else this.handleDelta(msg, conn);
+    });
+  }
+
+  /** A store or delta broadcast is checked before the mesh relays it (admission.ts). */
+  vet(msg: Message, conn: Connection): boolean {
+    const admitted =
+      msg.wire.payload[0] === flags.store
+        ? this.admitStore(this.parseStore(msg), conn)
+        : this.admitDelta(parseDelta(msg.wire.payload), msg.wire.sender, msg.wire.time, conn);
+    if (admitted) this.vetted.add(msg.wire);
+    return admitted;
   }
 
   stop(): void {
     this.stopPruning?.();
     this.outbox.close();
+    this.contenders.close();
   }
 
   async closed(): Promise<void> {
@@ -157,6 +211,7 @@ export class SyncService implements Service {
       ([key, value]) => [ownKey(key), value === null ? null : normalised(value)] as const,
     );
     for (const [bytes] of pairs) this.checkWrite(bytes, this.records.get(keyId(bytes))?.record, false);
+    this.checkQuota(pairs);
     for (const [bytes, value] of pairs) {
       if (value !== null) this.write(bytes, value, { kind: 'store' });
       else if (this.liveValue(bytes) !== undefined) this.write(bytes, null, { kind: 'store' });
@@ -193,8 +248,11 @@ export class SyncService implements Service {
     const id = keyId(bytes);
     const current = this.records.get(id)?.record;
     this.checkWrite(bytes, current, pending.kind === 'delta');
-    const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, this.mesh.id, this.mesh.nowSeconds());
-    this.setRecord(id, bytes, { value, owner: this.mesh.id, ts: second });
+    const writer = this.writerFor(current);
+    this.checkQuota([[bytes, value]]);
+    const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, writer.id, this.mesh.nowSeconds());
+    const proof = signRecord(writer.identity, this.mesh.protocol.id, bytes, value, second);
+    this.setRecord(id, bytes, { value, owner: writer.id, ts: second, proof });
     this.outbox.add(id, pending, second);
   }
 
@@ -208,7 +266,7 @@ export class SyncService implements Service {
     if (this.mesh.closed) throw new SocketClosedError();
     this.assertRestored();
     if (!this.leasing || current === undefined || current.value === null) return;
-    const owner = this.formerIds.has(current.owner) ? this.mesh.id : current.owner;
+    const owner = this.former.has(current.owner) ? this.mesh.id : current.owner;
     const now = this.mesh.nowSeconds();
     const verdict = checkLease({
       current: { owner, ts: current.ts },
@@ -221,16 +279,75 @@ export class SyncService implements Service {
     if (!verdict.allowed) throw new LeaseError(describeKey(bytes), verdict.owner, verdict.expiresAt);
   }
 
-  /** The outbox's send: the key's record (or the delta) as it is now, timestamped when it leaves. */
+  /** Throws QuotaExceededError, before anything is written, when the writes would take a writer of ours past its quota. */
+  private checkQuota(writes: ReadonlyArray<readonly [Uint8Array, Packet | null]>): void {
+    const added = new Map<string, { keys: number; bytes: number }>();
+    for (const [bytes, value] of writes) {
+      const entry = this.records.get(keyId(bytes));
+      const writer = this.writerFor(entry?.record).id;
+      const replaced = entry?.record.owner === writer ? entry.bytes : undefined;
+      const sum = added.get(writer) ?? { keys: 0, bytes: 0 };
+      sum.keys += replaced === undefined ? 1 : 0;
+      sum.bytes += recordBytes(bytes, value) - (replaced ?? 0);
+      added.set(writer, sum);
+    }
+    const { usage } = this.rules;
+    for (const [writer, sum] of added) {
+      const over = usage.exceededBy(writer, sum.keys, sum.bytes);
+      if (over !== undefined) throw new QuotaExceededError(writer, over, over === 'keys' ? usage.limits.keys : usage.limits.bytes);
+    }
+  }
+
+  /**
+   * The outbox's send: the key's record (or the delta) as it is now, signed with the second it was
+   * planned for (its record's ts), which is the time receivers give it (§14.13).
+   */
   private transmit(id: string, pending: PendingWrite, sent: (second: number) => void): void {
     // Present: a key with a write in the outbox is never pruned.
-    const { key, record } = this.records.get(id)!;
-    const payload = pending.kind === 'delta' ? deltaPayload(key, pending.mapping) : storePayload(key, record.value);
+    const entry = this.records.get(id)!;
+    const { key } = entry;
+    const record = this.ownProof(entry) as SyncRecord & { proof: Proof }; // written by us, so signed
+    if (record.owner !== this.mesh.id) {
+      // A former id's record cannot be a broadcast (its owner would be the sender): it goes as
+      // syncs, which receivers pass on.
+      for (const conn of this.mesh.routingTable.values()) this.sendRecord(conn, key, record);
+      sent(record.ts);
+      this.afterSend(id, key, { kind: 'store' }, record, record.ts);
+      return;
+    }
+    const payload =
+      pending.kind === 'delta'
+        ? deltaPayload(key, pending.mapping, { ts: record.ts, ...signDelta(this.mesh.identity, this.mesh.protocol.id, key, pending.mapping, record.ts), record: record.proof })
+        : storePayload(key, record);
     this.mesh.debug.print(4, () => `sync: broadcasting ${pending.kind} of ${describeKey(key)}`);
-    this.mesh.sendPayload(flags.broadcast, payload, (wire) => {
-      sent(wire.time);
-      this.afterSend(id, key, pending, record.value, wire.time);
+    this.mesh.sendPayload(flags.broadcast, payload, () => {
+      sent(record.ts);
+      this.afterSend(id, key, pending, record, record.ts);
     });
+  }
+
+  /**
+   * The record at `entry`, signed when it is ours (writes are signed when made, restored or
+   * re-dated records when first sent); unchanged when we hold no key for its owner.
+   */
+  private ownProof(entry: Entry): SyncRecord {
+    const { record } = entry;
+    const identity = record.owner === this.mesh.id ? this.mesh.identity : this.former.get(record.owner);
+    if (record.proof || identity === undefined) return record;
+    const proof = signRecord(identity, this.mesh.protocol.id, entry.key, record.value, record.ts);
+    entry.record = { ...record, proof };
+    this.persistence?.saveRecord(keyId(entry.key), entry.record);
+    return entry.record;
+  }
+
+  /** Who writes over `current` for us: a former id of ours that holds it, when we kept its key; else our id. */
+  private writerFor(current: SyncRecord | undefined): { id: string; identity: Identity } {
+    const former = current?.value != null ? this.former.get(current.owner) : undefined;
+    return former ? { id: current!.owner, identity: former } : { id: this.mesh.id, identity: this.mesh.identity };
+  }
+
+  private isOurs(owner: string): boolean {
+    return owner === this.mesh.id || this.former.has(owner);
   }
 
   /**
@@ -238,32 +355,80 @@ export class SyncService implements Service {
    * planned. If a record from elsewhere replaced ours while it waited, what we sent still competes
    * on every other replica, so it competes here too, the same way.
    */
-  private afterSend(id: string, key: Uint8Array, pending: PendingWrite, value: Packet | null, second: number): void {
+  private afterSend(id: string, key: Uint8Array, pending: PendingWrite, sent: SyncRecord, second: number): void {
     const entry = this.records.get(id);
-    if (entry?.record.owner === this.mesh.id) {
+    if (entry !== undefined && entry.record.owner === sent.owner) {
       const ts = this.outbox.plannedSecond(id) ?? second;
-      if (entry.record.ts < ts) this.setRecord(id, key, { ...entry.record, ts }, { quiet: true });
+      const { value, owner, ownerBin } = entry.record;
+      if (entry.record.ts < ts) this.setRecord(id, key, { value, owner, ownerBin, ts }, { quiet: true });
     } else if (pending.kind === 'delta') {
-      this.mergeDelta(key, pending.mapping, { owner: this.mesh.id, ts: second });
+      this.mergeDelta(key, pending.mapping, { owner: sent.owner, ts: second });
     } else {
-      this.mergeRecord(key, { value, owner: this.mesh.id, ts: second });
+      this.mergeRecord(key, sent);
     }
   }
 
   // ---------------------------------------------------------------- from peers
 
-  /** `[store, key, value]` broadcasts and `[store, key, value, owner, ts]` syncs (§6.2). */
+  /** `[store, key, value]` broadcasts and `[store, key, value, owner, ts]` syncs (§6.2), signed or not (§14.13). */
   private handleStore(msg: Message, conn: Connection): void {
-    const payload = msg.wire.payload;
-    const { key, record, carriesMeta } = parseStore(payload, msg.wire.sender, msg.wire.time, msg.wire.senderIsBin);
+    const store = this.parseStore(msg);
+    if (!this.vetted.has(msg.wire) && !this.admitStore(store, conn)) return;
     // §6.4 ignores a sync for a key we hold a truthy value for; that would keep the two sides of
     // a healed partition apart for good, so syncs merge by the same order as everything else.
-    this.mergeRecord(key, record, conn, carriesMeta);
+    this.mergeRecord(store.key, store.record, conn, store.carriesMeta);
   }
 
   private handleDelta(msg: Message, conn: Connection): void {
-    const { key, mapping } = parseDelta(msg.wire.payload);
-    this.mergeDelta(key, mapping, { owner: msg.wire.sender, ts: msg.wire.time }, conn);
+    const delta = parseDelta(msg.wire.payload);
+    const owner = msg.wire.sender;
+    if (!this.vetted.has(msg.wire) && !this.admitDelta(delta, owner, msg.wire.time, conn)) return;
+    this.mergeDelta(delta.key, delta.mapping, { owner, ts: delta.proof?.ts ?? msg.wire.time }, conn, delta.proof?.record);
+  }
+
+  private parseStore(msg: Message): StoreMessage {
+    return parseStore(msg.wire.payload, msg.wire.sender, msg.wire.time, msg.wire.senderIsBin);
+  }
+
+  /** Whether a peer's record may merge (admission.ts); throws when the peer is to be dropped. */
+  private admitStore({ key, record, carriesMeta }: StoreMessage, conn: Connection): boolean {
+    const current = this.records.get(keyId(key))?.record;
+    if (current !== undefined && compareRecords(record, current) === 0) return false; // ours already: nothing to check or merge
+    const verified = record.proof && verifyRecord(record.proof, record.owner, this.mesh.protocol.id, key, record.value, record.ts);
+    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, bytes: recordBytes(key, record.value), live: !carriesMeta };
+    return this.admitted(key, candidate, conn, record);
+  }
+
+  private admitDelta({ key, mapping, proof }: DeltaMessage, owner: string, time: number, conn: Connection): boolean {
+    const current = this.records.get(keyId(key))?.record;
+    const verified = proof && verifyDelta(proof, owner, this.mesh.protocol.id, key, mapping, proof.ts);
+    // Its size once merged; a value that is not a mapping is replaced by it.
+    const merged = mergeMapping(isMapping(current?.value) ? current.value : undefined, mapping);
+    const candidate = { owner, ts: proof?.ts ?? time, verified, isDelta: true, bytes: recordBytes(key, merged), live: true };
+    return this.admitted(key, candidate, conn);
+  }
+
+  /**
+   * Runs admission (admission.ts); a store refused for a lease is kept as a contender. It is not
+   * answered with ours (as a record that loses is): the sender's side may hold its own lease, and
+   * the two would refuse each other's answers for ever.
+   */
+  private admitted(key: Uint8Array, candidate: Candidate, conn: Connection, record?: SyncRecord): boolean {
+    const id = keyId(key);
+    const entry = this.records.get(id);
+    const held = entry && { ...entry, contender: this.contenders.ownerFor(id) };
+    const verdict = admit(this.mesh, this.rules, candidate, held, conn);
+    if (verdict !== 'lease') return verdict === 'admit';
+    if (record && compareRecords(record, entry!.record) > 0) this.contenders.offer(id, record);
+    return false;
+  }
+
+  /** When the lease `contender` was refused for lapses (clock ms); undefined when it has. */
+  private leaseEndsAt(id: string, contender: SyncRecord): number | undefined {
+    const current = this.records.get(id)?.record;
+    if (current === undefined || current.value === null || current.owner === contender.owner) return undefined;
+    const endsAt = (current.ts + this.leaseSeconds + 1) * 1000;
+    return endsAt > this.mesh.clock.now() ? endsAt : undefined;
   }
 
   /**
@@ -281,19 +446,29 @@ export class SyncService implements Service {
       if (order < 0) this.refused(key, incoming, current!, from);
       return;
     }
-    if (incoming.owner !== this.mesh.id) this.outbox.cancel(id);
+    if (!this.isOurs(incoming.owner)) this.outbox.cancel(id);
     this.setRecord(id, key, incoming, { via: from });
     if (!forward) return;
     for (const conn of this.mesh.routingTable.values()) if (conn !== from) this.sendRecord(conn, key, incoming);
   }
 
-  /** A five-item store to one neighbour, unless it is one that cannot take it (takesRecord). */
+  /**
+   * A five-item store to one neighbour, six with the proof for web2p peers, unless it is one that
+   * cannot take it (takesRecord) or, with trust 'strict', a record of someone else's without a proof.
+   */
   private sendRecord(conn: Connection, key: Uint8Array, record: SyncRecord): void {
-    if (takesRecord(conn.dialect, record)) conn.send(flags.whisper, ...syncPayload(key, record));
+    if (!takesRecord(conn.dialect, record)) return;
+    const entry = this.records.get(keyId(key));
+    const signed = entry?.record === record ? this.ownProof(entry) : record;
+    if (!signed.proof && this.mesh.trust === 'strict') return;
+    conn.send(flags.whisper, ...syncPayload(key, signed, conn.dialect.web2p));
   }
 
-  /** §6.4 step 4: a delta merges if deltaApplies; the record keeps the later metadata of the two. */
-  private mergeDelta(key: Uint8Array, mapping: Mapping, meta: LeaseMeta, from?: Connection): void {
+  /**
+   * §6.4 step 4: a delta merges if deltaApplies; the record keeps the later metadata of the two,
+   * and the owner's record signature when the merged value is what the owner signed.
+   */
+  private mergeDelta(key: Uint8Array, mapping: Mapping, meta: LeaseMeta, from?: Connection, proof?: Proof): void {
     const id = keyId(key);
     const current = this.records.get(id)?.record;
     if (!deltaApplies(current, meta, this.leasing)) {
@@ -301,7 +476,9 @@ export class SyncService implements Service {
       return;
     }
     const { owner, ts } = current === undefined ? meta : laterMeta(current, meta);
-    this.setRecord(id, key, { value: mergeMapping(current?.value, mapping), owner, ts });
+    const value = mergeMapping(current?.value, mapping);
+    const signed = proof && owner === meta.owner && ts === meta.ts && verifyRecord(proof, owner, this.mesh.protocol.id, key, value, ts);
+    this.setRecord(id, key, signed ? { value, owner, ts, proof } : { value, owner, ts });
   }
 
   private refused(key: Uint8Array, incoming: SyncRecord, current: SyncRecord, from: Connection | undefined): void {
@@ -313,8 +490,12 @@ export class SyncService implements Service {
   private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean; via?: Connection } = {}): void {
     const entry = this.records.get(id);
     const wasLive = entry !== undefined && entry.record.value !== null;
-    if (entry) Object.assign(entry, { record, via: options.via });
-    else this.records.set(id, { key, record, via: options.via });
+    const bytes = recordBytes(key, record.value);
+    if (entry) this.rules.usage.count(entry.record.owner, entry.bytes, -1);
+    this.rules.usage.count(record.owner, bytes, 1);
+    const since = entry?.record.owner === record.owner ? entry.since : this.mesh.clock.now();
+    if (entry) Object.assign(entry, { record, bytes, since, via: options.via });
+    else this.records.set(id, { key, record, bytes, since, via: options.via });
     this.liveCount += Number(record.value !== null) - Number(wasLive);
     if (options.persist !== false) this.persistence?.saveRecord(id, record);
     if (options.quiet) return;
@@ -374,14 +555,21 @@ export class SyncService implements Service {
       if (skipped > 0) this.mesh.debug.print(1, () => `sync: ignored ${skipped} entries in the store that are not sync records`);
       const owners = new Set<string>();
       for (const { record } of this.records.values()) if (record.value !== null) owners.add(record.owner);
-      for (const id of found.formerIds) if (owners.has(id)) this.formerIds.add(id);
+      for (const id of found.formerIds) if (owners.has(id)) this.former.set(id, undefined);
+      for (const secretKey of found.secretKeys) {
+        const identity = identityFromSecretKey(secretKey);
+        const id = nodeIdOf(identity.publicKey, this.mesh.protocol.id);
+        if (id !== this.mesh.id && owners.has(id)) this.former.set(id, identity);
+      }
     } catch (error) {
       this.reportStoreError(error as StoreError);
       throw error;
     } finally {
       this.restored = true;
       for (const key of restoredKeys) this.announce(key);
-      persistence.saveIds([...this.formerIds, this.mesh.id]);
+      persistence.saveIds([...this.former.keys(), this.mesh.id]);
+      const kept = [...this.former.values()].filter((identity) => identity !== undefined);
+      persistence.saveSecretKeys([...kept, this.mesh.identity].map((identity) => identity.secretKey));
       this.pruneTombstones();
       for (const conn of this.syncsAwaitingRestore) this.peerUp(conn);
       this.syncsAwaitingRestore.clear();
@@ -397,6 +585,7 @@ export class SyncService implements Service {
     const now = this.mesh.clock.now();
     for (const [id, { record }] of this.records) {
       if (record.value !== null || !tombstoneExpired(record.ts * 1000, now, this.tombstoneMs) || this.outbox.has(id)) continue;
+      this.rules.usage.count(record.owner, this.records.get(id)!.bytes, -1);
       this.records.delete(id);
       this.persistence?.forgetRecord(id);
     }
@@ -424,4 +613,9 @@ function ownKey(key: Key): Uint8Array {
 function normalised(value: Packet): Packet {
   if (value === undefined) throw new TypeError('a sync value cannot be undefined; use delete(key) to remove a key');
   return decode(encode(value));
+}
+
+/** A record's size for the quota: its key and its value's msgpack encoding (a tombstone: the key). */
+function recordBytes(key: Uint8Array, value: Packet | null): number {
+  return key.length + (value === null ? 0 : encode(value).length);
 }

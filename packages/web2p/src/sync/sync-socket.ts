@@ -30,6 +30,18 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   leaseSeconds?: number;
   /** How long deletes are remembered; default TOMBSTONE_MS (replica/constants.ts) in seconds. */
   tombstoneSeconds?: number;
+  /**
+   * How far ahead of our clock a peer's record may be dated; later ones are refused and their
+   * sender dropped. Default SYNC_CLOCK_WINDOW_SECONDS (60); peers should agree on it.
+   */
+  clockWindowSeconds?: number;
+  /**
+   * Most keys (values and tombstones) one owner may keep here: our own writes past it throw
+   * QuotaExceededError; a peer's are refused. Default SYNC_MAX_KEYS_PER_OWNER (10,000).
+   */
+  maxKeysPerOwner?: number;
+  /** Most bytes (keys and encoded values) one owner may keep here. Default SYNC_MAX_BYTES_PER_OWNER (8 MiB). */
+  maxBytesPerOwner?: number;
 }
 
 /** The events of a SyncSocket: the mesh's, plus `update` and `delete` of keys. */
