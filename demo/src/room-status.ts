@@ -10,9 +10,13 @@ import { roomUrl } from './signaling.js';
 export function joinRoom(sock: MeshSocket<any>, room: string): HTMLElement {
   const line = el('p', { className: 'room-status' });
   let state = 'joining';
+  // A persisted dict reads its node id (its key pair) from IndexedDB first: known once `ready`.
+  let id = '…';
+  const known = (): void => ((id = short(sock.id)), show()); // known also when a store failed (ready rejects then)
+  sock.ready.then(known, known);
   const show = (): void => {
     const peers = sock.routingTable.size;
-    line.textContent = `room "${room}" · this tab is node ${short(sock.id)} · ${state} · ${peers} peer${peers === 1 ? '' : 's'}`;
+    line.textContent = `room "${room}" · this tab is node ${id} · ${state} · ${peers} peer${peers === 1 ? '' : 's'}`;
     line.dataset.peers = String(peers);
   };
   sock.on('peer', show);

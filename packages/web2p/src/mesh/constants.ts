@@ -68,3 +68,16 @@ export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
  * so they ignore it. Between web2p peers it lets a relay skip neighbours the sender reaches itself.
  */
 export const NEIGHBOUR_UPDATES_MARKER = 0x5750;
+
+/**
+ * Put in the compression list of our handshake, like NEIGHBOUR_UPDATES_MARKER, to say "I prove my
+ * node id on this link" (identity-proof.ts). py2p and js2p ignore it; a peer without it cannot prove
+ * anything and is refused unless the socket opted into trust: 'legacy'.
+ */
+export const IDENTITY_PROOF_MARKER = 0x5749;
+
+/**
+ * Bytes of the fresh nonce each side of a link sends for the other to sign: 256 bits, so that no
+ * two links ever draw the same one and a recorded proof never fits another link.
+ */
+export const PROOF_NONCE_BYTES = 32;

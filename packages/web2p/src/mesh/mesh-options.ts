@@ -1,4 +1,5 @@
 /** What `new MeshSocket(options)` takes and the events it emits. */
+import type { Identity } from '../identity/identity.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
@@ -34,6 +35,19 @@ export interface MeshSocketOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * The Ed25519 key pair this node's id is derived from (createIdentity(), or one the app kept):
+   * the same identity on the same protocol is the same node id. Default: a fresh one per socket
+   * (SyncSocket and ChordSocket with `persist` keep theirs in the store, see their `ready`).
+   */
+  identity?: Identity;
+  /**
+   * Whom the socket lets in. 'verified' (default): only peers that prove, on each link, that they
+   * hold the key of the node id they claim (web2p peers do); py2p/js2p peers cannot sign and are
+   * refused with an UnsignedPeerError. 'legacy': they may join too, unproven, as in py2p; a peer
+   * that proved an id is still never replaced by one that cannot. See the README's "Trust".
+   */
+  trust?: 'verified' | 'legacy';
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */

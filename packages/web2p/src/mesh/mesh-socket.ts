@@ -11,20 +11,23 @@
 import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Emitter } from '../runtime/emitter.js';
+import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
+import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
+import { makeJoinProof } from '../signaling/join-proof.js';
 import type { Transport } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
-import { makeNodeId } from '../wire/node-id.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
-import { ConnectionManager } from './connection-manager.js';
+import { ConnectionManager, type TrustMode } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
 import {
   DEFAULT_MAX_OUTGOING,
+  IDENTITY_PROOF_MARKER,
   MAINTENANCE_INTERVAL_MS,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
@@ -34,6 +37,7 @@ import {
 import { DebugLog } from './debug.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
+import { socketIdentity, storedIdentityOf } from './socket-identity.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
@@ -76,8 +80,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /** The subnet and encryption this socket speaks; peers of another protocol are refused. */
   readonly protocol: Protocol;
-  /** This node's id: base58, unique per socket, what peers and `msg.sender` call it. */
-  readonly id: string;
+  #identity: Identity | undefined;
+  #id: string | undefined;
+  /** Whom this socket lets in: 'verified' (the default) only peers that prove their id. */
+  readonly trust: TrustMode;
   /** Auto-connecting from peer lists stops at this many outgoing connections. */
   readonly maxOutgoing: number;
   /** The compression methods this socket offers, in order of preference. */
@@ -87,6 +93,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * 0 learns its port only then); rejects if it cannot listen.
    */
   readonly listening: Promise<void>;
+  /**
+   * Resolves once the node's identity, and so `id`, is known: at once, unless `persist` keeps the
+   * identity in a store, which is read first (SyncSocket's `ready` includes this). It never rejects:
+   * a store that cannot be read costs the node its old id (reported as 'error'), not its start.
+   */
+  readonly ready: Promise<void>;
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #debug: DebugLog;
@@ -100,7 +112,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
   readonly #inbox: Inbox;
-  readonly #stopMaintenance: () => void;
+  #stopMaintenance: () => void = () => {};
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -118,10 +130,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
     this.protocol = protocol;
     this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
-    this.id = makeNodeId(random.bytes(32), protocol.id);
+    // With persist, the identity comes from the store: the socket starts once it is read.
+    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => createIdentity(random));
+    if (!stored) this.#identify(socketIdentity(options.identity, random));
+    this.trust = options.trust ?? 'verified';
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
-    const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log));
+    const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.#id?.slice(0, 8) ?? '…', options.log ?? console.log));
     const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
     this.#inbox = new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxQueuedBytes }, (first) => {
       debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
@@ -129,11 +144,19 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
+    const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     let listening!: Promise<void>;
-    const socket = this;
     this.#connections = new ConnectionManager({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
+      get identity() {
+        return socket.identity;
+      },
+      idProtocolId: protocol.id,
+      random,
+      trust: this.trust,
       clock,
       debug,
       transport,
@@ -149,10 +172,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       handshakePayload: (dialect) =>
         encodeHandshake(
           {
-            id: this.id,
+            id: socket.id,
             protocolId: this.#wireProtocolId,
             addr: transport.wireAddress(),
-            compression: neighbourUpdates ? [...this.compression, NEIGHBOUR_UPDATES_MARKER] : [...this.compression],
+            compression: [...this.compression, IDENTITY_PROOF_MARKER, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : [])],
           },
           dialect,
         ),
@@ -165,7 +188,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
     });
-    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    this.#router = new Router({ get id() { return socket.id; }, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
     this.#dispatcher = new Dispatcher({
       debug,
       // Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued
@@ -180,9 +203,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       error: (error) => this.#emit('error', error),
     });
     const table = this.#connections.routingTable;
-    const signals = new SignalRelay({ id: this.id, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
+    const signals = new SignalRelay({ get id() { return socket.id; }, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
     this.#peers = new PeerExchange({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
       clock,
       random,
       debug,
@@ -209,21 +234,63 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#added = services;
     this.#services = [this.#peers, this.#routed, signals, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
-    const context = this.#context(random);
-    for (const service of this.#services) service.start(context);
-    listening = this.listening = transport.listen((link) => this.#connections.adopt(link), {
-      id: this.id,
-      relaySignal: (to, data) => signals.send(to, data),
-    });
+    const start = (): Promise<void> => {
+      const context = this.#context(random);
+      for (const service of this.#services) service.start(context);
+      this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
+        this.#connections.dropStalled();
+        this.#peers.maintain();
+      });
+      return transport.listen((link) => this.#connections.adopt(link), {
+        id: this.id,
+        relaySignal: (to, data) => signals.send(to, data),
+        proveJoin: (nonce) => makeJoinProof(this.identity, nonce, this.id, this.protocol.id),
+      });
+    };
+    this.ready = stored ? this.#identifyFromStore(stored, random) : Promise.resolve();
+    listening = this.listening = stored ? this.ready.then(start) : start();
     this.listening.catch((error: unknown) => {
       // reported as 'error' too
       debug.print(0, () => `transport failed: ${String(error)}`);
       this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
     });
-    this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
-      this.#connections.dropStalled();
-      this.#peers.maintain();
-    });
+  }
+
+  /**
+   * This node's id: base58, what peers and `msg.sender` call it, derived from `identity`'s public
+   * key (and the protocol), so that only the holder of the secret key can connect as it. With
+   * `persist` it is read from the store: await `ready` first (reading it earlier throws).
+   */
+  get id(): string {
+    if (this.#id === undefined) throw new Web2pError('the node id is still being read from the store: await sock.ready first');
+    return this.#id;
+  }
+
+  /** The Ed25519 key pair this node proves its id with (as `id`, known once `ready`). Its secretKey is as private as a password. */
+  get identity(): Identity {
+    if (this.#identity === undefined) throw new Web2pError('the identity is still being read from the store: await sock.ready first');
+    return this.#identity;
+  }
+
+  #identify(identity: Identity): void {
+    this.#identity = identity;
+    this.#id = nodeIdOf(identity.publicKey, this.protocol.id);
+  }
+
+  /** The stored identity, or a fresh one (reported) when the store fails. */
+  #identifyFromStore(stored: Promise<StoredIdentity>, random: Random): Promise<void> {
+    const report = (error: unknown): void => this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
+    return stored.then(
+      ({ identity, error }) => {
+        this.#identify(identity);
+        if (error) report(error);
+      },
+      () => {
+        // The store could not be read: the service that owns it reports that (and rejects its
+        // ready); the node carries on under a new id, as it carries on without its records.
+        this.#identify(createIdentity(random));
+      },
+    );
   }
 
   /** The transport this socket listens and dials on, for its own events (WebRTC's 'unreachable'). */
@@ -330,10 +397,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    if (this.#id === undefined) return (this.#closing = this.ready.then(() => this.#stop()));
+    return (this.#closing = this.#stop());
+  }
+
+  #stop(): Promise<void> {
     const stopping = this.#services.map((service) => service.stop?.()).filter((result) => result instanceof Promise);
-    this.#closing =
-      stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
-    return this.#closing;
+    return stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
   }
 
   async #shutdown(): Promise<void> {
@@ -389,7 +459,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   #context(random: Random): MeshContext {
     const socket = this;
     return {
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
       protocol: this.protocol,
       wireProtocolId: this.#wireProtocolId,
       clock: this.#clock,

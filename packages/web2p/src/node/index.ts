@@ -5,10 +5,12 @@
  * py2p and js2p peers, and a store on disk for `persist` (LevelDB through classic-level).
  * @packageDocumentation
  */
+import { setProofCrypto } from '../mesh/identity-proof.js';
 import { MeshSocket } from '../mesh/mesh-socket.js';
 import { setPersistentStore } from '../store/persistent-store.js';
 import type { WireAddress } from '../transport/types.js';
 import { LevelStore } from './level-store.js';
+import { nativeEd25519 } from './native-ed25519.js';
 import { nodeWebRtcTransport } from './node-webrtc.js';
 import { storeDirectory } from './store-location.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
@@ -47,6 +49,9 @@ MeshSocket.defaultTransport = (options) =>
   options.listen
     ? tcpTransport({ listen: options.listen, outAddr: options.outAddr, encryption: options.protocol?.encryption })
     : nodeWebRtcTransport({ iceServers: options.iceServers });
+
+// Link identity proofs through OpenSSL (native-ed25519.ts says why only those).
+setProofCrypto(nativeEd25519);
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

@@ -4,6 +4,8 @@
  * as, so that a reload can keep using leases taken under an earlier id.
  */
 import type { StoreError } from '../errors.js';
+import type { Identity } from '../identity/identity.js';
+import { IDENTITY_ENTRY, storedIdentity, type StoredIdentity } from '../identity/stored-identity.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
@@ -47,6 +49,11 @@ export class SyncPersistence {
     return this.restored;
   }
 
+  /** The node's key pair, kept in this store (identity/stored-identity.ts). */
+  identity(create: () => Identity): Promise<StoredIdentity> {
+    return storedIdentity(this.store, create);
+  }
+
   saveRecord(id: string, record: SyncRecord): void {
     this.store.put(RECORD_PREFIX + id, { value: record.value, owner: record.owner, ts: record.ts });
   }
@@ -75,6 +82,8 @@ function parse(entries: [string, StoreValue][]): Restored {
   for (const [name, value] of entries) {
     if (name === IDS_ENTRY && Array.isArray(value) && value.every((id) => typeof id === 'string')) {
       restored.formerIds.push(...(value as string[]));
+    } else if (name === IDENTITY_ENTRY) {
+      continue; // the node's key pair (identity())
     } else if (name.startsWith(RECORD_PREFIX) && isStoredRecord(value)) {
       restored.records.push([name.slice(RECORD_PREFIX.length), value]);
     } else {

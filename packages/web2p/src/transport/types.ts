@@ -1,5 +1,6 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
+import type { JoinProof } from '../signaling/join-proof.js';
 
 /**
  * One connection to one peer, as an ordered, reliable byte stream. The socket writes whole py2p
@@ -26,6 +27,18 @@ export interface Link {
   readonly bufferedAmount: number;
   /** Ends the link gracefully (see the contract above); a second call does nothing. */
   close(): void;
+  /**
+   * Both ends' certificate fingerprints, where the transport has them (WebRTC: the DTLS
+   * `a=fingerprint` lines of the two SDPs, as `sha-256 AB:CD:…`). The identity proof signs them,
+   * so that a proof made on one link cannot be relayed onto another (mesh/identity-proof.ts).
+   */
+  readonly fingerprints?: LinkFingerprints | undefined;
+}
+
+/** A link's two certificate fingerprints, each as its SDP states it. */
+export interface LinkFingerprints {
+  readonly local: string;
+  readonly remote: string;
 }
 
 /** What a transport's link calls: bytes as they arrive, and its end. */
@@ -46,6 +59,11 @@ export type SignalData = { [key: string]: unknown };
  */
 export interface LocalNode {
   readonly id: string;
+  /**
+   * Proves to a signaling server, over the nonce it challenged this connection with, that we hold
+   * the key `id` was derived from (signaling/join-proof.ts). Absent: joins carry no proof.
+   */
+  proveJoin?(nonce: string): JoinProof;
   /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
   relaySignal(to: string, data: SignalData): boolean;
 }
