@@ -44,7 +44,7 @@ async function serve() {
   // Joins arrive in waves during the run: the join timeout must not cut off clients still queued.
   const redis = process.argv[3]; // the Redis URL, when instances share one
   // Every bench client comes from 127.0.0.1: the per-address cap would refuse all but the first few.
-  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000, redis, maxConnectionsPerIp: 1_000_000 });
+  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinTimeoutMs: 600_000, redis, maxConnectionsPerIp: 1_000_000, joinProof: 'optional' });
   process.on('message', async (message) => {
     if (message === 'sample') {
       process.send({ rss: process.memoryUsage().rss, cpu: process.cpuUsage(), ...server.stats() });

@@ -28,10 +28,12 @@ export function healthLine(sock: MeshSocket<any>, room: string, join: Promise<vo
   const unreachable = new Map<string, PeerUnreachableError>();
   let joinError: string | undefined;
   let signalingDown: string | undefined;
+  // A persisted dict reads its node id (its key pair) from IndexedDB first: known once `ready`.
+  let id = '…';
 
   const show = (): void => {
     const peers = sock.routingTable.size;
-    const where = `room "${room}" · this tab is node ${short(sock.id)}`;
+    const where = `room "${room}" · this tab is node ${id}`;
     let status: string;
     switch (sock.state) {
       case 'connecting':
@@ -67,6 +69,8 @@ export function healthLine(sock: MeshSocket<any>, room: string, join: Promise<vo
   sock.on('signaling-up', () => ((signalingDown = undefined), show()));
   sock.on('signaling-down', (_url: string, reason: Error) => ((signalingDown = reason.message), show()));
   join.catch((error: unknown) => ((joinError = describeError(error)), show()));
+  const known = (): void => ((id = short(sock.id)), show()); // known also when a store failed (ready rejects then)
+  sock.ready.then(known, known);
   show();
   return line;
 }

@@ -32,6 +32,9 @@ const USAGE = `usage: web2p-signal [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HO
                 open connections from one address (default ${DEFAULT_MAX_CONNECTIONS_PER_IP}; raise it behind a proxy)
   --max-room-size N
                 members of one room (default ${DEFAULT_MAX_ROOM_SIZE})
+  --unsigned-joins
+                also admit clients that do not prove their id (older web2p); a proven join still
+                takes its id back from them (default: every join must prove its id)
   --stun URL    tell clients to use this STUN server (repeatable; e.g. stun:stun.example:3478)
   --turn URL --turn-secret SECRET [--turn-ttl S]
                 tell clients to use this TURN server (repeatable URL) with credentials valid for S
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
         'max-connections': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS) },
         'max-per-ip': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_IP) },
         'max-room-size': { type: 'string', default: String(DEFAULT_MAX_ROOM_SIZE) },
+        'unsigned-joins': { type: 'boolean', default: false },
         stun: { type: 'string', multiple: true },
         turn: { type: 'string', multiple: true },
         'turn-secret': { type: 'string' },
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: Number(values['max-per-ip']),
     maxRoomSize: Number(values['max-room-size']),
     origins: values.origin,
+    joinProof: values['unsigned-joins'] ? 'optional' : 'required',
     tls,
     stun: values.stun,
     turn,

@@ -28,6 +28,16 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** How long a new connection may take to send `join` before it is closed: it holds a socket meanwhile. */
 export const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
 
+/**
+ * When an id's owner joins again (proving it) while the room still holds its old connection (dead,
+ * but not yet past its heartbeat), the old one is closed and the join waits this long for it to
+ * leave: a local leave takes a tick, one through Redis a round trip or two.
+ */
+export const RECLAIM_WAIT_MS = 2_000;
+
+/** How often a reclaiming join looks whether the old connection has left. */
+export const RECLAIM_POLL_MS = 10;
+
 /** Invalid messages one client may send in its lifetime; the one that reaches this count closes it. */
 export const DEFAULT_MAX_INVALID_MESSAGES = 10;
 
@@ -99,6 +109,8 @@ export const CLOSE_CODES = {
   ipLimit: 4006,
   /** The page's Origin is not in the server's `origins` allow-list. */
   originRefused: 4007,
+  /** The owner of this connection's id joined again on a new connection, proving it (join proof). */
+  replaced: 4008,
 } as const;
 
 /**

@@ -18,6 +18,7 @@ export const CLOSE_REASONS = [
   'server-full', // refused: maxConnections reached
   'ip-limit', // refused: maxConnectionsPerIp reached for its address
   'origin', // refused: its page's Origin is not allowed
+  'replaced', // its id's owner joined again on a new connection, with a proof
 ] as const;
 
 export type CloseReason = (typeof CLOSE_REASONS)[number];

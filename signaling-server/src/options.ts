@@ -35,6 +35,13 @@ export interface SignalingServerOptions {
   heartbeatMs?: number;
   /** Time a connection has to join a room before it is closed with 4001. Default 10 000. */
   joinTimeoutMs?: number;
+  /**
+   * 'required' (default): a `join` must prove, over this connection's challenge, that the client
+   * holds the key its id was derived from (web2p's clients do), so no one can join under another's
+   * id. 'optional': joins without a proof are let in too (older clients), but never in place of a
+   * proven member, and a proven join takes its id back from whoever holds it.
+   */
+  joinProof?: 'required' | 'optional';
   /** The invalid message that reaches this count closes its client with 4002. Default 10. */
   maxInvalidMessages?: number;
   /** Open connections in all; a newcomer past it is closed with 4005. Default 10 000. */
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   rateBurst: number;
   heartbeatMs: number;
   joinTimeoutMs: number;
+  joinProof: 'required' | 'optional';
   maxInvalidMessages: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
@@ -126,6 +134,7 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
     rateBurst: atLeastOne('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_BURST),
     heartbeatMs: atLeastOne('heartbeatMs', options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     joinTimeoutMs: atLeastOne('joinTimeoutMs', options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS),
+    joinProof: joinProofMode(options.joinProof),
     maxInvalidMessages: atLeastOne('maxInvalidMessages', options.maxInvalidMessages ?? DEFAULT_MAX_INVALID_MESSAGES),
     maxConnections: atLeastOne('maxConnections', options.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
     maxConnectionsPerIp: atLeastOne('maxConnectionsPerIp', options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP),
@@ -176,4 +185,9 @@ function checkOrigin(origin: string): string {
 function atLeastOne(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 1) throw new OptionsError(`${name} must be a number of at least 1, not ${value}`);
   return value;
+}
+
+function joinProofMode(mode: SignalingServerOptions['joinProof']): 'required' | 'optional' {
+  if (mode === undefined || mode === 'required' || mode === 'optional') return mode ?? 'required';
+  throw new OptionsError(`joinProof must be 'required' or 'optional', not ${String(mode)}`);
 }

@@ -3,8 +3,11 @@
  * handling of what it sends. Everything a client can trigger is guarded here, so that a bad message
  * earns an error frame and a bug closes this client only.
  */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeNonce, joinProofProblem, JOIN_NONCE_BYTES, type JoinProof } from 'web2p/signaling';
 import { WebSocket, type RawData } from 'ws';
-import { CLOSE_CODES } from './constants.js';
+import { CLOSE_CODES, RECLAIM_POLL_MS, RECLAIM_WAIT_MS } from './constants.js';
 import { ProtocolError } from './errors.js';
 import { encodeServerMessage as encode, INVALID_MESSAGE_CODES, parseClientMessage } from './messages.js';
 import type { CloseReason, Metrics } from './metrics.js';
@@ -12,11 +15,20 @@ import type { ServerConfig } from './options.js';
 import { Acquaintances, sample } from './acquaintances.js';
 import { grantIce } from './ice.js';
 import { TokenBucket } from './rate-limit.js';
+import type { JoinResult, RoomMember } from './rooms.js';
+
+/**
+ * Delivered to a member's session, never to a client: "your id's owner joined again elsewhere".
+ * Not JSON, so no client frame can equal it.
+ */
+const RECLAIMED = '\u0000reclaimed';
 
 export class Session {
   /** Resolves once the connection has closed, however it ended. */
   readonly done: Promise<void>;
   private id: string | undefined;
+  /** This connection's challenge: what a join proof must sign. */
+  private readonly nonce = encodeNonce(randomBytes(JOIN_NONCE_BYTES));
   private invalidMessages = 0;
   /** Cleared when a ping goes out, set again by the pong; still clear at the next ping means dead. */
   private answeredPing = true;
@@ -59,6 +71,7 @@ export class Session {
       this.closeReason = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-big' : 'protocol-error';
     });
     ws.on('close', () => this.guard(() => this.closed()));
+    this.send(encode({ type: 'challenge', nonce: this.nonce }));
   }
 
   /**
@@ -105,7 +118,7 @@ export class Session {
     try {
       if (text === undefined) throw new ProtocolError('bad-message', 'frames must be text (JSON), not binary');
       const message = parseClientMessage(text);
-      if (message.type === 'join') await this.join(message.id);
+      if (message.type === 'join') await this.join(message.id, message.proof);
       else if (message.type === 'signal') await this.relay(message.to, message.data);
       else this.send(encode({ type: 'pong' }));
     } catch (error) {
@@ -114,15 +127,25 @@ export class Session {
     }
   }
 
-  private async join(id: string): Promise<void> {
+  private async join(id: string, proof: JoinProof | undefined): Promise<void> {
     if (this.id !== undefined) {
       throw new ProtocolError('already-joined', `this connection already joined as ${this.id}; open a new one to join again`);
+    }
+    if (proof) {
+      const problem = joinProofProblem(proof, this.nonce, id);
+      if (problem !== undefined) throw new ProtocolError('bad-proof', `join as ${id} refused: ${problem}`);
+    } else if (this.options.joinProof === 'required') {
+      throw new ProtocolError('unproven', `this server admits only joins that prove their id (a web2p client with identities does); ${id} sent no proof`);
     }
     // Frames for the newcomer that the backend delivers before `peers` is sent wait here: `peers` first.
     const early: string[] = [];
     let deliver = (frame: string): void => void early.push(frame);
-    const member = { id, deliver: (frame: string) => deliver(this.acquaintances.note(frame)) };
-    const result = await this.options.rooms.join(this.room, member, this.options.maxRoomSize);
+    const member: RoomMember = {
+      id,
+      deliver: (frame: string) => (frame === RECLAIMED ? this.reclaimed() : deliver(this.acquaintances.note(frame))),
+    };
+    let result = await this.options.rooms.join(this.room, member, this.options.maxRoomSize);
+    if ('refused' in result && result.refused === 'id-taken' && proof) result = await this.reclaim(member);
     if ('refused' in result) {
       throw result.refused === 'id-taken'
         ? new ProtocolError('id-taken', `id ${id} is already in room ${this.room}; join with another id`)
@@ -141,6 +164,30 @@ export class Session {
     for (const peer of introduced) this.acquaintances.add(peer);
     // At once, not one after another: with Redis each delivery is a round trip.
     await Promise.all(introduced.map((peer) => this.options.rooms.sendTo(this.room, peer, joined)));
+  }
+
+  /**
+   * The id's owner joined again (it proved it) while its old connection is still in the room, dead
+   * or squatted: the old one is closed, and the join waits for it to leave.
+   */
+  private async reclaim(member: RoomMember): Promise<JoinResult> {
+    await this.options.rooms.sendTo(this.room, member.id, RECLAIMED);
+    const deadline = Date.now() + RECLAIM_WAIT_MS;
+    for (;;) {
+      await sleep(RECLAIM_POLL_MS);
+      const result = await this.options.rooms.join(this.room, member, this.options.maxRoomSize);
+      if (!('refused' in result) || result.refused !== 'id-taken' || Date.now() > deadline) return result;
+    }
+  }
+
+  /** Another connection proved our id: this one is the owner's old one, or an impostor's. */
+  private reclaimed(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.closeReason = 'replaced';
+    // It is likely dead (that is why its owner came back): no closing handshake to wait for.
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(CLOSE_CODES.replaced, 'your id joined again on another connection, with its proof');
+    this.ws.terminate();
   }
 
   /** The `ice` message, when servers are configured, and its renewal before the credentials expire. */

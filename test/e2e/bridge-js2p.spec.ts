@@ -16,7 +16,7 @@ test.afterAll(async () => {
 
 test('a Chromium page and a js2p node exchange broadcasts through a web2p bridge, exactly once', async ({ browser }) => {
   const room = `${signaling.current().url}/bridge`;
-  const bridge = new MeshSocket({ transport: new CompositeTransport([tcpTransport({ listen: { host: HOST, port: 0 } }), nodeWebRtcTransport()]) });
+  const bridge = new MeshSocket({ transport: new CompositeTransport([tcpTransport({ listen: { host: HOST, port: 0 } }), nodeWebRtcTransport()]), trust: 'legacy' });
   const js = await startJs2pMesh('Plaintext');
   try {
     await bridge.connect(room);

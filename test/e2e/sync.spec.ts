@@ -23,6 +23,8 @@ async function syncPage(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
+const idOf = (page: Page): Promise<string> => page.evaluate(() => (window as any).sock.id as string);
+
 const valueOf = (page: Page, key: string) => page.evaluate((key) => (window as any).sock.get(key) ?? null, key);
 
 /** Tries to overwrite `key`; resolves to the error's name and message, or 'ok'. */
@@ -106,16 +108,19 @@ async function reloadTab(page: Page, url: string): Promise<void> {
   await startSync(page, url);
 }
 
-test('two tabs of one browser are two nodes: each keeps its own leases across reloads, never the other tab\'s', async ({ browser }) => {
+test('two tabs of one browser are two nodes: each keeps its own id and leases across reloads, never the other tab\'s', async ({ browser }) => {
   const url = `${signaling.current().url}/tabs`;
   const context = await browser.newContext();
   const [a, b] = [await tabIn(context, url), await tabIn(context, url)];
+  const [idA, idB] = [await idOf(a), await idOf(b)];
+  expect(idA).not.toBe(idB); // one IndexedDB, two slots, two key pairs
   await until('the two tabs connect', async () => connected(await Promise.all([a, b].map(nodeView))));
   await a.evaluate(() => (window as any).sock.set('a', 'from A'));
   await b.evaluate(() => (window as any).sock.set('b', 'from B'));
   await until('both keys on both tabs', async () => (await valueOf(a, 'b')) === 'from B' && (await valueOf(b, 'a')) === 'from A');
 
   for (const tab of [a, b]) await reloadTab(tab, url);
+  expect([await idOf(a), await idOf(b)]).toEqual([idA, idB]); // each tab's key pair came back from its slot
   await until('the reloaded tabs reconnect', async () => connected(await Promise.all([a, b].map(nodeView))));
   await nextSecond();
   expect(await tryOverwrite(a, 'a', 'A again')).toBe('ok');
@@ -129,6 +134,7 @@ test('two tabs of one browser are two nodes: each keeps its own leases across re
   await b.evaluate(() => (window as any).sock.flush());
   await b.close();
   const c = await tabIn(context, url);
+  expect(await idOf(c)).toBe(idB);
   expect(await valueOf(c, 'b')).toBe('B again');
   expect(await tryOverwrite(c, 'b', 'C is B')).toBe('ok');
   expect(await tryOverwrite(c, 'a', 'stolen by C')).toMatch(/^\w+Error: .*leased/);

@@ -14,7 +14,7 @@ describe('CompositeTransport bridging WebRTC and js2p over TCP', () => {
     const server = await startServer();
     const room = `${server.url}/bridge`;
     const transport = new CompositeTransport([tcpTransport({ listen: { host: HOST, port: 0 } }), nodeWebRtcTransport({ signaling: TEST_SIGNALING })]);
-    const bridge = await watchWeb(new MeshSocket({ transport }));
+    const bridge = await watchWeb(new MeshSocket({ transport, trust: 'legacy' }));
     // The primary (TCP) is what peers are told: js2p can dial it back.
     expect(bridge.sock.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     const browser = makePeer();

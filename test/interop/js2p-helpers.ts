@@ -58,16 +58,17 @@ export async function watchWeb<S extends MeshSocket>(sock: S): Promise<WebNode<S
   return { sock, port: Number(new URL(sock.address).port), errors, heard, texts: textsOf(heard) };
 }
 
-/** A web2p socket on TCP, TLS or ws as `encryption` says, through web2p/node's `listen` option. */
+/**
+ * A web2p socket on TCP, TLS or ws as `encryption` says, through web2p/node's `listen` option. js2p
+ * and py2p cannot prove an id: every socket here lets them in with trust: 'legacy'.
+ */
 export function webMesh(encryption: Encryption, options: MeshSocketOptions = {}, subnet = 'mesh'): Promise<WebNode> {
-  return watchWeb(new MeshSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol(subnet, encryption), ...options }));
+  return watchWeb(new MeshSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol(subnet, encryption), trust: 'legacy', ...options }));
 }
 
 /** A web2p sync socket for py2p/js2p peers: they cannot sign, so it runs with `trust: 'legacy'` (issue 15). */
 export function webSync(encryption: Encryption, leasing: boolean, options: SyncSocketOptions = {}): Promise<WebNode<SyncSocket>> {
-  return watchWeb(
-    new SyncSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol('sync', encryption), leasing, trust: 'legacy', ...options }),
-  );
+  return watchWeb(new SyncSocket({ listen: { host: HOST, port: 0 }, protocol: new Protocol('sync', encryption), leasing, trust: 'legacy', ...options }));
 }
 
 /** Both routing tables hold the other. */

@@ -7,7 +7,7 @@
  * nodes do the dialling, and web2p nodes take one outgoing slot so that the chain stays a chain.
  */
 import { describe, expect, it } from 'vitest';
-import { ProtocolMismatchError, flags } from '../../packages/web2p/src/node/index.js';
+import { ProtocolMismatchError, UnsignedPeerError, flags } from '../../packages/web2p/src/node/index.js';
 import { ENCRYPTIONS, HOST, NETWORK_MS, count, js2pMesh, linked, waitFor, webMesh, type Js2pNode, type WebNode } from './js2p-helpers.js';
 
 /** A node of either kind as the chain tests use it: what it heard, and how it broadcasts. */
@@ -113,6 +113,21 @@ describe.each(ENCRYPTIONS)('MeshSocket and js2p over %s', (encryption) => {
     expect(js.sock.routing_table.size).toBe(0);
     expect(web.errors.every((error) => error instanceof ProtocolMismatchError)).toBe(true);
   });
+
+  for (const dialler of ['web2p', 'js2p'] as const) {
+    it(`without trust: 'legacy', refuses js2p (${dialler} dials) with an UnsignedPeerError naming it`, async () => {
+      const web = await webMesh(encryption, { trust: 'strict' });
+      const js = await js2pMesh(encryption);
+      if (dialler === 'web2p') web.sock.connect(HOST, js.port).catch(() => {}); // refused: the error below says why
+      else js.sock.connect(HOST, web.port);
+      await waitFor(() => web.errors.some((error) => error instanceof UnsignedPeerError), NETWORK_MS, 'an UnsignedPeerError');
+      const error = web.errors.find((e) => e instanceof UnsignedPeerError) as UnsignedPeerError;
+      expect(error.peer).toBe(js.id);
+      expect(error.message).toContain("trust: 'legacy'");
+      await waitFor(() => web.sock.awaitingIds.length === 0, NETWORK_MS, 'the link to go');
+      expect(web.sock.routingTable.size).toBe(0);
+    });
+  }
 
   it('whispers to a js2p neighbour', async () => {
     const web = await webMesh(encryption);

@@ -21,9 +21,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** Starts a server on an ephemeral port; it is closed after the test. */
+/**
+ * Starts a server on an ephemeral port; it is closed after the test. The raw clients here join
+ * under made-up ids without proofs, so the server admits unproven joins unless a test asks for
+ * `joinProof: 'required'` (the default of a real server; test/adversarial covers it).
+ */
 export async function startServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
-  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', ...options });
+  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', joinProof: 'optional', ...options });
   servers.push(server);
   return server;
 }
@@ -39,12 +43,19 @@ export interface Closed {
 /** A WebSocket client that keeps every message it has not yet been asked for. */
 export class TestClient {
   readonly closed: Promise<Closed>;
+  /** The nonce of the server's `challenge`, which every connection gets first (kept out of the inbox). */
+  nonce: string | undefined;
   private readonly inbox: Received[] = [];
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.inbox.push(JSON.parse(String(data)) as Received);
+      const message = JSON.parse(String(data)) as Received;
+      if (message.type === 'challenge' && this.nonce === undefined) {
+        this.nonce = message.nonce as string;
+        return;
+      }
+      this.inbox.push(message);
       for (const wake of this.waiters) wake();
     });
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));

@@ -46,9 +46,13 @@ function instance(): Promise<SignalingServer> {
   return startServer({ redis: redis.url, redisLeaseMs: LEASE_MS, onError: (error) => errors.push(error) });
 }
 
-/** An instance in a child process (the built CLI), so that it can be killed outright. */
+/**
+ * An instance in a child process (the built CLI), so that it can be killed outright; it admits the
+ * raw test clients' unproven joins, as the in-process instances do (signaling-helpers.ts).
+ */
 async function killableInstance(): Promise<{ url: string; kill: () => void }> {
-  const child = spawn(process.execPath, [cli, '--port', '0', '--redis', redis.url, '--redis-lease-ms', String(LEASE_MS)], {
+  const args = [cli, '--port', '0', '--redis', redis.url, '--redis-lease-ms', String(LEASE_MS), '--unsigned-joins'];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');

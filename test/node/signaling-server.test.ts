@@ -9,6 +9,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createIdentity, nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
+import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
+import { makeJoinProof } from '../../packages/web2p/src/signaling/join-proof.js';
 import { MemoryRoomBackend } from '../../signaling-server/src/rooms.js';
 import { connect, EVENT_TIMEOUT_MS, get, join, makeId, metric, startServer, waitFor } from './signaling-helpers.js';
 
@@ -245,10 +248,20 @@ describe('CLI', () => {
         });
       });
       const ws = new WebSocket(`${url}/chat`);
-      const peers = new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
-      await new Promise((resolve) => ws.once('open', resolve));
-      ws.send(JSON.stringify({ type: 'join', id: makeId() }));
-      expect(JSON.parse(await peers)).toEqual({ type: 'peers', ids: [] });
+      const frames: Array<{ type: string; nonce?: string }> = [];
+      const arrived = (count: number) =>
+        new Promise<void>((resolve) => {
+          const check = () => (frames.length >= count ? resolve() : ws.once('message', (data) => (frames.push(JSON.parse(String(data))), check())));
+          check();
+        });
+      await arrived(1);
+      // By default every join proves its id over the connection's challenge (PROTOCOL.md, Join proof).
+      expect(frames[0]).toMatchObject({ type: 'challenge', nonce: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const identity = createIdentity(systemRandom);
+      const id = nodeIdOf(identity.publicKey, 'cli-test');
+      ws.send(JSON.stringify({ type: 'join', id, proof: makeJoinProof(identity, frames[0]!.nonce!, id, 'cli-test') }));
+      await arrived(2);
+      expect(frames[1]).toEqual({ type: 'peers', ids: [] });
       const closed = new Promise<number>((resolve) => ws.once('close', resolve));
       child.kill('SIGTERM');
       expect(await closed).toBe(1001);

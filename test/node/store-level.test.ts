@@ -43,15 +43,17 @@ describe('persist in Node', () => {
 
     const second = syncIn(dir);
     await second.ready;
+    expect(second.id).toBe(oldId); // its key pair is kept in the directory: the same node again
     expect(second.get('mine')).toBe('v1');
     const other = syncIn(freshDir());
     await other.ready;
+    expect(other.id).not.toBe(oldId);
     await other.connect(second.address);
     await waitFor(() => other.has('mine'));
     // Within the second of the write the smaller id would win the tie (PROTOCOL.md §6.3).
     await waitFor(() => Math.floor(Date.now() / 1000) > written, 2_000, 'the next second');
     expect(() => other.set('mine', 'stolen')).toThrow(expect.objectContaining({ owner: oldId }));
-    second.set('mine', 'v2'); // the lease taken under the old id is still ours
+    second.set('mine', 'v2'); // the lease is still ours
     await waitFor(() => other.get('mine') === 'v2');
     await Promise.all([second.close(), other.close()]);
   });
@@ -101,7 +103,7 @@ describe('persist in Node', () => {
     expect(stored.some(([name, value]) => name.startsWith('item:') && (value as { value?: unknown }).value === 'value')).toBe(true);
   });
 
-  test('writes flush() acknowledged survive SIGKILL; the restarted node still holds their leases', async () => {
+  test('writes flush() acknowledged survive SIGKILL; the restarted node keeps its id and their leases', async () => {
     const dir = freshDir();
     const count = 200;
     const child = fork(fileURLToPath(new URL('./fixtures/persist-writer.mjs', import.meta.url)), [dir, String(count)], {
@@ -118,6 +120,7 @@ describe('persist in Node', () => {
 
     const restarted = syncIn(dir);
     await restarted.ready;
+    expect(restarted.id).toBe(report.id);
     for (let i = 0; i < count; i++) expect(restarted.get(`k${i}`)).toEqual({ i, from: report.id });
     expect(() => restarted.set('k0', 'renewed')).not.toThrow(LeaseError);
     expect(restarted.get('k0')).toBe('renewed');

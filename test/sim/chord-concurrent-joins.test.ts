@@ -10,8 +10,12 @@ import { chordNodes, ringIsCorrect } from './chord-helpers.js';
 import { makeNet } from './helpers.js';
 
 const NODES = 256;
-/** A handful of 2 s stabilization rounds after the last join. */
-const SETTLE_MS = 30_000;
+/**
+ * A handful of 2 s stabilization rounds after the last join. Each new link's identity proof adds a
+ * round trip before both ends hold it (PROTOCOL.md §14.8), and the loops merge through many new
+ * links: this seed settles 38 virtual seconds after the last join (28 before proofs).
+ */
+const SETTLE_MS = 45_000;
 const seed = Number(process.env.WEB2P_SEED ?? 20261124);
 
 test(`${NODES} nodes joining at once form one correct ring within ${SETTLE_MS / 1000} virtual seconds (seed ${seed})`, async () => {
@@ -27,4 +31,4 @@ test(`${NODES} nodes joining at once form one correct ring within ${SETTLE_MS / 
   const settled = await net.runUntil(() => ringIsCorrect(nodes), SETTLE_MS);
   expect(settled, `seed ${seed} (replay with WEB2P_SEED=${seed}): the ring is still wrong after ${SETTLE_MS} virtual ms`).toBe(true);
   for (const node of nodes) await node.close();
-}, 120_000);
+}, 300_000); // wall-clock guard only: 256 nodes and ~110k frames take minutes on a loaded 2-core machine

@@ -295,9 +295,9 @@ describe('compression negotiation (§1.3)', () => {
 });
 
 describe('relay pruning between web2p peers', () => {
-  async function fullMesh(count: number) {
+  async function fullMesh(count: number, options: { trust?: 'legacy' } = {}) {
     const net = makeNet();
-    const nodes = meshNodes(net, count, { maxOutgoing: 0 });
+    const nodes = meshNodes(net, count, { maxOutgoing: 0, ...options });
     for (let i = 0; i < count; i++) for (let j = 0; j < i; j++) await nodes[i]!.connect(nodes[j]!.address);
     await net.run(2_000); // let every table change be announced
     let frames = 0;
@@ -317,7 +317,7 @@ describe('relay pruning between web2p peers', () => {
   });
 
   test('a neighbour that does not announce its neighbours (py2p, js2p) is never pruned against', async () => {
-    const { net, nodes, frames } = await fullMesh(3);
+    const { net, nodes, frames } = await fullMesh(3, { trust: 'legacy' });
     const raw = await RawPeer.connect(net, nodes[0]!.address);
     raw.handshake(nodes[0]!.protocol.id); // no marker in its compression list
     await until(net, () => nodes[0]!.routingTable.size === 3, 'raw peer joins');

@@ -19,7 +19,7 @@ function rendezvousOnly(inner: Transport): Transport {
 
 test("a dial to a known peer whose link never arrives gives up without leaving a 'peer' listener", async () => {
   const net = makeNet();
-  const sock = new MeshSocket({ transport: rendezvousOnly(net.transport()) });
+  const sock = new MeshSocket({ transport: rendezvousOnly(net.transport()), trust: 'legacy' });
   const raw = await RawPeer.connect(net, sock.address);
   raw.handshake(sock.protocol.id);
   await until(net, () => sock.routingTable.size === 1, 'raw peer handshake');

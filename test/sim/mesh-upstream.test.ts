@@ -39,7 +39,7 @@ describe.each(variants)('mesh on %s', (protocol) => {
 
   test('duplicate and expired broadcasts are dropped', async () => {
     const net = makeNet();
-    const [node] = meshNodes(net, 1, { protocol });
+    const [node] = meshNodes(net, 1, { protocol, trust: 'legacy' });
     const raw = await RawPeer.connect(net, node!.address);
     raw.handshake(node!.protocol.id);
     await until(net, () => node!.routingTable.size === 1, 'raw peer handshake');

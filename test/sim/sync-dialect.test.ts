@@ -10,7 +10,7 @@ import { RawPeer } from './raw-peer.js';
 
 test('a tombstone that wins a merge is passed on to web2p neighbours only', async () => {
   const net = makeNet();
-  const [a, b, witness] = [0, 1, 2].map(() => new SyncSocket({ transport: net.transport(), leasing: false })) as [SyncSocket, SyncSocket, SyncSocket];
+  const [a, b, witness] = [0, 1, 2].map(() => new SyncSocket({ transport: net.transport(), leasing: false, trust: 'legacy' })) as [SyncSocket, SyncSocket, SyncSocket];
   a.set('k', 'old value');
   await net.run(2_000);
   b.set('k', 'newer value');

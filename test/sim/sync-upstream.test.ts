@@ -204,7 +204,7 @@ describe('upstream bugs that must not return (§11)', () => {
 
   test('a malformed store drops the peer that sent it, and only that peer', async () => {
     const net = makeNet();
-    const [node, other] = syncNodes(net, 2);
+    const [node, other] = syncNodes(net, 2, { trust: 'legacy' });
     await other!.connect(node!.address);
     const raw = await RawPeer.connect(net, node!.address);
     raw.handshake(node!.protocol.id);
@@ -218,7 +218,7 @@ describe('upstream bugs that must not return (§11)', () => {
 describe('initial sync (§6.4)', () => {
   test('a late joiner gets every key as a five-item whisper, keys as bin, with owner and time', async () => {
     const net = makeNet();
-    const [node] = syncNodes(net, 1);
+    const [node] = syncNodes(net, 1, { trust: 'legacy' });
     node!.set('a', 1);
     node!.set(new Uint8Array([0xff, 0x00]), 'not utf-8');
     const raw = await RawPeer.connect(net, node!.address);

@@ -7,6 +7,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
 import {
+  createIdentity,
   IdbStore,
   LeaseError,
   MemoryStore,
@@ -16,7 +17,6 @@ import {
   type Store,
 } from '../../packages/web2p/src/index.js';
 import { SimNetwork } from '../../packages/web2p/src/sim/index.js';
-import { createIdentity } from '../../packages/web2p/src/identity/identity.js';
 import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 
 let namespaces = 0;
@@ -60,8 +60,9 @@ describe.each(backends)('%s', (_label, backend) => {
 
     const second = open();
     expect(() => second.get('mine')).toThrow(/await sock.ready/); // not served until restored
+    expect(() => second.id).toThrow(/await sock.ready/); // the id is read from the store too
     await second.ready;
-    expect(second.id).toBe(oldId);
+    expect(second.id).toBe(oldId); // the key pair is kept in the store: the same node again
     expect(Object.fromEntries([...second.entries()].map(([k, v]) => [String(k), v]))).toEqual({
       mine: 'v1',
       bytes: new Uint8Array([1, 2, 3]),
@@ -75,7 +76,7 @@ describe.each(backends)('%s', (_label, backend) => {
     expect(newcomer.get('mine')).toBe('v1');
     expect(() => newcomer.set('mine', 'stolen')).toThrow(expect.objectContaining({ name: 'LeaseError', owner: oldId }));
     expect(() => second.set('theirs', 'not mine')).toThrow(LeaseError);
-    // The reloaded node still holds its old leases, and renews them under its new id.
+    // The reloaded node still holds its leases, and renews them.
     second.set('mine', 'v2');
     await net.run(1_000);
     expect(newcomer.get('mine')).toBe('v2');
@@ -215,9 +216,12 @@ test('what arrives before the restore is merged with it; neighbours get their sy
   const peer = new SyncSocket({ transport: net.transport(), leasing: false });
   peer.set('k', 'newer');
   let release!: () => void;
+  // With its identity from the app the node need not wait for the store to know its id, so it can
+  // connect (and hear the peer) while the store is still being read.
   const reloaded = new SyncSocket({
     transport: net.transport(),
     leasing: false,
+    identity: createIdentity(systemRandom),
     persist: slowToRead(store, new Promise<void>((resolve) => (release = resolve))),
   });
   await reloaded.connect(peer.address);

@@ -359,3 +359,35 @@ export class QuotaExceededError extends Web2pError {
     );
   }
 }
+
+// ---------------------------------------------------------------- identities (issue 15)
+
+/**
+ * A peer did not prove the node id it claims (a forged or replayed proof, a key that is not the
+ * id's, or a dialled peer answering as another id): the connection is dropped. `peer` is the id
+ * it claimed (or the one we dialled). Nothing to change on our side: the peer is an impostor, or
+ * a node that changed its id since we learned of it.
+ */
+export class IdentityProofError extends Web2pError {
+  override name = 'IdentityProofError';
+
+  constructor(
+    readonly peer: string,
+    readonly reason: string,
+  ) {
+    super(`${peer} did not prove its node id: ${reason}; the connection was dropped`);
+  }
+}
+
+/**
+ * A peer that cannot prove its id at all (py2p, js2p, or a web2p older than identities) was refused,
+ * as the default `trust: 'strict'` does. To let such peers in unproven, at the cost of the
+ * guarantees listed in the README, create the socket with `trust: 'legacy'`.
+ */
+export class UnsignedPeerError extends IdentityProofError {
+  override name = 'UnsignedPeerError';
+
+  constructor(peer: string) {
+    super(peer, "it does not sign (py2p/js2p); to let unsigned peers in, create the socket with trust: 'legacy'");
+  }
+}

@@ -4,8 +4,19 @@
  * one peer), keeps the routing table, drops what stalls or misbehaves, and forgets what closed. It is
  * the only writer of connection records; the rest of the mesh reads them.
  */
-import { FrameError, HandshakeRefusedError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import {
+  FrameError,
+  HandshakeRefusedError,
+  IdentityProofError,
+  ProtocolMismatchError,
+  SocketClosedError,
+  TimeoutError,
+  UnsignedPeerError,
+  Web2pError,
+} from '../errors.js';
+import type { Identity } from '../identity/identity.js';
 import type { Clock } from '../runtime/clock.js';
+import type { Random } from '../runtime/random.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
@@ -15,16 +26,28 @@ import { nodeIdValue } from '../wire/node-id.js';
 import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
-import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
+import type { Handshake } from './handshake.js';
+import { isProofMessage, LinkProofs } from './identity-proof.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { PeerBook } from './peer-book.js';
 import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
 import { RetiringConnections } from './retiring-connections.js';
 
+/** Whom a socket lets in (MeshSocketOptions.trust). */
+import type { TrustMode } from './mesh-options.js';
+
 export interface ConnectionManagerHost {
   readonly id: string;
+  /** The key pair `id` was derived from: we prove it to every web2p peer. */
+  readonly identity: Identity;
+  /** The protocol id node ids are derived with (without service suffixes). */
+  readonly idProtocolId: string;
+  readonly random: Random;
+  /** 'strict' refuses peers that cannot prove their id; 'legacy' lets py2p/js2p peers in unproven. */
+  readonly trust: TrustMode;
   readonly clock: Clock;
   readonly debug: DebugLog;
   readonly transport: Transport;
@@ -66,13 +89,18 @@ export class ConnectionManager {
   /** Each connection's wait for the peer's handshake. */
   private readonly handshakes: PendingRequests<ConnectionRecord, void>;
   private readonly records = new WeakMap<Connection, ConnectionRecord>();
+  private readonly linkRecords = new WeakMap<Link, ConnectionRecord>();
   /** Losers of a double-dial conflict, still read for a grace period. */
   private readonly retiring: RetiringConnections;
+  /** Each link's identity proof under way. */
+  private readonly proofs: LinkProofs;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
     this.owner = {
-      id: host.id,
+      get id() {
+        return host.id;
+      },
       compression: host.compression,
       nowSeconds: () => host.nowSeconds(),
       traceSend: (record, message) => host.traceSend(record, message),
@@ -80,6 +108,20 @@ export class ConnectionManager {
     this.handshakes = new PendingRequests(host.clock);
     this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
+    this.proofs = new LinkProofs({
+      get identity() {
+        return host.identity;
+      },
+      get id() {
+        return host.id;
+      },
+      protocolId: host.idProtocolId,
+      random: host.random,
+      send: (link, payload) => {
+        const record = manager.linkRecords.get(link);
+        if (record) record.sendMessage(createMessage(flags.whisper, host.id, host.nowSeconds(), payload), { uncompressed: true });
+      },
+    });
     this.dials = new Dials({
       clock: host.clock,
       transport: host.transport,
@@ -150,6 +192,7 @@ export class ConnectionManager {
   ): ConnectionRecord {
     const record = new ConnectionRecord(link, this.owner, expectedId, { maxFrameBytes: this.host.maxFrameBytes, now: this.host.clock.now() });
     this.records.set(record.view, record);
+    this.linkRecords.set(link, record);
     created?.(record);
     if (this.closed) {
       record.close();
@@ -171,6 +214,7 @@ export class ConnectionManager {
     // already sent, and if its handshake makes us hang up, it must still learn why from ours.
     record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
     if (link.outgoing || link.peerIsWeb2p) this.sendHandshake(record, dialect);
+    if (link.outgoing) this.proofs.sendHello(link); // we cannot know yet whether the peer is web2p; py2p ignores it
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),
@@ -198,6 +242,8 @@ export class ConnectionManager {
         if (record.closed) return;
         const wire = record.decode(body, this.host.maxFrameBytes);
         if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
+        else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
+        else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
         else this.host.onMessage(record, wire);
       }
     } catch (error) {
@@ -265,6 +311,45 @@ export class ConnectionManager {
       return;
     }
     record.dialect = dialect;
+    if (record.expectedId !== undefined && hs.id !== record.expectedId) {
+      this.refuse(record, new IdentityProofError(record.expectedId, `we dialled it as ${record.expectedId} but it answered as ${hs.id}`));
+      return;
+    }
+    if (hs.compression.includes(IDENTITY_PROOF_MARKER)) {
+      // A web2p peer: it joins once it proves the id (proofMessage).
+      this.proofs.sendHello(record.link);
+      this.proofs.claim(record.link, hs);
+      return;
+    }
+    if (this.host.trust !== 'legacy') {
+      this.refuse(record, new UnsignedPeerError(hs.id));
+      return;
+    }
+    this.admit(record, hs, false);
+  }
+
+  /** The peer's hello or proof; once it proved its claim, it joins. */
+  private proofMessage(record: ConnectionRecord, payload: readonly Packet[]): void {
+    const outcome = this.proofs.receive(record.link, payload);
+    if (outcome.kind === 'failed') this.refuse(record, new IdentityProofError(outcome.peer, outcome.reason));
+    else if (outcome.kind === 'proven') this.admit(record, outcome.claim, true);
+  }
+
+  /** A peer we do not let in: the error names it and says why; its connection is dropped. */
+  private refuse(record: ConnectionRecord, error: Error): void {
+    this.host.debug.print(1, () => `refusing ${record}: ${error.message}`);
+    this.host.error(error);
+    this.drop(record, error);
+  }
+
+  /** Takes a peer whose handshake is complete (and, when `proven`, its id proven) into the routing table. */
+  private admit(record: ConnectionRecord, hs: Handshake, proven: boolean): void {
+    if (!proven && this.table.get(hs.id)?.proven) {
+      // trust: 'legacy' lets unproven peers in, but never in place of a peer that proved this id.
+      this.refuse(record, new IdentityProofError(hs.id, 'it claims the id of a connected peer that proved it, and cannot prove it'));
+      return;
+    }
+    record.proven = proven;
     this.handshakes.resolve(record, undefined);
     this.host.book.remember(hs.id, hs.addr);
     // Taken before a conflict is settled: a losing connection is still read (RetiringConnections),
@@ -289,7 +374,7 @@ export class ConnectionManager {
    */
   private resolveConflict(existing: ConnectionRecord, incoming: ConnectionRecord, peerId: string): void {
     const weAreLarger = nodeIdValue(this.host.id) > nodeIdValue(peerId);
-    const keepIncoming = incoming.outgoing === weAreLarger;
+    const keepIncoming = incoming.proven !== existing.proven ? incoming.proven : incoming.outgoing === weAreLarger;
     const [winner, loser] = keepIncoming ? [incoming, existing] : [existing, incoming];
     this.host.debug.print(1, () => `conflict: two connections to ${peerId}; keeping the one ${weAreLarger === winner.outgoing ? 'we' : 'they'} dialled`);
     if (keepIncoming) {

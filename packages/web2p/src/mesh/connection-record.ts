@@ -49,6 +49,8 @@ export class ConnectionRecord {
   dialect: PeerDialect = STR_DIALECT;
   /** Whether our handshake went out: at once when we dialled, in answer to the peer's otherwise. */
   handshakeSent = false;
+  /** Whether the peer proved its id on this link (identity-proof.ts); false for trust: 'legacy' peers. */
+  proven = false;
   /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */
   announcesNeighbours = false;
   /** The peer's own neighbours, from its latest peer list; trusted only if it announces changes. */

@@ -157,3 +157,16 @@ export const MIN_SEND_LOW_WATER_BYTES = 256 * 1024;
  * a large payload in a loop would grow this queue without limit. 16 MiB is one largest frame.
  */
 export const MAX_HELD_BROADCAST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Put in the compression list of our handshake, like NEIGHBOUR_UPDATES_MARKER, to say "I prove my
+ * node id on this link" (identity-proof.ts). py2p and js2p ignore it; a peer without it cannot prove
+ * anything and is refused unless the socket opted into trust: 'legacy'.
+ */
+export const IDENTITY_PROOF_MARKER = 0x5749;
+
+/**
+ * Bytes of the fresh nonce each side of a link sends for the other to sign: 256 bits, so that no
+ * two links ever draw the same one and a recorded proof never fits another link.
+ */
+export const PROOF_NONCE_BYTES = 32;

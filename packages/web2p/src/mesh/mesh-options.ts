@@ -62,14 +62,20 @@ export interface MeshSocketOptions {
   /** Largest msgpack encoding of `setMeta()` metadata, ours and accepted from others. Default 1024 bytes (MAX_META_BYTES). */
   maxMetaBytes?: number;
   /**
-   * The Ed25519 key pair this node signs with; its node id is derived from the public key, so the
-   * same identity is the same node (and keeps its sync leases). Default: a new one from `random`.
+   * The Ed25519 key pair this node's id is derived from (createIdentity(), or one the app kept):
+   * the same identity on the same protocol is the same node id, and keeps its sync leases. Default:
+   * a fresh one per socket (SyncSocket and ChordSocket with `persist` keep theirs in the store, see
+   * their `ready`).
    */
   identity?: Identity;
   /**
-   * `'strict'` (default): every record must be signed by its owner, so only the owner can change
-   * its keys. `'legacy'`: py2p/js2p peers, which cannot sign, are let in and their unsigned records
-   * are merged as py2p does, so any such peer can overwrite any key. Use it only to talk to them.
+   * Whom the socket lets in, and whose records it merges. `'strict'` (default): only peers that
+   * prove, on each link, that they hold the key of the node id they claim (web2p peers do); py2p/js2p
+   * peers cannot sign and are refused with an UnsignedPeerError; every sync record must be signed by
+   * its owner, so only the owner can change its keys. `'legacy'`: py2p/js2p peers may join too,
+   * unproven, as in py2p, and their unsigned records are merged as py2p does, so any such peer can
+   * overwrite any key (a peer that proved an id is still never replaced by one that cannot). Use it
+   * only to talk to them. See the README's "Trust".
    */
   trust?: TrustMode;
 }

@@ -12,13 +12,15 @@ import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
+import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
+import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
+import { makeJoinProof } from '../signaling/join-proof.js';
 import type { Transport } from '../transport/types.js';
 import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
-import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
@@ -28,6 +30,7 @@ import {
   DEFAULT_MAX_OUTGOING,
   DEFAULT_SEND_HIGH_WATER_BYTES,
   DEFAULT_SEND_LOW_WATER_BYTES,
+  IDENTITY_PROOF_MARKER,
   MAINTENANCE_INTERVAL_MS,
   MAX_HELD_BROADCAST_BYTES,
   MAX_QUEUED_BYTES,
@@ -41,6 +44,7 @@ import { SocketHealth, type SocketState } from './health.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
 import { Members, type Member, type MemberMeta } from './members.js';
+import { socketIdentity, storedIdentityOf } from './socket-identity.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
@@ -91,11 +95,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /** The subnet and encryption this socket speaks; peers of another protocol are refused. */
   readonly protocol: Protocol;
-  /** This node's id: base58, unique per socket, what peers and `msg.sender` call it. */
-  readonly id: string;
-  /** The key pair this node signs with; `id` is derived from its public key (identity.ts). */
-  readonly identity: Identity;
-  /** Whether unsigned (py2p/js2p) peers and their records are let in: see MeshSocketOptions.trust. */
+  #identity: Identity | undefined;
+  #id: string | undefined;
+  /** Whom this socket lets in: 'strict' (the default) only peers that prove their id. */
   readonly trust: TrustMode;
   /** Auto-connecting from peer lists stops at this many outgoing connections. */
   readonly maxOutgoing: number;
@@ -106,6 +108,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * 0 learns its port only then); rejects if it cannot listen.
    */
   readonly listening: Promise<void>;
+  /**
+   * Resolves once the node's identity, and so `id`, is known: at once, unless `persist` keeps the
+   * identity in a store, which is read first (SyncSocket's `ready` includes this). It never rejects:
+   * a store that cannot be read costs the node its old id (reported as 'error'), not its start.
+   */
+  readonly ready: Promise<void>;
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #debug: DebugLog;
@@ -126,7 +134,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #inbox: Inbox;
   readonly #health: SocketHealth;
   readonly #backlog: SendBacklog;
-  readonly #stopMaintenance: () => void;
+  #stopMaintenance: () => void = () => {};
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -144,12 +152,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
     this.protocol = protocol;
     this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
-    this.identity = options.identity ?? createIdentity(random);
+    // With persist, the identity comes from the store: the socket starts once it is read.
+    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => createIdentity(random));
+    if (!stored) this.#identify(socketIdentity(options.identity, random));
     this.trust = options.trust ?? 'strict';
-    this.id = nodeIdOf(this.identity.publicKey, protocol.id);
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
-    const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.id.slice(0, 8), options.log ?? console.log));
+    const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.#id?.slice(0, 8) ?? '…', options.log ?? console.log));
     const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
     this.#inbox = new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxQueuedBytes }, (first) => {
       debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
@@ -163,11 +172,19 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
+    const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     let listening!: Promise<void>;
-    const socket = this;
     this.#connections = new ConnectionManager({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
+      get identity() {
+        return socket.identity;
+      },
+      idProtocolId: protocol.id,
+      random,
+      trust: this.trust,
       clock,
       debug,
       transport,
@@ -183,10 +200,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       handshakePayload: (dialect) =>
         encodeHandshake(
           {
-            id: this.id,
+            id: socket.id,
             protocolId: this.#wireProtocolId,
             addr: transport.wireAddress(),
-            compression: [...this.compression, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
+            compression: [...this.compression, IDENTITY_PROOF_MARKER, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
           },
           dialect,
         ),
@@ -201,7 +218,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       linkDrained: () => this.#backlog.progressed(),
     });
     this.#router = new Router({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
       clock,
       debug,
       maxFrameBytes,
@@ -229,9 +248,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       error: (error) => this.#emit('error', error),
     });
     const table = this.#connections.routingTable;
-    const signals = new SignalRelay({ id: this.id, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
+    const signals = new SignalRelay({ get id() { return socket.id; }, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
     this.#peers = new PeerExchange({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
       clock,
       random,
       debug,
@@ -257,7 +278,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     // a route from members' heartbeats, else a neighbour whose peer list names the target
     const routedSend = (this.#routedSend = new RoutedSend({
-      id: this.id,
+      get id() {
+        return socket.id;
+      },
       debug,
       nextHop: (to) => this.#members.nextHop(to) ?? signals.neighbourOf(to),
       forgetRoute: (to) => {
@@ -284,24 +307,66 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const streams = (this.#streams = new StreamService(options.streams ?? {}, () => this.listenerCount('stream') > 0));
     this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
-    const context = this.#context(random);
-    for (const service of this.#services) service.start(context);
-    listening = this.listening = transport.listen((link) => this.#connections.adopt(link), {
-      id: this.id,
-      relaySignal: (to, data) => signals.send(to, data),
-      unreachable: (error) => this.#health.unreachable(error),
-      rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),
-    });
+    const start = (): Promise<void> => {
+      const context = this.#context(random);
+      for (const service of this.#services) service.start(context);
+      this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
+        this.#connections.dropStalled();
+        this.#peers.maintain();
+      });
+      return transport.listen((link) => this.#connections.adopt(link), {
+        id: this.id,
+        relaySignal: (to, data) => signals.send(to, data),
+        proveJoin: (nonce) => makeJoinProof(this.identity, nonce, this.id, this.protocol.id),
+        unreachable: (error) => this.#health.unreachable(error),
+        rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),
+      });
+    };
+    this.ready = stored ? this.#identifyFromStore(stored, random) : Promise.resolve();
+    listening = this.listening = stored ? this.ready.then(start) : start();
     this.listening.then(() => this.#health.listened(), () => undefined);
     this.listening.catch((error: unknown) => {
       // reported as 'error' too
       debug.print(0, () => `transport failed: ${String(error)}`);
       this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
     });
-    this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
-      this.#connections.dropStalled();
-      this.#peers.maintain();
-    });
+  }
+
+  /**
+   * This node's id: base58, what peers and `msg.sender` call it, derived from `identity`'s public
+   * key (and the protocol), so that only the holder of the secret key can connect as it. With
+   * `persist` it is read from the store: await `ready` first (reading it earlier throws).
+   */
+  get id(): string {
+    if (this.#id === undefined) throw new Web2pError('the node id is still being read from the store: await sock.ready first');
+    return this.#id;
+  }
+
+  /** The Ed25519 key pair this node proves its id with (as `id`, known once `ready`). Its secretKey is as private as a password. */
+  get identity(): Identity {
+    if (this.#identity === undefined) throw new Web2pError('the identity is still being read from the store: await sock.ready first');
+    return this.#identity;
+  }
+
+  #identify(identity: Identity): void {
+    this.#identity = identity;
+    this.#id = nodeIdOf(identity.publicKey, this.protocol.id);
+  }
+
+  /** The stored identity, or a fresh one (reported) when the store fails. */
+  #identifyFromStore(stored: Promise<StoredIdentity>, random: Random): Promise<void> {
+    const report = (error: unknown): void => this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
+    return stored.then(
+      ({ identity, error }) => {
+        this.#identify(identity);
+        if (error) report(error);
+      },
+      () => {
+        // The store could not be read: the service that owns it reports that (and rejects its
+        // ready); the node carries on under a new id, as it carries on without its records.
+        this.#identify(createIdentity(random));
+      },
+    );
   }
 
   /** The transport this socket listens and dials on (its own events, such as WebRTC's 'unreachable', also reach the socket's). */
@@ -514,10 +579,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#health.closed();
+    if (this.#id === undefined) return (this.#closing = this.ready.then(() => this.#stop()));
+    return (this.#closing = this.#stop());
+  }
+
+  #stop(): Promise<void> {
     const stopping = this.#services.map((service) => service.stop?.()).filter((result) => result instanceof Promise);
-    this.#closing =
-      stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
-    return this.#closing;
+    return stopping.length === 0 ? this.#shutdown() : this.#clock.whilePending(Promise.all(stopping)).then(() => this.#shutdown());
   }
 
   async #shutdown(): Promise<void> {

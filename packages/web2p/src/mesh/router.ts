@@ -11,6 +11,7 @@ import { BroadcastOutbox } from './broadcast-outbox.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { MAX_CLOCK_AHEAD_SECONDS, SEEN_WINDOW_SECONDS } from './constants.js';
 import type { DebugLog } from './debug.js';
+import { relayedByItself } from './relay-cover.js';
 import { SeenCache } from './seen-cache.js';
 
 export interface RouterHost {
@@ -34,7 +35,9 @@ export class Router {
 
   constructor(private readonly host: RouterHost) {
     this.broadcasts = new BroadcastOutbox({
-      id: host.id,
+      get id() {
+        return host.id; // read when a message is made: a socket may learn its id after this is built
+      },
       clock: host.clock,
       seen: this.seen,
       maxFrameBytes: host.maxFrameBytes,
@@ -76,12 +79,13 @@ export class Router {
    * The waterfall (§4.4): drop expired and already-seen broadcasts, and pass new ones on unchanged
    * to every neighbour except the originator, the neighbour it came from (which has it: py2p sends
    * it back anyway, only for it to be dropped as a duplicate), and the neighbours of that neighbour
-   * when it keeps us told of them (it sends to them itself). Skipping those never strands a node:
-   * follow the message back towards its originator, who sends to every neighbour, and the first
-   * node on the way that is connected to X and was not itself covered sends to X. Returns whether
-   * the message is new. `vet` runs on a new message before it is relayed: false (or a throw) refuses
-   * it, so a forged record stops at the first honest node (else every node after it would drop the
-   * honest neighbour that relayed it).
+   * when it keeps us told of them and they confirm the link (it sends to them itself; a lie cannot
+   * make us skip anyone: relay-cover.ts). Skipping those never strands a node: follow the message
+   * back towards its originator, who sends to every neighbour, and the first node on the way that
+   * is connected to X and was not itself covered sends to X. Returns whether the message is new.
+   * `vet` runs on a new message before it is relayed: false (or a throw) refuses it, so a forged
+   * record stops at the first honest node (else every node after it would drop the honest
+   * neighbour that relayed it).
    */
   waterfall(wire: WireMessage, from: ConnectionRecord, vet?: () => boolean): boolean {
     const { debug } = this.host;
@@ -101,9 +105,8 @@ export class Router {
     if (vet && !vet()) return false;
     if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
     this.seen.add(wire.idHex, wire.time, now);
-    const covered = from.announcesNeighbours ? from.neighbours : undefined;
     for (const record of this.host.open()) {
-      if (record === from || record.id === wire.sender || covered?.has(record.id!)) {
+      if (record === from || record.id === wire.sender || relayedByItself(from, record)) {
         if (debug.enabled(3)) debug.print(3, () => `not rebroadcasting to ${record}`);
         continue;
       }

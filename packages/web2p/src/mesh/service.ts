@@ -6,6 +6,7 @@
  * through the MeshContext it is started with.
  */
 import type { Identity } from '../identity/identity.js';
+import type { StoredIdentity } from '../identity/stored-identity.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { WireAddress } from '../transport/types.js';
@@ -32,6 +33,12 @@ export interface Service {
   readonly protocolIdSuffix?: string;
   /** How the mesh core should behave under this service (see MeshTuning). */
   readonly tuning?: MeshTuning;
+  /**
+   * The node's key pair as this service's store keeps it (identity/stored-identity.ts), made with
+   * `create` and stored when there is none; undefined when the service persists nothing. Asked
+   * before start(), when the socket was given no `identity`; the socket starts once it resolves.
+   */
+  storedIdentity?(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined;
   /** Called once, before the socket listens. */
   start(mesh: MeshContext): void;
   /** close() began: finish what needs the network (the mesh is still up while this runs). */

@@ -6,11 +6,13 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
+import { setProofCrypto } from '../mesh/identity-proof.js';
 import { MeshSocket } from '../mesh/mesh-socket.js';
 import { useMessageHash } from '../wire/message-hash.js';
 import { setPersistentStore } from '../store/persistent-store.js';
 import type { WireAddress } from '../transport/types.js';
 import { LevelStore } from './level-store.js';
+import { nativeEd25519 } from './native-ed25519.js';
 import { nodeWebRtcTransport } from './node-webrtc.js';
 import { storeDirectory } from './store-location.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
@@ -55,6 +57,9 @@ useMessageHash((bytes) => {
   const digest = createHash('sha256').update(bytes).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 });
+
+// Link identity proofs through OpenSSL (native-ed25519.ts says why only those).
+setProofCrypto(nativeEd25519);
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

@@ -14,3 +14,12 @@ export const ID_PATTERN = /^[1-9A-HJ-NP-Za-km-z]+$/;
 
 /** How much of a peer-supplied string a rejection quotes: enough to recognise, never a flood. */
 export const QUOTE_LIMIT = 40;
+
+/** Bytes of the nonce the server challenges each connection with: 256 bits, never drawn twice. */
+export const JOIN_NONCE_BYTES = 32;
+
+/**
+ * Longest protocol id a join proof may name: a Protocol's id is base58 of a SHA-256 (44 characters)
+ * plus at most a chord suffix; 128 leaves room and still bounds what the server hashes.
+ */
+export const MAX_PROTOCOL_ID_LENGTH = 128;

@@ -5,3 +5,4 @@
  */
 export * from './constants.js';
 export * from './messages.js';
+export * from './join-proof.js';

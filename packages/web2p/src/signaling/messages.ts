@@ -6,17 +6,21 @@
  */
 import type { IceServer } from '../transport/webrtc/rtc-types.js';
 import { ID_PATTERN, MAX_ID_LENGTH, QUOTE_LIMIT } from './constants.js';
+import { isJoinProof, isNonce, type JoinProof } from './join-proof.js';
 
 export type { IceServer } from '../transport/webrtc/rtc-types.js';
 
 /** What a client may send. Unknown extra fields are ignored, so clients can grow without breaking. */
 export type ClientMessage =
-  | { type: 'join'; id: string }
+  /** `proof`: that the client owns `id`, over this connection's challenge (join-proof.ts). */
+  | { type: 'join'; id: string; proof?: JoinProof }
   | { type: 'signal'; to: string; data: unknown }
   | { type: 'ping' };
 
 /** What the server sends. */
 export type ServerMessage =
+  /** First on every connection: the nonce a join proof signs. */
+  | { type: 'challenge'; nonce: string }
   | { type: 'peers'; ids: string[] }
   | { type: 'joined'; id: string }
   | { type: 'left'; id: string }
@@ -44,6 +48,8 @@ export const ERROR_CODES = [
   'id-taken',
   'room-full',
   'unknown-peer',
+  'unproven',
+  'bad-proof',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -59,6 +65,7 @@ export const INVALID_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(
   'unknown-type',
   'not-joined',
   'already-joined',
+  'bad-proof',
 ]);
 
 /** Why a frame was refused: the error frame's code and message. */
@@ -85,8 +92,13 @@ export function parseClientMessage(text: string): ClientMessage | Rejection {
   const type = fields['type'];
   if (typeof type !== 'string') return badMessage("field 'type' must be a string");
   switch (type) {
-    case 'join':
-      return withNodeId(fields, 'id', (id) => ({ type, id }));
+    case 'join': {
+      const proof = fields['proof'];
+      if (proof !== undefined && !isJoinProof(proof)) {
+        return badMessage("field 'proof' must be { key: 64 hex digits, protocol: a string, signature: 128 hex digits }");
+      }
+      return withNodeId(fields, 'id', (id) => (proof === undefined ? { type, id } : { type, id, proof: { key: proof.key, protocol: proof.protocol, signature: proof.signature } }));
+    }
     case 'signal':
       if (fields['data'] === undefined) return badMessage("field 'data' is required (any JSON value)");
       return withNodeId(fields, 'to', (to) => ({ type, to, data: fields['data'] }));
@@ -107,6 +119,8 @@ export function parseServerMessage(text: string): ReceivedServerMessage | undefi
   if (!('fields' in parsed)) return undefined;
   const fields = parsed.fields;
   switch (fields['type']) {
+    case 'challenge':
+      return isNonce(fields['nonce']) ? { type: 'challenge', nonce: fields['nonce'] } : undefined;
     case 'peers': {
       const ids = fields['ids'];
       return Array.isArray(ids) ? { type: 'peers', ids: ids.filter(isNodeId) } : undefined;

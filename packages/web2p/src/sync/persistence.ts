@@ -5,6 +5,8 @@
  */
 import type { StoreError } from '../errors.js';
 import { SECRET_KEY_BYTES } from '../identity/identity.js';
+import type { Identity } from '../identity/identity.js';
+import { IDENTITY_ENTRY, storedIdentity, type StoredIdentity } from '../identity/stored-identity.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
@@ -56,6 +58,11 @@ export class SyncPersistence {
     return this.restored;
   }
 
+  /** The node's key pair, kept in this store (identity/stored-identity.ts). */
+  identity(create: () => Identity): Promise<StoredIdentity> {
+    return storedIdentity(this.store, create);
+  }
+
   saveRecord(id: string, record: SyncRecord): void {
     const { value, owner, ts, proof } = record;
     this.store.put(RECORD_PREFIX + id, proof ? { value, owner, ts, publicKey: proof.publicKey, signature: proof.signature } : { value, owner, ts });
@@ -91,6 +98,8 @@ function parse(entries: [string, StoreValue][]): Restored {
       restored.formerIds.push(...(value as string[]));
     } else if (name === KEYS_ENTRY && Array.isArray(value) && value.every((key) => key instanceof Uint8Array && key.length === SECRET_KEY_BYTES)) {
       restored.secretKeys.push(...(value as Uint8Array[]));
+    } else if (name === IDENTITY_ENTRY) {
+      continue; // the node's key pair (identity())
     } else if (name.startsWith(RECORD_PREFIX) && isStoredRecord(value)) {
       const { publicKey, signature, ...record } = value;
       const proof = publicKey instanceof Uint8Array && signature instanceof Uint8Array ? { publicKey, signature } : undefined;

@@ -10,6 +10,7 @@
  */
 import { KeyError, LeaseError, QuotaExceededError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
 import { identityFromSecretKey, nodeIdOf, type Identity } from '../identity/identity.js';
+import type { StoredIdentity } from '../identity/stored-identity.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
@@ -109,6 +110,20 @@ export class SyncService implements Service {
     return protocol.withSubnet(protocol.subnet + (this.leasing ? '1' : '0'));
   }
 
+  /** With `persist`, the node's identity lives in the same store slot as its records and leases. */
+  storedIdentity(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined {
+    return this.openStore(protocol)?.identity(create);
+  }
+
+  /** The store, opened once: storedIdentity() comes before start(). */
+  private openStore(protocol: Protocol): SyncPersistence | undefined {
+    if (this.persistence === undefined && this.persist) {
+      const namespace = SYNC_STORE_PREFIX + protocol.id + (this.storeName ? `:${this.storeName}` : '');
+      this.persistence = openPersistence(this.persist, namespace, (error) => this.reportStoreError(error));
+    }
+    return this.persistence;
+  }
+
   start(mesh: MeshContext): void {
     this.mesh = mesh;
     this.outbox = new Outbox({ clock: mesh.clock, transmit: (id, write, sent) => this.transmit(id, write, sent) });
@@ -117,8 +132,7 @@ export class SyncService implements Service {
       leaseEndsAt: (id, contender) => this.leaseEndsAt(id, contender),
       adopt: (id, record) => this.mergeRecord(this.records.get(id)?.key ?? keyFromId(id), record, undefined, true),
     });
-    const namespace = SYNC_STORE_PREFIX + mesh.protocol.id + (this.storeName ? `:${this.storeName}` : '');
-    this.persistence = openPersistence(this.persist, namespace, (error) => this.reportStoreError(error));
+    this.openStore(mesh.protocol);
     this.ready = this.restore();
     this.ready.catch(() => {}); // reported as an 'error' event; awaiting it is optional
     this.stopPruning = every(mesh.clock, TOMBSTONE_PRUNE_MS, () => this.pruneTombstones());

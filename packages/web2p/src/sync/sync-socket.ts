@@ -83,8 +83,10 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    * Resolves once the records in the store (with `persist`) are restored. Until then reads and
    * writes throw, and new neighbours' initial syncs wait. Rejects, after an 'error' event, with the
    * StoreError if the store could not be read; the socket then carries on without the old records.
+   * With `persist` (and no `identity` option) the node's identity is kept in the same store, and
+   * `id` is known once this resolves.
    */
-  readonly ready: Promise<void>;
+  declare readonly ready: Promise<void>;
   readonly #dict: SyncService;
 
   constructor(options: SyncSocketOptions = {}) {
@@ -92,7 +94,7 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     super(options, [dict]);
     this.#dict = dict;
     this.leasing = dict.leasing;
-    this.ready = dict.ready;
+    this.ready = this.ready.then(() => dict.ready); // the service starts once the identity is known
   }
 
   /** The value at `key`, or `fallback` when absent. Falsy values (0, '', false) are values. */

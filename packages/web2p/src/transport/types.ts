@@ -1,6 +1,7 @@
 import type { PeerUnreachableError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
+import type { JoinProof } from '../signaling/join-proof.js';
 
 /**
  * One connection to one peer, as an ordered, reliable byte stream. The socket writes whole py2p
@@ -35,6 +36,12 @@ export interface Link {
   close(): void;
   /** How the link travels, for `sock.stats()`; links that know nothing more leave it out. */
   stats?(): Promise<LinkStats>;
+  /**
+   * Both ends' certificate fingerprints, where the transport has them (WebRTC: the DTLS
+   * `a=fingerprint` lines of the two SDPs, as `sha-256 AB:CD:…`). The identity proof signs them,
+   * so that a proof made on one link cannot be relayed onto another (mesh/identity-proof.ts).
+   */
+  readonly fingerprints?: LinkFingerprints | undefined;
 }
 
 /** What a link knows of how it travels (Link.stats); every field is left out when unknown. */
@@ -45,6 +52,12 @@ export interface LinkStats {
   candidates?: { local: string; remote: string };
   /** The round-trip time in ms as the transport measures it anyway (WebRTC: ICE consent checks). */
   rttMs?: number;
+}
+
+/** A link's two certificate fingerprints, each as its SDP states it. */
+export interface LinkFingerprints {
+  readonly local: string;
+  readonly remote: string;
 }
 
 /** What a transport's link calls: bytes as they arrive, and its end. */
@@ -71,6 +84,11 @@ export type SignalData = { [key: string]: unknown };
  */
 export interface LocalNode {
   readonly id: string;
+  /**
+   * Proves to a signaling server, over the nonce it challenged this connection with, that we hold
+   * the key `id` was derived from (signaling/join-proof.ts). Absent: joins carry no proof.
+   */
+  proveJoin?(nonce: string): JoinProof;
   /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
   relaySignal(to: string, data: SignalData): boolean;
   /**

@@ -1,6 +1,6 @@
 import { ConnectionClosedError } from '../../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
-import type { Link, LinkHandlers, LinkStats } from '../types.js';
+import type { Link, LinkFingerprints, LinkHandlers, LinkStats } from '../types.js';
 import type { DataChannel, PeerConnection } from './rtc-types.js';
 import {
   CHUNK_BYTES,
@@ -15,6 +15,7 @@ import {
   PROBE_SILENCE_MS,
 } from './constants.js';
 import { routeOf, selectedPair, type CandidateTypes } from './selected-candidate.js';
+import { linkFingerprints } from './sdp-fingerprint.js';
 
 export type { PeerConnection } from './rtc-types.js';
 
@@ -89,6 +90,17 @@ export class DataChannelLink implements Link {
   /** Set while a liveness probe waits for a sign of the peer. */
   #probe: TimerHandle | undefined;
   #tornDown = false;
+
+  /**
+   * Both DTLS certificate fingerprints, from the two SDPs (read when first asked: the channel is open,
+   * so both descriptions are set). The identity proof signs them (mesh/identity-proof.ts).
+   */
+  get fingerprints(): LinkFingerprints | undefined {
+    this.#fingerprints ??= linkFingerprints(this.peerConnection.localDescription?.sdp, this.peerConnection.remoteDescription?.sdp);
+    return this.#fingerprints;
+  }
+
+  #fingerprints: LinkFingerprints | undefined;
 
   /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
   constructor(channel: DataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {

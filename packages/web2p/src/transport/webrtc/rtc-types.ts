@@ -79,6 +79,9 @@ export interface IceCandidate {
 export interface PeerConnection {
   readonly connectionState: 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
   readonly sctp: { readonly maxMessageSize: number | null } | null;
+  /** The descriptions in force (their `a=fingerprint` lines name each side's DTLS certificate). */
+  readonly localDescription?: { readonly sdp?: string } | null;
+  readonly remoteDescription?: { readonly sdp?: string } | null;
   createDataChannel(label: string, options: { ordered: boolean }): DataChannel;
   createOffer(): Promise<{ sdp?: string }>;
   createAnswer(): Promise<{ sdp?: string }>;

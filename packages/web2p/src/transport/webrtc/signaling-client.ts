@@ -9,6 +9,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.j
 import { Emitter } from '../../runtime/emitter.js';
 import { systemRandom, type Random } from '../../runtime/random.js';
 import { encodeClientMessage, parseServerMessage, type ErrorCode } from '../../signaling/messages.js';
+import type { JoinProof } from '../../signaling/join-proof.js';
 import {
   ID_TAKEN_RETRY_MS,
   RECONNECT_BASE_MS,
@@ -60,6 +61,8 @@ export interface SignalingClientOptions {
   url: string;
   /** Our node id: the name we join under. */
   id: string;
+  /** Signs the server's challenge (LocalNode.proveJoin); without it, joins carry no proof. */
+  proveJoin?: (nonce: string) => JoinProof;
   WebSocket: WebSocketConstructor;
   clock?: Clock;
   random?: Random;
@@ -159,8 +162,9 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       () => this.#drop(new TimeoutError(`no answer to our join from ${this.url} within ${joinTimeoutMs} ms`)),
       joinTimeoutMs,
     );
+    // With a key to prove our id, the join answers the server's challenge; without, it goes at once.
     ws.addEventListener('open', () => {
-      if (this.#ws === ws) ws.send(encodeClientMessage({ type: 'join', id: this.id }));
+      if (this.#ws === ws && !this.#options.proveJoin) ws.send(encodeClientMessage({ type: 'join', id: this.id }));
     });
     ws.addEventListener('message', (event) => {
       if (this.#ws === ws) this.#receive(event.data);
@@ -178,6 +182,11 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     // The server only sends the protocol's messages (signaling/messages.ts); anything else is not ours to act on.
     const message = parseServerMessage(String(raw));
     switch (message?.type) {
+      case 'challenge': {
+        const prove = this.#options.proveJoin;
+        if (prove && this.#state === 'connecting') this.#ws?.send(encodeClientMessage({ type: 'join', id: this.id, proof: prove(message.nonce) }));
+        return;
+      }
       case 'peers':
         return this.#onPeers(message.ids);
       case 'joined':

@@ -187,6 +187,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       ...this.#options.signaling,
       url,
       id: local.id,
+      ...(local.proveJoin && { proveJoin: (nonce: string) => local.proveJoin!(nonce) }),
       WebSocket: this.#options.WebSocket,
       clock: this.#clock,
       random: this.#random,

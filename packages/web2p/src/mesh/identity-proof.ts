@@ -1,0 +1,217 @@
+/**
+ * The identity proof of a link (PROTOCOL.md §14.4, issue 15): after the py2p handshake, each web2p
+ * side proves it holds the key its node id was derived from, so nobody can connect under another
+ * node's id. Two web2p-only whispers, which py2p/js2p never see from us unless they dial us first
+ * and which they would ignore as unknown sub-flags:
+ *
+ *   hello   whisper ['web2p:hello', nonce]                     right after our handshake
+ *   proof   whisper ['web2p:proof', public key, signature]     once the peer's hello is in
+ *
+ * The signature covers both ids, both nonces, the protocol and (over WebRTC) both DTLS fingerprints
+ * (proofTranscript), so it is good for this link alone: a proof recorded on one link fails on any
+ * other, whose verifier drew another nonce and has other fingerprints. The dialler's flight is
+ * handshake + hello; the answer is handshake + hello + proof; the dialler's proof completes it: one
+ * half round trip more than py2p's handshake before the acceptor takes the dialler in.
+ *
+ * The messages are plain encode/decode functions; LinkProofs is the per-link state the connection
+ * manager drives.
+ */
+import { FrameError } from '../errors.js';
+import { ownsNodeId, sign, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/identity.js';
+import type { Random } from '../runtime/random.js';
+import type { Link } from '../transport/types.js';
+import { encode } from '../wire/msgpack.js';
+import type { Packet } from '../wire/packet.js';
+import { PROOF_NONCE_BYTES } from './constants.js';
+import type { Handshake } from './handshake.js';
+
+/** How proofs are signed and checked: @noble/curves everywhere, Node's OpenSSL under web2p/node. */
+export interface ProofCrypto {
+  sign(identity: Identity, message: Uint8Array): Uint8Array;
+  /** Never throws: a malformed key or signature is just not valid. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+let proofCrypto: ProofCrypto = { sign, verify: verifySignature };
+
+/** Called by the package entry that has a faster Ed25519 (web2p/node: node/native-ed25519.ts). */
+export function setProofCrypto(crypto: ProofCrypto): void {
+  proofCrypto = crypto;
+}
+
+/** Strings, outside py2p's integer sub-flags, so py2p/js2p ignore them (as the signal relay's). */
+export const HELLO_SUBFLAG = 'web2p:hello';
+export const PROOF_SUBFLAG = 'web2p:proof';
+
+/** Signed first, so a proof can never be mistaken for a signature made for another purpose. */
+const PROOF_DOMAIN = 'web2p link identity proof v1';
+
+export function isProofMessage(payload: readonly Packet[]): boolean {
+  return payload[0] === HELLO_SUBFLAG || payload[0] === PROOF_SUBFLAG;
+}
+
+export function encodeHello(nonce: Uint8Array): Packet[] {
+  return [HELLO_SUBFLAG, nonce];
+}
+
+export function encodeProof(publicKey: Uint8Array, signature: Uint8Array): Packet[] {
+  return [PROOF_SUBFLAG, publicKey, signature];
+}
+
+export type ProofMessage = { kind: 'hello'; nonce: Uint8Array } | { kind: 'proof'; publicKey: Uint8Array; signature: Uint8Array };
+
+/** Throws FrameError when the message is not exactly one of the two shapes. */
+export function decodeProofMessage(payload: readonly Packet[]): ProofMessage {
+  const [subFlag, a, b] = payload;
+  if (subFlag === HELLO_SUBFLAG && payload.length === 2 && a instanceof Uint8Array && a.length === PROOF_NONCE_BYTES) {
+    return { kind: 'hello', nonce: a };
+  }
+  if (
+    subFlag === PROOF_SUBFLAG &&
+    payload.length === 3 &&
+    a instanceof Uint8Array &&
+    a.length === PUBLIC_KEY_BYTES &&
+    b instanceof Uint8Array &&
+    b.length === SIGNATURE_BYTES
+  ) {
+    return { kind: 'proof', publicKey: a, signature: b };
+  }
+  throw new FrameError(`bad ${String(subFlag)} message: expected [hello, nonce(${PROOF_NONCE_BYTES})] or [proof, key(32), signature(64)]`);
+}
+
+/** What a proof signs: everything that makes this link this link (see the top of the file). */
+export interface ProofContext {
+  protocolId: string;
+  signerId: string;
+  verifierId: string;
+  signerNonce: Uint8Array;
+  verifierNonce: Uint8Array;
+  /** DTLS fingerprints from the SDP over WebRTC; '' on links without them. */
+  signerFingerprint: string;
+  verifierFingerprint: string;
+}
+
+export function proofTranscript(c: ProofContext): Uint8Array {
+  return encode([
+    PROOF_DOMAIN,
+    c.protocolId,
+    c.signerId,
+    c.verifierId,
+    c.signerNonce,
+    c.verifierNonce,
+    c.signerFingerprint,
+    c.verifierFingerprint,
+  ]);
+}
+
+/** One link's side of the proof. */
+interface LinkProof {
+  /** Ours, fresh for this link: the peer must sign it. */
+  readonly nonce: Uint8Array;
+  /** The peer's, from its hello: we sign it. */
+  peerNonce: Uint8Array | undefined;
+  /** The peer's handshake, whose id waits for its proof. */
+  claim: Handshake | undefined;
+  helloSent: boolean;
+  proofSent: boolean;
+}
+
+export interface LinkProofsHost {
+  readonly identity: Identity;
+  readonly id: string;
+  /** The protocol id node ids are derived with (the Protocol's, without service suffixes). */
+  readonly protocolId: string;
+  readonly random: Random;
+  /** Sends a web2p whisper on `link`'s connection. */
+  send(link: Link, payload: Packet[]): void;
+}
+
+/** The outcome of a proof message: nothing yet, or the claim proven, or why it failed. */
+export type ProofOutcome = { kind: 'waiting' } | { kind: 'proven'; claim: Handshake } | { kind: 'failed'; peer: string; reason: string };
+
+/** Every link's proof state, for the connection manager. */
+export class LinkProofs {
+  private readonly links = new WeakMap<Link, LinkProof>();
+
+  constructor(private readonly host: LinkProofsHost) {}
+
+  private of(link: Link): LinkProof {
+    let proof = this.links.get(link);
+    if (!proof) {
+      proof = { nonce: this.host.random.bytes(PROOF_NONCE_BYTES), peerNonce: undefined, claim: undefined, helloSent: false, proofSent: false };
+      this.links.set(link, proof);
+    }
+    return proof;
+  }
+
+  /** Our hello, once per link, right after our handshake. */
+  sendHello(link: Link): void {
+    const proof = this.of(link);
+    if (proof.helloSent) return;
+    proof.helloSent = true;
+    this.host.send(link, encodeHello(proof.nonce));
+  }
+
+  /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
+  claim(link: Link, claim: Handshake): void {
+    const proof = this.of(link);
+    if (proof.claim && proof.claim.id !== claim.id) throw new FrameError('a second handshake on one connection changed the node id');
+    proof.claim = claim;
+    this.trySendProof(link, proof);
+  }
+
+  /** Whether the peer's handshake claimed an id that it has not proven yet. */
+  pending(link: Link): boolean {
+    return this.links.get(link)?.claim !== undefined;
+  }
+
+  /** A hello or proof from the peer (FrameError when malformed or out of order). */
+  receive(link: Link, payload: readonly Packet[]): ProofOutcome {
+    const message = decodeProofMessage(payload);
+    const proof = this.of(link);
+    if (!proof.claim) throw new FrameError(`${String(payload[0])} before the handshake that announced it`);
+    if (message.kind === 'hello') {
+      if (proof.peerNonce) throw new FrameError('a second web2p:hello on one connection');
+      proof.peerNonce = message.nonce;
+      this.trySendProof(link, proof);
+      return { kind: 'waiting' };
+    }
+    if (!proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
+    const claim = proof.claim;
+    if (!ownsNodeId(message.publicKey, claim.id, this.host.protocolId)) {
+      return { kind: 'failed', peer: claim.id, reason: `its key is not the one node id ${claim.id} was derived from` };
+    }
+    const transcript = proofTranscript({
+      protocolId: this.host.protocolId,
+      signerId: claim.id,
+      verifierId: this.host.id,
+      signerNonce: proof.peerNonce,
+      verifierNonce: proof.nonce,
+      signerFingerprint: link.fingerprints?.remote ?? '',
+      verifierFingerprint: link.fingerprints?.local ?? '',
+    });
+    if (!proofCrypto.verify(message.publicKey, transcript, message.signature)) {
+      return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
+    }
+    // Done with this link: what is left of the state is never read again.
+    this.links.delete(link);
+    return { kind: 'proven', claim };
+  }
+
+  /** Our proof goes out once we know whom we prove to and what to sign: the peer's claim and nonce. */
+  private trySendProof(link: Link, proof: LinkProof): void {
+    if (proof.proofSent || !proof.claim || !proof.peerNonce || !proof.helloSent) return;
+    proof.proofSent = true;
+    const { identity } = this.host;
+    const transcript = proofTranscript({
+      protocolId: this.host.protocolId,
+      signerId: this.host.id,
+      verifierId: proof.claim.id,
+      signerNonce: proof.nonce,
+      verifierNonce: proof.peerNonce,
+      signerFingerprint: link.fingerprints?.local ?? '',
+      verifierFingerprint: link.fingerprints?.remote ?? '',
+    });
+    this.host.send(link, encodeProof(identity.publicKey, proofCrypto.sign(identity, transcript)));
+  }
+}
