@@ -25,7 +25,7 @@ it('a replica record with version 1e308 is refused and its sender dropped; hones
   await node.set('victim', 'honest');
   const errors: Error[] = [];
   node.on('error', (error) => errors.push(error));
-  const attacker = await RecordAttacker.connect(node.address, node.protocol.id + toBase58(node.k));
+  const attacker = await RecordAttacker.connect(node.address, node.protocol.id + toBase58(node.k), node.protocol.id);
   open.push(attacker);
   await waitFor(() => node.routingTable.has(attacker.id), NET_MS, 'the attacker is linked');
   attacker.send(flags.whisper, [flags.notify, 'replica', null, [[utf8('victim'), 1e308, 'mallory']]]);

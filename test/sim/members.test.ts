@@ -105,7 +105,7 @@ describe('members', () => {
 
   test('a peer forging heartbeats from thousands of ids cannot grow a table past maxMembers', async () => {
     const net = makeNet({ seed: 9 });
-    const [a] = meshNodes(net, 1, { maxMembers: 50 });
+    const [a] = meshNodes(net, 1, { maxMembers: 50, trust: 'legacy' }); // the raw peer cannot prove an id
     const hostile = await RawPeer.connect(net, a!.address);
     hostile.handshake(a!.protocol.id);
     await net.run(1_000);
@@ -125,7 +125,7 @@ describe('members', () => {
     ['a routed message with no kind', [ROUTE_SUBFLAG, 'x', 'y', 3]],
   ] as Array<[string, Packet[]]>)('%s drops the peer that sent it with a FrameError, and nothing else', async (_what, payload) => {
     const net = makeNet({ seed: 10 });
-    const [a, friend] = meshNodes(net, 2);
+    const [a, friend] = meshNodes(net, 2, { trust: 'legacy' }); // the raw peer cannot prove an id
     await friend!.connect(a!.address);
     const raw = await RawPeer.connect(net, a!.address);
     raw.handshake(a!.protocol.id);

@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import {
   createIdentity,
   IdbStore,
+  type Identity,
   LeaseError,
   MemoryStore,
   StoreError,
@@ -41,9 +42,8 @@ describe.each(backends)('%s', (_label, backend) => {
   test('values, tombstones and leases survive a reload; others still cannot take the keys', async () => {
     const net = network();
     const { persist, name } = backend();
-    // The same node again: its identity (which ident keeps in the store) is what its leases belong to.
-    const identity = createIdentity(systemRandom);
-    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name, identity });
+    // The same node again: its identity, which the store keeps, is what its leases belong to.
+    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
     const first = open();
     await first.ready;
     const peer = new SyncSocket({ transport: net.transport() });
@@ -95,7 +95,7 @@ describe.each(backends)('%s', (_label, backend) => {
   test('a reload under a new identity renews its leases as the former id, and peers take the renewals', async () => {
     const net = network();
     const { persist, name } = backend();
-    const open = (): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name });
+    const open = (identity?: Identity): SyncSocket => new SyncSocket({ transport: net.transport(), persist: persist(), name, identity });
     const first = open();
     await first.ready;
     const peer = new SyncSocket({ transport: net.transport() });
@@ -107,7 +107,7 @@ describe.each(backends)('%s', (_label, backend) => {
     const oldId = first.id;
     await first.close();
 
-    const second = open(); // no identity passed: a new one, as before identities were kept
+    const second = open(createIdentity(systemRandom)); // the app hands it a new identity: the store's is not used
     await second.ready;
     expect(second.id).not.toBe(oldId);
     await second.connect(peer.address);
