@@ -148,9 +148,18 @@ for (let round = 0; round < ROUNDS; round++) {
   // rotate the order, so no system always runs first (cold) or last
   const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]);
   const figures = {};
-  for (const system of order) figures[system] = await measure(system);
+  for (const system of order) {
+    try {
+      figures[system] = await measure(system);
+    } catch (error) {
+      // a crashed page (or a stream that never completed) is reported, and the round is left out of the ratios
+      console.log(`round ${round + 1}: ${system} failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+      figures[system] = { failed: String(error) };
+      for (const context of browser.contexts()) await context.close().catch(() => {});
+    }
+  }
   rounds.push(figures);
-  const line = SYSTEMS.map((s) => `${s} ${figures[s].throughputMBps.toFixed(1)} MB/s ${figures[s].smallMsgsPerSecond.toFixed(0)}/s ${figures[s].rttMedianMs.toFixed(3)} ms ${figures[s].firstMessageMs.toFixed(0)} ms`);
+  const line = SYSTEMS.map((s) => (figures[s].failed ? `${s} failed` : `${s} ${figures[s].throughputMBps.toFixed(1)} MB/s ${figures[s].smallMsgsPerSecond.toFixed(0)}/s ${figures[s].rttMedianMs.toFixed(3)} ms ${figures[s].firstMessageMs.toFixed(0)} ms`));
   console.log(`round ${round + 1}: ${line.join(' | ')}`);
 }
 await browser.close();
@@ -165,19 +174,21 @@ const MEASURES = ['throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90
 const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const summary = {};
 for (const system of SYSTEMS) {
-  summary[system] = { absolute: {}, ratioToRaw: {} };
+  const usable = rounds.filter((r) => !r[system].failed && !r.raw.failed);
+  summary[system] = { absolute: {}, ratioToRaw: {}, failedRounds: rounds.length - usable.length };
   for (const key of MEASURES) {
-    summary[system].absolute[key] = spread(rounds.map((r) => r[system][key]));
-    summary[system].ratioToRaw[key] = spread(rounds.map((r) => r[system][key] / r.raw[key]));
+    summary[system].absolute[key] = spread(usable.map((r) => r[system][key]));
+    summary[system].ratioToRaw[key] = spread(usable.map((r) => r[system][key] / r.raw[key]));
   }
-  summary[system].lost = rounds.reduce((n, r) => n + r[system].lost, 0);
-  summary[system].orderErrors = rounds.reduce((n, r) => n + r[system].orderErrors, 0);
-  summary[system].corrupt = rounds.reduce((n, r) => n + r[system].corrupt, 0);
+  summary[system].lost = usable.reduce((n, r) => n + r[system].lost, 0);
+  summary[system].orderErrors = usable.reduce((n, r) => n + r[system].orderErrors, 0);
+  summary[system].corrupt = usable.reduce((n, r) => n + r[system].corrupt, 0);
 }
 const whisper = summary['web2p-whisper']?.ratioToRaw;
 const both = SYSTEMS.includes('web2p-broadcast') && SYSTEMS.includes('web2p-whisper');
-const broadcastToWhisper = both ? spread(rounds.map((r) => r['web2p-broadcast'].throughputMBps / r['web2p-whisper'].throughputMBps)) : undefined;
-const clean = SYSTEMS.every((s) => summary[s].lost + summary[s].orderErrors + summary[s].corrupt === 0);
+const bothRan = rounds.filter((r) => !r['web2p-broadcast']?.failed && !r['web2p-whisper']?.failed);
+const broadcastToWhisper = both ? spread(bothRan.map((r) => r['web2p-broadcast'].throughputMBps / r['web2p-whisper'].throughputMBps)) : undefined;
+const clean = SYSTEMS.every((s) => summary[s].lost + summary[s].orderErrors + summary[s].corrupt + summary[s].failedRounds === 0);
 const targets = !whisper || !broadcastToWhisper ? {} : {
   whisperThroughput: { target: '>= 0.95', value: whisper.throughputMBps.median, met: whisper.throughputMBps.median >= 0.95 },
   whisperSmallMessages: { target: '>= 0.8', value: whisper.smallMsgsPerSecond.median, met: whisper.smallMsgsPerSecond.median >= 0.8 },
@@ -202,7 +213,7 @@ console.log(`\nratio to raw, median (min–max) of ${ROUNDS} rounds`);
 console.log(`${'system'.padEnd(17)}${'64 KiB MB/s'.padEnd(20)}${'100 B msgs/s'.padEnd(20)}${'RTT median'.padEnd(20)}${'RTT p90'.padEnd(20)}${'first message'.padEnd(20)}checks`);
 for (const system of SYSTEMS) {
   const r = summary[system].ratioToRaw;
-  const checks = `${summary[system].lost} lost, ${summary[system].orderErrors} reordered, ${summary[system].corrupt} corrupt`;
+  const checks = `${summary[system].lost} lost, ${summary[system].orderErrors} reordered, ${summary[system].corrupt} corrupt, ${summary[system].failedRounds} failed rounds`;
   console.log(`${system.padEnd(17)}${cell(r.throughputMBps).padEnd(20)}${cell(r.smallMsgsPerSecond).padEnd(20)}${cell(r.rttMedianMs).padEnd(20)}${cell(r.rttP90Ms).padEnd(20)}${cell(r.firstMessageMs).padEnd(20)}${checks}`);
 }
 const rawAbs = summary.raw.absolute;

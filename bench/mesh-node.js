@@ -32,6 +32,8 @@ const MIB = 1024 * 1024;
 const HIGH = 4 * MIB;
 const LOW = 1 * MIB;
 const HOST = '127.0.0.1';
+/** A phase that has not delivered everything by then is reported as stuck, not waited on forever. */
+const PHASE_DEADLINE_MS = numberArg('deadline', 120_000);
 
 // ------------------------------------------------------------------ payloads and checks
 
@@ -53,8 +55,9 @@ function receiver(size) {
     for (const w of state.waiters.splice(0)) w();
   };
   state.until = (n) =>
-    new Promise((resolve) => {
-      const check = () => (state.count >= n ? resolve() : state.waiters.push(check));
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`stuck: ${state.count} of ${n} messages arrived in ${PHASE_DEADLINE_MS} ms`)), PHASE_DEADLINE_MS);
+      const check = () => (state.count >= n ? (clearTimeout(timer), resolve()) : state.waiters.push(check));
       check();
     });
   return state;
@@ -109,7 +112,8 @@ async function web2pPair(make, join) {
   await Promise.all([a.listening, b.listening]);
   let onMessage = () => {};
   b.registerHandler((msg, _conn) => (onMessage(msg.packets[1]), true));
-  const peered = new Promise((resolve) => b.once('peer', resolve));
+  // a sends, so a must have b in its routing table (and b a, to take its whispers)
+  const peered = Promise.all([a, b].map((sock) => new Promise((resolve) => sock.once('peer', resolve))));
   await join(a, b);
   await peered;
   return {
@@ -211,7 +215,9 @@ for (let round = 0; round < ROUNDS; round++) {
   const figures = {};
   for (let i = 0; i < names.length; i++) {
     const name = names[(i + round) % names.length];
+    process.stdout.write(`  ${name}…`);
     figures[name] = await measure(name);
+    process.stdout.write(` ${figures[name].mbPerSecond.toFixed(1)} MB/s\n`);
   }
   rounds.push(figures);
   console.log(`round ${round + 1}: ${names.map((n) => `${n} ${figures[n].mbPerSecond.toFixed(1)} MB/s ${figures[n].smallPerSecond.toFixed(0)}/s`).join(' | ')}`);
