@@ -72,6 +72,8 @@ class MemberRecord implements Member {
   version = 0;
   /** When silence means it is gone: its announced interval, three times, plus slack. */
   timeoutMs = MEMBER_TIMEOUT_MS;
+  /** Whether a member message of its own reached us: it is a web2p node, which takes routed messages. */
+  web2p = false;
   /** The neighbour its latest heartbeat came through: the route back to it. */
   via: string | undefined;
   /** The metadata version we last asked for, and when. */
@@ -155,6 +157,11 @@ export class Members implements Service {
     return via === undefined ? undefined : table.get(via);
   }
 
+  /** Whether `id` is a member known to be a web2p node (it sent heartbeats): it takes routed messages. */
+  isWeb2p(id: string): boolean {
+    return this.records.get(id)?.web2p === true;
+  }
+
   /** A node on the way to `to` had no route further: its heartbeats will give us a fresh one. */
   forgetRoute(to: string): void {
     const record = this.records.get(to);
@@ -209,6 +216,7 @@ export class Members implements Service {
     const record = this.records.get(sender) ?? this.admit(sender, false);
     if (!record) return;
     record.lastSeen = this.mesh.clock.now();
+    record.web2p = true;
     if (this.web2pNeighbours.has(conn.id!)) record.via = conn.id;
     if (message.kind === 'meta') this.onMeta(sender, message);
     else {

@@ -235,7 +235,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       routed: routedSend,
       socket: this,
       nowSeconds: () => this.nowSeconds(),
-      isMember: (id) => this.#members.members.has(id),
+      isWeb2p: (id) => this.#members.isWeb2p(id),
       deliver: (msg, conn) => this.#dispatcher.dispatch(msg, conn),
     });
     this.#deadlines = new Deadlines(clock);
