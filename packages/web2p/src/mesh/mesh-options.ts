@@ -43,6 +43,13 @@ export interface MeshSocketOptions {
   maxMembers?: number;
   /** Largest msgpack encoding of `setMeta()` metadata, ours and accepted from others. Default 1024 bytes (MAX_META_BYTES). */
   maxMetaBytes?: number;
+  /**
+   * Whether this node broadcasts member heartbeats (PROTOCOL.md §14.8). Default true (ChordSocket:
+   * false). Every node hearing of every other costs each node up to about 5 heartbeats received a
+   * second; without them `members` lists the neighbours only, and routed messages find their way
+   * by peer lists (two hops) or flooding.
+   */
+  memberHeartbeats?: boolean;
 }
 
 /** The events of a MeshSocket: `socket.on('message', (msg) => …)`. */

@@ -227,7 +227,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     }));
     this.#members = new Members(routedSend, {
       ...options,
-      heartbeats: services.every((s) => s.tuning?.memberHeartbeats !== false),
+      heartbeats: options.memberHeartbeats ?? services.every((s) => s.tuning?.memberHeartbeats !== false),
     });
     this.#requests = new RequestResponse({
       clock,
