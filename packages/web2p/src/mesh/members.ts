@@ -70,8 +70,12 @@ class MemberRecord implements Member {
   meta: MemberMeta = {};
   /** The version of `meta`; 0 before any setMeta(). */
   version = 0;
+  /** The heartbeat interval it announced. */
+  intervalMs = MEMBER_HEARTBEAT_MS;
   /** When silence means it is gone: its announced interval, three times, plus slack. */
   timeoutMs = MEMBER_TIMEOUT_MS;
+  /** Whether a member message of its own reached us: it is a web2p node, which takes routed messages. */
+  web2p = false;
   /** The neighbour its latest heartbeat came through: the route back to it. */
   via: string | undefined;
   /** The metadata version we last asked for, and when. */
@@ -103,6 +107,10 @@ export class Members implements Service {
   private ownMeta: MemberMeta = {};
   private ownVersion = 0;
   private lastBeat = -Infinity;
+  /** The interval our last heartbeat announced. */
+  private announced = MEMBER_HEARTBEAT_MS;
+  /** The announced intervals' median, worked out again only after one changed (undefined: to do). */
+  private medianInterval: number | undefined;
   /** Calls waiting for the table to grow (waitForPeers). */
   private readonly growth = new Set<() => void>();
 
@@ -132,7 +140,8 @@ export class Members implements Service {
     if (!this.heartbeats) return;
     this.stopBeating = every(mesh.clock, MEMBER_SWEEP_MS, () => {
       this.sweep();
-      if (mesh.clock.now() - this.lastBeat >= this.intervalMs()) this.beat();
+      // never later than the interval we announced: the others time us out by it
+      if (mesh.clock.now() - this.lastBeat >= Math.min(this.intervalMs(), this.announced)) this.beat();
     });
   }
 
@@ -153,6 +162,11 @@ export class Members implements Service {
     if (direct) return direct;
     const via = this.records.get(to)?.via;
     return via === undefined ? undefined : table.get(via);
+  }
+
+  /** Whether `id` is a member known to be a web2p node (it sent heartbeats): it takes routed messages. */
+  isWeb2p(id: string): boolean {
+    return this.records.get(id)?.web2p === true;
   }
 
   /** A node on the way to `to` had no route further: its heartbeats will give us a fresh one. */
@@ -182,8 +196,9 @@ export class Members implements Service {
     const record = this.records.get(id);
     if (record) this.changed(record, 'member-update');
     else this.admit(id, true);
-    // a new neighbour (and through it the mesh) hears of us now rather than at the next beat
-    if (this.heartbeats && this.mesh.clock.now() - this.lastBeat >= MEMBER_HEARTBEAT_MS / 3) this.beat();
+    // On our first link the mesh hears of us now rather than at the next beat (waitForPeers
+    // elsewhere resolves at once); later links do not beat early: under churn every refill would.
+    if (this.heartbeats && this.mesh.routingTable.size === 1 && this.mesh.clock.now() - this.lastBeat >= MEMBER_HEARTBEAT_MS / 3) this.beat();
   }
 
   peerDown(peerId: string): void {
@@ -209,11 +224,15 @@ export class Members implements Service {
     const record = this.records.get(sender) ?? this.admit(sender, false);
     if (!record) return;
     record.lastSeen = this.mesh.clock.now();
+    if (!record.web2p) this.medianInterval = undefined; // one more interval to count
+    record.web2p = true;
     if (this.web2pNeighbours.has(conn.id!)) record.via = conn.id;
     if (message.kind === 'meta') this.onMeta(sender, message);
     else {
       const intervalMs = Math.min(message.intervalMs, MAX_MEMBER_HEARTBEAT_MS);
-      record.timeoutMs = Math.max(MEMBER_TIMEOUT_MS, intervalMs * 3 + 1_000);
+      if (intervalMs !== record.intervalMs) this.medianInterval = undefined;
+      record.intervalMs = intervalMs;
+      record.timeoutMs = Math.max(MEMBER_TIMEOUT_MS, record.intervalMs * 3 + 1_000);
       if (message.version > record.version) this.askMeta(record, message.version);
     }
   }
@@ -226,14 +245,24 @@ export class Members implements Service {
 
   private beat(): void {
     if (this.mesh.routingTable.size === 0 || this.mesh.closed) return;
+    const intervalMs = (this.announced = this.intervalMs());
     this.lastBeat = this.mesh.clock.now();
-    this.mesh.sendPayload(flags.broadcast, encodeBeat(this.ownVersion, this.intervalMs()));
+    this.mesh.sendPayload(flags.broadcast, encodeBeat(this.ownVersion, intervalMs));
   }
 
-  /** Longer in a large mesh, so that each node receives about MEMBER_BEATS_PER_SECOND heartbeats. */
+  /**
+   * Longer in a large mesh, so that each node receives about MEMBER_BEATS_PER_SECOND heartbeats:
+   * from the members we know, or the median interval the others announce when that is longer (a
+   * node that just joined a large mesh knows few members yet, and must not beat at the small-mesh
+   * rate meanwhile; the median, so that a few forged heartbeats cannot set it).
+   */
   private intervalMs(): number {
     const spread = Math.ceil((this.records.size * 1000) / MEMBER_BEATS_PER_SECOND);
-    return Math.min(MAX_MEMBER_HEARTBEAT_MS, Math.max(MEMBER_HEARTBEAT_MS, spread));
+    if (this.medianInterval === undefined) {
+      const announced = [...this.records.values()].filter((r) => r.web2p).map((r) => r.intervalMs).sort((a, b) => a - b);
+      this.medianInterval = announced[Math.floor(announced.length / 2)] ?? 0;
+    }
+    return Math.min(MAX_MEMBER_HEARTBEAT_MS, Math.max(MEMBER_HEARTBEAT_MS, spread, this.medianInterval));
   }
 
   /** Members not heard from in time leave; neighbours stay while their link is up. */
@@ -289,6 +318,7 @@ export class Members implements Service {
 
   private remove(record: MemberRecord): void {
     this.records.delete(record.id);
+    this.medianInterval = undefined;
     this.changed(record, 'member-leave');
   }
 

@@ -78,6 +78,13 @@ export interface MeshSocketOptions {
    * only to talk to them. See the README's "Trust".
    */
   trust?: TrustMode;
+  /**
+   * Whether this node broadcasts member heartbeats (PROTOCOL.md §14.8). Default true (ChordSocket:
+   * false). Every node hearing of every other costs each node up to about 5 heartbeats received a
+   * second; without them `members` lists the neighbours only, and routed messages find their way
+   * by peer lists (two hops) or flooding.
+   */
+  memberHeartbeats?: boolean;
 }
 
 /** See MeshSocketOptions.trust. */

@@ -291,7 +291,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     }));
     this.#members = new Members(routedSend, {
       ...options,
-      heartbeats: services.every((s) => s.tuning?.memberHeartbeats !== false),
+      heartbeats: options.memberHeartbeats ?? services.every((s) => s.tuning?.memberHeartbeats !== false),
     });
     this.#requests = new RequestResponse({
       clock,
@@ -299,7 +299,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       routed: routedSend,
       socket: this,
       nowSeconds: () => this.nowSeconds(),
-      isMember: (id) => this.#members.members.has(id),
+      isWeb2p: (id) => this.#members.isWeb2p(id),
       deliver: (msg, conn) => this.#dispatcher.dispatch(msg, conn),
     });
     this.#deadlines = new Deadlines(clock);

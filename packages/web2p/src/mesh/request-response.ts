@@ -44,8 +44,8 @@ export interface RequestResponseHost {
   /** Replies to a delivered reply go through the socket's own reply(). */
   readonly socket: ReplyRouter;
   nowSeconds(): number;
-  /** Whether `id` is a web2p member (it takes routed messages). */
-  isMember(id: string): boolean;
+  /** Whether `id` is a member known to be a web2p node (it takes routed messages). */
+  isWeb2p(id: string): boolean;
   /** Hands a message to the socket's handlers, 'message' listeners and recv(). */
   deliver(msg: Message, conn: Connection): void;
 }
@@ -100,10 +100,11 @@ export class RequestResponse implements Service {
   /**
    * A reply to `to` over the mesh route, when `to` is a web2p member we have no link to: resolves
    * once `to` acknowledged it, rejects with TimeoutError after REPLY_TIMEOUT_MS. Undefined when `to`
-   * is not known as one (a py2p/js2p sender): then §4.10's routed reply is the way.
+   * is not known as one (a py2p/js2p sender, which ignores routed messages even when a peer list
+   * names a way to it): then §4.10's routed reply is the way.
    */
   replyOverMesh(to: string, packets: readonly Packet[]): Promise<void> | undefined {
-    if (!this.host.isMember(to) && !this.host.routed.hasRoute(to)) return undefined;
+    if (!this.host.isWeb2p(to)) return undefined;
     const id = this.newId();
     const acknowledged = this.unacknowledged.wait(id, {
       timeoutMs: REPLY_TIMEOUT_MS,
