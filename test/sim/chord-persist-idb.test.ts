@@ -9,6 +9,7 @@ test('a node with persist: true comes back after a crash at its position, with i
   const net = makeNet({ seed: 31 });
   const others = chordNodes(net, 3, { k: 8, replicas: 0 });
   const persistent = new ChordSocket({ k: 8, replicas: 0, persist: true, transport: net.transport() });
+  await persistent.ready; // its id is read from (or made and written to) IndexedDB first
   await buildRing([...others, persistent], 31);
   await settle(net, [...others, persistent]);
   await Promise.all(Array.from({ length: 40 }, (_, i) => others[i % 3]!.set(`key ${i}`, i)));
@@ -22,6 +23,8 @@ test('a node with persist: true comes back after a crash at its position, with i
   net.kill(persistent);
   await settle(net, others);
   const restarted = new ChordSocket({ k: 8, replicas: 0, persist: true, transport: net.transport() });
+  await restarted.ready;
+  expect(restarted.id).toBe(persistent.id); // the same node again
   await restarted.connect(others[0]!.address);
   await restarted.join();
   expect(restarted.ringState().position).toBe(position);

@@ -224,6 +224,7 @@ test('a node restarted with its Store rejoins at its old position with its shard
   const store = new MemoryStore();
   const nodes = chordNodes(net, 3, { k: 8, replicas: 0 });
   const persistent = new ChordSocket({ k: 8, replicas: 0, persist: store, transport: net.transport() });
+  await persistent.ready; // its id is read from (or made and written to) the store first
   await buildRing([...nodes, persistent], 28);
   await settle(net, [...nodes, persistent]);
   await Promise.all(keys.map((key, i) => nodes[i % 3]!.set(key, `value ${i}`)));
@@ -234,7 +235,8 @@ test('a node restarted with its Store rejoins at its old position with its shard
   await settle(net, nodes);
   await expect(nodes[0]!.get(itsKeys[0]!)).rejects.toThrow(KeyError);
   const restarted = new ChordSocket({ k: 8, replicas: 0, persist: store, transport: net.transport() });
-  expect(restarted.id).not.toBe(persistent.id);
+  await restarted.ready;
+  expect(restarted.id).toBe(persistent.id); // its key pair is in the store too: the same node again
   await restarted.connect(nodes[0]!.address);
   await restarted.join();
   expect(restarted.ringState().position).toBe(position);

@@ -7,6 +7,8 @@
 import { ConnectionClosedError, SocketClosedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
+import type { Identity } from '../identity/identity.js';
+import { storedIdentity, type StoredIdentity } from '../identity/stored-identity.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
@@ -14,6 +16,7 @@ import type { PersistOption } from '../store/types.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
+import type { Protocol } from '../wire/protocol.js';
 import type { ChordSocketOptions } from './chord-socket.js';
 import { CHORD_VERSION_WINDOW_MS, DEFAULT_K, DEFAULT_REPLICAS, RECORDS_PER_MESSAGE, REPLICA_ACK_MS, STABILIZE_MS, SUCCESSOR_LIST_SIZE } from './constants.js';
 import {
@@ -92,11 +95,26 @@ export class ChordService implements Service {
     this.persist = options.persist;
   }
 
+  /**
+   * With `persist`, the node's identity lives in the same store as its shard and position, so a
+   * restarted node is the same node (its id, and so its place on the ring, unchanged).
+   */
+  storedIdentity(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined {
+    const store = this.openStore(protocol.id + this.protocolIdSuffix);
+    return store && storedIdentity(store, create);
+  }
+
+  /** The store, opened once: storedIdentity() comes before start(). */
+  private openStore(wireProtocolId: string): ReplicaStore | undefined {
+    this.store ??= openReplicaStore(this.persist, `chord:${wireProtocolId}`, (error) => this.reportError(error));
+    return this.store;
+  }
+
   start(mesh: MeshContext): void {
     this.mesh = mesh;
     const { clock } = mesh;
     this.ring = new RingView(mesh.id, () => mesh.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () => clock.now());
-    this.store = openReplicaStore(this.persist, `chord:${mesh.wireProtocolId}`, (error) => this.reportError(error));
+    this.openStore(mesh.wireProtocolId);
     this.shard = new Shard(this.k, this.store);
     this.acks = new PendingRequests(clock);
     this.routes = new ChordRoutes(mesh, { deliver: (msg, conn) => this.handle(msg, conn), gone: (id) => this.peerDown(id) });

@@ -20,8 +20,9 @@
  *   union over all storing nodes is the whole dict, each key once. It is local and synchronous:
  *   py2p's network-wide key set costs a broadcast to every node per write, which is exactly the
  *   O(n) a DHT exists to avoid.
- * - persist: the shard and the node's position go to a Store; a restarted node (which has a new
- *   id) rejoins at the saved position, so the keys it kept are again in its range.
+ * - persist: the shard, the node's position and its key pair go to a Store; a restarted node is the
+ *   same node (same id: await `ready` before reading it) and rejoins at the saved position, so the
+ *   keys it kept are again in its range.
  */
 import { KeyError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
