@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { FrameError, MessageTooLargeError } from '../errors.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
+import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES, type DecodeLimits } from './constants.js';
 
 /** One py2p message as it travels: type, sender, time and payload, with its network-wide id (PROTOCOL.md §1.2). */
 export class WireMessage {
@@ -79,15 +79,18 @@ export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number
   return createMessage(wire.type, wire.sender, time, packets.slice(3), maxFrameBytes);
 }
 
-/** Parses `id || msgpack` (a frame body after decompression), checking the id and the shape. */
-export function parseBody(data: Uint8Array): WireMessage {
+/**
+ * Parses `id || msgpack` (a frame body after decompression), checking the id and the shape; the
+ * packets may cost no more memory than `limits` allow for their size.
+ */
+export function parseBody(data: Uint8Array, limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'> = DEFAULT_DECODE_LIMITS): WireMessage {
   if (data.length <= ID_BYTES) {
     throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
   }
   const id = data.subarray(0, ID_BYTES);
   const body = data.subarray(ID_BYTES);
   if (!bytesEqual(sha256(body), id)) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
-  const packets = decode(body);
+  const packets = decode(body, limits);
   if (!Array.isArray(packets) || packets.length < 4) {
     throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
   }
