@@ -188,8 +188,9 @@ export function encodeWithHeadroom(value: OutgoingPacket, headroom: number): Uin
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Estimated heap bytes of what decoding makes (V8, 64-bit): every value takes a slot in its
- * container; a map or array is an object besides; a str or bin also holds its bytes.
+ * Estimated heap bytes of what decoding makes (V8, 64-bit): a map or array is an object plus a slot
+ * per value (charged before it is allocated: an array32 header can ask for 16 M slots); a str or bin
+ * also holds its bytes.
  */
 const SLOT_COST = 8;
 const CONTAINER_COST = 64;
@@ -301,7 +302,7 @@ function readBin(r: Reader, n: number): Uint8Array {
 function readArray(r: Reader, n: number, depth: number): Packet[] {
   // Every element takes at least one byte: refuse counts the input cannot hold before allocating.
   r.need(n, `an array of ${n} items`);
-  r.charge(CONTAINER_COST);
+  r.charge(CONTAINER_COST + n * SLOT_COST);
   const out = new Array<Packet>(n);
   for (let i = 0; i < n; i++) out[i] = read(r, depth + 1);
   return out;
@@ -309,7 +310,7 @@ function readArray(r: Reader, n: number, depth: number): Packet[] {
 
 function readMap(r: Reader, n: number, depth: number): { [key: string]: Packet } {
   r.need(2 * n, `a map of ${n} entries`);
-  r.charge(CONTAINER_COST);
+  r.charge(CONTAINER_COST + 2 * n * SLOT_COST);
   const out: { [key: string]: Packet } = {};
   for (let i = 0; i < n; i++) {
     const rawKey = read(r, depth + 1);
@@ -338,7 +339,6 @@ function mapKey(key: Packet): string {
 function read(r: Reader, depth: number): Packet {
   if (depth > MAX_DEPTH) throw new FrameError(`bad msgpack: nested more than ${MAX_DEPTH} levels`);
   const tag = r.uint(1, 'a type byte');
-  r.charge(SLOT_COST);
   if (tag < 0x80) return tag;
   if (tag < 0x90) return readMap(r, tag & 0x0f, depth);
   if (tag < 0xa0) return readArray(r, tag & 0x0f, depth);
