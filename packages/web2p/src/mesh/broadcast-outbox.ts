@@ -54,7 +54,7 @@ export class BroadcastOutbox {
       const head = this.pending[0]!;
       const now = host.nowSeconds();
       if (head.wire.time !== now) head.wire = withTime(head.wire, now, host.maxFrameBytes);
-      if (host.seen.has(head.wire.idHex)) {
+      if (host.seen.has(head.wire.id)) {
         if (this.timer === undefined) {
           const wait = (now + 1) * 1000 - host.clock.now();
           this.timer = host.clock.setTimeout(() => {
@@ -65,7 +65,7 @@ export class BroadcastOutbox {
         return;
       }
       this.pending.shift();
-      host.seen.add(head.wire.idHex, now, now);
+      host.seen.add(head.wire.id, now);
       host.deliver(head.wire);
       head.onSent?.(head.wire);
     }

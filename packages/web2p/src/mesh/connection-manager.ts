@@ -4,21 +4,24 @@
  * one peer), keeps the routing table, drops what stalls or misbehaves, and forgets what closed. It is
  * the only writer of connection records; the rest of the mesh reads them.
  */
-import { FrameError, HandshakeRefusedError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
+import { FrameError, HandshakeRefusedError, PeerLimitError, ProtocolMismatchError, SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
+import { ID_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
 import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
 import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
+import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
 import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
 import { RetiringConnections } from './retiring-connections.js';
@@ -30,6 +33,8 @@ export interface ConnectionManagerHost {
   readonly transport: Transport;
   readonly listening: Promise<void>;
   readonly maxFrameBytes: number;
+  /** What one peer may cost us (node-limits.ts). */
+  readonly limits: NodeLimits;
   readonly compression: readonly number[];
   /** The protocol id peers must send. */
   readonly wireProtocolId: string;
@@ -66,6 +71,8 @@ export class ConnectionManager {
   private readonly records = new WeakMap<Connection, ConnectionRecord>();
   /** Losers of a double-dial conflict, still read for a grace period. */
   private readonly retiring: RetiringConnections;
+  /** Caps on connections and each connection's budget (connection-limits.ts). */
+  private readonly limits: ConnectionLimits;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -74,7 +81,21 @@ export class ConnectionManager {
       compression: host.compression,
       nowSeconds: () => host.nowSeconds(),
       traceSend: (record, message) => host.traceSend(record, message),
+      limits: host.limits,
+      overflowed: (record) => {
+        const error = new PeerLimitError('send-queue', String(record), `it left over ${host.limits.maxSendQueueBytes} bytes we sent unread`);
+        host.debug.print(0, () => error.message);
+        host.error(error);
+        this.drop(record, error);
+      },
     };
+    this.limits = new ConnectionLimits({
+      clock: host.clock,
+      debug: host.debug,
+      limits: host.limits,
+      drop: (record, error) => this.drop(record, error),
+      report: (error) => host.error(error),
+    });
     this.handshakes = new PendingRequests(host.clock);
     this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
@@ -143,11 +164,12 @@ export class ConnectionManager {
     const record = new ConnectionRecord(link, this.owner, expectedId, { maxFrameBytes: this.host.maxFrameBytes, now: this.host.clock.now() });
     this.records.set(record.view, record);
     created?.(record);
-    if (this.closed) {
+    if (this.closed || (!link.outgoing && !this.limits.admitLink(link, this.awaiting.size))) {
       record.close();
       return record;
     }
     this.awaiting.add(record);
+    this.limits.adopted(record);
     this.handshakes
       .wait(record, {
         timeoutMs: HANDSHAKE_TIMEOUT_MS,
@@ -184,9 +206,13 @@ export class ConnectionManager {
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
     try {
-      for (const body of record.reader.push(bytes)) {
+      const bodies = record.reader.push(bytes);
+      this.limits.received(record, bytes.length, record.reader.buffered);
+      for (const body of bodies) {
         if (record.closed) return;
-        const wire = record.decode(body, this.host.maxFrameBytes);
+        if (!this.limits.admitFrame(record, body)) continue;
+        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
+        this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
         if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
         else this.host.onMessage(record, wire);
       }
@@ -217,7 +243,7 @@ export class ConnectionManager {
         const [type, ...packets] = encodeCompressionOffer(intersectCompression(this.host.compression, methods));
         record.send(flags.renegotiate, type!, ...packets);
       }
-    } else if (request.kind === 'resend' && record.lastSent) {
+    } else if (request.kind === 'resend' && record.lastSent && this.limits.mayAnswer(record, record.lastSent.body.length)) {
       record.sendMessage(record.lastSent);
     }
   }
@@ -312,8 +338,18 @@ export class ConnectionManager {
 
   // ---------------------------------------------------------------- upkeep and hang-ups
 
-  /** Drops connections stuck mid-frame for STALLED_FRAME_MS (py2p does the same). */
+  /** Whether `view`'s peer may be sent an answer of `bytes` now (its answer budget, node-limits.ts). */
+  mayAnswer(view: Connection, bytes: number): boolean {
+    const record = this.records.get(view);
+    return record !== undefined && this.limits.mayAnswer(record, bytes);
+  }
+
+  /**
+   * Drops connections stuck mid-frame for STALLED_FRAME_MS (py2p does the same), and those whose
+   * frame arrives too slowly (connection-limits.ts).
+   */
   dropStalled(): void {
+    this.limits.dropSlowFrames();
     const now = this.host.clock.now();
     for (const record of [...this.table.values(), ...this.awaiting]) {
       if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS) {
@@ -341,6 +377,7 @@ export class ConnectionManager {
 
   /** Removes a closed connection from our tables. */
   private forget(record: ConnectionRecord, unexpected: boolean): void {
+    this.limits.forgotten(record);
     this.handshakes.resolve(record, undefined);
     this.awaiting.delete(record);
     const id = record.id;

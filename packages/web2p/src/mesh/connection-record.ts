@@ -11,8 +11,11 @@ import { FrameError } from '../errors.js';
 import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
+import type { DecodeLimits } from '../wire/constants.js';
 import { Connection } from './connection.js';
+import type { NodeLimits } from './node-limits.js';
 import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
+import { SendQueue } from './send-queue.js';
 
 /**
  * handshaking: linked, the peer's handshake not yet in; open: in the routing table; closing: we hung
@@ -28,6 +31,9 @@ export interface ConnectionOwner {
   nowSeconds(): number;
   /** Called for every frame this connection sends (seen-cache, debug output). */
   traceSend(record: ConnectionRecord, message: WireMessage): void;
+  readonly limits: Pick<NodeLimits, 'maxSendQueueBytes' | 'maxResendBytes'>;
+  /** The peer has not read what we queued for it, past limits.maxSendQueueBytes. */
+  overflowed(record: ConnectionRecord): void;
 }
 
 export class ConnectionRecord {
@@ -55,8 +61,13 @@ export class ConnectionRecord {
   readonly reader: FrameReader;
   /** Virtual ms of the last bytes received, for the stalled-frame check. */
   lastDataAt: number;
-  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3). */
+  /**
+   * The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3),
+   * when it is no larger than limits.maxResendBytes (a large one is not kept pinned here).
+   */
   lastSent: WireMessage | undefined;
+  /** What we sent that the peer has not read yet (backpressure; bounded). */
+  readonly queue: SendQueue;
   /** What handlers, events and services see. */
   readonly view: Connection;
 
@@ -68,6 +79,7 @@ export class ConnectionRecord {
     options: { maxFrameBytes: number; now: number },
   ) {
     this.reader = new FrameReader(options.maxFrameBytes);
+    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes);
     this.lastDataAt = options.now;
     this.view = new Connection(this);
   }
@@ -89,9 +101,9 @@ export class ConnectionRecord {
   sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
     if (this.closed) return;
     const method = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
-    if (message.type !== flags.renegotiate) this.lastSent = message;
+    if (message.type !== flags.renegotiate) this.lastSent = message.body.length <= this.owner.limits.maxResendBytes ? message : undefined;
     this.owner.traceSend(this, message);
-    this.link.send(frameOf(message, method));
+    if (!this.queue.send(frameOf(message, method))) this.owner.overflowed(this);
   }
 
   /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */
@@ -101,12 +113,12 @@ export class ConnectionRecord {
   }
 
   /** Decodes a frame body from this peer; see previousCompression for the second try. */
-  decode(body: Uint8Array, maxBytes: number): WireMessage {
+  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes);
+      return decodeBody(body, this.compression, maxBytes, limits);
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
-      return decodeBody(body, this.previousCompression, maxBytes);
+      return decodeBody(body, this.previousCompression, maxBytes, limits);
     }
   }
 

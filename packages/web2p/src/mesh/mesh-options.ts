@@ -7,6 +7,7 @@ import type { Protocol } from '../wire/protocol.js';
 import type { Connection } from './connection.js';
 import type { LogSink } from './debug.js';
 import type { Message } from './message.js';
+import type { NodeLimits } from './node-limits.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
@@ -34,6 +35,12 @@ export interface MeshSocketOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * What one peer may cost this node: message and byte rates, send queue, connection caps, decoding
+   * cost, inflate ratio… (NodeLimits). Each field defaults to its constant; raise one only if honest
+   * peers run into it (they are dropped with a PeerLimitError, or a FrameError for the wire limits).
+   */
+  limits?: Partial<NodeLimits>;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */

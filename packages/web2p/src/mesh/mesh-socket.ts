@@ -37,6 +37,7 @@ import { Inbox } from './inbox.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
+import { resolveNodeLimits } from './node-limits.js';
 import { PeerExchange } from './peer-exchange.js';
 import { RoutedReplies } from './routed-replies.js';
 import { Router, describe } from './router.js';
@@ -130,6 +131,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const neighbourUpdates = services.every((s) => s.tuning?.neighbourUpdates !== false);
     const book = new PeerBook(PEER_BOOK_SIZE);
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const limits = resolveNodeLimits(options.limits);
     let listening!: Promise<void>;
     const socket = this;
     this.#connections = new ConnectionManager({
@@ -141,6 +143,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         return listening;
       },
       maxFrameBytes,
+      limits,
       compression: this.compression,
       wireProtocolId: this.#wireProtocolId,
       encryption: protocol.encryption,
@@ -165,7 +168,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
     });
-    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, maxSeenEntries: limits.maxSeenEntries, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
     this.#dispatcher = new Dispatcher({
       debug,
       // Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued
@@ -180,7 +183,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       error: (error) => this.#emit('error', error),
     });
     const table = this.#connections.routingTable;
-    const signals = new SignalRelay({ id: this.id, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
+    const signals = new SignalRelay({ id: this.id, routingTable: table, maxRoutes: limits.maxSignalRoutes, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
     this.#peers = new PeerExchange({
       id: this.id,
       clock,
@@ -404,6 +407,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       sendPayload: (flag, payload, onSent) => this.#sendPayload(flag, payload, onSent),
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       requestPeers: () => this.requestPeers(),
+      mayAnswer: (conn, bytes) => this.#connections.mayAnswer(conn, bytes),
       emit: (event, ...args) => (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args),
       reportError: (error, context) => {
         this.#debug.print(0, () => `${context}: ${String(error)}`);

@@ -19,16 +19,19 @@ export interface RouterHost {
   readonly debug: DebugLog;
   /** The largest frame body a peer accepts: a larger message is refused when it is sent. */
   readonly maxFrameBytes: number;
+  /** Most broadcast ids remembered at once (NodeLimits.maxSeenEntries). */
+  readonly maxSeenEntries: number;
   nowSeconds(): number;
   /** The connections in the routing table. */
   open(): Iterable<ConnectionRecord>;
 }
 
 export class Router {
-  private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
+  private readonly seen: SeenCache;
   private readonly broadcasts: BroadcastOutbox;
 
   constructor(private readonly host: RouterHost) {
+    this.seen = new SeenCache(SEEN_WINDOW_SECONDS, host.maxSeenEntries);
     this.broadcasts = new BroadcastOutbox({
       id: host.id,
       clock: host.clock,
@@ -58,7 +61,7 @@ export class Router {
 
   /** Every frame we send: a broadcast we send is one we have seen. */
   sent(message: WireMessage): void {
-    if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.host.nowSeconds());
+    if (message.type === flags.broadcast) this.seen.add(message.id, this.host.nowSeconds());
   }
 
   /**
@@ -81,12 +84,12 @@ export class Router {
       debug.print(2, () => `waterfall: dated ${wire.time - now} s ahead, dropped ${describe(wire)}`);
       return false;
     }
-    if (this.seen.has(wire.idHex)) {
+    if (this.seen.has(wire.id)) {
       debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
       return false;
     }
     if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
-    this.seen.add(wire.idHex, wire.time, now);
+    this.seen.add(wire.id, now);
     const covered = from.announcesNeighbours ? from.neighbours : undefined;
     for (const record of this.host.open()) {
       if (record === from || record.id === wire.sender || covered?.has(record.id!)) {
