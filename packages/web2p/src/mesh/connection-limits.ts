@@ -149,5 +149,8 @@ export class ConnectionLimits {
     this.host.debug.print(0, () => error.message);
     this.host.report(error);
     this.host.drop(record, error);
+    // The record lives on until its link has closed (a graceful close can take seconds); what it
+    // held of a frame need not.
+    record.reader.discard();
   }
 }

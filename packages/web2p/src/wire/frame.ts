@@ -121,6 +121,13 @@ export class FrameReader {
     return bodies;
   }
 
+  /** Lets go of the bytes held for an incomplete frame: the connection was dropped. */
+  discard(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.expected = undefined;
+  }
+
   /** Whether the held bytes now hold the frame being assembled (so joining them is worth it). */
   private canComplete(): boolean {
     if (this.expected === undefined) {
