@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Protocol, SyncSocket } from '../packages/web2p/dist/node/index.js';
-import { ATTACKS } from './abuse/attacks.js';
+import { ATTACKS, PREPARE } from './abuse/attacks.js';
 import { numberArg } from './lib.js';
 
 const SECONDS = numberArg('seconds', 5);
@@ -74,6 +74,7 @@ const waitUntil = async (condition, ms) => {
 };
 
 async function run(name) {
+  PREPARE[name]?.();
   const victim = await startVictim();
   const honest = await honestPair(victim);
   await waitUntil(() => victim.stats?.peers >= 2, 5_000);

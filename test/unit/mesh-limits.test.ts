@@ -4,6 +4,7 @@ import { SeenCache } from '../../packages/web2p/src/mesh/seen-cache.js';
 import { SignalRelay } from '../../packages/web2p/src/mesh/signal-relay.js';
 import type { Connection } from '../../packages/web2p/src/mesh/connection.js';
 import { DebugLog } from '../../packages/web2p/src/mesh/debug.js';
+import { DEFAULT_NODE_LIMITS, resolveNodeLimits } from '../../packages/web2p/src/mesh/node-limits.js';
 import { TokenBucket } from '../../packages/web2p/src/runtime/token-bucket.js';
 import { VirtualClock } from '../../packages/web2p/src/sim/virtual-clock.js';
 
@@ -86,5 +87,13 @@ describe('TokenBucket (on the injected clock)', () => {
     expect(bucket.charge(100)).toBe(-5);
     await clock.run(1_000);
     expect(bucket.balance).toBeCloseTo(5);
+  });
+});
+
+describe('resolveNodeLimits', () => {
+  it('takes the defaults, overrides what it is given, and refuses what is not a positive number', () => {
+    expect(resolveNodeLimits({ maxIncoming: 5 })).toEqual({ ...DEFAULT_NODE_LIMITS, maxIncoming: 5 });
+    expect(() => resolveNodeLimits({ maxSendQueueBytes: 0 })).toThrow(/limits.maxSendQueueBytes must be a positive number/);
+    expect(() => resolveNodeLimits({ peerMessagesPerSecond: Number.NaN })).toThrow(TypeError);
   });
 });

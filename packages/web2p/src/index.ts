@@ -17,6 +17,7 @@ export { Message } from './mesh/message.js';
 export { Connection } from './mesh/connection.js';
 export type { MeshContext, MeshTuning, Service, SubFlag } from './mesh/service.js';
 export type { SendOptions } from './mesh/send-args.js';
+export type { NodeLimits } from './mesh/node-limits.js';
 export type { Link, LinkHandlers, LocalNode, SignalData, Transport, WireAddress } from './transport/types.js';
 export { type Identity, createIdentity, identityFromSecretKey } from './identity/identity.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';

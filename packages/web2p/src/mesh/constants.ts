@@ -119,11 +119,18 @@ export const ANSWER_BYTES_PER_SECOND = 1024 * 1024;
 /** Bytes of answers a peer may ask for at once above that rate. */
 export const ANSWER_BYTE_BURST = 16 * 1024 * 1024;
 
-/** Connections others opened to us that we hold at once, handshaking or open. */
-export const MAX_INCOMING_CONNECTIONS = 128;
+/**
+ * Connections others opened to us that we hold at once, handshaking or open. A bootstrap node may
+ * see hundreds of nodes join at once (a chord ring of 256 forming); each connection costs a socket
+ * and a few KiB, and what it can make us buffer is bounded by the limits below.
+ */
+export const MAX_INCOMING_CONNECTIONS = 1_024;
 
-/** Connections whose handshake has not arrived yet that we hold at once (each may hold a partial frame). */
-export const MAX_HALF_OPEN_CONNECTIONS = 32;
+/**
+ * Connections whose handshake has not arrived yet that we hold at once: each is dropped after
+ * HANDSHAKE_TIMEOUT_MS anyway, so this bounds what a burst of connections that never speak holds.
+ */
+export const MAX_HALF_OPEN_CONNECTIONS = 512;
 
 /**
  * Bytes of frames not complete yet, across every connection. Past it the connection holding the

@@ -52,7 +52,7 @@ export interface NodeLimits extends DecodeLimits {
   maxSignalRoutes: number;
 }
 
-export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = Object.freeze({
+export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   costPerByte: DECODE_COST_PER_BYTE,
   maxCost: MAX_DECODE_COST,
   maxInflateRatio: MAX_INFLATE_RATIO,
@@ -70,7 +70,7 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = Object.freeze({
   minFrameBytesPerSecond: MIN_FRAME_BYTES_PER_SECOND,
   maxSeenEntries: MAX_SEEN_ENTRIES,
   maxSignalRoutes: MAX_SIGNAL_ROUTES,
-});
+};
 
 /** The defaults with `overrides` on top; a value that is not a positive number is a TypeError. */
 export function resolveNodeLimits(overrides: Partial<NodeLimits> = {}): NodeLimits {
