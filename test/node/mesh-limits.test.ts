@@ -59,6 +59,19 @@ async function attacker(victim: Node, options: { compression?: number[]; decode?
   return peer;
 }
 
+/** A victim with two honest neighbours, and an attacker that has just sent it `count` unique broadcasts. */
+async function floodedVictim(limits: Partial<NodeLimits>, count: number) {
+  const { victim, honest } = await victimWithNeighbour(limits);
+  const other = await node();
+  await other.sock.connect(victim.sock.address);
+  await waitFor(() => victim.sock.routingTable.has(other.sock.id), WAIT_MS, 'the second honest link');
+  const peer = await attacker(victim);
+  const flood: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) flood.push(peer.broadcast([flags.broadcast, 'flood', i]));
+  peer.send(Buffer.concat(flood));
+  return { victim, honest, other, peer };
+}
+
 /** Honest traffic still flows both ways through the victim. */
 async function stillServes(victim: Node, honest: Node): Promise<void> {
   const tag = `honest ${randomBytes(4).toString('hex')}`;
@@ -94,15 +107,7 @@ describe('compression bombs', () => {
 
 describe('per-peer message budget', () => {
   it('a flood of unique broadcasts is throttled, then its sender dropped; an honest neighbour gets all of its own through', async () => {
-    const limits = { peerMessagesPerSecond: 100, peerMessageBurst: 300 };
-    const { victim, honest } = await victimWithNeighbour(limits);
-    const other = await node();
-    await other.sock.connect(victim.sock.address);
-    await waitFor(() => victim.sock.routingTable.has(other.sock.id), WAIT_MS, 'the second honest link');
-    const peer = await attacker(victim);
-    const flood: Uint8Array[] = [];
-    for (let i = 0; i < 3_000; i++) flood.push(peer.broadcast(['flood', i]));
-    peer.send(Buffer.concat(flood));
+    const { victim, honest, other, peer } = await floodedVictim({ peerMessagesPerSecond: 100, peerMessageBurst: 300 }, 3_000);
     for (let i = 0; i < 50; i++) honest.sock.send(`honest ${i}`);
     await peer.whenClosed;
     await waitFor(() => other.texts.filter((text) => text.startsWith('honest')).length === 50, WAIT_MS, 'every honest broadcast relayed');
@@ -111,6 +116,18 @@ describe('per-peer message budget', () => {
     // the victim took at most its burst (plus what refilled meanwhile) of the 3,000
     const relayed = other.texts.filter((text) => !text.startsWith('honest')).length;
     expect(relayed).toBeLessThan(1_000);
+  });
+});
+
+describe('relay budget per neighbour', () => {
+  it("a neighbour's flood within its own budget is relayed only at the relay rate; another neighbour's broadcasts all go through", async () => {
+    const { victim, honest, other } = await floodedVictim({ relayMessagesPerSecond: 50, relayMessageBurst: 100 }, 1_000);
+    await waitFor(() => victim.texts.filter((text) => /^\d+$/.test(text)).length === 1_000, WAIT_MS, 'the flood delivered at the victim');
+    for (let i = 0; i < 50; i++) other.sock.send(`honest ${i}`);
+    await waitFor(() => honest.texts.filter((text) => text.startsWith('honest')).length === 50, WAIT_MS, 'every honest broadcast relayed');
+    const relayed = honest.texts.filter((text) => /^\d+$/.test(text)).length;
+    expect(relayed).toBeGreaterThanOrEqual(100);
+    expect(relayed).toBeLessThan(400);
   });
 });
 

@@ -168,7 +168,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
     });
-    this.#router = new Router({ id: this.id, clock, debug, maxFrameBytes, maxSeenEntries: limits.maxSeenEntries, nowSeconds: () => this.nowSeconds(), open: () => this.#connections.open });
+    this.#router = new Router({
+      id: this.id,
+      clock,
+      debug,
+      maxFrameBytes,
+      maxSeenEntries: limits.maxSeenEntries,
+      relayLimits: { perSecond: limits.relayMessagesPerSecond, burst: limits.relayMessageBurst },
+      nowSeconds: () => this.nowSeconds(),
+      open: () => this.#connections.open,
+    });
     this.#dispatcher = new Dispatcher({
       debug,
       // Flowing mode, as Node streams: with 'message' listeners attached, a message stays queued

@@ -18,6 +18,8 @@ import {
   PEER_BYTES_PER_SECOND,
   PEER_MESSAGE_BURST,
   PEER_MESSAGES_PER_SECOND,
+  RELAY_MESSAGE_BURST,
+  RELAY_MESSAGES_PER_SECOND,
 } from './constants.js';
 
 /** The limits of `MeshSocketOptions.limits`; see each constant for its default and reason. */
@@ -26,6 +28,10 @@ export interface NodeLimits extends DecodeLimits {
   peerMessagesPerSecond: number;
   /** Messages above that rate a connection may send at once (PEER_MESSAGE_BURST). */
   peerMessageBurst: number;
+  /** Broadcasts per second we relay of those from one connection (RELAY_MESSAGES_PER_SECOND). */
+  relayMessagesPerSecond: number;
+  /** Broadcasts above that rate we relay at once (RELAY_MESSAGE_BURST). */
+  relayMessageBurst: number;
   /** Inflated bytes per second a connection may send us (PEER_BYTES_PER_SECOND). */
   peerBytesPerSecond: number;
   /** Bytes above that rate a connection may send at once (PEER_BYTE_BURST). */
@@ -58,6 +64,8 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   maxInflateRatio: MAX_INFLATE_RATIO,
   peerMessagesPerSecond: PEER_MESSAGES_PER_SECOND,
   peerMessageBurst: PEER_MESSAGE_BURST,
+  relayMessagesPerSecond: RELAY_MESSAGES_PER_SECOND,
+  relayMessageBurst: RELAY_MESSAGE_BURST,
   peerBytesPerSecond: PEER_BYTES_PER_SECOND,
   peerByteBurst: PEER_BYTE_BURST,
   maxSendQueueBytes: MAX_SEND_QUEUE_BYTES,

@@ -11,6 +11,7 @@ import { BroadcastOutbox } from './broadcast-outbox.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { MAX_CLOCK_AHEAD_SECONDS, SEEN_WINDOW_SECONDS } from './constants.js';
 import type { DebugLog } from './debug.js';
+import { RelayBudget } from './relay-budget.js';
 import { SeenCache } from './seen-cache.js';
 
 export interface RouterHost {
@@ -21,6 +22,8 @@ export interface RouterHost {
   readonly maxFrameBytes: number;
   /** Most broadcast ids remembered at once (NodeLimits.maxSeenEntries). */
   readonly maxSeenEntries: number;
+  /** Broadcasts relayed per second and at once of those from one connection (NodeLimits). */
+  readonly relayLimits: { perSecond: number; burst: number };
   nowSeconds(): number;
   /** The connections in the routing table. */
   open(): Iterable<ConnectionRecord>;
@@ -28,10 +31,12 @@ export interface RouterHost {
 
 export class Router {
   private readonly seen: SeenCache;
+  private readonly relays: RelayBudget;
   private readonly broadcasts: BroadcastOutbox;
 
   constructor(private readonly host: RouterHost) {
     this.seen = new SeenCache(SEEN_WINDOW_SECONDS, host.maxSeenEntries);
+    this.relays = new RelayBudget(host.clock, host.relayLimits.perSecond, host.relayLimits.burst);
     this.broadcasts = new BroadcastOutbox({
       id: host.id,
       clock: host.clock,
@@ -90,6 +95,11 @@ export class Router {
     }
     if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
     this.seen.add(wire.id, now);
+    if (!this.relays.mayRelay(from)) {
+      debug.print(2, () => `waterfall: over the relay budget of ${from}, not relaying ${describe(wire)}`);
+      this.seen.prune(now);
+      return true;
+    }
     const covered = from.announcesNeighbours ? from.neighbours : undefined;
     for (const record of this.host.open()) {
       if (record === from || record.id === wire.sender || covered?.has(record.id!)) {
