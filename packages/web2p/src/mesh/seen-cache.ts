@@ -18,6 +18,12 @@
  */
 export class SeenCache {
   private readonly expiries = new Map<string, number>();
+  /**
+   * The last id looked up and its key: a relayed broadcast is checked once per neighbour it goes to.
+   * (It holds that one id, a view of its frame, until the next lookup.)
+   */
+  private lastId: Uint8Array | undefined;
+  private lastKey = '';
 
   constructor(
     private readonly windowSeconds: number,
@@ -29,15 +35,23 @@ export class SeenCache {
   }
 
   has(id: Uint8Array): boolean {
-    return this.expiries.has(flatKey(id));
+    return this.expiries.has(this.key(id));
   }
 
   /** Remembers `id` for the window from now, unless it is remembered already. */
   add(id: Uint8Array, nowSeconds: number): void {
-    const key = flatKey(id);
+    const key = this.key(id);
     if (this.expiries.has(key)) return; // remembered from its first arrival: insertion order stays expiry order
     this.expiries.set(key, nowSeconds + this.windowSeconds);
     if (this.expiries.size > this.maxEntries) this.expiries.delete(this.expiries.keys().next().value!);
+  }
+
+  private key(id: Uint8Array): string {
+    if (id !== this.lastId) {
+      this.lastId = id;
+      this.lastKey = flatKey(id);
+    }
+    return this.lastKey;
   }
 
   /** Forgets ids whose message could no longer be accepted anyway (it would count as expired). */

@@ -45,10 +45,12 @@ export class SignalRelay implements Service {
 
   /** Remembers that `neighbourId` is connected to each of `peerIds` (from its peer list). */
   learn(neighbourId: string, peerIds: readonly string[]): void {
-    this.forgetRoutesVia(neighbourId);
     const named = new Set(peerIds.slice(-this.host.maxRoutes));
+    // Peer lists come at every change of the neighbour's table, mostly as before: touch only what changed.
+    for (const peerId of this.named.get(neighbourId) ?? []) if (!named.has(peerId) && this.via.get(peerId) === neighbourId) this.via.delete(peerId);
     this.named.set(neighbourId, named);
     for (const peerId of named) {
+      if (this.via.get(peerId) === neighbourId) continue;
       this.via.delete(peerId); // to the back: the newest route
       this.via.set(peerId, neighbourId);
     }
