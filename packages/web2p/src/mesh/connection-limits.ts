@@ -36,6 +36,8 @@ interface Share {
 
 export class ConnectionLimits {
   private readonly shares = new Map<ConnectionRecord, Share>();
+  /** The connections in the middle of a frame: the few the slow-frame rule looks at. */
+  private readonly midFrame = new Set<ConnectionRecord>();
   private incoming = 0;
   private partialBytes = 0;
 
@@ -69,6 +71,7 @@ export class ConnectionLimits {
     const share = this.shares.get(record);
     if (!share) return;
     this.shares.delete(record);
+    this.midFrame.delete(record);
     if (!record.outgoing) this.incoming--;
     this.partialBytes -= share.partial;
   }
@@ -80,8 +83,11 @@ export class ConnectionLimits {
   received(record: ConnectionRecord, bytes: number, buffered: number): void {
     const share = this.shares.get(record);
     if (!share) return;
-    if (buffered === 0) share.frameBytes = 0;
-    else if (share.partial === 0 || buffered < share.partial) {
+    if (buffered === 0) {
+      if (share.partial > 0) this.midFrame.delete(record);
+      share.frameBytes = 0;
+    } else if (share.partial === 0 || buffered < share.partial) {
+      this.midFrame.add(record);
       share.frameStartedAt = this.host.clock.now();
       share.frameBytes = buffered;
     } else share.frameBytes += bytes;
@@ -136,9 +142,10 @@ export class ConnectionLimits {
   dropSlowFrames(): void {
     const now = this.host.clock.now();
     const { minFrameBytesPerSecond } = this.host.limits;
-    for (const [record, share] of [...this.shares]) {
+    for (const record of [...this.midFrame]) {
+      const share = this.shares.get(record)!;
       const elapsed = now - share.frameStartedAt;
-      if (share.partial === 0 || elapsed < STALLED_FRAME_MS) continue;
+      if (elapsed < STALLED_FRAME_MS) continue;
       const rate = (share.frameBytes * 1000) / elapsed;
       if (rate >= minFrameBytesPerSecond) continue;
       this.fail(record, new PeerLimitError('slow-frame', String(record), `a frame has been arriving at ${Math.round(rate)} bytes/s for ${Math.round(elapsed / 1000)} s`));
