@@ -41,7 +41,8 @@ async function pump(conn, until, make, batch = 256) {
   let sent = 0;
   let open = true;
   void conn.closed.then(() => (open = false));
-  while (open && Date.now() < until) {
+  // at least one batch, however late: under load the attack may start after its own deadline
+  while (open && (sent === 0 || Date.now() < until)) {
     const frames = [];
     for (let i = 0; i < batch; i++) frames.push(make(sent++));
     if (!conn.socket.write(batch === 1 ? frames[0] : Buffer.concat(frames))) {
@@ -54,7 +55,7 @@ async function pump(conn, until, make, batch = 256) {
 /** Runs `attack(conn)` on fresh connections until `until`; counts connections and how many the victim cut. */
 async function repeat(victim, until, options, attack) {
   const stats = { connections: 0, cut: 0, sent: 0 };
-  while (Date.now() < until) {
+  do {
     let conn;
     try {
       conn = await raw(victim, options);
@@ -67,7 +68,7 @@ async function repeat(victim, until, options, attack) {
     const cut = await Promise.race([conn.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), Math.max(0, until - Date.now())))]);
     if (cut) stats.cut++;
     conn.socket.destroy();
-  }
+  } while (Date.now() < until);
   return stats;
 }
 
@@ -91,10 +92,19 @@ function flood(victim, until, ahead) {
   return repeat(victim, until, {}, (conn) => pump(conn, until, (i) => frames[i % FLOOD_FRAMES]));
 }
 
+let bomb;
+
+/** About 16 KiB of zlib inflating to 16 MiB (1,000:1), built once. */
+function bombFrame() {
+  bomb ??= frame(packets(makeNodeId(randomBytes(32), 'abuse'), flags.broadcast, [flags.broadcast, 'bomb', Buffer.alloc(16 * MiB - 1024)]), true);
+  return bomb;
+}
+
 /** What an attack builds before it starts, so that building is not counted as attacking. */
 export const PREPARE = {
   'broadcast-flood': () => floodFrames(0),
   'future-dated': () => floodFrames(599),
+  'compression-bomb': bombFrame,
 };
 
 /** 16 MiB of empty maps in one broadcast: ~1 GiB of heap when decoded without a bound. */
@@ -116,13 +126,7 @@ export const ATTACKS = {
     }),
   'broadcast-flood': (victim, until) => flood(victim, until, 0),
   'future-dated': (victim, until) => flood(victim, until, 599),
-  'compression-bomb': (victim, until) => {
-    let bomb; // about 16 KiB inflating to 16 MiB (1,000:1), built once
-    return repeat(victim, until, { compression: [flags.zlib] }, (conn) => {
-      bomb ??= frame(packets(conn.id, flags.broadcast, [flags.broadcast, 'bomb', Buffer.alloc(16 * MiB - 1024)]), true);
-      return pump(conn, until, () => bomb, 1);
-    });
-  },
+  'compression-bomb': (victim, until) => repeat(victim, until, { compression: [flags.zlib] }, (conn) => pump(conn, until, bombFrame, 1)),
   'slow-reader': async (victim, until) => {
     // one connection that never reads while the victim broadcasts 64 MiB (1,000 × 64 KiB); the
     // victim needs some seconds to send that much, so this may wait for the cut past `until`
