@@ -39,7 +39,7 @@ const setupWall = (performance.now() - started) / 1000;
 let broadcastFrames = 0;
 net.tap = (bytes) => {
   // count frames of user broadcasts only (main flag broadcast, sub-flag broadcast)
-  const msg = decodeBody(bytes.subarray(4), [], undefined, true); // whispers between web2p nodes carry no id (PROTOCOL.md §14.11)
+  const msg = decodeBody(bytes.subarray(4), [], undefined, { whisperIdUnchecked: true }); // whispers between web2p nodes carry no id (PROTOCOL.md §14.11)
   if (msg.type === flags.broadcast && msg.payload[0] === flags.broadcast) broadcastFrames++;
 };
 

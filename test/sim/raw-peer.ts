@@ -21,7 +21,7 @@ export class RawPeer {
     link.attach({
       data: (bytes) => {
         // whisper ids unchecked: a raw peer may announce UNHASHED_WHISPERS_MARKER (PROTOCOL.md §14.11)
-        for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, [], undefined, true));
+        for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, [], undefined, { whisperIdUnchecked: true }));
       },
       close: () => {
         this.closed = true;

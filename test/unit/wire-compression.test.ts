@@ -13,7 +13,7 @@ import {
   inflateSync,
 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FrameError, FrameTooLargeError } from '../../packages/web2p/src/errors.js';
+import { FrameError, FrameTooLargeError, InflateRatioError } from '../../packages/web2p/src/errors.js';
 import {
   chooseCompression,
   compress,
@@ -22,8 +22,9 @@ import {
   intersectCompression,
   SUPPORTED_COMPRESSION,
 } from '../../packages/web2p/src/wire/compression.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../../packages/web2p/src/wire/constants.js';
-import { decodeBody, decodeFrame } from '../../packages/web2p/src/wire/frame.js';
+import { DEFAULT_MAX_FRAME_BYTES, INFLATE_RATIO_FLOOR, MAX_INFLATE_RATIO } from '../../packages/web2p/src/wire/constants.js';
+import { decodeBody, decodeFrame, encodeFrame } from '../../packages/web2p/src/wire/frame.js';
+import { createMessage } from '../../packages/web2p/src/wire/message.js';
 import { seeded, randomBytes } from './wire-test-helpers.js';
 
 const ZLIB = 0x13;
@@ -32,6 +33,8 @@ const BZ2 = 0x10;
 const LZMA = 0x12;
 const SNAPPY = 0x20;
 const MiB = 1024 * 1024;
+/** For the tests of the size limit, which inflate zeros far past any ratio a bomb check allows. */
+const NO_RATIO_LIMIT = Number.POSITIVE_INFINITY;
 
 const u32be = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u32le = (n: number): number[] => u32be(n).reverse();
@@ -106,8 +109,8 @@ describe('decompression bombs', () => {
     const crc = crc32(zeros);
     expectSame(gunzipSync(zerosGzip(4, crc, 4 * MiB)), zeros);
     // and ours agrees, within a large enough limit
-    expectSame(decompress(zerosZlib(4), ZLIB, 4 * MiB), zeros);
-    expectSame(decompress(zerosGzip(4, crc, 4 * MiB), GZIP, 4 * MiB), zeros);
+    expectSame(decompress(zerosZlib(4), ZLIB, 4 * MiB, NO_RATIO_LIMIT), zeros);
+    expectSame(decompress(zerosGzip(4, crc, 4 * MiB), GZIP, 4 * MiB, NO_RATIO_LIMIT), zeros);
   });
 
   it('a zlib body inflating to 1 GiB is refused with FrameTooLargeError without allocating it', () => {
@@ -163,9 +166,9 @@ describe('decompression bombs', () => {
       [ZLIB, zerosZlib(1)],
       [GZIP, zerosGzip(1, crc32(Buffer.alloc(MiB)), MiB)],
     ] as const) {
-      expect(decompress(body, method, MiB).length).toBe(MiB);
-      expect(() => decompress(body, method, MiB - 1)).toThrow(FrameTooLargeError);
-      expect(() => decompressBody(body, [method], MiB - 1)).toThrow(FrameTooLargeError);
+      expect(decompress(body, method, MiB, NO_RATIO_LIMIT).length).toBe(MiB);
+      expect(() => decompress(body, method, MiB - 1, NO_RATIO_LIMIT)).toThrow(FrameTooLargeError);
+      expect(() => decompressBody(body, [method], MiB - 1, NO_RATIO_LIMIT)).toThrow(FrameTooLargeError);
     }
   });
 });
@@ -191,7 +194,7 @@ describe('round trips', () => {
     const text = new TextEncoder().encode('the quick brown fox jumps over the lazy dog 测试成功 '.repeat(150_000));
     for (const input of [randomBytes(next, MiB), text.subarray(0, 8 * MiB), new Uint8Array(16 * MiB)]) {
       const packed = compress(input, method);
-      expectSame(decompress(packed, method, DEFAULT_MAX_FRAME_BYTES), input);
+      expectSame(decompress(packed, method, DEFAULT_MAX_FRAME_BYTES, NO_RATIO_LIMIT), input);
     }
   });
 });
@@ -348,5 +351,30 @@ describe('choosing and intersecting (§1.3)', () => {
       expect(both).toEqual(a.filter((x) => b.includes(x)));
       expect(chooseCompression(a, b)).toBe(both[0]);
     }
+  });
+});
+
+describe('the inflate ratio (compression bombs under the frame limit)', () => {
+  const bomb = compress(new Uint8Array(DEFAULT_MAX_FRAME_BYTES - 64), ZLIB); // about 1,000:1
+
+  it('refuses a body inflating past MAX_INFLATE_RATIO times its size, while inflating', () => {
+    expect(() => decompress(bomb, ZLIB, DEFAULT_MAX_FRAME_BYTES)).toThrow(InflateRatioError);
+    expect(() => decodeBody(bomb, [ZLIB])).toThrow(InflateRatioError);
+  });
+
+  it('takes high-ratio bodies up to INFLATE_RATIO_FLOOR, and honest ratios of any size', () => {
+    const small = new Uint8Array(INFLATE_RATIO_FLOOR);
+    expect(decompress(compress(small, ZLIB), ZLIB, DEFAULT_MAX_FRAME_BYTES).length).toBe(INFLATE_RATIO_FLOOR);
+    const next = seeded(7);
+    const text = new TextEncoder().encode(Array.from({ length: 200_000 }, () => Math.floor(next() * 1e9).toString(36)).join(' '));
+    expect(compress(text, ZLIB).length * MAX_INFLATE_RATIO).toBeGreaterThan(text.length);
+    expectSame(decompress(compress(text, ZLIB), ZLIB, DEFAULT_MAX_FRAME_BYTES), text);
+  });
+
+  it('a frame whose body compresses past the ratio goes out uncompressed, so no receiver takes it for a bomb', () => {
+    const message = createMessage(0, 'sender', 1, [1, new Uint8Array(4 * MiB)]);
+    const frame = encodeFrame(message, ZLIB);
+    expect(frame.length).toBe(4 + 32 + message.body.length);
+    expectSame(decodeFrame(frame, [ZLIB]).body, message.body);
   });
 });

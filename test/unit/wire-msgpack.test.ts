@@ -4,7 +4,7 @@
  * RangeError, a stack overflow or a huge allocation.
  */
 import { describe, expect, it } from 'vitest';
-import { FrameError } from '../../packages/web2p/src/errors.js';
+import { DecodeCostError, FrameError } from '../../packages/web2p/src/errors.js';
 import { decode, encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
 import { seeded, hex, unhex } from './wire-test-helpers.js';
@@ -382,5 +382,54 @@ describe('strictness on untrusted bytes', () => {
     let value: Packet = 'leaf';
     for (let i = 0; i < 100; i++) value = i % 2 ? [value] : { k: value };
     expect(decode(encode(value))).toEqual(value);
+  });
+});
+
+describe('decoding cost bounded by size', () => {
+  /** An array32 of `n` copies of `item` (one byte each: 0x80 is an empty map, 0x90 an empty array). */
+  const flood = (n: number, item: number): Uint8Array => {
+    const bytes = new Uint8Array(5 + n).fill(item);
+    bytes[0] = 0xdd;
+    new DataView(bytes.buffer).setUint32(1, n);
+    return bytes;
+  };
+
+  it.each([
+    ['empty maps', 0x80],
+    ['empty arrays', 0x90],
+  ])('refuses a megabyte of %s with DecodeCostError (a FrameError), before building them all', (_name, item) => {
+    const before = process.memoryUsage().heapUsed;
+    const error = (() => {
+      try {
+        decode(flood(1 << 20, item));
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(DecodeCostError);
+    expect(error).toBeInstanceOf(FrameError);
+    // a million empty maps would be some 60 MiB of heap; the refusal comes after about 16 MiB of it
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('refuses 16 MiB of empty maps within the absolute cap, however large the frame', () => {
+    expect(() => decode(flood(16 * 1024 * 1024 - 5, 0x80))).toThrow(DecodeCostError);
+  });
+
+  it('takes honest shapes of any size: ints, tiny strings, records of a few fields, big bins', () => {
+    // compared as JSON / by length: vitest's deep equality is slow on a million elements
+    const ints = Array.from({ length: 1 << 20 }, (_, i) => i % 100);
+    expect(JSON.stringify(decode(encode(ints)))).toBe(JSON.stringify(ints));
+    const strings = Array.from({ length: 100_000 }, (_, i) => String.fromCharCode(97 + (i % 26)));
+    expect(JSON.stringify(decode(encode(strings)))).toBe(JSON.stringify(strings));
+    const records = Array.from({ length: 50_000 }, (_, i) => [`key-${i}`, { value: i, owner: 'QmSomeone' }, 'QmSomeone', 1_700_000_000]);
+    expect(JSON.stringify(decode(encode(records)))).toBe(JSON.stringify(records));
+    const big = new Uint8Array(8 * 1024 * 1024).fill(7);
+    const [decoded] = decode(encode([big])) as [Uint8Array];
+    expect(Buffer.compare(decoded, big)).toBe(0);
+  });
+
+  it('a caller can raise the bound', () => {
+    expect((decode(flood(100_000, 0x80), { costPerByte: 100, maxCost: 1e9 }) as unknown[]).length).toBe(100_000);
   });
 });

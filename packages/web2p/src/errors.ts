@@ -391,3 +391,50 @@ export class UnsignedPeerError extends IdentityProofError {
     super(peer, "it does not sign (py2p/js2p); to let unsigned peers in, create the socket with trust: 'legacy'");
   }
 }
+
+// ---------------------------------------------------------------- node limits (issue 16)
+
+/**
+ * A frame whose decoded packets would cost more memory than its size allows (wire/constants.ts,
+ * DECODE_COST_PER_BYTE and MAX_DECODE_COST): millions of empty maps in a few MiB. It is refused
+ * while decoding, not relayed, and the peer that sent it is dropped.
+ */
+export class DecodeCostError extends FrameError {
+  override name = 'DecodeCostError';
+}
+
+/**
+ * A compressed body that inflates more than MAX_INFLATE_RATIO times its size (a compression bomb).
+ * Refused while inflating, not relayed, and the peer that sent it is dropped.
+ */
+export class InflateRatioError extends FrameError {
+  override name = 'InflateRatioError';
+}
+
+/** Which of a node's limits a peer ran into (see PeerLimitError). */
+export type PeerLimit =
+  | 'rate'
+  | 'send-queue'
+  | 'incoming-connections'
+  | 'half-open'
+  | 'partial-frames'
+  | 'slow-frame';
+
+/**
+ * A peer ran into one of this node's limits and was dropped: it sent more than its budget
+ * (`rate`), did not read what we sent (`send-queue`), came in over the caps on connections
+ * (`incoming-connections`, `half-open`) or parked partial frames (`partial-frames`, `slow-frame`).
+ * The limits are mesh/limits-constants.ts; each can be raised through MeshSocket options.
+ */
+export class PeerLimitError extends ConnectionClosedError {
+  override name = 'PeerLimitError';
+
+  constructor(
+    readonly limit: PeerLimit,
+    /** The peer's id, or its address before its handshake arrived. */
+    readonly peer: string,
+    detail: string,
+  ) {
+    super(`dropped ${peer}: ${detail} (limit '${limit}'; raise it through the socket's options if the peer is honest)`);
+  }
+}

@@ -76,7 +76,7 @@ export class BroadcastOutbox {
       const head = this.pending[0]!;
       const now = host.nowSeconds();
       if (head.wire.time !== now) head.wire = withTime(head.wire, now, host.maxFrameBytes);
-      if (host.seen.has(head.wire.idHex)) {
+      if (host.seen.has(head.wire.id)) {
         if (this.timer === undefined) {
           const wait = (now + 1) * 1000 - host.clock.now();
           this.timer = host.clock.setTimeout(() => {
@@ -89,7 +89,7 @@ export class BroadcastOutbox {
       }
       this.pending.shift();
       this.held -= head.bytes;
-      host.seen.add(head.wire.idHex, now, now);
+      host.seen.add(head.wire.id, now);
       host.deliver(head.wire);
       head.onSent?.(head.wire);
     }

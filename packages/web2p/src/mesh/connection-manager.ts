@@ -8,6 +8,7 @@ import {
   FrameError,
   HandshakeRefusedError,
   IdentityProofError,
+  PeerLimitError,
   ProtocolMismatchError,
   SocketClosedError,
   TimeoutError,
@@ -20,11 +21,13 @@ import type { Random } from '../runtime/random.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
+import { ID_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
 import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
 import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
@@ -32,6 +35,7 @@ import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
 import { isProofMessage, LinkProofs } from './identity-proof.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
+import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
 import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
 import { RetiringConnections } from './retiring-connections.js';
@@ -53,6 +57,8 @@ export interface ConnectionManagerHost {
   readonly transport: Transport;
   readonly listening: Promise<void>;
   readonly maxFrameBytes: number;
+  /** What one peer may cost us (node-limits.ts). */
+  readonly limits: NodeLimits;
   readonly compression: readonly number[];
   /** The protocol id peers must send. */
   readonly wireProtocolId: string;
@@ -94,6 +100,8 @@ export class ConnectionManager {
   private readonly retiring: RetiringConnections;
   /** Each link's identity proof under way. */
   private readonly proofs: LinkProofs;
+  /** Caps on connections and each connection's budget (connection-limits.ts). */
+  private readonly limits: ConnectionLimits;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -104,7 +112,21 @@ export class ConnectionManager {
       compression: host.compression,
       nowSeconds: () => host.nowSeconds(),
       traceSend: (record, message) => host.traceSend(record, message),
+      limits: host.limits,
+      overflowed: (record) => {
+        const error = new PeerLimitError('send-queue', String(record), `it left over ${host.limits.maxSendQueueBytes} bytes we sent unread`);
+        host.debug.print(0, () => error.message);
+        host.error(error);
+        this.drop(record, error);
+      },
     };
+    this.limits = new ConnectionLimits({
+      clock: host.clock,
+      debug: host.debug,
+      limits: host.limits,
+      drop: (record, error) => this.drop(record, error),
+      report: (error) => host.error(error),
+    });
     this.handshakes = new PendingRequests(host.clock);
     this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
@@ -194,11 +216,12 @@ export class ConnectionManager {
     this.records.set(record.view, record);
     this.linkRecords.set(link, record);
     created?.(record);
-    if (this.closed) {
+    if (this.closed || (!link.outgoing && !this.limits.admitLink(link, this.awaiting.size))) {
       record.close();
       return record;
     }
     this.awaiting.add(record);
+    this.limits.adopted(record);
     this.handshakes
       .wait(record, {
         timeoutMs: HANDSHAKE_TIMEOUT_MS,
@@ -238,9 +261,13 @@ export class ConnectionManager {
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
     try {
-      for (const body of record.reader.push(bytes)) {
+      const bodies = record.reader.push(bytes);
+      this.limits.received(record, bytes.length, record.reader.buffered);
+      for (const body of bodies) {
         if (record.closed) return;
-        const wire = record.decode(body, this.host.maxFrameBytes);
+        if (!this.limits.admitFrame(record, body)) continue;
+        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
+        this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
         if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
         else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
         else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
@@ -273,7 +300,7 @@ export class ConnectionManager {
         const [type, ...packets] = encodeCompressionOffer(intersectCompression(this.host.compression, methods));
         record.send(flags.renegotiate, type!, ...packets);
       }
-    } else if (request.kind === 'resend' && record.lastSent) {
+    } else if (request.kind === 'resend' && record.lastSent && this.limits.mayAnswer(record, record.lastSent.body.length)) {
       record.sendMessage(record.lastSent);
     }
   }
@@ -407,8 +434,18 @@ export class ConnectionManager {
 
   // ---------------------------------------------------------------- upkeep and hang-ups
 
-  /** Drops connections stuck mid-frame for STALLED_FRAME_MS (py2p does the same). */
+  /** Whether `view`'s peer may be sent an answer of `bytes` now (its answer budget, node-limits.ts). */
+  mayAnswer(view: Connection, bytes: number): boolean {
+    const record = this.records.get(view);
+    return record !== undefined && this.limits.mayAnswer(record, bytes);
+  }
+
+  /**
+   * Drops connections stuck mid-frame for STALLED_FRAME_MS (py2p does the same), and those whose
+   * frame arrives too slowly (connection-limits.ts).
+   */
   dropStalled(): void {
+    this.limits.dropSlowFrames();
     const now = this.host.clock.now();
     for (const record of [...this.table.values(), ...this.awaiting]) {
       if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS) {
@@ -436,6 +473,7 @@ export class ConnectionManager {
 
   /** Removes a closed connection from our tables. */
   private forget(record: ConnectionRecord, unexpected: boolean): void {
+    this.limits.forgotten(record);
     this.handshakes.resolve(record, undefined);
     this.awaiting.delete(record);
     const id = record.id;

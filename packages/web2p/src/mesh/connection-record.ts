@@ -12,8 +12,11 @@ import { FrameError } from '../errors.js';
 import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
+import type { DecodeLimits } from '../wire/constants.js';
 import { Connection } from './connection.js';
+import type { NodeLimits } from './node-limits.js';
 import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
+import { SendQueue } from './send-queue.js';
 
 /**
  * handshaking: linked, the peer's handshake not yet in; open: in the routing table; closing: we hung
@@ -29,6 +32,9 @@ export interface ConnectionOwner {
   nowSeconds(): number;
   /** Called for every frame this connection sends (seen-cache, debug output). */
   traceSend(record: ConnectionRecord, message: WireMessage): void;
+  readonly limits: Pick<NodeLimits, 'maxSendQueueBytes' | 'maxResendBytes'>;
+  /** The peer has not read what we queued for it, past limits.maxSendQueueBytes. */
+  overflowed(record: ConnectionRecord): void;
 }
 
 export class ConnectionRecord {
@@ -58,11 +64,16 @@ export class ConnectionRecord {
   readonly reader: FrameReader;
   /** Virtual ms of the last bytes received, for the stalled-frame check. */
   lastDataAt: number;
-  /** The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3). */
+  /**
+   * The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3),
+   * when it is no larger than limits.maxResendBytes (a large one is not kept pinned here).
+   */
   lastSent: WireMessage | undefined;
   /** Frame bytes handed to the link and taken from it, for stats(). */
   bytesSent = 0;
   bytesReceived = 0;
+  /** What we sent that the peer has not read yet (backpressure; bounded). */
+  readonly queue: SendQueue;
   /** What handlers, events and services see. */
   readonly view: Connection;
 
@@ -74,6 +85,7 @@ export class ConnectionRecord {
     options: { maxFrameBytes: number; now: number },
   ) {
     this.reader = new FrameReader(options.maxFrameBytes);
+    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes);
     this.lastDataAt = options.now;
     this.view = new Connection(this);
   }
@@ -97,11 +109,11 @@ export class ConnectionRecord {
     const method = options.uncompressed ? undefined : compressionFor(message.body, chooseCompression(this.owner.compression, this.compression));
     // Hash the id now unless this peer takes a whisper without it (§14.11): the frame carries it as is.
     if (method !== undefined || message.type !== flags.whisper || !this.takesUnhashedWhispers) void message.id;
-    if (message.type !== flags.renegotiate) this.lastSent = message;
+    if (message.type !== flags.renegotiate) this.lastSent = message.body.length <= this.owner.limits.maxResendBytes ? message : undefined;
     this.owner.traceSend(this, message);
     const frame = frameOf(message, method);
     this.bytesSent += frame.byteLength;
-    this.link.send(frame);
+    if (!this.queue.send(frame)) this.owner.overflowed(this);
   }
 
   /**
@@ -119,12 +131,12 @@ export class ConnectionRecord {
   }
 
   /** Decodes a frame body from this peer; see previousCompression for the second try. */
-  decode(body: Uint8Array, maxBytes: number): WireMessage {
+  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes, this.previousCompression === undefined && !compresses(this.compression));
+      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !compresses(this.compression), limits });
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
-      return decodeBody(body, this.previousCompression, maxBytes);
+      return decodeBody(body, this.previousCompression, maxBytes, { limits });
     }
   }
 

@@ -170,3 +170,96 @@ export const IDENTITY_PROOF_MARKER = 0x5749;
  * two links ever draw the same one and a recorded proof never fits another link.
  */
 export const PROOF_NONCE_BYTES = 32;
+
+// ---------------------------------------------------------------- node limits (issue 16)
+// What one peer may cost this node. Each can be changed through MeshSocket's `limits` option
+// (node-limits.ts); a peer that runs into one is dropped with a PeerLimitError (errors.ts).
+
+/**
+ * Most broadcast ids remembered at once. At about 100 bytes each, 262,144 is some 26 MiB; honest
+ * traffic within PEER_MESSAGES_PER_SECOND from a handful of neighbours over SEEN_WINDOW_SECONDS stays
+ * far below it. Past it the oldest ids are forgotten first.
+ */
+export const MAX_SEEN_ENTRIES = 262_144;
+
+/**
+ * Messages per second one connection may send us, sustained (its own and those it relays). A chat
+ * or a sync of a few thousand keys is well under it; a flood of 50,000 a second is not.
+ */
+export const PEER_MESSAGES_PER_SECOND = 2_000;
+
+/** Messages a connection may send at once above its rate (an initial sync, a burst of joins). */
+export const PEER_MESSAGE_BURST = 20_000;
+
+/**
+ * Broadcasts per second we relay of those that came from one connection; past it they are
+ * delivered here but not passed on. Below PEER_MESSAGES_PER_SECOND, so that what one neighbour
+ * floods us with fills only part of what our other neighbours take from us.
+ */
+export const RELAY_MESSAGES_PER_SECOND = 1_000;
+
+/** Broadcasts from one connection we relay at once above that rate. */
+export const RELAY_MESSAGE_BURST = 10_000;
+
+/** Bytes per second (inflated msgpack) one connection may send us, sustained. */
+export const PEER_BYTES_PER_SECOND = 16 * 1024 * 1024;
+
+/** Bytes a connection may send at once above its rate: a few of the largest frames. */
+export const PEER_BYTE_BURST = 64 * 1024 * 1024;
+
+/**
+ * Bytes we may have queued towards one peer that it has not read yet, on any transport (a TCP or
+ * TLS socket's write buffer, a WebSocket's or a data channel's bufferedAmount). Two of the largest
+ * frames: an honest peer reading at any speed drains that; one that stops reading is dropped
+ * rather than made to hold hundreds of MiB of ours.
+ */
+export const MAX_SEND_QUEUE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The last message sent to a peer is kept for its `resend` request (§1.3) only up to this size: a
+ * 16 MiB broadcast must not stay pinned once per connection.
+ */
+export const MAX_RESEND_BYTES = 64 * 1024;
+
+/**
+ * Bytes per second of answers (resends, sync records answering stale ones) one peer may ask of us.
+ * Answers over it are skipped: a request costs the requester little and the answer may be large
+ * (56 KB of stale sync records were answered with 298 MiB).
+ */
+export const ANSWER_BYTES_PER_SECOND = 1024 * 1024;
+
+/** Bytes of answers a peer may ask for at once above that rate. */
+export const ANSWER_BYTE_BURST = 16 * 1024 * 1024;
+
+/**
+ * Connections others opened to us that we hold at once, handshaking or open. A bootstrap node may
+ * see hundreds of nodes join at once (a chord ring of 256 forming); each connection costs a socket
+ * and a few KiB, and what it can make us buffer is bounded by the limits below.
+ */
+export const MAX_INCOMING_CONNECTIONS = 1_024;
+
+/**
+ * Connections whose handshake has not arrived yet that we hold at once: each is dropped after
+ * HANDSHAKE_TIMEOUT_MS anyway, so this bounds what a burst of connections that never speak holds.
+ */
+export const MAX_HALF_OPEN_CONNECTIONS = 512;
+
+/**
+ * Bytes of frames not complete yet, across every connection. Past it the connection holding the
+ * most is dropped: 16 connections parking nearly whole 16 MiB frames held 515 MiB. Two of the
+ * largest frames may be on their way at once.
+ */
+export const MAX_PARTIAL_FRAME_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A connection that has been mid-frame for STALLED_FRAME_MS must have been sending it at this many
+ * bytes a second on average, or it is dropped (any byte used to reset the clock: one byte every 20 s
+ * kept a 16 MiB half-frame for ever). 16 KiB/s fills the largest frame in about 17 minutes.
+ */
+export const MIN_FRAME_BYTES_PER_SECOND = 16 * 1024;
+
+/**
+ * Peers remembered as reachable through a neighbour for relayed signaling (signal-relay.ts):
+ * a neighbour's peer list replaces what it said before, and past this the oldest are forgotten.
+ */
+export const MAX_SIGNAL_ROUTES = 4_096;

@@ -12,6 +12,7 @@ import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
 import type { IncomingStream } from './streams/incoming-stream.js';
 import type { StreamOptions } from './streams/stream-service.js';
+import type { NodeLimits } from './node-limits.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
 export interface MeshSocketOptions {
@@ -53,6 +54,12 @@ export interface MeshSocketOptions {
    * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError. Default 16 MiB.
    */
   maxHeldBroadcastBytes?: number;
+  /**
+   * What one peer may cost this node: message and byte rates, send queue, connection caps, decoding
+   * cost, inflate ratio… (NodeLimits). Each field defaults to its constant; raise one only if honest
+   * peers run into it (they are dropped with a PeerLimitError, or a FrameError for the wire limits).
+   */
+  limits?: Partial<NodeLimits>;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
   clock?: Clock;
   /** Default: the transport's random source (seeded in a simulation), else Web Crypto. */

@@ -48,6 +48,7 @@ import { socketIdentity, storedIdentityOf } from './socket-identity.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
+import { resolveNodeLimits } from './node-limits.js';
 import { PeerExchange } from './peer-exchange.js';
 import { RequestResponse, type RequestOptions } from './request-response.js';
 import { RoutedReplies } from './routed-replies.js';
@@ -174,6 +175,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const book = new PeerBook(PEER_BOOK_SIZE);
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const limits = resolveNodeLimits(options.limits);
     let listening!: Promise<void>;
     this.#connections = new ConnectionManager({
       get id() {
@@ -192,6 +194,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         return listening;
       },
       maxFrameBytes,
+      limits,
       compression: this.compression,
       wireProtocolId: this.#wireProtocolId,
       encryption: protocol.encryption,
@@ -224,6 +227,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       clock,
       debug,
       maxFrameBytes,
+      maxSeenEntries: limits.maxSeenEntries,
+      relayLimits: { perSecond: limits.relayMessagesPerSecond, burst: limits.relayMessageBurst },
       nowSeconds: () => this.nowSeconds(),
       open: () => this.#connections.open,
       maxHeldBroadcastBytes: options.maxHeldBroadcastBytes ?? MAX_HELD_BROADCAST_BYTES,
@@ -248,7 +253,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       error: (error) => this.#emit('error', error),
     });
     const table = this.#connections.routingTable;
-    const signals = new SignalRelay({ get id() { return socket.id; }, routingTable: table, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
+    const signals = new SignalRelay({ get id() { return socket.id; }, routingTable: table, maxRoutes: limits.maxSignalRoutes, deliver: (from, data) => transport.onRelayedSignal?.(from, data), debug });
     this.#peers = new PeerExchange({
       get id() {
         return socket.id;
@@ -665,6 +670,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       routed: this.#routedSend,
       requestPeers: () => this.requestPeers(),
+      mayAnswer: (conn, bytes) => this.#connections.mayAnswer(conn, bytes),
       emit: (event, ...args) => (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args),
       reportError: (error, context) => {
         this.#debug.print(0, () => `${context}: ${String(error)}`);

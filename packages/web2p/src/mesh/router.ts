@@ -12,6 +12,7 @@ import type { ConnectionRecord } from './connection-record.js';
 import { MAX_CLOCK_AHEAD_SECONDS, SEEN_WINDOW_SECONDS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { relayedByItself } from './relay-cover.js';
+import { RelayBudget } from './relay-budget.js';
 import { SeenCache } from './seen-cache.js';
 
 export interface RouterHost {
@@ -20,6 +21,10 @@ export interface RouterHost {
   readonly debug: DebugLog;
   /** The largest frame body a peer accepts: a larger message is refused when it is sent. */
   readonly maxFrameBytes: number;
+  /** Most broadcast ids remembered at once (NodeLimits.maxSeenEntries). */
+  readonly maxSeenEntries: number;
+  /** Broadcasts relayed per second and at once of those from one connection (NodeLimits). */
+  readonly relayLimits: { perSecond: number; burst: number };
   nowSeconds(): number;
   /** The connections in the routing table. */
   open(): Iterable<ConnectionRecord>;
@@ -30,10 +35,13 @@ export interface RouterHost {
 }
 
 export class Router {
-  private readonly seen = new SeenCache(SEEN_WINDOW_SECONDS);
+  private readonly seen: SeenCache;
+  private readonly relays: RelayBudget;
   private readonly broadcasts: BroadcastOutbox;
 
   constructor(private readonly host: RouterHost) {
+    this.seen = new SeenCache(SEEN_WINDOW_SECONDS, host.maxSeenEntries);
+    this.relays = new RelayBudget(host.clock, host.relayLimits.perSecond, host.relayLimits.burst);
     this.broadcasts = new BroadcastOutbox({
       get id() {
         return host.id; // read when a message is made: a socket may learn its id after this is built
@@ -72,7 +80,7 @@ export class Router {
 
   /** Every frame we send: a broadcast we send is one we have seen. */
   sent(message: WireMessage): void {
-    if (message.type === flags.broadcast) this.seen.add(message.idHex, message.time, this.host.nowSeconds());
+    if (message.type === flags.broadcast) this.seen.add(message.id, this.host.nowSeconds());
   }
 
   /**
@@ -98,13 +106,18 @@ export class Router {
       debug.print(2, () => `waterfall: dated ${wire.time - now} s ahead, dropped ${describe(wire)}`);
       return false;
     }
-    if (this.seen.has(wire.idHex)) {
+    if (this.seen.has(wire.id)) {
       debug.print(2, () => `waterfall: duplicate ${describe(wire)}`);
       return false;
     }
     if (vet && !vet()) return false;
     if (debug.enabled(2)) debug.print(2, () => `waterfall: new ${describe(wire)}`);
-    this.seen.add(wire.idHex, wire.time, now);
+    this.seen.add(wire.id, now);
+    if (!this.relays.mayRelay(from)) {
+      debug.print(2, () => `waterfall: over the relay budget of ${from}, not relaying ${describe(wire)}`);
+      this.seen.prune(now);
+      return true;
+    }
     for (const record of this.host.open()) {
       if (record === from || record.id === wire.sender || relayedByItself(from, record)) {
         if (debug.enabled(3)) debug.print(3, () => `not rebroadcasting to ${record}`);

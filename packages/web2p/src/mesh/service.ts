@@ -114,6 +114,12 @@ export interface MeshContext {
   readonly routed: Pick<RoutedSend, 'send' | 'on' | 'hasRoute' | 'onUnreachable'>;
   /** Asks every neighbour for its peers. */
   requestPeers(): void;
+  /**
+   * Whether `conn`'s peer may be sent an answer of about `bytes` now: answers to what a peer asks
+   * (a record answering its stale one) are bounded per peer and per second (NodeLimits). Skip the
+   * answer when false.
+   */
+  mayAnswer(conn: Connection, bytes: number): boolean;
   /** Emits one of the socket's events (a service's own, such as sync's 'update'). */
   emit(event: string, ...args: unknown[]): void;
   /** Reports a failure nobody waits for: a debug line and an 'error' event. */

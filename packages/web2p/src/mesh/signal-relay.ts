@@ -20,6 +20,8 @@ export { SIGNAL_SUBFLAG } from './messages.js';
 export interface SignalRelayHost {
   readonly id: string;
   readonly routingTable: ReadonlyMap<string, Connection>;
+  /** Most peers remembered as reachable through a neighbour (NodeLimits.maxSignalRoutes). */
+  readonly maxRoutes: number;
   /** Hands signaling data addressed to us to the transport. */
   deliver(from: string, data: SignalData): void;
   readonly debug: DebugLog;
@@ -28,8 +30,14 @@ export interface SignalRelayHost {
 export class SignalRelay implements Service {
   readonly name = 'signal relay';
   readonly subFlags = [SIGNAL_SUBFLAG];
-  /** For each peer we heard of, the neighbour whose peer list named it most recently. */
+  /**
+   * For each peer we heard of, the neighbour whose peer list named it most recently, oldest first.
+   * A neighbour's new peer list replaces what it said before (peers that left it are forgotten), and
+   * there are at most host.maxRoutes: it used to only grow (20 to 590 routes in a 5-minute soak).
+   */
   private readonly via = new Map<string, string>();
+  /** The peers each neighbour's latest peer list named, to forget those a new list leaves out. */
+  private readonly named = new Map<string, Set<string>>();
 
   constructor(private readonly host: SignalRelayHost) {}
 
@@ -37,7 +45,25 @@ export class SignalRelay implements Service {
 
   /** Remembers that `neighbourId` is connected to each of `peerIds` (from its peer list). */
   learn(neighbourId: string, peerIds: readonly string[]): void {
-    for (const peerId of peerIds) this.via.set(peerId, neighbourId);
+    const named = new Set(peerIds.slice(-this.host.maxRoutes));
+    // Peer lists come at every change of the neighbour's table, mostly as before: touch only what changed.
+    for (const peerId of this.named.get(neighbourId) ?? []) if (!named.has(peerId) && this.via.get(peerId) === neighbourId) this.via.delete(peerId);
+    this.named.set(neighbourId, named);
+    for (const peerId of named) {
+      if (this.via.get(peerId) === neighbourId) continue;
+      this.via.delete(peerId); // to the back: the newest route
+      this.via.set(peerId, neighbourId);
+    }
+    for (const [peerId, via] of this.via) {
+      if (this.via.size <= this.host.maxRoutes) break;
+      this.via.delete(peerId);
+      this.named.get(via)?.delete(peerId);
+    }
+  }
+
+  /** How many peers we know a route to (bounded by maxRoutes). */
+  get routes(): number {
+    return this.via.size;
   }
 
   /** The neighbour whose peer list named `peerId` most recently, if still a neighbour (a route two hops long). */
@@ -53,7 +79,12 @@ export class SignalRelay implements Service {
 
   peerDown(neighbourId: string): void {
     this.via.delete(neighbourId);
-    for (const [peerId, via] of this.via) if (via === neighbourId) this.via.delete(peerId);
+    this.forgetRoutesVia(neighbourId);
+    this.named.delete(neighbourId);
+  }
+
+  private forgetRoutesVia(neighbourId: string): void {
+    for (const peerId of this.named.get(neighbourId) ?? []) if (this.via.get(peerId) === neighbourId) this.via.delete(peerId);
   }
 
   send(to: string, data: SignalData): boolean {

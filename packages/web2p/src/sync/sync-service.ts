@@ -497,7 +497,8 @@ export class SyncService implements Service {
 
   private refused(key: Uint8Array, incoming: SyncRecord, current: SyncRecord, from: Connection | undefined): void {
     this.mesh.debug.print(2, () => `sync: ${describeKey(key)} from ${incoming.owner} at ${incoming.ts} loses to ${current.owner} at ${current.ts}`);
-    if (from) this.sendRecord(from, key, current);
+    // Answers are bounded per peer and per second: stale records cost the asker a few bytes each.
+    if (from && this.mesh.mayAnswer(from, encode(syncPayload(key, current, from.dialect.web2p)).length)) this.sendRecord(from, key, current);
   }
 
   /** Sets a key's record, keeping the count, the store and the listeners up to date. */

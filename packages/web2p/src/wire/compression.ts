@@ -3,7 +3,8 @@
  * both py2p and js2p have; fflate provides them in pure JS for the browser and Node alike.
  */
 import { Gunzip, Unzlib, gzipSync, zlibSync } from 'fflate';
-import { FrameError, FrameTooLargeError } from '../errors.js';
+import { FrameError, FrameTooLargeError, InflateRatioError } from '../errors.js';
+import { INFLATE_RATIO_FLOOR, MAX_INFLATE_RATIO } from './constants.js';
 import { concatBytes } from './packet.js';
 import { flags } from './flags.js';
 
@@ -23,13 +24,26 @@ export function compress(data: Uint8Array, method: number): Uint8Array {
   throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
 }
 
-/** Inflates `data`, refusing to produce more than `maxBytes`. Throws FrameError on bad input. */
-export function decompress(data: Uint8Array, method: number, maxBytes: number): Uint8Array {
+/** The most `compressedBytes` may inflate to before it counts as a compression bomb. */
+export function inflateLimit(compressedBytes: number, maxRatio = MAX_INFLATE_RATIO): number {
+  return Math.max(INFLATE_RATIO_FLOOR, compressedBytes * maxRatio);
+}
+
+/**
+ * Inflates `data`, refusing to produce more than `maxBytes` (FrameTooLargeError) or more than
+ * `maxRatio` times its size past INFLATE_RATIO_FLOOR (InflateRatioError, a bomb): both are caught
+ * while inflating, one slice of input at a time. Throws FrameError on bad input.
+ */
+export function decompress(data: Uint8Array, method: number, maxBytes: number, maxRatio = MAX_INFLATE_RATIO): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const bombAt = inflateLimit(data.length, maxRatio);
   const onData = (chunk: Uint8Array): void => {
     total += chunk.length;
     if (total > maxBytes) throw new FrameTooLargeError(`a compressed body inflates past the ${maxBytes}-byte frame limit`);
+    if (total > bombAt) {
+      throw new InflateRatioError(`a compressed body of ${data.length} bytes inflates past ${bombAt} bytes (over ${maxRatio}:1, a compression bomb)`);
+    }
     chunks.push(chunk);
   };
   let inflater: Unzlib | Gunzip;
@@ -119,13 +133,13 @@ function looksCompressed(data: Uint8Array, method: number): boolean {
  * support, in the peer's order; the first that succeeds wins, and if none does the body is taken as
  * uncompressed (§1.2 step 3: both upstreams are this tolerant, and handshakes rely on it).
  */
-export function decompressBody(data: Uint8Array, peerMethods: readonly number[], maxBytes: number): Uint8Array {
+export function decompressBody(data: Uint8Array, peerMethods: readonly number[], maxBytes: number, maxRatio = MAX_INFLATE_RATIO): Uint8Array {
   for (const method of peerMethods) {
     if (!SUPPORTED_COMPRESSION.includes(method) || !looksCompressed(data, method)) continue;
     try {
-      return decompress(data, method, maxBytes);
+      return decompress(data, method, maxBytes, maxRatio);
     } catch (error) {
-      if (error instanceof FrameTooLargeError) throw error;
+      if (error instanceof FrameTooLargeError || error instanceof InflateRatioError) throw error;
       // not this method: try the next, then uncompressed
     }
   }

@@ -3,35 +3,46 @@
  * `id || msgpack`, possibly compressed.
  */
 import { FrameError, FrameTooLargeError } from '../errors.js';
-import { compress, decompressBody } from './compression.js';
+import { compress, decompressBody, inflateLimit } from './compression.js';
 import { concatBytes } from './packet.js';
-import { parseBody, type WireMessage } from './message.js';
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
+import { parseBody, type BodyOptions, type WireMessage } from './message.js';
+import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES, type DecodeLimits } from './constants.js';
 
-/** The frame carrying `message`, compressed with `method` when given. */
+/**
+ * The frame carrying `message`, compressed with `method` when given. A body that compresses past
+ * MAX_INFLATE_RATIO (a buffer of zeros) goes out uncompressed instead: receivers refuse such a body
+ * as a bomb, and every receiver takes an uncompressed body whatever was negotiated (§1.2 step 3).
+ */
 export function encodeFrame(message: WireMessage, method?: number): Uint8Array {
-  if (method === undefined) {
+  const compressed = method === undefined ? undefined : compress(concatBytes([message.id, message.body]), method);
+  if (compressed === undefined || inflateLimit(compressed.length) < ID_BYTES + message.body.length) {
     const frame = new Uint8Array(HEADER_BYTES + ID_BYTES + message.body.length);
     new DataView(frame.buffer).setUint32(0, ID_BYTES + message.body.length);
     frame.set(message.id, HEADER_BYTES);
     frame.set(message.body, HEADER_BYTES + ID_BYTES);
     return frame;
   }
-  const body = compress(concatBytes([message.id, message.body]), method);
-  const frame = new Uint8Array(HEADER_BYTES + body.length);
-  new DataView(frame.buffer).setUint32(0, body.length);
-  frame.set(body, HEADER_BYTES);
+  const frame = new Uint8Array(HEADER_BYTES + compressed.length);
+  new DataView(frame.buffer).setUint32(0, compressed.length);
+  frame.set(compressed, HEADER_BYTES);
   return frame;
 }
 
 /**
- * Turns a frame body (what follows the header) into a message. `whisperIdUnchecked`: see parseBody;
- * pass it only for a peer that cannot compress, where no checksum is needed to tell a compressed
- * body from a plain one.
+ * Turns a frame body (what follows the header) into a message, held to `options.limits` (a
+ * compression bomb or a flood of tiny values is a FrameError). `options.whisperIdUnchecked`: see
+ * parseBody; pass it only for a peer that cannot compress, where no checksum is needed to tell a
+ * compressed body from a plain one.
  */
-export function decodeBody(body: Uint8Array, peerMethods: readonly number[], maxBytes = DEFAULT_MAX_FRAME_BYTES, whisperIdUnchecked = false): WireMessage {
-  const data = decompressBody(body, peerMethods, maxBytes);
-  const message = parseBody(data, whisperIdUnchecked);
+export function decodeBody(
+  body: Uint8Array,
+  peerMethods: readonly number[],
+  maxBytes = DEFAULT_MAX_FRAME_BYTES,
+  options: BodyOptions = {},
+): WireMessage {
+  const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+  const data = decompressBody(body, peerMethods, maxBytes, limits.maxInflateRatio);
+  const message = parseBody(data, options);
   // An uncompressed body read from a stream still has its header just before it: keep the frame
   // as it came, so relaying it costs no copy.
   if (data === body && body.byteOffset >= HEADER_BYTES) {
@@ -111,6 +122,13 @@ export class FrameReader {
       this.checkPendingHeader();
     }
     return bodies;
+  }
+
+  /** Lets go of the bytes held for an incomplete frame: the connection was dropped. */
+  discard(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.expected = undefined;
   }
 
   /** Whether the held bytes now hold the frame being assembled (so joining them is worth it). */

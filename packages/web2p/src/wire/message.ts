@@ -13,7 +13,7 @@ import { FrameError, MessageTooLargeError } from '../errors.js';
 import { messageHash } from './message-hash.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES } from './constants.js';
+import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES, type DecodeLimits } from './constants.js';
 import { flags } from './flags.js';
 
 /** One py2p message as it travels: type, sender, time and payload, with its network-wide id (PROTOCOL.md §1.2). */
@@ -112,20 +112,29 @@ export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number
   return createMessage(wire.type, wire.sender, time, packets.slice(3), maxFrameBytes);
 }
 
+/** How a frame body is read: the decoding limits it is held to, and whether a whisper's id is checked. */
+export interface BodyOptions {
+  limits?: DecodeLimits;
+  whisperIdUnchecked?: boolean;
+}
+
 /**
- * Parses `id || msgpack` (a frame body after decompression), checking the shape and the id. With
- * `whisperIdUnchecked`, a whisper's id is not checked: it protects nothing (whispers are neither
- * deduplicated nor relayed), so the caller passes it where the checksum is not needed either to tell
- * a compressed body from an uncompressed one (PROTOCOL.md §14.11).
+ * Parses `id || msgpack` (a frame body after decompression), checking the shape and the id; the
+ * packets may cost no more memory than `options.limits` allow for their size. With
+ * `options.whisperIdUnchecked`, a whisper's id is not checked: it protects nothing (whispers are
+ * neither deduplicated nor relayed), so the caller passes it where the checksum is not needed either
+ * to tell a compressed body from an uncompressed one (PROTOCOL.md §14.11).
  */
-export function parseBody(data: Uint8Array, whisperIdUnchecked = false): WireMessage {
+export function parseBody(data: Uint8Array, options: BodyOptions = {}): WireMessage {
+  const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+  const whisperIdUnchecked = options.whisperIdUnchecked ?? false;
   if (data.length <= ID_BYTES) {
     throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
   }
   const id = data.subarray(0, ID_BYTES);
   const body = data.subarray(ID_BYTES);
   if (!whisperIdUnchecked) checkId(id, body);
-  const packets = decode(body);
+  const packets = decode(body, limits);
   if (!Array.isArray(packets) || packets.length < 4) {
     throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
   }

@@ -10,7 +10,8 @@
  * maps. Bins are copies, not views: a user who changes a received Uint8Array must not change the
  * bytes the socket relays.
  */
-import { FrameError } from '../errors.js';
+import { DecodeCostError, FrameError } from '../errors.js';
+import { DECODE_COST_FLOOR, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './constants.js';
 import { utf8, type OutgoingPacket, type Packet } from './packet.js';
 
 /** Nesting deeper than this is refused: py2p messages nest a few levels, not hundreds. */
@@ -214,12 +215,39 @@ export function encodeWithHeadroom(value: OutgoingPacket, headroom: number): Uin
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Estimated heap bytes of what decoding makes (V8, 64-bit): a map or array is an object plus a slot
+ * per value (charged before it is allocated: an array32 header can ask for 16 M slots); a str or bin
+ * also holds its bytes.
+ */
+const SLOT_COST = 8;
+const CONTAINER_COST = 64;
+const STRING_COST = 16;
+const BIN_COST = 128;
+
 class Reader {
   offset = 0;
   private readonly view: DataView;
+  /** Estimated heap bytes decoded so far, and the most allowed (see DecodeLimits). */
+  private cost = 0;
+  private readonly maxCost: number;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'>,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.maxCost = Math.min(limits.maxCost, Math.max(DECODE_COST_FLOOR, limits.costPerByte * bytes.length));
+  }
+
+  /** Counts what the next value costs; past the budget the whole value is refused at once. */
+  charge(n: number): void {
+    this.cost += n;
+    if (this.cost > this.maxCost) {
+      throw new DecodeCostError(
+        `bad msgpack: ${this.bytes.length} bytes decode to over ${this.maxCost} bytes of objects (a flood of tiny maps or arrays)`,
+      );
+    }
   }
 
   get remaining(): number {
@@ -280,6 +308,7 @@ const SHORT_STRING = 96;
 
 function readStr(r: Reader, n: number): string {
   const bytes = r.take(n, 'a str');
+  r.charge(STRING_COST + n);
   if (n <= SHORT_STRING) {
     let ascii = true;
     for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) ascii = false;
@@ -292,9 +321,16 @@ function readStr(r: Reader, n: number): string {
   }
 }
 
+function readBin(r: Reader, n: number): Uint8Array {
+  const bytes = r.take(n, 'a bin');
+  r.charge(BIN_COST + n);
+  return bytes.slice();
+}
+
 function readArray(r: Reader, n: number, depth: number): Packet[] {
   // Every element takes at least one byte: refuse counts the input cannot hold before allocating.
   r.need(n, `an array of ${n} items`);
+  r.charge(CONTAINER_COST + n * SLOT_COST);
   const out = new Array<Packet>(n);
   for (let i = 0; i < n; i++) out[i] = read(r, depth + 1);
   return out;
@@ -302,6 +338,7 @@ function readArray(r: Reader, n: number, depth: number): Packet[] {
 
 function readMap(r: Reader, n: number, depth: number): { [key: string]: Packet } {
   r.need(2 * n, `a map of ${n} entries`);
+  r.charge(CONTAINER_COST + 2 * n * SLOT_COST);
   const out: { [key: string]: Packet } = {};
   for (let i = 0; i < n; i++) {
     const rawKey = read(r, depth + 1);
@@ -343,11 +380,11 @@ function read(r: Reader, depth: number): Packet {
     case 0xc3:
       return true;
     case 0xc4:
-      return r.take(r.uint(1, 'a bin length'), 'a bin').slice();
+      return readBin(r, r.uint(1, 'a bin length'));
     case 0xc5:
-      return r.take(r.uint(2, 'a bin length'), 'a bin').slice();
+      return readBin(r, r.uint(2, 'a bin length'));
     case 0xc6:
-      return r.take(r.uint(4, 'a bin length'), 'a bin').slice();
+      return readBin(r, r.uint(4, 'a bin length'));
     case 0xca:
       return r.float(4);
     case 0xcb:
@@ -387,9 +424,13 @@ function read(r: Reader, depth: number): Packet {
   }
 }
 
-/** Decodes exactly one msgpack value that fills `bytes`; anything else is a FrameError. */
-export function decode(bytes: Uint8Array): Packet {
-  const r = new Reader(bytes);
+/**
+ * Decodes exactly one msgpack value that fills `bytes`; anything else is a FrameError. What the
+ * value may cost in memory is bounded by its size (`limits`, DecodeLimits): over it, a
+ * DecodeCostError (a FrameError) is thrown as soon as decoding gets there.
+ */
+export function decode(bytes: Uint8Array, limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'> = DEFAULT_DECODE_LIMITS): Packet {
+  const r = new Reader(bytes, limits);
   const value = read(r, 0);
   if (r.remaining !== 0) throw new FrameError(`bad msgpack: ${r.remaining} bytes left after the value`);
   return value;

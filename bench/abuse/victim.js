@@ -1,0 +1,41 @@
+// The victim of bench:abuse, in a process of its own so its memory and CPU are its own: a
+// SyncSocket (a mesh node with the sync service, so sync answers can be attacked too) listening on
+// TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its RSS and
+// CPU and what it dropped. Usage: forked by bench/abuse.js with the limits as JSON in argv[2].
+import { SyncSocket, Protocol } from '../../packages/web2p/dist/node/index.js';
+
+const limits = JSON.parse(process.argv[2] ?? '{}');
+const sock = new SyncSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: new Protocol('abuse', 'Plaintext'), limits, log: () => {} });
+const dropped = {};
+sock.on('error', (error) => {
+  const kind = error.limit ? `${error.name}:${error.limit}` : error.name;
+  dropped[kind] = (dropped[kind] ?? 0) + 1;
+});
+await sock.ready;
+await sock.listening;
+sock.set('big', new Uint8Array(256 * 1024).fill(1));
+
+/** Broadcasts `count` messages of 64 KiB, yielding between them so sockets write. */
+async function flood(count) {
+  for (let i = 0; i < count && !sock.isClosed; i++) {
+    sock.send('flood', new Uint8Array(64 * 1024).fill(i & 0xff), i);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+let peakRss = 0;
+const report = () => {
+  const rss = process.memoryUsage.rss();
+  peakRss = Math.max(peakRss, rss);
+  const cpu = process.cpuUsage();
+  if (process.connected) process.send({ type: 'stats', rss, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, peers: sock.routingTable.size });
+};
+setInterval(report, 100).unref();
+process.on('message', (message) => {
+  if (message.type === 'reset-peak') peakRss = 0;
+  if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
+  if (message.type === "flood") void flood(message.count);
+  if (message.type === 'exit') sock.close().then(() => process.exit(0));
+});
+process.send?.({ type: 'ready', address: sock.address, id: sock.id, protocolId: sock.protocol.id });
+report();

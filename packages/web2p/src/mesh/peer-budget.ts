@@ -1,0 +1,51 @@
+/**
+ * What one connection may cost us per second, as token buckets on the injected clock: the messages
+ * and inflated bytes it sends (its own and those it relays), and the answers it asks of us.
+ */
+import type { Clock } from '../runtime/clock.js';
+import { TokenBucket } from '../runtime/token-bucket.js';
+import type { NodeLimits } from './node-limits.js';
+
+/** accept: handle it; throttle: discard it, the peer is over its rate; drop: the peer is far over it. */
+export type Admission = 'accept' | 'throttle' | 'drop';
+
+export class PeerBudget {
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
+  private readonly answers: TokenBucket;
+  /** Messages discarded since the peer last kept to its rate. */
+  throttled = 0;
+
+  constructor(clock: Clock, limits: NodeLimits) {
+    this.messages = new TokenBucket(clock, limits.peerMessagesPerSecond, limits.peerMessageBurst);
+    this.bytes = new TokenBucket(clock, limits.peerBytesPerSecond, limits.peerByteBurst);
+    this.answers = new TokenBucket(clock, limits.answerBytesPerSecond, limits.answerByteBurst);
+  }
+
+  /**
+   * Charges one message of `bytes`. Over the rate, messages are discarded but still charged, so a
+   * peer that keeps flooding runs its balance down to minus its burst, and is dropped there; one
+   * that slows down is served again as its balance refills.
+   */
+  admit(bytes: number): Admission {
+    const messages = this.messages.charge(1);
+    const left = this.bytes.charge(bytes);
+    if (messages <= -this.messages.burst || left <= -this.bytes.burst) return 'drop';
+    if (messages < 0 || left < 0) {
+      this.throttled++;
+      return 'throttle';
+    }
+    this.throttled = 0;
+    return 'accept';
+  }
+
+  /** Charges bytes learnt after admission (what a compressed body inflated to). */
+  chargeBytes(bytes: number): void {
+    this.bytes.charge(bytes);
+  }
+
+  /** Whether an answer of `bytes` fits this peer's answer budget (and spends it if so). */
+  answer(bytes: number): boolean {
+    return this.answers.take(bytes);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * One hostile peer against a real Node node over real TCP (issue 16): each attack ends with the
+ * attacker refused or dropped with a typed error, nothing of it relayed, and an honest neighbour
+ * still getting everything. Memory and CPU under the same attacks are measured by bench:abuse, with
+ * the victim in a process of its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DecodeCostError, InflateRatioError, PeerLimitError } from '../../packages/web2p/src/errors.js';
+import type { NodeLimits } from '../../packages/web2p/src/mesh/node-limits.js';
+import { MeshSocket, Protocol, flags } from '../../packages/web2p/src/node/index.js';
+import { encodePeerRequest } from '../../packages/web2p/src/mesh/messages.js';
+import { waitFor } from '../contract/wait.js';
+import { emptyMapsBody, frameHeader, rawFrame, RawTcpPeer } from './raw-tcp-peer.js';
+
+/** Loopback links open in milliseconds; this only bounds a failure (the machine is shared). */
+const WAIT_MS = 20_000;
+const MiB = 1024 * 1024;
+const protocol = new Protocol('limits', 'Plaintext');
+
+interface Node {
+  sock: MeshSocket;
+  errors: Error[];
+  /** The last packet of every message delivered, as text. */
+  texts: string[];
+  port: number;
+}
+
+const open: Array<MeshSocket | RawTcpPeer> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((item) => (item instanceof RawTcpPeer ? item.close() : item.close())));
+});
+
+async function node(limits: Partial<NodeLimits> = {}): Promise<Node> {
+  const sock = new MeshSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol, limits });
+  open.push(sock);
+  const errors: Error[] = [];
+  const texts: string[] = [];
+  sock.on('error', (error) => errors.push(error));
+  sock.on('message', (msg) => texts.push(String(msg.packets.at(-1))));
+  await sock.listening;
+  return { sock, errors, texts, port: Number(new URL(sock.address).port) };
+}
+
+/** A victim with an honest neighbour linked to it. */
+async function victimWithNeighbour(limits: Partial<NodeLimits> = {}): Promise<{ victim: Node; honest: Node }> {
+  const victim = await node(limits);
+  const honest = await node();
+  await honest.sock.connect(victim.sock.address);
+  await waitFor(() => victim.sock.routingTable.has(honest.sock.id), WAIT_MS, 'the honest link');
+  return { victim, honest };
+}
+
+async function attacker(victim: Node, options: { compression?: number[]; decode?: boolean } = {}): Promise<RawTcpPeer> {
+  const peer = await RawTcpPeer.connect(victim.port, { decode: options.decode });
+  open.push(peer);
+  peer.handshake(protocol.id, options.compression);
+  await waitFor(() => victim.sock.routingTable.has(peer.id), WAIT_MS, 'the attacker in the routing table');
+  return peer;
+}
+
+/** A victim with two honest neighbours, and an attacker that has just sent it `count` unique broadcasts. */
+async function floodedVictim(limits: Partial<NodeLimits>, count: number) {
+  const { victim, honest } = await victimWithNeighbour(limits);
+  const other = await node();
+  await other.sock.connect(victim.sock.address);
+  await waitFor(() => victim.sock.routingTable.has(other.sock.id), WAIT_MS, 'the second honest link');
+  const peer = await attacker(victim);
+  const flood: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) flood.push(peer.broadcast([flags.broadcast, 'flood', i]));
+  peer.send(Buffer.concat(flood));
+  return { victim, honest, other, peer };
+}
+
+/** Honest traffic still flows both ways through the victim. */
+async function stillServes(victim: Node, honest: Node): Promise<void> {
+  const tag = `honest ${randomBytes(4).toString('hex')}`;
+  victim.sock.send(tag);
+  await waitFor(() => honest.texts.includes(tag), WAIT_MS, 'a broadcast from the victim');
+}
+
+describe('decoding cost is bounded by size', () => {
+  it('a frame of 2 million empty maps (2 MiB) is refused with DecodeCostError, its sender dropped, nothing relayed', async () => {
+    const { victim, honest } = await victimWithNeighbour();
+    const peer = await attacker(victim);
+    peer.send(rawFrame(emptyMapsBody(peer.id, 2_000_000)));
+    await peer.whenClosed;
+    expect(victim.errors.some((error) => error instanceof DecodeCostError)).toBe(true);
+    expect(victim.sock.routingTable.has(peer.id)).toBe(false);
+    await stillServes(victim, honest);
+    expect(honest.texts).not.toContain('flood');
+  });
+});
+
+describe('compression bombs', () => {
+  it('a zlib body inflating over 1,000:1 is refused with InflateRatioError while inflating, its sender dropped, nothing relayed', async () => {
+    const { victim, honest } = await victimWithNeighbour();
+    const peer = await attacker(victim, { compression: [flags.zlib] });
+    const bomb = peer.message(flags.broadcast, ['bomb', new Uint8Array(4 * MiB)]);
+    peer.send(rawFrame(bomb.body, true));
+    await peer.whenClosed;
+    expect(victim.errors.some((error) => error instanceof InflateRatioError)).toBe(true);
+    await stillServes(victim, honest);
+    expect(honest.texts.some((text) => text.length > 1000)).toBe(false);
+  });
+});
+
+describe('per-peer message budget', () => {
+  it('a flood of unique broadcasts is throttled, then its sender dropped; an honest neighbour gets all of its own through', async () => {
+    const { victim, honest, other, peer } = await floodedVictim({ peerMessagesPerSecond: 100, peerMessageBurst: 300 }, 3_000);
+    for (let i = 0; i < 50; i++) honest.sock.send(`honest ${i}`);
+    await peer.whenClosed;
+    await waitFor(() => other.texts.filter((text) => text.startsWith('honest')).length === 50, WAIT_MS, 'every honest broadcast relayed');
+    const limitErrors = victim.errors.filter((error): error is PeerLimitError => error instanceof PeerLimitError);
+    expect(limitErrors.map((error) => error.limit)).toContain('rate');
+    // the victim took at most its burst (plus what refilled meanwhile) of the 3,000
+    const relayed = other.texts.filter((text) => !text.startsWith('honest')).length;
+    expect(relayed).toBeLessThan(1_000);
+  });
+});
+
+describe('relay budget per neighbour', () => {
+  it("a neighbour's flood within its own budget is relayed only at the relay rate; another neighbour's broadcasts all go through", async () => {
+    const { victim, honest, other } = await floodedVictim({ relayMessagesPerSecond: 50, relayMessageBurst: 100 }, 1_000);
+    await waitFor(() => victim.texts.filter((text) => /^\d+$/.test(text)).length === 1_000, WAIT_MS, 'the flood delivered at the victim');
+    for (let i = 0; i < 50; i++) other.sock.send(`honest ${i}`);
+    await waitFor(() => honest.texts.filter((text) => text.startsWith('honest')).length === 50, WAIT_MS, 'every honest broadcast relayed');
+    const relayed = honest.texts.filter((text) => /^\d+$/.test(text)).length;
+    expect(relayed).toBeGreaterThanOrEqual(100);
+    expect(relayed).toBeLessThan(400);
+  });
+});
+
+describe('backpressure', () => {
+  it('a neighbour that stops reading is dropped with PeerLimitError send-queue; the others keep getting everything', async () => {
+    const { victim, honest } = await victimWithNeighbour({ maxSendQueueBytes: 2 * MiB });
+    const peer = await attacker(victim, { decode: false });
+    peer.socket.pause();
+    const payload = randomBytes(256 * 1024);
+    let sent = 0;
+    // 200 × 256 KiB is far more than loopback's kernel buffers hold for a socket that does not read
+    for (; sent < 200 && victim.sock.routingTable.has(peer.id); sent++) {
+      victim.sock.send(payload, `big ${sent}`);
+      await new Promise((resolve) => setImmediate(resolve)); // let the socket hand the kernel what it takes
+    }
+    expect(victim.sock.routingTable.has(peer.id)).toBe(false);
+    expect(victim.errors.some((error) => error instanceof PeerLimitError && error.limit === 'send-queue')).toBe(true);
+    await waitFor(() => honest.texts.filter((text) => text.startsWith('big')).length === sent, WAIT_MS, 'every big broadcast');
+  });
+
+  it('resend requests after a large message cost nothing: it is not kept for them', async () => {
+    const { victim } = await victimWithNeighbour();
+    const peer = await attacker(victim);
+    victim.sock.send('large', randomBytes(MiB));
+    await waitFor(() => peer.received.some((msg) => msg.payload.length === 3), WAIT_MS, 'the large broadcast');
+    const before = peer.receivedBytes;
+    const peerLists = (): number => peer.received.filter((msg) => msg.payload[0] === flags.peers).length;
+    const listsBefore = peerLists();
+    const resend = peer.message(flags.renegotiate, [flags.resend]);
+    for (let i = 0; i < 30; i++) peer.send(encodeFrameOf(resend));
+    // a peer request, answered after the resends: when its answer is in, so is anything resent
+    peer.send(encodeFrameOf(peer.message(flags.whisper, encodePeerRequest())));
+    await waitFor(() => peerLists() > listsBefore, WAIT_MS, 'the answer to the peer request');
+    expect(peer.receivedBytes - before).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('connection caps', () => {
+  it('incoming connections past maxIncoming are closed with PeerLimitError incoming-connections', async () => {
+    const victim = await node({ maxIncoming: 3 });
+    const peers = await Promise.all([0, 1, 2, 3].map(() => RawTcpPeer.connect(victim.port)));
+    open.push(...peers);
+    for (const peer of peers) peer.handshake(protocol.id);
+    await Promise.race(peers.map((peer) => peer.whenClosed));
+    await waitFor(() => victim.sock.routingTable.size === 3, WAIT_MS, 'three peers linked');
+    expect(peers.filter((peer) => peer.closed)).toHaveLength(1);
+    expect(victim.errors.map((error) => (error as PeerLimitError).limit)).toEqual(['incoming-connections']);
+  });
+
+  it('connections that never handshake past maxHalfOpen are closed with PeerLimitError half-open', async () => {
+    const victim = await node({ maxHalfOpen: 2 });
+    const peers = await Promise.all([0, 1, 2].map(() => RawTcpPeer.connect(victim.port)));
+    open.push(...peers);
+    await Promise.race(peers.map((peer) => peer.whenClosed));
+    expect(victim.errors.map((error) => (error as PeerLimitError).limit)).toEqual(['half-open']);
+  });
+
+  it('partial frames past maxPartialFrameBytes in total: the connection holding the most is dropped', async () => {
+    const { victim, honest } = await victimWithNeighbour({ maxPartialFrameBytes: 4 * MiB });
+    const peers = [await attacker(victim), await attacker(victim), await attacker(victim)];
+    // 1 + 1 + 8 MiB: when the total passes 4 MiB, the third holds over 2 MiB, more than either other
+    for (const [i, peer] of peers.entries()) {
+      peer.send(frameHeader(16 * MiB - 64));
+      peer.send(new Uint8Array(i === 2 ? 8 * MiB : MiB));
+    }
+    await peers[2]!.whenClosed;
+    expect(victim.errors.map((error) => (error as PeerLimitError).limit)).toEqual(['partial-frames']);
+    expect(peers[0]!.closed || peers[1]!.closed).toBe(false);
+    await stillServes(victim, honest);
+  });
+});
+
+function encodeFrameOf(message: ReturnType<RawTcpPeer['message']>): Uint8Array {
+  return rawFrame(message.body);
+}
