@@ -133,7 +133,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /** The value at `key`; rejects with KeyError when absent, unless a fallback is given. */
   get(key: ChordKey, fallback?: Packet): Promise<Packet> {
-    return this.#pending(
+    return this.#pending(() =>
       this.#lookup('get', key).then((info) => {
         if (info.found) return info.value!;
         if (fallback !== undefined) return fallback;
@@ -144,23 +144,23 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /** Like get(), but never rejects for an absent key, and says how many hops it took and who answered. */
   getWithInfo(key: ChordKey): Promise<LookupInfo> {
-    return this.#pending(this.#lookup('get', key));
+    return this.#pending(() => this.#lookup('get', key));
   }
 
   /** Stores `value` at `key` on its responsible node and the replicas; resolves once stored. */
   set(key: ChordKey, value: Packet): Promise<void> {
-    return this.#pending(this.#lookup('set', key, value).then(() => undefined));
+    return this.#pending(() => this.#lookup('set', key, value).then(() => undefined));
   }
 
   /** set() for every entry, in parallel; resolves when all are stored. */
   update(entries: Record<string, Packet> | Map<ChordKey, Packet>): Promise<void> {
     const pairs = entries instanceof Map ? [...entries] : Object.entries(entries);
-    return this.#pending(Promise.all(pairs.map(([key, value]) => this.set(key, value))).then(() => undefined));
+    return this.#pending(() => Promise.all(pairs.map(([key, value]) => this.set(key, value))).then(() => undefined));
   }
 
   /** Removes `key`; resolves true if it was there, false if not (as Map.delete). */
   delete(key: ChordKey): Promise<boolean> {
-    return this.#pending(this.#lookup('delete', key).then((info) => info.found));
+    return this.#pending(() => this.#lookup('delete', key).then((info) => info.found));
   }
 
   /**
@@ -169,7 +169,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    */
   applyDelta(key: ChordKey, mapping: { [key: string]: Packet }): Promise<{ [key: string]: Packet }> {
     if (!isMapping(mapping)) return Promise.reject(new TypeError('applyDelta needs a mapping (a plain object)'));
-    return this.#pending(
+    return this.#pending(() =>
       this.#lookup('delta', key, mapping).then((info) => {
         if (!info.found) throw new TypeError(`the value at ${JSON.stringify(describeKey(key))} is not a mapping, so a delta cannot merge into it`);
         return info.value as { [key: string]: Packet };
@@ -192,7 +192,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
    * the keys now in its range); rejects when the ring is full or no successor accepts it in time.
    */
   join(): Promise<void> {
-    return this.#node.membership.join();
+    return this.ready.then(() => this.#node.membership.join());
   }
 
   /**
@@ -205,7 +205,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /** Stops storing: hands every key to the successor, and forgets the persisted shard. */
   leave(): Promise<void> {
-    return this.#node.membership.leave();
+    return this.ready.then(() => this.#node.membership.leave());
   }
 
   async #lookup(kind: RequestKind, key: ChordKey, value?: Packet): Promise<LookupInfo> {
@@ -222,8 +222,12 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     };
   }
 
-  /** A promise the caller awaits on the socket's behalf (a simulation's clock runs meanwhile). */
-  #pending<T>(promise: Promise<T>): Promise<T> {
-    return this.#node.mesh.clock.whilePending(promise);
+  /**
+   * Runs `operation` once the node has started (with `persist`, after its identity was read from the
+   * store: see `ready`), as a promise the caller awaits on the socket's behalf (a simulation's clock
+   * runs meanwhile).
+   */
+  #pending<T>(operation: () => Promise<T>): Promise<T> {
+    return this.ready.then(() => this.#node.mesh.clock.whilePending(operation()));
   }
 }
