@@ -281,13 +281,15 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       dial: (addr, peerId) => this.#dialPeer(addr, peerId),
       sendPeers: (conn) => this.#peers.sendPeers(conn),
     });
-    // a route from members' heartbeats, else a neighbour whose peer list names the target
+    // a route from members' heartbeats, else a web2p neighbour whose peer list names the target (a
+    // py2p/js2p one would drop it; chord marks no neighbour as web2p, but its protocol admits no other)
+    const throughWeb2p = (conn: Connection | undefined) => (conn && (conn.dialect.web2p || !neighbourUpdates) ? conn : undefined);
     const routedSend = (this.#routedSend = new RoutedSend({
       get id() {
         return socket.id;
       },
       debug,
-      nextHop: (to) => this.#members.nextHop(to) ?? signals.neighbourOf(to),
+      nextHop: (to) => this.#members.nextHop(to) ?? throughWeb2p(signals.neighbourOf(to)),
       forgetRoute: (to) => {
         this.#members.forgetRoute(to);
         signals.forget(to);

@@ -104,7 +104,7 @@ export class RequestResponse implements Service {
    * names a way to it): then §4.10's routed reply is the way.
    */
   replyOverMesh(to: string, packets: readonly Packet[]): Promise<void> | undefined {
-    if (!this.host.isWeb2p(to)) return undefined;
+    if (!this.host.isWeb2p(to) && !this.host.routed.hasRoute(to)) return undefined;
     const id = this.newId();
     const acknowledged = this.unacknowledged.wait(id, {
       timeoutMs: REPLY_TIMEOUT_MS,
