@@ -4,18 +4,29 @@
  * routes requests hop by hop, answers the ones this node is responsible for, and keeps replicas;
  * membership.ts keeps this node's place on the ring.
  */
-import { ConnectionClosedError, SocketClosedError } from '../errors.js';
+import { ConnectionClosedError, QuotaExceededError, SocketClosedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
+import type { QuotaLimits } from '../replica/quota.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption } from '../store/types.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
 import type { ChordSocketOptions } from './chord-socket.js';
-import { CHORD_VERSION_WINDOW_MS, DEFAULT_K, DEFAULT_REPLICAS, RECORDS_PER_MESSAGE, REPLICA_ACK_MS, STABILIZE_MS, SUCCESSOR_LIST_SIZE } from './constants.js';
+import {
+  CHORD_MAX_BYTES_PER_WRITER,
+  CHORD_MAX_KEYS_PER_WRITER,
+  CHORD_VERSION_WINDOW_MS,
+  DEFAULT_K,
+  DEFAULT_REPLICAS,
+  RECORDS_PER_MESSAGE,
+  REPLICA_ACK_MS,
+  STABILIZE_MS,
+  SUCCESSOR_LIST_SIZE,
+} from './constants.js';
 import {
   decodeChord,
   encodeAnswer,
@@ -35,6 +46,7 @@ import {
 import { Membership } from './membership.js';
 import { checkVersion } from './record-check.js';
 import { execute } from './operations.js';
+import { OwnWrites } from './own-writes.js';
 import { ForwardTable, Lookups } from './requests.js';
 import { ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
@@ -61,6 +73,10 @@ export class ChordService implements Service {
   readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS };
   readonly k: number;
   readonly replicas: number;
+  /** Each writer's storage quota on this node, and this node's own in all (chord/constants.ts). */
+  readonly quota: QuotaLimits;
+  /** What this node's user wrote, for its side of the quota. */
+  readonly ownWrites: OwnWrites;
   readonly membership = new Membership(this);
   mesh!: MeshContext;
   shard!: Shard;
@@ -87,6 +103,8 @@ export class ChordService implements Service {
     if (!Number.isInteger(this.replicas) || this.replicas < 0) throw new RangeError(`replicas must be an integer ≥ 0, not ${this.replicas}`);
     this.protocolIdSuffix = toBase58(this.k);
     this.persist = options.persist;
+    this.quota = { keys: options.maxKeysPerWriter ?? CHORD_MAX_KEYS_PER_WRITER, bytes: options.maxBytesPerWriter ?? CHORD_MAX_BYTES_PER_WRITER };
+    this.ownWrites = new OwnWrites(this.quota);
   }
 
   start(mesh: MeshContext): void {
@@ -94,7 +112,7 @@ export class ChordService implements Service {
     const { clock } = mesh;
     this.ring = new RingView(mesh.id, () => mesh.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () => clock.now());
     this.store = openReplicaStore(this.persist, `chord:${mesh.wireProtocolId}`, (error) => this.reportError(error));
-    this.shard = new Shard(this.k, this.store);
+    this.shard = new Shard(this.k, this.store, this.quota);
     this.acks = new PendingRequests(clock);
     this.lookups = new Lookups(
       clock,
@@ -127,8 +145,10 @@ export class ChordService implements Service {
     return this.lookups.start(this.newRequest(kind, position, key, value));
   }
 
+  /** A request of this node's; a write names this node as its writer. */
   newRequest(kind: RequestKind, position: number, key?: Uint8Array, value?: Packet): ChordRequest {
-    return { kind, id: this.newId(), hops: 0, final: false, position, key, value };
+    const writer = kind === 'find' || kind === 'get' ? undefined : this.mesh.id;
+    return { kind, id: this.newId(), hops: 0, final: false, position, key, value, writer };
   }
 
   /** Request and ack ids: 128 random bits from the injected source. */
@@ -221,7 +241,7 @@ export class ChordService implements Service {
       return;
     }
     if (hop === 'self') {
-      void this.answer(request).then((answer) => {
+      void this.answer(request, conn).then((answer) => {
         if (!this.lookups.answer(answer)) whisper(conn, encodeAnswer(answer));
       });
       return;
@@ -240,12 +260,27 @@ export class ChordService implements Service {
    * confirmed their copies (or REPLICA_ACK_MS passed): an acknowledged write then survives this node
    * crashing right after, which it would not while a copy waited for a replica to be dialled.
    */
-  private async answer(request: ChordRequest): Promise<ChordAnswer> {
+  private async answer(request: ChordRequest, from?: Connection): Promise<ChordAnswer> {
     const base = { id: request.id, hops: request.hops, responder: this.ring.self() };
     if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry) };
     const outcome = execute(request, this.shard, this.mesh.clock.now());
+    const answer: ChordAnswer = { ...base, status: outcome.status, value: outcome.value };
+    if (outcome.over && from) this.refuseOverQuota(request, outcome.over, answer, from);
     if (outcome.written) await this.copyToReplicas([outcome.written]);
-    return { ...base, status: outcome.status, value: outcome.value };
+    return answer;
+  }
+
+  /**
+   * A peer's write would take its writer past its quota here: reported, and when the peer is the
+   * writer itself it gets the refusal and is dropped at once, so the rest of its flood goes unread
+   * (an honest writer checks its quota before sending, own-writes.ts). A relay only passes the
+   * refusal back.
+   */
+  private refuseOverQuota(request: ChordRequest, over: 'keys' | 'bytes', answer: ChordAnswer, from: Connection): void {
+    this.reportError(new QuotaExceededError(request.writer!, over, this.quota[over], from.id));
+    if (request.writer !== from.id) return;
+    whisper(from, encodeAnswer(answer));
+    from.close();
   }
 
   /** Resolves when every replica has confirmed its copy or given up on; one that did not is left to re-replication. */
@@ -271,7 +306,18 @@ export class ChordService implements Service {
       return;
     }
     let newer = 0;
-    for (const record of message.records) if (this.shard.merge(record)) newer++;
+    for (const record of message.records) {
+      if ((this.shard.versionOf(record.key) ?? -1) >= record.version) continue;
+      const over = this.shard.exceeds(record);
+      if (over) {
+        // Refused; the whole message too, and its sender dropped, when the sender wrote it itself.
+        this.reportError(new QuotaExceededError(record.writer, over, this.quota[over], conn.id));
+        if (record.writer !== conn.id) continue;
+        conn.close();
+        return;
+      }
+      if (this.shard.merge(record)) newer++;
+    }
     this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);
     // Only a storing node takes keys over; one that is not (it left meanwhile) lets the handoff time out.
     if (message.ackId !== undefined && this.ring.position !== undefined) {
@@ -284,7 +330,7 @@ export class ChordService implements Service {
     for (let start = 0; start < items.length; start += RECORDS_PER_MESSAGE) {
       const batch = items.slice(start, start + RECORDS_PER_MESSAGE);
       const last = start + RECORDS_PER_MESSAGE >= items.length;
-      const records = batch.map(({ key, version, value }) => ({ key, version, value }));
+      const records = batch.map(({ key, version, value, writer }) => ({ key, version, value, writer }));
       whisper(conn, encodeRecords({ kind, ackId: last ? ackId : undefined, records }));
     }
   }
@@ -311,7 +357,8 @@ export class ChordService implements Service {
 
   handle(msg: Message, conn: Connection): void {
     const decoded = decodeChord(msg.wire.payload, this.k);
-    if (!decoded || conn.id === undefined) return; // nothing chord happens before a handshake
+    // Nothing chord happens before a handshake, nor after we dropped the peer (the rest of what it sent is unread).
+    if (!decoded || conn.id === undefined || conn.closed) return;
     switch (decoded.type) {
       case 'meta':
         this.onMeta(conn, decoded.meta);
