@@ -22,6 +22,9 @@
  *   O(n) a DHT exists to avoid.
  * - persist: the shard and the node's position go to a Store; a restarted node (which has a new
  *   id) rejoins at the saved position, so the keys it kept are again in its range.
+ * - Quotas (issue 16): each write names its writer; a storing node keeps at most maxKeysPerWriter
+ *   records and maxBytesPerWriter bytes of each writer, and a writer checks its own writes against
+ *   the same limits before sending (own-writes.ts), so only a peer that ignores them is dropped.
  */
 import { KeyError, QuotaExceededError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
