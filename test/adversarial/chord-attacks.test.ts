@@ -5,7 +5,9 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { keyPosition } from '../../packages/web2p/src/chord/ring.js';
+import { createIdentity, nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
 import { ChordSocket, QuotaExceededError } from '../../packages/web2p/src/node/index.js';
+import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
@@ -77,6 +79,18 @@ it('replica records past a writer\'s quota, sent by that writer, are refused and
   expect(errors).toContainEqual(expect.objectContaining({ name: 'QuotaExceededError', owner: attacker.id, peerId: attacker.id }));
   await expectHonestDataKept(node);
   await expect(node.get(`planted ${QUOTA}`)).rejects.toMatchObject({ name: 'KeyError' });
+});
+
+it('replica records past the quota of a writer other than their sender are refused, reported once, and the sender kept (it may be passing them on)', async () => {
+  const { node, attacker, errors } = await scene();
+  const writer = nodeIdOf(createIdentity(systemRandom).publicKey, attacker.protocolId); // someone else
+  const records = Array.from({ length: 4 * QUOTA }, (_, i) => [utf8(`passed on ${i}`), Date.now(), writer, 'x']);
+  attacker.send(flags.whisper, [flags.notify, 'replica', null, records]);
+  await waitFor(() => errors.length > 0, NET_MS, 'the refusal is reported');
+  expect(errors).toEqual([expect.objectContaining({ name: 'QuotaExceededError', owner: writer, peerId: attacker.id })]);
+  expect(attacker.closed).toBe(false);
+  await expectHonestDataKept(node);
+  await expect(node.get(`passed on ${QUOTA}`)).rejects.toMatchObject({ name: 'KeyError' });
 });
 
 it('an honest writer is refused before sending, so the storing node never has to drop it', async () => {

@@ -306,12 +306,14 @@ export class ChordService implements Service {
       return;
     }
     let newer = 0;
+    let refused = 0;
     for (const record of message.records) {
       if ((this.shard.versionOf(record.key) ?? -1) >= record.version) continue;
       const over = this.shard.exceeds(record);
       if (over) {
-        // Refused; the whole message too, and its sender dropped, when the sender wrote it itself.
-        this.reportError(new QuotaExceededError(record.writer, over, this.quota[over], conn.id));
+        // Refused, and reported once per message; the whole message too, and its sender dropped,
+        // when the sender wrote it itself.
+        if (refused++ === 0 || record.writer === conn.id) this.reportError(new QuotaExceededError(record.writer, over, this.quota[over], conn.id));
         if (record.writer !== conn.id) continue;
         conn.close();
         return;
