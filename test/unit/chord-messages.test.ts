@@ -22,8 +22,12 @@ function wire(payload: Packet[]): Packet[] {
   return decodeMsgpack(encodeMsgpack(payload)) as Packet[];
 }
 
+/** A writer's node id (base58, as decoding checks). */
+const writer = '5Hk3xTwriter';
+
 function request(kind: ChordRequest['kind'], extra: Partial<ChordRequest> = {}): ChordRequest {
-  return { kind, id: 'req1', hops: 2, final: false, position: 42, key: kind === 'find' ? undefined : key, value: undefined, ...extra };
+  const reads = kind === 'find' || kind === 'get';
+  return { kind, id: 'req1', hops: 2, final: false, position: 42, key: kind === 'find' ? undefined : key, value: undefined, writer: reads ? undefined : writer, ...extra };
 }
 
 describe('round trips', () => {
@@ -45,9 +49,9 @@ describe('round trips', () => {
   it.each([
     ['find', flags.retrieve, 5],
     ['get', flags.retrieve, 6],
-    ['delete', flags.store, 6],
-    ['set', flags.store, 7],
-    ['delta', flags.delta, 7],
+    ['delete', flags.store, 7],
+    ['set', flags.store, 8],
+    ['delta', flags.delta, 8],
   ] as const)('%s request uses sub-flag %i with %i items', (kind, flag, items) => {
     const value = kind === 'set' ? [1, 'two', null] : kind === 'delta' ? { x: 1 } : undefined;
     const original = request(kind, { value });
@@ -76,8 +80,8 @@ describe('round trips', () => {
       kind: 'handoff' as const,
       ackId: 'ack9',
       records: [
-        { key, version: 1_704_067_200_123, value: 'v' },
-        { key: new Uint8Array([0, 255]), version: 7, value: undefined },
+        { key, version: 1_704_067_200_123, value: 'v', writer },
+        { key: new Uint8Array([0, 255]), version: 7, value: undefined, writer: '' },
       ],
     };
     expect(decodeChord(wire(encodeRecords(records)), K)).toEqual({ type: 'records', records });
@@ -110,11 +114,14 @@ describe('malformed input throws FrameError (the mesh drops that peer)', () => {
     ['request with negative hops', [flags.retrieve, 'r', -1, false, 5]],
     ['request with a fractional position', [flags.retrieve, 'r', 0, false, 5.5]],
     ['request with a numeric key', [flags.retrieve, 'r', 0, false, 5, 12]],
-    ['delta with a non-mapping', [flags.delta, 'r', 0, false, 5, 'k', [1, 2]]],
-    ['store with too many items', [flags.store, 'r', 0, false, 5, 'k', 'v', 'extra']],
+    ['delta with a non-mapping', [flags.delta, 'r', 0, false, 5, 'k', writer, [1, 2]]],
+    ['store with too many items', [flags.store, 'r', 0, false, 5, 'k', writer, 'v', 'extra']],
+    ['write whose writer is not a node id', [flags.store, 'r', 0, false, 5, 'k', 12]],
     ['answer with an unknown status', [flags.retrieved, 'r', 0, ['5Hk3xT', 1, ['sim', 1]], 'maybe']],
     ['records of an unknown kind', [flags.notify, 'gossip', null, []]],
     ['record without a version', [flags.notify, 'replica', null, [['k']]]],
+    ['record without a writer (before quotas)', [flags.notify, 'replica', null, [['k', 1]]]],
+    ['record whose writer is not a node id', [flags.notify, 'replica', null, [['k', 1, 'not base58 0OIl', 'v']]]],
     ['py2p notify of a key', [flags.notify, 'some key']],
   ])('%s', (_, payload) => {
     expect(() => decodeChord(payload, K)).toThrow(FrameError);

@@ -11,39 +11,41 @@ import { StoreError, type Packet } from '../../packages/web2p/src/index.js';
 
 const K = 8;
 const NOW = 1_704_067_200_000;
+/** The writer of the records here. */
+const W = '5Hk3xTwriter';
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const noErrors = (error: unknown): never => {
   throw error;
 };
 
 function request(kind: ChordRequest['kind'], key: string, value?: Packet): ChordRequest {
-  return { kind, id: 'r', hops: 0, final: false, position: keyPosition(bytes(key), K), key: bytes(key), value };
+  return { kind, id: 'r', hops: 0, final: false, position: keyPosition(bytes(key), K), key: bytes(key), value, writer: W };
 }
 
 describe('Shard', () => {
   it('versions: a write beats what it replaces, even from a clock that is behind', () => {
     const shard = new Shard(K, undefined);
-    const first = shard.write(bytes('a'), 1, NOW);
+    const first = shard.write(bytes('a'), 1, NOW, W);
     expect(first.version).toBe(NOW);
-    expect(shard.write(bytes('a'), 2, NOW - 5_000).version).toBe(NOW + 1);
+    expect(shard.write(bytes('a'), 2, NOW - 5_000, W).version).toBe(NOW + 1);
     expect(shard.get(bytes('a'))?.value).toBe(2);
   });
 
   it('merge keeps the higher version, so a stale copy cannot undo a newer write or delete', () => {
     const shard = new Shard(K, undefined);
-    shard.write(bytes('a'), 'new', NOW);
-    expect(shard.merge({ key: bytes('a'), version: NOW - 1, value: 'old' })).toBe(false);
+    shard.write(bytes('a'), 'new', NOW, W);
+    expect(shard.merge({ key: bytes('a'), version: NOW - 1, value: 'old', writer: W })).toBe(false);
     expect(shard.get(bytes('a'))?.value).toBe('new');
-    expect(shard.merge({ key: bytes('a'), version: NOW + 10, value: undefined })).toBe(true);
+    expect(shard.merge({ key: bytes('a'), version: NOW + 10, value: undefined, writer: W })).toBe(true);
     expect(shard.get(bytes('a'))).toBeUndefined();
-    expect(shard.merge({ key: bytes('a'), version: NOW + 5, value: 'resurrected?' })).toBe(false);
+    expect(shard.merge({ key: bytes('a'), version: NOW + 5, value: 'resurrected?', writer: W })).toBe(false);
     expect(shard.liveKeys(0, 0)).toEqual([]);
   });
 
   it('ranges follow ring positions, tombstones included; live keys without them', () => {
     const shard = new Shard(K, undefined);
-    for (const key of ['a', 'b', 'c', 'd']) shard.write(bytes(key), key, NOW);
-    shard.write(bytes('d'), undefined, NOW + 1);
+    for (const key of ['a', 'b', 'c', 'd']) shard.write(bytes(key), key, NOW, W);
+    shard.write(bytes('d'), undefined, NOW + 1, W);
     const positions = new Map(['a', 'b', 'c', 'd'].map((key) => [key, keyPosition(bytes(key), K)]));
     const pa = positions.get('a')!;
     const inA = shard.range(pa - 1 < 0 ? 255 : pa - 1, pa).map((item) => new TextDecoder().decode(item.key));
@@ -55,8 +57,8 @@ describe('Shard', () => {
 
   it('forgets tombstones after TOMBSTONE_MS', () => {
     const shard = new Shard(K, undefined);
-    shard.write(bytes('x'), 1, NOW);
-    shard.write(bytes('x'), undefined, NOW + 1);
+    shard.write(bytes('x'), 1, NOW, W);
+    shard.write(bytes('x'), undefined, NOW + 1, W);
     shard.purgeTombstones(NOW + TOMBSTONE_MS);
     expect(shard.all()).toHaveLength(1);
     shard.purgeTombstones(NOW + TOMBSTONE_MS + 2);
@@ -67,9 +69,9 @@ describe('Shard', () => {
     const store = new MemoryStore();
     const persisted = new ReplicaStore(store, false, noErrors);
     const shard = new Shard(K, persisted);
-    shard.write(bytes('kept'), { deep: [1, 2] }, NOW);
-    shard.write(bytes('gone'), 1, NOW);
-    shard.write(bytes('gone'), undefined, NOW + 1);
+    shard.write(bytes('kept'), { deep: [1, 2] }, NOW, W);
+    shard.write(bytes('gone'), 1, NOW, W);
+    shard.write(bytes('gone'), undefined, NOW + 1, W);
     shard.savePosition(77);
     await persisted.flush();
     const reopened = new ReplicaStore(store, false, noErrors);
@@ -87,7 +89,7 @@ describe('Shard', () => {
     const failures: unknown[] = [];
     const persisted = new ReplicaStore(new MemoryStore({ quotaBytes: 10 }), false, (error) => failures.push(error));
     const shard = new Shard(K, persisted);
-    shard.write(bytes('big'), 'x'.repeat(100), NOW);
+    shard.write(bytes('big'), 'x'.repeat(100), NOW, W);
     await expect(persisted.flush()).rejects.toBeInstanceOf(StoreError);
     expect(failures).toHaveLength(1);
     expect(shard.get(bytes('big'))?.value).toBe('x'.repeat(100));
@@ -113,5 +115,22 @@ describe('execute (the responsible node)', () => {
     execute(request('set', 'list', [1, 2]), shard, NOW);
     expect(execute(request('delta', 'list', { a: 1 }), shard, NOW)).toMatchObject({ status: 'type', written: undefined });
     expect(shard.get(bytes('list'))?.value).toEqual([1, 2]);
+  });
+
+  it("refuses a write past its writer's quota ('quota', nothing written), counting replacements and deletions as the shard holds them", () => {
+    const shard = new Shard(K, undefined, { keys: 2, bytes: 64 });
+    const other = '9zQmPwother';
+    expect(execute(request('set', 'a', 1), shard, NOW).status).toBe('ok');
+    expect(execute(request('set', 'b', 2), shard, NOW).status).toBe('ok');
+    expect(execute(request('set', 'c', 3), shard, NOW)).toMatchObject({ status: 'quota', value: 'keys', over: 'keys', written: undefined });
+    expect(shard.get(bytes('c'))).toBeUndefined();
+    expect(execute(request('set', 'a', 'replaced'), shard, NOW).status).toBe('ok'); // its own key: no new key
+    expect(execute(request('set', 'a', 'x'.repeat(64)), shard, NOW)).toMatchObject({ status: 'quota', over: 'bytes' });
+    expect(execute({ ...request('set', 'c', 3), writer: other }, shard, NOW).status).toBe('ok'); // each writer its own quota
+    expect(execute(request('delete', 'b'), shard, NOW).status).toBe('ok');
+    expect(execute(request('set', 'd', 4), shard, NOW).status).toBe('quota'); // b's tombstone still counts
+    const later = NOW + 2 * TOMBSTONE_MS;
+    shard.purgeTombstones(later);
+    expect(execute(request('set', 'd', 4), shard, later).status).toBe('ok');
   });
 });

@@ -4,13 +4,14 @@
  * routes requests hop by hop, answers the ones this node is responsible for, and keeps replicas;
  * membership.ts keeps this node's place on the ring.
  */
-import { ConnectionClosedError, SocketClosedError } from '../errors.js';
+import { ConnectionClosedError, QuotaExceededError, SocketClosedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { Identity } from '../identity/identity.js';
 import { storedIdentity, type StoredIdentity } from '../identity/stored-identity.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
+import type { QuotaLimits } from '../replica/quota.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption } from '../store/types.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
@@ -18,7 +19,17 @@ import { flags } from '../wire/flags.js';
 import type { Packet } from '../wire/packet.js';
 import type { Protocol } from '../wire/protocol.js';
 import type { ChordSocketOptions } from './chord-socket.js';
-import { CHORD_VERSION_WINDOW_MS, DEFAULT_K, DEFAULT_REPLICAS, RECORDS_PER_MESSAGE, REPLICA_ACK_MS, STABILIZE_MS, SUCCESSOR_LIST_SIZE } from './constants.js';
+import {
+  CHORD_MAX_BYTES_PER_WRITER,
+  CHORD_MAX_KEYS_PER_WRITER,
+  CHORD_VERSION_WINDOW_MS,
+  DEFAULT_K,
+  DEFAULT_REPLICAS,
+  RECORDS_PER_MESSAGE,
+  REPLICA_ACK_MS,
+  STABILIZE_MS,
+  SUCCESSOR_LIST_SIZE,
+} from './constants.js';
 import {
   decodeChord,
   encodeAnswer,
@@ -39,6 +50,7 @@ import { ChordRoutes } from './mesh-routes.js';
 import { Membership } from './membership.js';
 import { checkVersion } from './record-check.js';
 import { execute } from './operations.js';
+import { OwnWrites } from './own-writes.js';
 import { ForwardTable, Lookups } from './requests.js';
 import { ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
@@ -65,6 +77,10 @@ export class ChordService implements Service {
   readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS, memberHeartbeats: false };
   readonly k: number;
   readonly replicas: number;
+  /** Each writer's storage quota on this node, and this node's own in all (chord/constants.ts). */
+  readonly quota: QuotaLimits;
+  /** What this node's user wrote, for its side of the quota. */
+  readonly ownWrites: OwnWrites;
   readonly membership = new Membership(this);
   mesh!: MeshContext;
   shard!: Shard;
@@ -93,6 +109,8 @@ export class ChordService implements Service {
     if (!Number.isInteger(this.replicas) || this.replicas < 0) throw new RangeError(`replicas must be an integer ≥ 0, not ${this.replicas}`);
     this.protocolIdSuffix = toBase58(this.k);
     this.persist = options.persist;
+    this.quota = { keys: options.maxKeysPerWriter ?? CHORD_MAX_KEYS_PER_WRITER, bytes: options.maxBytesPerWriter ?? CHORD_MAX_BYTES_PER_WRITER };
+    this.ownWrites = new OwnWrites(this.quota);
   }
 
   /**
@@ -115,7 +133,7 @@ export class ChordService implements Service {
     const { clock } = mesh;
     this.ring = new RingView(mesh.id, () => mesh.wireAddress(), this.k, Math.max(SUCCESSOR_LIST_SIZE, this.replicas), () => clock.now());
     this.openStore(mesh.wireProtocolId);
-    this.shard = new Shard(this.k, this.store);
+    this.shard = new Shard(this.k, this.store, this.quota);
     this.acks = new PendingRequests(clock);
     this.routes = new ChordRoutes(mesh, { deliver: (msg, conn) => this.handle(msg, conn), gone: (id) => this.peerDown(id) });
     this.lookups = new Lookups(
@@ -149,8 +167,10 @@ export class ChordService implements Service {
     return this.lookups.start(this.newRequest(kind, position, key, value));
   }
 
+  /** A request of this node's; a write names this node as its writer. */
   newRequest(kind: RequestKind, position: number, key?: Uint8Array, value?: Packet): ChordRequest {
-    return { kind, id: this.newId(), hops: 0, final: false, position, key, value };
+    const writer = kind === 'find' || kind === 'get' ? undefined : this.mesh.id;
+    return { kind, id: this.newId(), hops: 0, final: false, position, key, value, writer };
   }
 
   /** Request and ack ids: 128 random bits from the injected source. */
@@ -243,7 +263,7 @@ export class ChordService implements Service {
       return;
     }
     if (hop === 'self') {
-      void this.answer(request).then((answer) => {
+      void this.answer(request, conn).then((answer) => {
         if (!this.lookups.answer(answer)) whisper(conn, encodeAnswer(answer));
       });
       return;
@@ -262,12 +282,27 @@ export class ChordService implements Service {
    * confirmed their copies (or REPLICA_ACK_MS passed): an acknowledged write then survives this node
    * crashing right after, which it would not while a copy waited for a replica to be dialled.
    */
-  private async answer(request: ChordRequest): Promise<ChordAnswer> {
+  private async answer(request: ChordRequest, from?: Connection): Promise<ChordAnswer> {
     const base = { id: request.id, hops: request.hops, responder: this.ring.self() };
     if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry) };
     const outcome = execute(request, this.shard, this.mesh.clock.now());
+    const answer: ChordAnswer = { ...base, status: outcome.status, value: outcome.value };
+    if (outcome.over && from) this.refuseOverQuota(request, outcome.over, answer, from);
     if (outcome.written) await this.copyToReplicas([outcome.written]);
-    return { ...base, status: outcome.status, value: outcome.value };
+    return answer;
+  }
+
+  /**
+   * A peer's write would take its writer past its quota here: reported, and when the peer is the
+   * writer itself it gets the refusal and is dropped at once, so the rest of its flood goes unread
+   * (an honest writer checks its quota before sending, own-writes.ts). A relay only passes the
+   * refusal back.
+   */
+  private refuseOverQuota(request: ChordRequest, over: 'keys' | 'bytes', answer: ChordAnswer, from: Connection): void {
+    this.reportError(new QuotaExceededError(request.writer!, over, this.quota[over], from.id));
+    if (request.writer !== from.id) return;
+    whisper(from, encodeAnswer(answer));
+    from.close();
   }
 
   /** Resolves when every replica has confirmed its copy or given up on; one that did not is left to re-replication. */
@@ -293,7 +328,20 @@ export class ChordService implements Service {
       return;
     }
     let newer = 0;
-    for (const record of message.records) if (this.shard.merge(record)) newer++;
+    let refused = 0;
+    for (const record of message.records) {
+      if ((this.shard.versionOf(record.key) ?? -1) >= record.version) continue;
+      const over = this.shard.exceeds(record);
+      if (over) {
+        // Refused, and reported once per message; the whole message too, and its sender dropped,
+        // when the sender wrote it itself.
+        if (refused++ === 0 || record.writer === conn.id) this.reportError(new QuotaExceededError(record.writer, over, this.quota[over], conn.id));
+        if (record.writer !== conn.id) continue;
+        conn.close();
+        return;
+      }
+      if (this.shard.merge(record)) newer++;
+    }
     this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);
     // Only a storing node takes keys over; one that is not (it left meanwhile) lets the handoff time out.
     if (message.ackId !== undefined && this.ring.position !== undefined) {
@@ -306,7 +354,7 @@ export class ChordService implements Service {
     for (let start = 0; start < items.length; start += RECORDS_PER_MESSAGE) {
       const batch = items.slice(start, start + RECORDS_PER_MESSAGE);
       const last = start + RECORDS_PER_MESSAGE >= items.length;
-      const records = batch.map(({ key, version, value }) => ({ key, version, value }));
+      const records = batch.map(({ key, version, value, writer }) => ({ key, version, value, writer }));
       whisper(conn, encodeRecords({ kind, ackId: last ? ackId : undefined, records }));
     }
   }
@@ -333,7 +381,8 @@ export class ChordService implements Service {
 
   handle(msg: Message, conn: Connection): void {
     const decoded = decodeChord(msg.wire.payload, this.k);
-    if (!decoded || conn.id === undefined) return; // nothing chord happens before a handshake
+    // Nothing chord happens before a handshake, nor after we dropped the peer (the rest of what it sent is unread).
+    if (!decoded || conn.id === undefined || conn.closed) return;
     switch (decoded.type) {
       case 'meta':
         this.onMeta(conn, decoded.meta);

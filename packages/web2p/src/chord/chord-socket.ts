@@ -23,8 +23,11 @@
  * - persist: the shard, the node's position and its key pair go to a Store; a restarted node is the
  *   same node (same id: await `ready` before reading it) and rejoins at the saved position, so the
  *   keys it kept are again in its range.
+ * - Quotas (issue 16): each write names its writer; a storing node keeps at most maxKeysPerWriter
+ *   records and maxBytesPerWriter bytes of each writer, and a writer checks its own writes against
+ *   the same limits before sending (own-writes.ts), so only a peer that ignores them is dropped.
  */
-import { KeyError } from '../errors.js';
+import { KeyError, QuotaExceededError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { describeKey } from '../replica/keys.js';
 import { isMapping } from '../replica/mapping.js';
@@ -48,6 +51,15 @@ export interface ChordSocketOptions extends MeshSocketOptions {
    * `./.web2p` in Node, `{ dir }` for another directory (Node), or any Store.
    */
   persist?: PersistOption;
+  /**
+   * Most records (values and deletions) one writer may have on each storing node, and this node's
+   * user may write in all: our own writes past it reject with QuotaExceededError before they are
+   * sent; a peer's are refused, and the peer dropped when it wrote them itself. Default
+   * CHORD_MAX_KEYS_PER_WRITER (10,000); peers should agree on it.
+   */
+  maxKeysPerWriter?: number;
+  /** Most bytes (keys and encoded values) per writer, likewise. Default CHORD_MAX_BYTES_PER_WRITER (8 MiB). */
+  maxBytesPerWriter?: number;
 }
 
 /** The events of a ChordSocket: the mesh's, plus `join` and `leave` of the ring. */
@@ -147,7 +159,11 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.#pending(() => this.#lookup('get', key));
   }
 
-  /** Stores `value` at `key` on its responsible node and the replicas; resolves once stored. */
+  /**
+   * Stores `value` at `key` on its responsible node and the replicas; resolves once stored. Rejects
+   * with QuotaExceededError when it would take this node's writes past maxKeysPerWriter or
+   * maxBytesPerWriter (as do update(), delete() and applyDelta()).
+   */
   set(key: ChordKey, value: Packet): Promise<void> {
     return this.#pending(() => this.#lookup('set', key, value).then(() => undefined));
   }
@@ -212,7 +228,16 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const bytes = typeof key === 'string' ? utf8(key) : key;
     if (!(bytes instanceof Uint8Array)) throw new TypeError('a chord key must be a string or a Uint8Array');
     const position = keyPosition(bytes, this.k);
+    const { ownWrites, quota, mesh } = this.#node;
+    const writes = kind !== 'get';
+    if (writes) ownWrites.check(this.id, bytes, kind === 'delete' ? undefined : value, mesh.clock.now());
     const answer = await this.#node.lookup(kind, bytes, position, value);
+    if (answer.status === 'quota') {
+      // The responsible node holds more of ours than we counted (it keeps deletions of ours we forgot, say).
+      const over = answer.value === 'bytes' ? 'bytes' : 'keys';
+      throw new QuotaExceededError(this.id, over, quota[over]);
+    }
+    if (writes && answer.status === 'ok') ownWrites.wrote(bytes, kind === 'delete' ? undefined : (answer.value ?? value), mesh.clock.now());
     return {
       found: answer.status === 'ok',
       value: answer.value,

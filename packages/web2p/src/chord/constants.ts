@@ -131,3 +131,19 @@ export const MAX_ROUTED_RING_NODES = 64;
  * dropped, unless it is only one above the version we hold.
  */
 export const CHORD_VERSION_WINDOW_MS = 60_000;
+
+/**
+ * How many records (values and deletions) one writer may have on each storing node, its own keys
+ * and the replicas it keeps, and how many a node lets its own user write in all (issue 16). A
+ * writer's keys spread over the ring, but on a small ring they all land on the same few nodes, so
+ * without a bound one peer writing 100,000 keys fills those nodes' memory and store. Ten thousand,
+ * as SYNC_MAX_KEYS_PER_OWNER: far more than an index or a directory of rooms needs.
+ */
+export const CHORD_MAX_KEYS_PER_WRITER = 10_000;
+
+/**
+ * How many bytes (keys plus msgpack-encoded values) one writer may have on each storing node, and
+ * write in all from one node: 8 MiB, as SYNC_MAX_BYTES_PER_OWNER, so a few hundred writers at their
+ * quota still fit a tab's memory.
+ */
+export const CHORD_MAX_BYTES_PER_WRITER = 8 * 1024 * 1024;

@@ -29,16 +29,19 @@
  *     so far; final = the sender found the receiver to be the successor, which must answer.
  *       retrieve []              find: who is responsible (for join and finger repair)
  *       retrieve [key (bin)]     get
- *       store    [key, value]    set
- *       store    [key]           delete (nil is a value, so absence means delete)
- *       delta    [key, {..}]     merge a mapping into the value (PROTOCOL.md §6.4)
+ *       store    [key, writer, value]  set
+ *       store    [key, writer]         delete (nil is a value, so absence means delete)
+ *       delta    [key, writer, {..}]   merge a mapping into the value (PROTOCOL.md §6.4)
+ *     writer (str) is the node id of the node whose user wrote: the responsible node and the
+ *     replicas count each writer's records against its storage quota (issue 16).
  *
  *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value?]
- *     Passed back along the reverse path. status 'ok' | 'absent' | 'type' (delta on a non-mapping).
+ *     Passed back along the reverse path. status 'ok' | 'absent' | 'type' (delta on a non-mapping)
+ *     | 'quota' (the write would take its writer past its quota on the responsible node).
  *     value: the value (get), the merged mapping (delta), the responder's successor list (find).
  *     Also acknowledges a handoff, with hops 0.
  *
- *   records = [0x06 notify, kind, ack id | nil, [[key (bin), version (int), value?], ...]]
+ *   records = [0x06 notify, kind, ack id | nil, [[key (bin), version (int), writer (str), value?], ...]]
  *     kind 'replica' (the responsible node copies to its successors) or 'handoff' (keys change
  *     hands on a join or leave; an ack id asks for an answer). A record without a value is a
  *     deletion. The higher version wins on merge.
@@ -82,9 +85,11 @@ export interface ChordRequest {
   key: Uint8Array | undefined;
   /** set: the value; delta: the mapping. */
   value: Packet | undefined;
+  /** set, delete and delta: the node id of the writer, whose quota the record counts against. */
+  writer?: string | undefined;
 }
 
-export type AnswerStatus = 'ok' | 'absent' | 'type';
+export type AnswerStatus = 'ok' | 'absent' | 'type' | 'quota';
 
 export interface ChordAnswer {
   id: string;
@@ -99,6 +104,8 @@ export interface WireRecord {
   key: Uint8Array;
   version: number;
   value: Packet | undefined;
+  /** Who wrote it (for the quota); '' for a record kept from before writers were recorded. */
+  writer: string;
 }
 
 export type RecordsKind = 'replica' | 'handoff';
@@ -148,6 +155,7 @@ const requestFlag: Record<RequestKind, number> = {
 export function encodeRequest(request: ChordRequest): Packet[] {
   const payload: Packet[] = [requestFlag[request.kind], request.id, request.hops, request.final, request.position];
   if (request.key !== undefined) payload.push(request.key);
+  if (request.writer !== undefined) payload.push(request.writer);
   if (request.kind === 'set' || request.kind === 'delta') payload.push(request.value ?? null);
   return payload;
 }
@@ -163,7 +171,7 @@ export function encodeRecords(records: ChordRecords): Packet[] {
     flags.notify,
     records.kind,
     records.ackId ?? null,
-    records.records.map((r) => (r.value === undefined ? [r.key, r.version] : [r.key, r.version, r.value])),
+    records.records.map((r) => (r.value === undefined ? [r.key, r.version, r.writer] : [r.key, r.version, r.writer, r.value])),
   ];
 }
 
@@ -212,20 +220,22 @@ function decodeMeta(payload: readonly Packet[], k: number): Meta {
 }
 
 function decodeRequest(payload: readonly Packet[], k: number): ChordRequest {
-  const [flag, rawId, hops, final, position, key, value] = payload;
+  const [flag, rawId, hops, final, position, key, rawWriter, value] = payload;
   const id = decodeText(rawId, 'chord request id');
   if (!isCount(hops)) throw new FrameError('bad chord request: hops must be a non-negative integer');
   if (typeof final !== 'boolean') throw new FrameError('bad chord request: final must be a boolean');
   const common = { id, hops, final, position: decodePosition(position, k, 'chord request') };
   const length = payload.length;
-  if (flag === flags.retrieve && length === 5) return { kind: 'find', ...common, key: undefined, value: undefined };
+  const none = { value: undefined, writer: undefined };
+  if (flag === flags.retrieve && length === 5) return { kind: 'find', ...common, key: undefined, ...none };
   const keyBytes = decodeKey(key);
-  if (flag === flags.retrieve && length === 6) return { kind: 'get', ...common, key: keyBytes, value: undefined };
-  if (flag === flags.store && length === 6) return { kind: 'delete', ...common, key: keyBytes, value: undefined };
-  if (flag === flags.store && length === 7) return { kind: 'set', ...common, key: keyBytes, value: value! };
-  if (flag === flags.delta && length === 7) {
+  if (flag === flags.retrieve && length === 6) return { kind: 'get', ...common, key: keyBytes, ...none };
+  const writer = length >= 7 ? decodeWriter(rawWriter) : undefined;
+  if (flag === flags.store && length === 7) return { kind: 'delete', ...common, key: keyBytes, value: undefined, writer };
+  if (flag === flags.store && length === 8) return { kind: 'set', ...common, key: keyBytes, value: value!, writer };
+  if (flag === flags.delta && length === 8) {
     if (!isMapping(value)) throw new FrameError('bad chord delta: the delta must be a mapping');
-    return { kind: 'delta', ...common, key: keyBytes, value };
+    return { kind: 'delta', ...common, key: keyBytes, value, writer };
   }
   throw new FrameError(`bad chord request: sub-flag ${String(flag)} with ${length} items`);
 }
@@ -234,7 +244,7 @@ function decodeAnswer(payload: readonly Packet[], k: number): ChordAnswer {
   const [, rawId, hops, responder, status, value] = payload;
   if (payload.length !== 5 && payload.length !== 6) throw new FrameError('bad chord answer: expected 5 or 6 items');
   if (!isCount(hops)) throw new FrameError('bad chord answer: hops must be a non-negative integer');
-  if (status !== 'ok' && status !== 'absent' && status !== 'type') {
+  if (status !== 'ok' && status !== 'absent' && status !== 'type' && status !== 'quota') {
     throw new FrameError(`bad chord answer: unknown status ${JSON.stringify(status)}`);
   }
   return { id: decodeText(rawId, 'chord answer id'), hops, responder: decodeEntry(responder, k), status, value };
@@ -246,12 +256,13 @@ function decodeRecords(payload: readonly Packet[]): ChordRecords {
   if (kind !== 'replica' && kind !== 'handoff') throw new FrameError('bad chord records: kind must be replica or handoff');
   if (!Array.isArray(list)) throw new FrameError('bad chord records: the records must be an array');
   const records = list.map((record): WireRecord => {
-    if (!Array.isArray(record) || (record.length !== 2 && record.length !== 3)) {
-      throw new FrameError('bad chord record: expected [key, version, value?]');
+    if (!Array.isArray(record) || (record.length !== 3 && record.length !== 4)) {
+      throw new FrameError('bad chord record: expected [key, version, writer, value?]');
     }
-    const [key, version, value] = record;
+    const [key, version, writer, value] = record;
     if (!isCount(version)) throw new FrameError('bad chord record: the version must be a non-negative integer');
-    return { key: decodeKey(key), version, value: record.length === 3 ? value : undefined };
+    // '' = unknown, a record a node kept in its store from before writers were recorded.
+    return { key: decodeKey(key), version, writer: writer === '' ? '' : decodeWriter(writer), value: record.length === 4 ? value : undefined };
   });
   return { kind, ackId: ackId === null ? undefined : decodeText(ackId, 'chord ack id'), records };
 }
@@ -270,6 +281,12 @@ function decodePosition(value: Packet | undefined, k: number, where: string): nu
     throw new FrameError(`bad ${where}: the position must be an integer below 2**${k}`);
   }
   return value;
+}
+
+function decodeWriter(value: Packet | undefined): string {
+  const id = packetText(value);
+  if (id === undefined || !isValidNodeId(id)) throw new FrameError('bad chord message: the writer must be a base58 node id');
+  return id;
 }
 
 function decodeText(value: Packet | undefined, what: string): string {

@@ -12,9 +12,14 @@ export interface Outcome {
   value: Packet | undefined;
   /** The item written, to be copied to the replicas. */
   written: Item | undefined;
+  /** With status 'quota': the limit the write would have passed. */
+  over?: 'keys' | 'bytes';
 }
 
-/** Runs get/set/delete/delta on the shard (find is answered by the socket, which knows the ring). */
+/**
+ * Runs get/set/delete/delta on the shard (find is answered by the socket, which knows the ring). A
+ * write that would take its writer past its quota here is not made ('quota').
+ */
 export function execute(request: ChordRequest, shard: Shard, nowMs: number): Outcome {
   const key = request.key!;
   const current = shard.get(key);
@@ -22,17 +27,26 @@ export function execute(request: ChordRequest, shard: Shard, nowMs: number): Out
     case 'get':
       return current ? outcome('ok', current.value) : outcome('absent');
     case 'set':
-      return { status: 'ok', value: undefined, written: shard.write(key, request.value, nowMs) };
+      return write(request, shard, request.value, nowMs, undefined);
     case 'delete':
-      return current ? { status: 'ok', value: undefined, written: shard.write(key, undefined, nowMs) } : outcome('absent');
+      return current ? write(request, shard, undefined, nowMs, undefined) : outcome('absent');
     case 'delta': {
       if (current && !isMapping(current.value)) return outcome('type');
       const merged = mergeMapping(current?.value, request.value as Mapping);
-      return { status: 'ok', value: merged, written: shard.write(key, merged, nowMs) };
+      return write(request, shard, merged, nowMs, merged);
     }
     case 'find':
       throw new Error('find is answered by the ring, not the shard');
   }
+}
+
+/** Writes `value` at the request's key as its writer, unless that passes the writer's quota. */
+function write(request: ChordRequest, shard: Shard, value: Packet | undefined, nowMs: number, answer: Packet | undefined): Outcome {
+  const key = request.key!;
+  const writer = request.writer!;
+  const over = shard.exceeds({ key, value, writer });
+  if (over) return { status: 'quota', value: over, written: undefined, over };
+  return { status: 'ok', value: answer, written: shard.write(key, value, nowMs, writer) };
 }
 
 function outcome(status: AnswerStatus, value?: Packet): Outcome {

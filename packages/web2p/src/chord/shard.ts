@@ -1,8 +1,10 @@
 /**
  * The items one chord node holds, as the responsible node or as a replica, with an optional Store
  * behind them. Every write carries a version; merging keeps the higher one, so copies that meet
- * again after churn (a replica that missed a write, a node restarted from its Store) agree.
+ * again after churn (a replica that missed a write, a node restarted from its Store) agree. Each
+ * writer's records are counted against its storage quota (issue 16).
  */
+import { recordSize, WriterUsage, type QuotaLimits } from '../replica/quota.js';
 import type { ReplicaStore } from '../replica/replica-store.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
 import type { StoreValue } from '../store/types.js';
@@ -15,8 +17,8 @@ export interface Item extends WireRecord {
   position: number;
 }
 
-/** An item as persisted (a `type`, so it is a StoreValue). A deletion has no `value`. */
-type StoredItem = { key: Uint8Array; version: number; value?: StoreValue };
+/** An item as persisted (a `type`, so it is a StoreValue). A deletion has no `value`; one kept before writers were recorded, no `writer`. */
+type StoredItem = { key: Uint8Array; version: number; writer?: string; value?: StoreValue };
 
 const ITEM_PREFIX = 'item:';
 /** Where a persisted node remembers its ring position, to rejoin there after a restart. */
@@ -26,12 +28,18 @@ export class Shard {
   private readonly items = new Map<string, Item>();
   /** Keys of tombstones, so the purge does not walk every item. */
   private readonly tombstones = new Set<string>();
+  /** Each writer's records and bytes here. */
+  private usage: WriterUsage;
 
   constructor(
     private readonly k: number,
     /** Where the items go (replica/replica-store.ts: ordered, with flush()), if anywhere. */
     private readonly store: ReplicaStore | undefined,
-  ) {}
+    /** Each writer's quota here (chord/constants.ts CHORD_MAX_*_PER_WRITER unless the socket's options say). */
+    private readonly limits: QuotaLimits = { keys: Infinity, bytes: Infinity },
+  ) {
+    this.usage = new WriterUsage(limits);
+  }
 
   /** The live value, or undefined when absent or deleted. */
   get(key: Uint8Array): Item | undefined {
@@ -44,10 +52,10 @@ export class Shard {
    * the clock, so that a write always beats what it replaces and older data restored from a Store
    * loses to newer writes made elsewhere meanwhile.
    */
-  write(key: Uint8Array, value: Packet | undefined, nowMs: number): Item {
+  write(key: Uint8Array, value: Packet | undefined, nowMs: number, writer: string): Item {
     const old = this.items.get(toHex(key));
     const version = Math.max((old?.version ?? 0) + 1, Math.floor(nowMs));
-    const item = { key, version, value, position: keyPosition(key, this.k) };
+    const item = { key, version, value, writer, position: keyPosition(key, this.k) };
     this.put(item);
     return item;
   }
@@ -55,6 +63,16 @@ export class Shard {
   /** The version held for `key` (a deletion's too), if any. */
   versionOf(key: Uint8Array): number | undefined {
     return this.items.get(toHex(key))?.version;
+  }
+
+  /**
+   * Which quota (records or bytes) `record`'s writer would pass if it replaced what we hold for its
+   * key, or undefined when it stays within both.
+   */
+  exceeds(record: Pick<WireRecord, 'key' | 'value' | 'writer'>): 'keys' | 'bytes' | undefined {
+    const old = this.items.get(toHex(record.key));
+    const replaced = old?.writer === record.writer ? recordSize(old.key, old.value) : undefined;
+    return this.usage.exceeded(record.writer, recordSize(record.key, record.value), replaced);
   }
 
   /** Takes a record from another node if it is newer than ours. Returns whether it was. */
@@ -90,6 +108,7 @@ export class Shard {
   purgeTombstones(nowMs: number): void {
     const gone = [...this.tombstones].filter((hex) => tombstoneExpired(this.items.get(hex)!.version, nowMs));
     for (const hex of gone) {
+      this.uncount(this.items.get(hex)!);
       this.items.delete(hex);
       this.tombstones.delete(hex);
       this.store?.remove(ITEM_PREFIX + hex);
@@ -114,25 +133,32 @@ export class Shard {
   /** Forgets everything, in memory and in the Store (leave(): this node no longer stores). */
   clear(): void {
     this.items.clear();
+    this.usage = new WriterUsage(this.limits);
     this.tombstones.clear();
     this.store?.clear();
   }
 
   private put(item: Item): void {
     const hex = toHex(item.key);
+    const old = this.items.get(hex);
+    if (old) this.uncount(old);
+    this.usage.count(item.writer, recordSize(item.key, item.value), 1);
     this.items.set(hex, item);
     if (item.value === undefined) this.tombstones.add(hex);
     else this.tombstones.delete(hex);
     this.store?.put(ITEM_PREFIX + hex, toStored(item));
   }
+
+  private uncount(item: Item): void {
+    this.usage.count(item.writer, recordSize(item.key, item.value), -1);
+  }
 }
 
 function toStored(item: Item): StoredItem {
-  return item.value === undefined
-    ? { key: item.key, version: item.version }
-    : { key: item.key, version: item.version, value: item.value as StoreValue };
+  const { key, version, writer } = item;
+  return item.value === undefined ? { key, version, writer } : { key, version, writer, value: item.value as StoreValue };
 }
 
 function fromStored(stored: StoredItem): WireRecord {
-  return { key: stored.key, version: stored.version, value: stored.value as Packet | undefined };
+  return { key: stored.key, version: stored.version, writer: stored.writer ?? '', value: stored.value as Packet | undefined };
 }

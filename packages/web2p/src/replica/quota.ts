@@ -2,6 +2,9 @@
  * Storage quotas per writer (issue 16): how many keys and bytes each writer holds on this replica,
  * and whether one more record would take it over its limit. Sync counts per owner, chord per writer.
  */
+import { encode } from '../wire/msgpack.js';
+import type { Packet } from '../wire/packet.js';
+
 export interface QuotaLimits {
   readonly keys: number;
   readonly bytes: number;
@@ -41,4 +44,9 @@ export class WriterUsage {
     if (bytes > 0 && usage.bytes + bytes > this.limits.bytes) return 'bytes';
     return undefined;
   }
+}
+
+/** A record's size for the quota: its key and its value's msgpack encoding (a deletion: the key). */
+export function recordSize(key: Uint8Array, value: Packet | null | undefined): number {
+  return key.length + (value === null || value === undefined ? 0 : encode(value).length);
 }

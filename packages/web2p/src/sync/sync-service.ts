@@ -25,7 +25,7 @@ import { TOMBSTONE_MS, TOMBSTONE_PRUNE_MS } from '../replica/constants.js';
 import { describeKey, publicKey } from '../replica/keys.js';
 import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
-import { WriterUsage } from '../replica/quota.js';
+import { recordSize, WriterUsage } from '../replica/quota.js';
 import type { Proof } from '../replica/signatures.js';
 import { admit, dropOffender, type AdmissionRules, type Candidate } from './admission.js';
 import { Contenders } from './contenders.js';
@@ -302,7 +302,7 @@ export class SyncService implements Service {
       const replaced = entry?.record.owner === writer ? entry.bytes : undefined;
       const sum = added.get(writer) ?? { keys: 0, bytes: 0 };
       sum.keys += replaced === undefined ? 1 : 0;
-      sum.bytes += recordBytes(bytes, value) - (replaced ?? 0);
+      sum.bytes += recordSize(bytes, value) - (replaced ?? 0);
       added.set(writer, sum);
     }
     const { usage } = this.rules;
@@ -409,7 +409,7 @@ export class SyncService implements Service {
     const current = this.records.get(keyId(key))?.record;
     if (current !== undefined && compareRecords(record, current) === 0) return false; // ours already: nothing to check or merge
     const verified = record.proof && verifyRecord(record.proof, record.owner, this.mesh.protocol.id, key, record.value, record.ts);
-    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, bytes: recordBytes(key, record.value), live: !carriesMeta };
+    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, bytes: recordSize(key, record.value), live: !carriesMeta };
     return this.admitted(key, candidate, conn, record);
   }
 
@@ -418,7 +418,7 @@ export class SyncService implements Service {
     const verified = proof && verifyDelta(proof, owner, this.mesh.protocol.id, key, mapping, proof.ts);
     // Its size once merged; a value that is not a mapping is replaced by it.
     const merged = mergeMapping(isMapping(current?.value) ? current.value : undefined, mapping);
-    const candidate = { owner, ts: proof?.ts ?? time, verified, isDelta: true, bytes: recordBytes(key, merged), live: true };
+    const candidate = { owner, ts: proof?.ts ?? time, verified, isDelta: true, bytes: recordSize(key, merged), live: true };
     return this.admitted(key, candidate, conn);
   }
 
@@ -505,7 +505,7 @@ export class SyncService implements Service {
   private setRecord(id: string, key: Uint8Array, record: SyncRecord, options: { quiet?: boolean; persist?: boolean; via?: Connection } = {}): void {
     const entry = this.records.get(id);
     const wasLive = entry !== undefined && entry.record.value !== null;
-    const bytes = recordBytes(key, record.value);
+    const bytes = recordSize(key, record.value);
     if (entry) this.rules.usage.count(entry.record.owner, entry.bytes, -1);
     this.rules.usage.count(record.owner, bytes, 1);
     const since = entry?.record.owner === record.owner ? entry.since : this.mesh.clock.now();
@@ -628,9 +628,4 @@ function ownKey(key: Key): Uint8Array {
 function normalised(value: Packet): Packet {
   if (value === undefined) throw new TypeError('a sync value cannot be undefined; use delete(key) to remove a key');
   return decode(encode(value));
-}
-
-/** A record's size for the quota: its key and its value's msgpack encoding (a tombstone: the key). */
-function recordBytes(key: Uint8Array, value: Packet | null): number {
-  return key.length + (value === null ? 0 : encode(value).length);
 }
