@@ -201,11 +201,17 @@ export const RELAY_MESSAGES_PER_SECOND = 1_000;
 /** Broadcasts from one connection we relay at once above that rate. */
 export const RELAY_MESSAGE_BURST = 10_000;
 
-/** Bytes per second (inflated msgpack) one connection may send us, sustained. */
-export const PEER_BYTES_PER_SECOND = 16 * 1024 * 1024;
+/**
+ * Bytes per second (inflated msgpack) one connection may send us, sustained. Over it frames are
+ * discarded, which an honest sender would feel as loss (a stream stalls for its missing credit), so
+ * it sits above what an honest link carries: a stream over loopback or a LAN moves 30–100 MB/s, a
+ * browser's data channel 10–30 MB/s. It stops floods past any real link; memory is bounded anyway by
+ * the transport's own flow control and the frame limits.
+ */
+export const PEER_BYTES_PER_SECOND = 128 * 1024 * 1024;
 
-/** Bytes a connection may send at once above its rate: a few of the largest frames. */
-export const PEER_BYTE_BURST = 64 * 1024 * 1024;
+/** Bytes a connection may send at once above its rate: a few seconds of a fast link. */
+export const PEER_BYTE_BURST = 512 * 1024 * 1024;
 
 /**
  * Bytes we may have queued towards one peer that it has not read yet, on any transport (a TCP or
