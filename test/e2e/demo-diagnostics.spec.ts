@@ -7,19 +7,24 @@
  * connect: it answers each offer with the protocol's `failed` signal, as a browser whose ICE failed
  * does, so the tab gives its verdict after its retries, in about a second.
  */
-import { randomInt } from 'node:crypto';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import WebSocket from 'ws';
+import { createIdentity, systemRandom } from '../../packages/web2p/dist/index.js';
+import { nodeIdOf } from '../../packages/web2p/dist/identity/identity.js';
+import { makeJoinProof } from '../../packages/web2p/dist/signaling/index.js';
 import { DEMO_PORT } from '../../playwright.config.js';
 
 const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}/`;
 const SHOTS = 'test-results/demo';
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+/** The protocol the member's id is derived on: the server checks only that the id is the key's. */
+const MEMBER_PROTOCOL = 'demo-diagnostics-test';
 
 /** Joins `room` as a member that answers every WebRTC offer with `failed` (reason `ice-failed`). */
 async function memberThatCannotConnect(room: string): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${DEMO_PORT}/${room}`);
-  const id = Array.from({ length: 66 }, () => BASE58[randomInt(BASE58.length)]).join('');
+  // A real identity: the server makes every join prove its id over the connection's challenge.
+  const identity = createIdentity(systemRandom);
+  const id = nodeIdOf(identity.publicKey, MEMBER_PROTOCOL);
   ws.on('message', (raw) => {
     const message = JSON.parse(String(raw));
     if (message.type === 'signal' && message.data?.signal?.type === 'offer') {
@@ -27,8 +32,11 @@ async function memberThatCannotConnect(room: string): Promise<WebSocket> {
     }
   });
   await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'join', id })));
-    ws.on('message', (raw) => JSON.parse(String(raw)).type === 'peers' && resolve());
+    ws.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type === 'challenge') ws.send(JSON.stringify({ type: 'join', id, proof: makeJoinProof(identity, message.nonce, id, MEMBER_PROTOCOL) }));
+      if (message.type === 'peers') resolve();
+    });
     ws.once('error', reject);
   });
   return ws;
