@@ -35,8 +35,9 @@ async function openTab(browser: Browser, url: string, context?: BrowserContext):
 function tables(tabs: Tab[], socket: SocketName): Promise<Array<{ id: string; neighbours: string[] }>> {
   return Promise.all(
     tabs.map(({ page }) =>
-      page.evaluate((socket) => {
+      page.evaluate(async (socket) => {
         const sock = (window as any).demo[socket];
+        await sock.ready; // a persisted dict reads its id from IndexedDB first
         return { id: sock.id as string, neighbours: [...sock.routingTable.keys()] as string[] };
       }, socket),
     ),
@@ -130,7 +131,7 @@ test.describe.serial('the demo in three tabs', () => {
     const [alice, bob, carol] = tabs as [Tab, Tab, Tab];
     for (const tab of tabs) await view(tab, 'dict');
     const [set, row] = [setInDict, dictRow];
-    const aliceId = await alice.page.evaluate(() => (window as any).demo.dict.id as string);
+    const aliceId = await alice.page.evaluate(async () => { await (window as any).demo.dict.ready; return (window as any).demo.dict.id as string; });
 
     await set(alice, 'colour', 'blue');
     await set(bob, 'size', 'L');
