@@ -38,3 +38,12 @@ export const SYNC_MAX_BYTES_PER_OWNER = 8 * 1024 * 1024;
  * other yet (a race, which leases settle without blaming anyone). Several propagation delays.
  */
 export const SYNC_RACE_SECONDS = 5;
+
+/**
+ * The most a sync store whisper adds to its key and msgpack value (what a record's entry counts):
+ * array header 1, flag 1, the key's bin header 5, the owner id 130 (ids are at most 128 characters),
+ * the time 9 and the proof [ts, 32-byte key, 64-byte signature] 110. Charged with the entry's size
+ * against a peer's answer budget, so an answer is never charged less than it costs, without
+ * encoding a record (up to a frame of 16 MiB) only to measure it.
+ */
+export const SYNC_RECORD_ENVELOPE_BYTES = 256;

@@ -35,6 +35,7 @@ import {
   SYNC_MAX_BYTES_PER_OWNER,
   SYNC_MAX_KEYS_PER_OWNER,
   SYNC_RACE_SECONDS,
+  SYNC_RECORD_ENVELOPE_BYTES,
   SYNC_STORE_PREFIX,
 } from './constants.js';
 import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
@@ -457,7 +458,7 @@ export class SyncService implements Service {
     const sameLink = from !== undefined && entry?.via === from;
     const order = current === undefined || isOwnersNextWrite(current, incoming, sameLink) ? 1 : compareRecords(incoming, current);
     if (order <= 0) {
-      if (order < 0) this.refused(key, incoming, current!, from);
+      if (order < 0) this.refused(key, incoming, entry!, from);
       return;
     }
     if (!this.isOurs(incoming.owner)) this.outbox.cancel(id);
@@ -484,9 +485,10 @@ export class SyncService implements Service {
    */
   private mergeDelta(key: Uint8Array, mapping: Mapping, meta: LeaseMeta, from?: Connection, proof?: Proof): void {
     const id = keyId(key);
-    const current = this.records.get(id)?.record;
+    const entry = this.records.get(id);
+    const current = entry?.record;
     if (!deltaApplies(current, meta, this.leasing)) {
-      this.refused(key, { value: mapping, ...meta }, current!, from);
+      this.refused(key, { value: mapping, ...meta }, entry!, from);
       return;
     }
     const { owner, ts } = current === undefined ? meta : laterMeta(current, meta);
@@ -495,10 +497,12 @@ export class SyncService implements Service {
     this.setRecord(id, key, signed ? { value, owner, ts, proof } : { value, owner, ts });
   }
 
-  private refused(key: Uint8Array, incoming: SyncRecord, current: SyncRecord, from: Connection | undefined): void {
-    this.mesh.debug.print(2, () => `sync: ${describeKey(key)} from ${incoming.owner} at ${incoming.ts} loses to ${current.owner} at ${current.ts}`);
+  private refused(key: Uint8Array, incoming: SyncRecord, current: Entry, from: Connection | undefined): void {
+    const { record } = current;
+    this.mesh.debug.print(2, () => `sync: ${describeKey(key)} from ${incoming.owner} at ${incoming.ts} loses to ${record.owner} at ${record.ts}`);
     // Answers are bounded per peer and per second: stale records cost the asker a few bytes each.
-    if (from && this.mesh.mayAnswer(from, encode(syncPayload(key, current, from.dialect.web2p)).length)) this.sendRecord(from, key, current);
+    // The entry already knows its key and value size; the store around them adds at most the envelope.
+    if (from && this.mesh.mayAnswer(from, current.bytes + SYNC_RECORD_ENVELOPE_BYTES)) this.sendRecord(from, key, record);
   }
 
   /** Sets a key's record, keeping the count, the store and the listeners up to date. */
