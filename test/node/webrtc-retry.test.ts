@@ -77,7 +77,43 @@ class FailsFirstOffer extends NodePeerConnection {
   }
 }
 
+/** A connection class whose first offer taken fails once `arm()` was called (for the side chosen after the ids are known). */
+function failsFirstOfferWhenArmed(): { RTCPeerConnection: typeof NodePeerConnection; arm: () => void; failed: () => boolean } {
+  let armed = false;
+  let failed = false;
+  class Armed extends NodePeerConnection {
+    override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      if (description.type === 'offer' && armed && !failed) {
+        failed = true;
+        throw new Error('this engine could not take the offer');
+      }
+      return super.setRemoteDescription(description);
+    }
+  }
+  return { RTCPeerConnection: Armed, arm: () => (armed = true), failed: () => failed };
+}
+
 describe('WebRTC retries', () => {
+  it('when both dial at once and the winning offer fails, both dials still get the one retried connection', async () => {
+    const server = await startServer();
+    const url = `${server.url}/glare-fails`;
+    const [pcA, pcB] = [failsFirstOfferWhenArmed(), failsFirstOfferWhenArmed()];
+    const a = endpoint({ RTCPeerConnection: pcA.RTCPeerConnection, roomOfferLimit: 0 });
+    const b = endpoint({ RTCPeerConnection: pcB.RTCPeerConnection, roomOfferLimit: 0 });
+    await a.transport.dial(url);
+    await b.transport.dial(url);
+    // The smaller id's offer wins the glare; the other side's dial waits on the connection it answers.
+    const loser = a.id < b.id ? pcB : pcA;
+    loser.arm();
+    const [linkA, linkB] = await Promise.all([a.transport.dial(`webrtc:${b.id}`), b.transport.dial(`webrtc:${a.id}`)]);
+    expect(loser.failed()).toBe(true);
+    // One connection, handed to both dials: each end's certificate is the other's remote one.
+    expect(linkA!.fingerprints!.local).toBe(linkB!.fingerprints!.remote);
+    expect(linkB!.fingerprints!.local).toBe(linkA!.fingerprints!.remote);
+    expect([a.links, b.links, a.unreachable, b.unreachable]).toEqual([[], [], [], []]);
+  });
+
+
   it("an answerer's failure reaches the offerer, which retries at once instead of waiting out its timeout", async () => {
     const server = await startServer();
     const url = `${server.url}/answerer-fails`;

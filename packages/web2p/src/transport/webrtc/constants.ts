@@ -93,8 +93,8 @@ export const DISCONNECTED_GRACE_MS = 5_000;
 export const SESSION_ID_BYTES = 8;
 
 /**
- * How many more times a connection we initiated is tried when it fails in ICE or DTLS before its
- * data channel opens (WebRtcHandshakeError). Such failures are rare and independent: two retries
+ * How many more times a connection we initiated (or answered while a dial of ours waits on it: a
+ * glare) is tried when it fails in ICE or DTLS before its data channel opens (WebRtcHandshakeError). Such failures are rare and independent: two retries
  * turn a few percent into a few in a hundred thousand, without hiding a peer that is really gone
  * (that one times out instead, and is not retried).
  */

@@ -304,13 +304,19 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
    * initiated failed in ICE or DTLS, or the peer reported its side failed, or it timed out after the
    * peer answered. An offer never answered, refused TURN credentials, an abort or a missing route
    * are not retried at once: the first three go to the backoff.
+   *
+   * An attempt we answered is retried the same way when a dial of ours waits on it: the other side
+   * of a glare (both dialled at once), whose dial yielded to the peer's offer. Failing that dial
+   * would fail a caller whose connection the peer is about to retry; offering again instead meets
+   * the peer's retry in a fresh glare, which settles on one connection and hands it the dial.
    */
   #retry(session: Session, error: unknown): boolean {
     const current = this.#sessions.get(session.peerId) === session;
     const retriable =
       (error instanceof WebRtcHandshakeError || (error instanceof TimeoutError && session.attempt.answered)) &&
       session.attempt.failure !== 'turn-auth-failed';
-    if (!retriable || !session.initiator || !current || this.#closed || session.retriesLeft === 0) {
+    const ours = session.initiator || session.claim !== undefined;
+    if (!retriable || !ours || !current || this.#closed || session.retriesLeft === 0) {
       return false;
     }
     this.#sessions.delete(session.peerId);
