@@ -315,7 +315,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const start = (): Promise<void> => {
-      const context = this.#context(random);
+      const context = this.#context(random, maxFrameBytes);
       for (const service of this.#services) service.start(context);
       this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
         this.#connections.dropStalled();
@@ -651,7 +651,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     (this.emit as (event: K, ...args: Parameters<MeshEvents[K]>) => boolean)(event, ...args);
   }
 
-  #context(random: Random): MeshContext {
+  #context(random: Random, maxFrameBytes: number): MeshContext {
     const socket = this;
     return {
       id: this.id,
@@ -662,6 +662,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       clock: this.#clock,
       random,
       debug: this.#debug,
+      maxFrameBytes,
       routingTable: this.#connections.routingTable,
       get closed() {
         return socket.#closed;

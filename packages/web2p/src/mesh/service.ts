@@ -89,6 +89,8 @@ export interface MeshContext {
   readonly clock: Clock;
   readonly random: Random;
   readonly debug: DebugLog;
+  /** The largest frame body a peer accepts (MeshSocketOptions.maxFrameBytes): what a service's data must fit. */
+  readonly maxFrameBytes: number;
   /** Peers whose handshake completed, by id. */
   readonly routingTable: ReadonlyMap<string, Connection>;
   readonly closed: boolean;

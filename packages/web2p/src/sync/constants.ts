@@ -1,4 +1,5 @@
 /** Sync limits (PROTOCOL.md §6). Every one can be overridden through options. */
+import { ID_BYTES } from '../wire/constants.js';
 
 /**
  * How long a write holds its key against other writers: one hour from the owner's last write, as
@@ -47,3 +48,11 @@ export const SYNC_RACE_SECONDS = 5;
  * encoding a record (up to a frame of 16 MiB) only to measure it.
  */
 export const SYNC_RECORD_ENVELOPE_BYTES = 256;
+
+/**
+ * The most a sync store whisper's frame body adds to its key and msgpack value: the message id 32,
+ * the type 1, the sender 130 (any node passes records on, and ids are at most 128 characters), the
+ * time 9, and the record's envelope above. A write whose record would not fit maxFrameBytes with it
+ * is refused (MessageTooLargeError) before it is applied: no peer could be sent it.
+ */
+export const SYNC_MESSAGE_ENVELOPE_BYTES = ID_BYTES + 1 + 130 + 9 + SYNC_RECORD_ENVELOPE_BYTES;

@@ -8,7 +8,7 @@
  * the other neighbours, and a record that loses to ours is answered with ours, which is how the two
  * sides of a healed partition converge although only the nodes that reconnect exchange syncs.
  */
-import { KeyError, LeaseError, QuotaExceededError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
+import { KeyError, LeaseError, MessageTooLargeError, QuotaExceededError, SocketClosedError, Web2pError, type StoreError } from '../errors.js';
 import { identityFromSecretKey, nodeIdOf, type Identity } from '../identity/identity.js';
 import type { StoredIdentity } from '../identity/stored-identity.js';
 import type { Connection } from '../mesh/connection.js';
@@ -35,6 +35,7 @@ import {
   SYNC_MAX_BYTES_PER_OWNER,
   SYNC_MAX_KEYS_PER_OWNER,
   SYNC_RACE_SECONDS,
+  SYNC_MESSAGE_ENVELOPE_BYTES,
   SYNC_RECORD_ENVELOPE_BYTES,
   SYNC_STORE_PREFIX,
 } from './constants.js';
@@ -226,7 +227,7 @@ export class SyncService implements Service {
       ([key, value]) => [ownKey(key), value === null ? null : normalised(value)] as const,
     );
     for (const [bytes] of pairs) this.checkWrite(bytes, this.records.get(keyId(bytes))?.record, false);
-    this.checkQuota(pairs);
+    this.checkSizes(pairs);
     for (const [bytes, value] of pairs) {
       if (value !== null) this.write(bytes, value, { kind: 'store' });
       else if (this.liveValue(bytes) !== undefined) this.write(bytes, null, { kind: 'store' });
@@ -264,7 +265,7 @@ export class SyncService implements Service {
     const current = this.records.get(id)?.record;
     this.checkWrite(bytes, current, pending.kind === 'delta');
     const writer = this.writerFor(current);
-    this.checkQuota([[bytes, value]]);
+    this.checkSizes([[bytes, value]]);
     const second = this.outbox.plannedSecond(id) ?? firstWinningSecond(current, writer.id, this.mesh.nowSeconds());
     const proof = signRecord(writer.identity, this.mesh.protocol.id, bytes, value, second);
     this.setRecord(id, bytes, { value, owner: writer.id, ts: second, proof });
@@ -294,16 +295,24 @@ export class SyncService implements Service {
     if (!verdict.allowed) throw new LeaseError(describeKey(bytes), verdict.owner, verdict.expiresAt);
   }
 
-  /** Throws QuotaExceededError, before anything is written, when the writes would take a writer of ours past its quota. */
-  private checkQuota(writes: ReadonlyArray<readonly [Uint8Array, Packet | null]>): void {
+  /**
+   * Throws, before anything is written: MessageTooLargeError when a record could not travel in one
+   * frame (it would stay here alone, and the replicas would differ), QuotaExceededError when the
+   * writes would take a writer of ours past its quota.
+   */
+  private checkSizes(writes: ReadonlyArray<readonly [Uint8Array, Packet | null]>): void {
     const added = new Map<string, { keys: number; bytes: number }>();
+    const { maxFrameBytes } = this.mesh;
     for (const [bytes, value] of writes) {
+      const size = recordSize(bytes, value);
+      // An upper bound of the largest form the record travels in (a sync, through any node).
+      if (size + SYNC_MESSAGE_ENVELOPE_BYTES > maxFrameBytes) throw new MessageTooLargeError(size + SYNC_MESSAGE_ENVELOPE_BYTES, maxFrameBytes);
       const entry = this.records.get(keyId(bytes));
       const writer = this.writerFor(entry?.record).id;
       const replaced = entry?.record.owner === writer ? entry.bytes : undefined;
       const sum = added.get(writer) ?? { keys: 0, bytes: 0 };
       sum.keys += replaced === undefined ? 1 : 0;
-      sum.bytes += recordSize(bytes, value) - (replaced ?? 0);
+      sum.bytes += size - (replaced ?? 0);
       added.set(writer, sum);
     }
     const { usage } = this.rules;
