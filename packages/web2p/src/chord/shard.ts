@@ -130,12 +130,17 @@ export class Shard {
     this.store?.put(POSITION_KEY, position);
   }
 
-  /** Forgets everything, in memory and in the Store (leave(): this node no longer stores). */
+  /**
+   * Forgets every item and the position, in memory and in the Store (leave(): this node no longer
+   * stores). The Store's other entries stay: the node's identity lives there too, and a node that
+   * leaves the ring is still the same node (identity/stored-identity.ts).
+   */
   clear(): void {
+    for (const hex of this.items.keys()) this.store?.remove(ITEM_PREFIX + hex);
+    this.store?.remove(POSITION_KEY);
     this.items.clear();
     this.usage = new WriterUsage(this.limits);
     this.tombstones.clear();
-    this.store?.clear();
   }
 
   private put(item: Item): void {
