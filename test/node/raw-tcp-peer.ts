@@ -1,45 +1,27 @@
 /**
  * A hand-driven py2p peer over real TCP, for attacks: it completes the handshake like any peer and
- * then sends whatever frames or bytes a test builds. It can stop reading, as a slow reader does.
+ * then sends whatever frames or bytes a test builds (a WirePeer on the socket). It can stop
+ * reading, as a slow reader does (`socket.pause()`).
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { zlibSync } from 'fflate';
-import {
-  concatBytes,
-  createMessage,
-  decodeBody,
-  encodeFrame,
-  encodeMsgpack,
-  flags,
-  FrameReader,
-  type Packet,
-  type WireMessage,
-} from '../../packages/web2p/src/wire/index.js';
+import { StreamLink } from '../../packages/web2p/src/node/stream-link.js';
+import { systemClock } from '../../packages/web2p/src/runtime/clock.js';
+import { concatBytes, encodeFrame, encodeMsgpack, flags, type Packet } from '../../packages/web2p/src/wire/index.js';
 import { makeNodeId } from '../../packages/web2p/src/wire/node-id.js';
+import { WirePeer } from '../support/wire-peer.js';
 
-export class RawTcpPeer {
-  readonly id = makeNodeId(randomBytes(32), 'raw');
-  /** Bytes received from the victim. */
-  receivedBytes = 0;
-  /** Messages received, when decoding (not for floods of large frames). */
-  readonly received: WireMessage[] = [];
-  closed = false;
-  readonly whenClosed: Promise<void>;
-  private readonly reader = new FrameReader();
+export class RawTcpPeer extends WirePeer {
+  /** Resolves when the victim (or the test) closed the connection. */
+  readonly whenClosed = this.ended;
 
   private constructor(
     readonly socket: Socket,
-    private readonly decode: boolean,
+    decode: boolean,
   ) {
-    socket.on('data', (bytes: Buffer) => {
-      this.receivedBytes += bytes.length;
-      if (this.decode) for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, [flags.zlib, flags.gzip]));
-    });
-    socket.on('error', () => {});
-    this.whenClosed = new Promise((resolve) => socket.once('close', () => resolve()));
-    void this.whenClosed.then(() => (this.closed = true));
+    super(new StreamLink(socket, true, undefined, systemClock), { id: makeNodeId(randomBytes(32), 'raw'), compression: [flags.zlib, flags.gzip], decode });
   }
 
   /** Connects to a victim listening on 127.0.0.1:`port`; `decode: false` only counts what arrives. */
@@ -52,11 +34,7 @@ export class RawTcpPeer {
 
   /** py2p's handshake, offering `compression`. */
   handshake(protocolId: string, compression: number[] = []): void {
-    this.send(encodeFrame(this.message(flags.whisper, [flags.handshake, this.id, protocolId, ['127.0.0.1', 1], compression])));
-  }
-
-  message(type: number, payload: Packet[], time = Math.floor(Date.now() / 1000)): WireMessage {
-    return createMessage(type, this.id, time, payload);
+    this.sendHandshake(this.id, protocolId, ['127.0.0.1', 1], compression);
   }
 
   /** A broadcast of `payload`, framed (compressed with `method` when given). */
@@ -64,11 +42,14 @@ export class RawTcpPeer {
     return encodeFrame(this.message(flags.broadcast, payload, options.time), options.method);
   }
 
+  /** Writes `bytes` as they are; false when the socket's buffer is full (as `socket.write`). */
   send(bytes: Uint8Array): boolean {
-    return this.socket.write(bytes);
+    this.sendBytes(bytes);
+    return !this.socket.writableNeedDrain;
   }
 
-  close(): void {
+  /** Drops the connection at once, as a crashed peer would. */
+  override close(): void {
     this.socket.destroy();
   }
 }

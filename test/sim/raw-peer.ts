@@ -1,31 +1,24 @@
 /**
  * A hand-driven peer for tests: it opens a simulated link to a socket and sends whatever frames the
- * test builds, so duplicates, stale timestamps and garbage can be fed in exactly.
+ * test builds, so duplicates, stale timestamps and garbage can be fed in exactly (a WirePeer on the
+ * simulator's clock).
  */
-import { createMessage, encodeFrame, FrameReader, decodeBody, flags, type Packet, type WireMessage } from '../../packages/web2p/src/wire/index.js';
+import { flags, type Packet, type WireMessage } from '../../packages/web2p/src/wire/index.js';
 import { makeNodeId } from '../../packages/web2p/src/wire/node-id.js';
-import type { Link } from '../../packages/web2p/src/transport/types.js';
 import type { SimNetwork } from '../../packages/web2p/src/sim/index.js';
+import type { Link } from '../../packages/web2p/src/transport/types.js';
+import { WirePeer } from '../support/wire-peer.js';
 
-export class RawPeer {
-  readonly id: string;
-  readonly received: WireMessage[] = [];
-  closed = false;
-  private readonly reader = new FrameReader();
-
+export class RawPeer extends WirePeer {
   private constructor(
     readonly net: SimNetwork,
-    readonly link: Link,
+    link: Link,
   ) {
-    this.id = makeNodeId(new Uint8Array([1, 2, 3, Math.floor(net.clock.now() % 251)]), 'raw');
-    link.attach({
-      data: (bytes) => {
-        // whisper ids unchecked: a raw peer may announce UNHASHED_WHISPERS_MARKER (PROTOCOL.md §14.11)
-        for (const body of this.reader.push(bytes)) this.received.push(decodeBody(body, [], undefined, { whisperIdUnchecked: true }));
-      },
-      close: () => {
-        this.closed = true;
-      },
+    // whisper ids unchecked: a raw peer may announce UNHASHED_WHISPERS_MARKER (PROTOCOL.md §14.11)
+    super(link, {
+      id: makeNodeId(new Uint8Array([1, 2, 3, Math.floor(net.clock.now() % 251)]), 'raw'),
+      clock: net.clock,
+      whisperIdUnchecked: true,
     });
   }
 
@@ -35,29 +28,11 @@ export class RawPeer {
     return new RawPeer(net, link);
   }
 
-  nowSeconds(): number {
-    return Math.floor(this.net.clock.now() / 1000);
-  }
-
   handshake(protocolId: string): void {
-    this.sendPackets(flags.whisper, [flags.handshake, this.id, protocolId, ['sim', 9999], []]);
-  }
-
-  message(type: number, payload: Packet[], time = this.nowSeconds(), sender = this.id): WireMessage {
-    return createMessage(type, sender, time, payload);
+    this.sendHandshake(this.id, protocolId, ['sim', 9999]);
   }
 
   sendPackets(type: number, payload: Packet[], time?: number): WireMessage {
-    const msg = this.message(type, payload, time);
-    this.sendMessage(msg);
-    return msg;
-  }
-
-  sendMessage(msg: WireMessage): void {
-    this.link.send(encodeFrame(msg));
-  }
-
-  sendBytes(bytes: Uint8Array): void {
-    this.link.send(bytes);
+    return this.write(type, payload, { time });
   }
 }
