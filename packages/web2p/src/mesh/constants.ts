@@ -269,3 +269,11 @@ export const MIN_FRAME_BYTES_PER_SECOND = 16 * 1024;
  * a neighbour's peer list replaces what it said before, and past this the oldest are forgotten.
  */
 export const MAX_SIGNAL_ROUTES = 4_096;
+
+/**
+ * Frames of one connection handled in one task before the others get their turn (fair-reading.ts).
+ * One 64 KiB read of a flood holds over a thousand small frames, tens of milliseconds of work on a
+ * slow node, during which no other peer's frames are read; 64 frames keep a turn to a millisecond or
+ * two, and the rest waits (its link paused, so the flooder is pushed back rather than buffered).
+ */
+export const FRAMES_PER_TURN = 64;

@@ -6,15 +6,18 @@ import type { Clock } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
 import type { NodeLimits } from './node-limits.js';
 
-/** accept: handle it; throttle: discard it, the peer is over its rate; drop: the peer is far over it. */
-export type Admission = 'accept' | 'throttle' | 'drop';
+/**
+ * accept: within the rate; over: the peer is over its rate (pause its link, or discard where the
+ * link cannot pause); drop: the peer is far over it (dropped where its link cannot pause).
+ */
+export type Admission = 'accept' | 'over' | 'drop';
 
 export class PeerBudget {
   private readonly messages: TokenBucket;
   private readonly bytes: TokenBucket;
   private readonly answers: TokenBucket;
-  /** Messages discarded since the peer last kept to its rate. */
-  throttled = 0;
+  /** Messages over the rate since the peer last kept to it. */
+  over = 0;
 
   constructor(clock: Clock, limits: NodeLimits) {
     this.messages = new TokenBucket(clock, limits.peerMessagesPerSecond, limits.peerMessageBurst);
@@ -23,20 +26,26 @@ export class PeerBudget {
   }
 
   /**
-   * Charges one message of `bytes`. Over the rate, messages are discarded but still charged, so a
-   * peer that keeps flooding runs its balance down to minus its burst, and is dropped there; one
-   * that slows down is served again as its balance refills.
+   * Charges one message of `bytes`. Over the rate, messages are still charged: a peer whose link
+   * is paused stays in debt for what it had already sent, and one whose link cannot pause, and that
+   * keeps flooding, runs its balance down to minus its burst and is dropped there; one that slows
+   * down is served again as its balance refills.
    */
   admit(bytes: number): Admission {
     const messages = this.messages.charge(1);
     const left = this.bytes.charge(bytes);
     if (messages <= -this.messages.burst || left <= -this.bytes.burst) return 'drop';
     if (messages < 0 || left < 0) {
-      this.throttled++;
-      return 'throttle';
+      this.over++;
+      return 'over';
     }
-    this.throttled = 0;
+    this.over = 0;
     return 'accept';
+  }
+
+  /** Milliseconds until the peer is within its rate again (both balances back at zero). */
+  msUntilWithin(): number {
+    return Math.max(this.messages.msUntilSolvent(), this.bytes.msUntilSolvent());
   }
 
   /** Charges bytes learnt after admission (what a compressed body inflated to). */
