@@ -128,6 +128,16 @@ describe('per-peer message budget', () => {
     expect(stats.discardedFrames).toBe(0);
   });
 
+  it("a flood within the message rate that takes more than its share of a lagging node's time is paused, nothing lost", async () => {
+    // Every deferred turn counts as lagging here (laggingTurnMs 1: a timer fires 1 ms late at best),
+    // and a peer may take 20 ms of the node a second: a flood of 1,000 broadcasts takes far more.
+    const { victim, peer } = await floodedVictim({ laggingTurnMs: 1, peerHandlingMsPerSecond: 20, peerHandlingMsBurst: 20 }, 1_000);
+    await waitFor(() => victim.texts.filter((text) => /^\d+$/.test(text)).length === 1_000, WAIT_MS, 'the whole flood');
+    expect(victim.errors.filter((error) => error instanceof PeerLimitError)).toEqual([]);
+    const stats = (await victim.sock.stats()).peers.find((p) => p.id === peer.id)!;
+    expect(stats.readPauses).toBeGreaterThan(0);
+  });
+
   it('a fast honest stream over the byte rate loses nothing: it is paused and resumed until all of it is in', async () => {
     const { victim, honest } = await victimWithNeighbour({ peerBytesPerSecond: 4 * MiB, peerByteBurst: MiB });
     const payload = randomBytes(256 * 1024);

@@ -139,12 +139,7 @@ export class ConnectionLimits {
     if (share.resumeTimer !== undefined) return true;
     const { limits } = this.host;
     const rate = `${limits.peerMessagesPerSecond} messages and ${limits.peerBytesPerSecond} bytes a second`;
-    if (this.host.gate.hold(record.link, 'budget')) {
-      share.pauses++;
-      this.host.debug.print(1, () => `${record} is over ${rate}: not reading it for ${Math.ceil(share.budget.msUntilWithin())} ms`);
-      this.resumeWhenWithin(record, share);
-      return true;
-    }
+    if (this.pause(record, share, rate)) return true;
     if (admission === 'drop') {
       this.fail(record, new PeerLimitError('rate', String(record), `it kept sending far over ${rate}`));
       return false;
@@ -155,6 +150,26 @@ export class ConnectionLimits {
       this.host.report(new PeerLimitError('rate', String(record), `over ${rate}: its messages are discarded until it slows down, not dropped yet`));
     }
     return false;
+  }
+
+  /**
+   * A turn of `record`'s frames took `ms` of the node's time, after waiting `lagMs` for the event
+   * loop (fair-reading.ts). While the node lags, that time is charged to the peer's time budget, and
+   * a peer over it is paused like one over its message rate.
+   */
+  turnTook(record: ConnectionRecord, ms: number, lagMs: number): void {
+    const share = this.shares.get(record);
+    if (!share || lagMs < this.host.limits.laggingTurnMs || !share.budget.chargeTime(ms)) return;
+    if (share.resumeTimer === undefined) this.pause(record, share, `${this.host.limits.peerHandlingMsPerSecond} ms of this node's time a second`);
+  }
+
+  /** Holds `record`'s link until its budget refills; false when the link cannot pause. */
+  private pause(record: ConnectionRecord, share: Share, rate: string): boolean {
+    if (!this.host.gate.hold(record.link, 'budget')) return false;
+    share.pauses++;
+    this.host.debug.print(1, () => `${record} is over ${rate}: not reading it for ${Math.ceil(share.budget.msUntilWithin())} ms`);
+    this.resumeWhenWithin(record, share);
+    return true;
   }
 
   /** Reads `record` again once its budget has refilled (frames handled while paused cost more time). */

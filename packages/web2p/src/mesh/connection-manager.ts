@@ -137,6 +137,7 @@ export class ConnectionManager {
       gate: this.gate,
       handle: (record, body) => this.onFrame(record, body),
       failed: (record, error) => this.badInput(record, error),
+      turnTook: (record, ms, lagMs) => this.limits.turnTook(record, ms, lagMs),
     });
     this.limits = new ConnectionLimits({
       clock: host.clock,

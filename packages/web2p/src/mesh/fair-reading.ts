@@ -5,6 +5,9 @@
  * for a flood, the flooder thus gets one turn among the others instead of all the node's time, and
  * TCP pushes back on it for what we do not read. Links that cannot pause (a data channel) are read
  * whole, as they arrive: each of their messages is a task of its own already.
+ *
+ * Each turn is timed on the injected clock, with how long it waited for the event loop; the
+ * connection's budget charges that time while the node lags (connection-limits.ts).
  */
 import type { Clock } from '../runtime/clock.js';
 import type { ConnectionRecord } from './connection-record.js';
@@ -19,12 +22,16 @@ export interface FairReadingHost {
   handle(record: ConnectionRecord, body: Uint8Array): void;
   /** A body threw: the connection is to be dropped. */
   failed(record: ConnectionRecord, error: unknown): void;
+  /** A turn of `record` took `ms`, after waiting `lagMs` for its task (0 for a turn taken at once). */
+  turnTook(record: ConnectionRecord, ms: number, lagMs: number): void;
 }
 
 /** Frame bodies read from one connection and not handled yet. */
 interface Waiting {
   readonly bodies: Uint8Array[];
   next: number;
+  /** When its next turn was asked for. */
+  since: number;
 }
 
 export class FairReading {
@@ -38,11 +45,18 @@ export class FairReading {
   take(record: ConnectionRecord, bodies: Uint8Array[]): void {
     const waiting = this.waiting.get(record);
     if (waiting) waiting.bodies.push(...bodies);
-    else this.turn(record, bodies, 0);
+    else this.timedTurn(record, bodies, 0, 0);
   }
 
   forget(record: ConnectionRecord): void {
     this.waiting.delete(record);
+  }
+
+  private timedTurn(record: ConnectionRecord, bodies: Uint8Array[], from: number, lagMs: number): void {
+    const { clock } = this.host;
+    const started = clock.now();
+    this.turn(record, bodies, from);
+    if (!record.closed) this.host.turnTook(record, clock.now() - started, lagMs);
   }
 
   private turn(record: ConnectionRecord, bodies: Uint8Array[], from: number): void {
@@ -51,7 +65,7 @@ export class FairReading {
       for (let i = from; i < bodies.length; i++) {
         if (record.closed) return;
         if (i - from === framesPerTurn && this.host.gate.hold(record.link, 'turn')) {
-          this.waiting.set(record, { bodies, next: i });
+          this.waiting.set(record, { bodies, next: i, since: this.host.clock.now() });
           this.yields++;
           this.host.clock.setTimeout(() => this.nextTurn(record), 0);
           return;
@@ -68,7 +82,7 @@ export class FairReading {
     if (!waiting) return;
     this.waiting.delete(record);
     if (record.closed) return;
-    this.turn(record, waiting.bodies, waiting.next);
+    this.timedTurn(record, waiting.bodies, waiting.next, this.host.clock.now() - waiting.since);
     if (!this.waiting.has(record)) this.host.gate.release(record.link, 'turn');
   }
 }

@@ -10,6 +10,9 @@ import {
   ANSWER_BYTE_BURST,
   ANSWER_BYTES_PER_SECOND,
   FRAMES_PER_TURN,
+  LAGGING_TURN_MS,
+  PEER_HANDLING_MS_BURST,
+  PEER_HANDLING_MS_PER_SECOND,
   MAX_HALF_OPEN_CONNECTIONS,
   MAX_INCOMING_CONNECTIONS,
   MAX_PARTIAL_FRAME_BYTES,
@@ -62,6 +65,12 @@ export interface NodeLimits extends DecodeLimits {
   maxSignalRoutes: number;
   /** Frames of one connection handled in one task before other peers get a turn (FRAMES_PER_TURN). */
   framesPerTurn: number;
+  /** A deferred turn waiting longer than this means the node lags (LAGGING_TURN_MS). */
+  laggingTurnMs: number;
+  /** Milliseconds of the node's time a peer's frames may take per second while it lags (PEER_HANDLING_MS_PER_SECOND). */
+  peerHandlingMsPerSecond: number;
+  /** Milliseconds above that rate at once (PEER_HANDLING_MS_BURST). */
+  peerHandlingMsBurst: number;
   /**
    * `send()` returns false once the bytes this socket holds for its peers (`bufferedAmount`) pass
    * this, and 'drain' follows when they fall to `sendLowWaterBytes` (DEFAULT_SEND_HIGH_WATER_BYTES).
@@ -107,6 +116,9 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   maxSeenEntries: MAX_SEEN_ENTRIES,
   maxSignalRoutes: MAX_SIGNAL_ROUTES,
   framesPerTurn: FRAMES_PER_TURN,
+  laggingTurnMs: LAGGING_TURN_MS,
+  peerHandlingMsPerSecond: PEER_HANDLING_MS_PER_SECOND,
+  peerHandlingMsBurst: PEER_HANDLING_MS_BURST,
   sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES,
   sendLowWaterBytes: DEFAULT_SEND_LOW_WATER_BYTES,
   maxHeldBroadcastBytes: MAX_HELD_BROADCAST_BYTES,

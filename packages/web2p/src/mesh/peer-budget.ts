@@ -1,6 +1,7 @@
 /**
  * What one connection may cost us per second, as token buckets on the injected clock: the messages
- * and inflated bytes it sends (its own and those it relays), and the answers it asks of us.
+ * and inflated bytes it sends (its own and those it relays), the node's time its frames take while
+ * the node lags, and the answers it asks of us.
  */
 import type { Clock } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
@@ -16,6 +17,8 @@ export class PeerBudget {
   private readonly messages: TokenBucket;
   private readonly bytes: TokenBucket;
   private readonly answers: TokenBucket;
+  /** The node's time its frames took while the node lagged (fair-reading.ts). */
+  private readonly time: TokenBucket;
   /** Messages over the rate since the peer last kept to it. */
   over = 0;
 
@@ -23,6 +26,7 @@ export class PeerBudget {
     this.messages = new TokenBucket(clock, limits.peerMessagesPerSecond, limits.peerMessageBurst);
     this.bytes = new TokenBucket(clock, limits.peerBytesPerSecond, limits.peerByteBurst);
     this.answers = new TokenBucket(clock, limits.answerBytesPerSecond, limits.answerByteBurst);
+    this.time = new TokenBucket(clock, limits.peerHandlingMsPerSecond, limits.peerHandlingMsBurst);
   }
 
   /**
@@ -43,9 +47,14 @@ export class PeerBudget {
     return 'accept';
   }
 
-  /** Milliseconds until the peer is within its rate again (both balances back at zero). */
+  /** Charges `ms` of the node's time spent on its frames; true when it is now over its share. */
+  chargeTime(ms: number): boolean {
+    return this.time.charge(ms) < 0;
+  }
+
+  /** Milliseconds until the peer is within its rates again (every balance back at zero). */
   msUntilWithin(): number {
-    return Math.max(this.messages.msUntilSolvent(), this.bytes.msUntilSolvent());
+    return Math.max(this.messages.msUntilSolvent(), this.bytes.msUntilSolvent(), this.time.msUntilSolvent());
   }
 
   /** Charges bytes learnt after admission (what a compressed body inflated to). */
