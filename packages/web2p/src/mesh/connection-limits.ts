@@ -5,10 +5,11 @@
  * messages, bytes and answers (peer-budget.ts). The ConnectionManager asks; this says yes, or drops
  * the offender through the manager with a PeerLimitError.
  *
- * A peer over its message or byte rate is pushed back, not cut short: its link is paused
- * (read-gate.ts) until its budget has refilled, and what it had already sent is handled, so an
- * honest fast peer loses nothing and a flooder only waits. Only where the link cannot pause (a data
- * channel) are its frames over the rate discarded, counted, and the peer dropped far over it.
+ * A peer over its message or byte rate, or over its share of a lagging node's time, is pushed back,
+ * not cut short (PROTOCOL.md §14.17): its link is paused (read-gate.ts) until its budget has
+ * refilled, and what it had already sent is handled, so an honest fast peer loses nothing and a
+ * flooder only waits. Only where the link cannot pause (a data channel) are its frames over the rate
+ * discarded, counted, and the peer dropped far over it.
  */
 import { PeerLimitError } from '../errors.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';

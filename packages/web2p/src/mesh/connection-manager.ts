@@ -488,7 +488,8 @@ export class ConnectionManager {
     this.dials.failed(record, () => reason);
     if (reason instanceof PeerLimitError && !record.closed) {
       // A peer dropped for its limits is owed nothing more: what we queued for it (up to
-      // maxSendQueueBytes for one that did not read) is released now, not over a graceful close.
+      // maxSendQueueBytes for one that did not read) is released now, not over a graceful close
+      // (PROTOCOL.md §14.17).
       record.phase = 'closing';
       record.link.abort();
     }

@@ -1,5 +1,5 @@
 /**
- * Round-robin reading (issue 16): at most `framesPerTurn` frames of one connection are handled in
+ * Round-robin reading (issue 16, PROTOCOL.md §14.17): at most `framesPerTurn` frames of one connection are handled in
  * one task; the rest of what it sent waits for a later task, its link paused (read-gate.ts), so the
  * frames of other peers, which arrive as tasks of their own, are read in between. On a node too slow
  * for a flood, the flooder thus gets one turn among the others instead of all the node's time, and

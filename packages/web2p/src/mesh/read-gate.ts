@@ -1,5 +1,5 @@
 /**
- * Whether we read from each peer's link, and why not (issue 16): a peer over its budget
+ * Whether we read from each peer's link, and why not (issue 16, PROTOCOL.md §14.17): a peer over its budget
  * (connection-limits.ts) and a peer whose frames wait for their turn (fair-reading.ts) each hold
  * its link paused, and it reads again only once nothing holds it. Pausing is how the mesh pushes
  * back: the transport stops taking the peer's bytes (Link.pause), so a fast honest peer waits
