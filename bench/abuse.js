@@ -1,11 +1,13 @@
 // bench:abuse — the floods of issue 16 against a victim node in its own process: for each attack,
 // the victim's RSS over its baseline (peak), its CPU during the attack, whether it stayed alive,
 // the delivery between two honest peers linked only through it (one broadcasts every 20 ms during
-// the attack), and what the victim dropped (its 'error' events by type and limit).
+// the attack), what the victim dropped (its 'error' events by type and limit), and how often it
+// stopped reading a peer over its budget (backpressure: TCP holds the attacker back).
 // Usage: node bench/abuse.js [--seconds 5] [--attacks empty-maps,broadcast-flood,…] [--soak <minutes>]
-//        [--out <file>]  (--soak repeats every attack in turn for that long, for the hour-long soak
-// by hand; --out writes the JSON elsewhere than bench/results/abuse.json). Exits 1 when an attack
-// kills the victim, costs honest delivery, or grows its RSS by more than 100 MiB.
+//        [--out <file>]  (--soak repeats every attack in turn for that long on one victim, for the
+// hour-long soak by hand, and compares the victim's RSS at the start and the end; --out writes the
+// JSON elsewhere than bench/results/abuse.json). Exits 1 when an attack kills the victim, costs
+// honest delivery, or grows its RSS by more than 100 MiB (over the soak too).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -73,9 +75,10 @@ const waitUntil = async (condition, ms) => {
   return condition();
 };
 
-async function run(name) {
+/** One attack on `shared` (the soak's one victim), or on a fresh victim of its own. */
+async function run(name, shared) {
   PREPARE[name]?.();
-  const victim = await startVictim();
+  const victim = shared ?? (await startVictim());
   const honest = await honestPair(victim);
   await waitUntil(() => victim.stats?.peers >= 2, 5_000);
   await new Promise((r) => setTimeout(r, 500)); // settle, then take the baseline
@@ -92,7 +95,7 @@ async function run(name) {
   const end = victim.stats;
   const alive = victim.alive();
   await Promise.all([honest.sender.close(), honest.receiver.close()]);
-  await victim.stop();
+  if (!shared) await victim.stop();
   return {
     attack: name,
     alive,
@@ -105,31 +108,48 @@ async function run(name) {
     attackerConnections: attack.connections,
     attackerCut: attack.cut,
     attackerFrames: attack.sent,
-    dropped: end.dropped,
+    dropped: Object.fromEntries(Object.entries(end.dropped).map(([kind, n]) => [kind, n - (base.dropped[kind] ?? 0)]).filter(([, n]) => n > 0)),
+    readPauses: end.throttled.readPauses - base.throttled.readPauses,
+    discardedFrames: end.throttled.discardedFrames - base.throttled.discardedFrames,
   };
 }
 
 const results = [];
 const soakUntil = Date.now() + SOAK_MINUTES * 60_000;
+// The soak keeps one victim for every round, so what an attack leaves behind (a leak) adds up.
+const soakVictim = SOAK_MINUTES > 0 ? await startVictim() : undefined;
+const soakStartRss = soakVictim && (await waitUntil(() => soakVictim.stats, 5_000), soakVictim.stats.rss);
 do {
   for (const name of chosen) {
     if (!ATTACKS[name]) throw new Error(`no attack ${name}; choose from ${Object.keys(ATTACKS).join(', ')}`);
-    const result = await run(name);
+    if (soakVictim && !soakVictim.alive()) break;
+    const result = await run(name, soakVictim);
     results.push(result);
     console.log(
       `${name.padEnd(20)} alive ${String(result.alive).padEnd(5)} rss +${String(result.peakRssOverBaselineMiB).padStart(6)} MiB` +
         `  cpu ${String(result.cpuSeconds).padStart(5)} s / ${result.attackSeconds} s  honest ${result.honestDelivery}` +
-        `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}  dropped ${JSON.stringify(result.dropped)}`,
+        `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}, read paused ${result.readPauses}×` +
+        `  dropped ${JSON.stringify(result.dropped)}`,
     );
   }
-} while (Date.now() < soakUntil);
+} while (Date.now() < soakUntil && (!soakVictim || soakVictim.alive()));
+
+/** The soak victim's RSS at the start and the end, and whether it lived through every round. */
+let soak;
+if (soakVictim) {
+  await new Promise((r) => setTimeout(r, 1_000)); // a quiet second before the last reading
+  soak = { minutes: SOAK_MINUTES, rounds: results.length, alive: soakVictim.alive(), startRssMiB: +(soakStartRss / MiB).toFixed(1), endRssMiB: +(soakVictim.stats.rss / MiB).toFixed(1) };
+  console.log(`soak: ${soak.rounds} attacks in ${SOAK_MINUTES} min on one victim, alive ${soak.alive}, RSS ${soak.startRssMiB} → ${soak.endRssMiB} MiB`);
+  await soakVictim.stop();
+}
 
 const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : fileURLToPath(new URL('./results/abuse.json', import.meta.url));
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ seconds: SECONDS, soakMinutes: SOAK_MINUTES, results }, null, 2));
+writeFileSync(out, JSON.stringify({ seconds: SECONDS, soakMinutes: SOAK_MINUTES, soak, results }, null, 2));
 /** The issue's bar: RSS within about 100 MiB of the baseline. */
 const MAX_RSS_GROWTH_MIB = 100;
 const failed = results.filter((r) => !r.alive || r.honestDelivery < 1 || r.peakRssOverBaselineMiB > MAX_RSS_GROWTH_MIB);
+if (soak && (!soak.alive || soak.endRssMiB - soak.startRssMiB > MAX_RSS_GROWTH_MIB)) failed.push({ attack: 'soak' });
 if (failed.length > 0) {
   console.log(`NOT MET for: ${failed.map((r) => r.attack).join(', ')}`);
   process.exitCode = 1;

@@ -132,11 +132,14 @@ export const ATTACKS = {
     // victim needs some seconds to send that much, so this may wait for the cut past `until`
     const conn = await raw(victim, { read: false });
     await new Promise((r) => setTimeout(r, 300)); // its handshake in first
+    // (a soak's victim may have cut slow readers before: count from now)
+    const cuts = () => victim.stats.dropped['PeerLimitError:send-queue'] ?? 0;
+    const before = cuts();
     victim.send({ type: 'flood', count: 1000 });
     // a socket that does not read does not see the victim hang up either: ask the victim
     const deadline = Math.max(until, Date.now()) + 20_000;
-    while (!victim.stats.dropped['PeerLimitError:send-queue'] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const cut = victim.stats.dropped['PeerLimitError:send-queue'] ? 1 : 0;
+    while (cuts() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const cut = cuts() > before ? 1 : 0;
     conn.socket.destroy();
     return { connections: 1, cut, sent: 0 };
   },

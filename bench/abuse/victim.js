@@ -1,7 +1,7 @@
 // The victim of bench:abuse, in a process of its own so its memory and CPU are its own: a
 // SyncSocket (a mesh node with the sync service, so sync answers can be attacked too) listening on
 // TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its RSS and
-// CPU and what it dropped. Usage: forked by bench/abuse.js with the limits as JSON in argv[2].
+// CPU, what it dropped, and how often it paused reading a peer over its budget. Usage: forked by bench/abuse.js with the limits as JSON in argv[2].
 import { SyncSocket, Protocol } from '../../packages/web2p/dist/node/index.js';
 
 const limits = JSON.parse(process.argv[2] ?? '{}');
@@ -24,14 +24,27 @@ async function flood(count) {
   }
 }
 
+/** Per peer, the most read pauses and discarded frames its stats showed (a dropped peer's stay). */
+const throttling = new Map();
+const throttled = () => {
+  let readPauses = 0;
+  let discardedFrames = 0;
+  for (const peer of throttling.values()) {
+    readPauses += peer.readPauses;
+    discardedFrames += peer.discardedFrames;
+  }
+  return { readPauses, discardedFrames };
+};
+
 let peakRss = 0;
-const report = () => {
+const report = async () => {
   const rss = process.memoryUsage.rss();
   peakRss = Math.max(peakRss, rss);
   const cpu = process.cpuUsage();
-  if (process.connected) process.send({ type: 'stats', rss, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, peers: sock.routingTable.size });
+  for (const peer of (await sock.stats()).peers) throttling.set(peer.id, { readPauses: peer.readPauses, discardedFrames: peer.discardedFrames });
+  if (process.connected) process.send({ type: 'stats', rss, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, throttled: throttled(), peers: sock.routingTable.size });
 };
-setInterval(report, 100).unref();
+setInterval(() => void report(), 100).unref();
 process.on('message', (message) => {
   if (message.type === 'reset-peak') peakRss = 0;
   if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
@@ -39,4 +52,4 @@ process.on('message', (message) => {
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', address: sock.address, id: sock.id, protocolId: sock.protocol.id });
-report();
+void report();

@@ -13,6 +13,10 @@ export interface LinkPair {
 const TRANSFER_MS = 30_000;
 /** A close must cross the link: a round trip at most, plus event dispatch. */
 const CLOSE_MS = 5_000;
+/** Sent to a paused peer: well over what two loopback kernels buffer between them (a few MiB). */
+const PAUSED_SEND_BYTES = 32 * 1024 * 1024;
+/** How long a figure must stay put to count as settled (a transport shows progress well within it). */
+const SETTLED_MS = 300;
 
 /** What one side saw, and every breach of the contract it noticed on the way. */
 class Recorder {
@@ -175,6 +179,79 @@ export function describeLinkContract(name: string, makePair: () => Promise<LinkP
         }));
     }
 
+    it('holds bytes back while paused, pushing back on the sender, and delivers them in order on resume', () =>
+      withPair(async ({ a, b }) => {
+        const rb = new Recorder(b);
+        new Recorder(a);
+        const first = pattern(10, 20);
+        a.send(first);
+        await expectDelivered(rb, first);
+        const big = pattern(PAUSED_SEND_BYTES, 21);
+        if (!b.pause()) {
+          // A link that cannot pause (a data channel) changes nothing: the bytes keep coming.
+          a.send(big);
+          await expectDelivered(rb, concat([first, big]));
+          return;
+        }
+        a.send(big);
+        await settled(() => a.bufferedAmount, 'the sender to stop making progress');
+        expect(rb.received).toBe(first.byteLength);
+        // Whatever the kernels buffer between the two (a few MiB on loopback), the rest waits on
+        // the sender: the pause reached it as backpressure.
+        expect(a.bufferedAmount).toBeGreaterThan(PAUSED_SEND_BYTES / 4);
+        b.resume();
+        await expectDelivered(rb, concat([first, big]));
+        await waitFor(() => a.bufferedAmount === 0, TRANSFER_MS, 'the sender to drain after resume');
+      }));
+
+    it('pauses again from inside a data callback, and closes while paused', () =>
+      withPair(async ({ a, b }) => {
+        let chunks = 0;
+        const closes: (Error | undefined)[] = [];
+        let paused = false;
+        b.attach({
+          data: () => {
+            chunks += 1;
+            paused = b.pause();
+          },
+          close: (error) => closes.push(error),
+        });
+        new Recorder(a);
+        a.send(pattern(64 * 1024, 30));
+        await waitFor(() => chunks > 0, TRANSFER_MS, 'the first chunk');
+        if (paused) {
+          await settled(() => a.bufferedAmount, 'the sender to stop making progress');
+          // One callback at most since the pause (the transport may have joined every byte into it).
+          expect(chunks).toBe(1);
+        }
+        b.close();
+        expect(closes).toEqual([undefined]);
+        b.resume();
+        await quiet();
+        expect(closes).toEqual([undefined]);
+        expect(chunks).toBe(paused ? 1 : chunks);
+      }));
+
+    it('aborts at once: the close callback runs, queued bytes are discarded, the peer hears the close', () =>
+      withPair(async ({ a, b }) => {
+        const ra = new Recorder(a);
+        const rb = new Recorder(b);
+        b.pause();
+        a.send(pattern(PAUSED_SEND_BYTES, 40));
+        a.abort();
+        expect(ra.closes).toEqual([undefined]);
+        expect(a.bufferedAmount).toBe(0);
+        b.resume();
+        await waitFor(() => rb.closes.length > 0, TRANSFER_MS, 'the close callback on b');
+        // Some bytes may have left before the abort; never all of them after it.
+        expect(rb.received).toBeLessThan(PAUSED_SEND_BYTES);
+        a.abort();
+        a.close();
+        await quiet();
+        expect(ra.closes).toHaveLength(1);
+        expect(rb.closes).toHaveLength(1);
+      }));
+
     it('reports the close to a side that attaches after it', () =>
       withPair(async ({ a, b }) => {
         const ra = new Recorder(a);
@@ -196,6 +273,24 @@ export function describeLinkContract(name: string, makePair: () => Promise<LinkP
  */
 async function quiet(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/**
+ * Resolves once `read()` has not changed for SETTLED_MS: the waiting side has stopped making
+ * progress. Waits on that condition, with TRANSFER_MS as the deadline.
+ */
+async function settled(read: () => number, what: string): Promise<void> {
+  let value = read();
+  let since = Date.now();
+  await waitFor(
+    () => {
+      const now = read();
+      if (now !== value) [value, since] = [now, Date.now()];
+      return Date.now() - since >= SETTLED_MS;
+    },
+    TRANSFER_MS,
+    what,
+  );
 }
 
 /** Deterministic bytes, distinct per seed, so misplaced chunks do not compare equal by accident. */

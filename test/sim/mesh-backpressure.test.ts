@@ -5,14 +5,15 @@
  */
 import { describe, expect, test } from 'vitest';
 import { BroadcastBacklogFullError, SocketClosedError, flags, type MeshSocket } from '../../packages/web2p/src/index.js';
+import type { NodeLimits } from '../../packages/web2p/src/mesh/node-limits.js';
 import { makeNet, meshNodes, until } from './helpers.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
-async function pair(options: { sendHighWaterBytes?: number; sendLowWaterBytes?: number; maxHeldBroadcastBytes?: number } = {}) {
+async function pair(limits: Partial<Pick<NodeLimits, 'sendHighWaterBytes' | 'sendLowWaterBytes' | 'maxHeldBroadcastBytes'>> = {}) {
   const net = makeNet();
-  const [a, b] = meshNodes(net, 2, options) as [MeshSocket, MeshSocket];
+  const [a, b] = meshNodes(net, 2, { limits }) as [MeshSocket, MeshSocket];
   await b.connect(a.address);
   const got: number[] = [];
   b.on('message', (msg) => got.push((msg.packets[1] as Uint8Array)[0]! | ((msg.packets[1] as Uint8Array)[1]! << 8)));

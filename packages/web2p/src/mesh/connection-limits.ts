@@ -4,20 +4,29 @@
  * rate a frame must arrive at once it has been pending a while, and each connection's budget of
  * messages, bytes and answers (peer-budget.ts). The ConnectionManager asks; this says yes, or drops
  * the offender through the manager with a PeerLimitError.
+ *
+ * A peer over its message or byte rate, or over its share of a lagging node's time, is pushed back,
+ * not cut short (PROTOCOL.md §14.17): its link is paused (read-gate.ts) until its budget has
+ * refilled, and what it had already sent is handled, so an honest fast peer loses nothing and a
+ * flooder only waits. Only where the link cannot pause (a data channel) are its frames over the rate
+ * discarded, counted, and the peer dropped far over it.
  */
 import { PeerLimitError } from '../errors.js';
-import type { Clock } from '../runtime/clock.js';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
 import type { Link } from '../transport/types.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import type { NodeLimits } from './node-limits.js';
 import { PeerBudget } from './peer-budget.js';
+import type { ReadGate } from './read-gate.js';
 
 export interface ConnectionLimitsHost {
   readonly clock: Clock;
   readonly debug: DebugLog;
   readonly limits: NodeLimits;
+  /** Pauses and resumes links (shared with fair-reading.ts). */
+  readonly gate: ReadGate;
   /** Drops `record` (through the ConnectionManager, the only writer of records). */
   drop(record: ConnectionRecord, error: PeerLimitError): void;
   /** Tells the user (the socket's 'error' event). */
@@ -32,6 +41,17 @@ interface Share {
   /** When its current incomplete frame began, and bytes of it received since. */
   frameStartedAt: number;
   frameBytes: number;
+  /** Set while its link is paused for its budget: reading resumes when this fires. */
+  resumeTimer: TimerHandle | undefined;
+  /** Times its link was paused for its budget, and frames discarded over it (links that cannot pause). */
+  pauses: number;
+  discarded: number;
+}
+
+/** How often a connection ran into its rate (PeerStats). */
+export interface Throttling {
+  readPauses: number;
+  discarded: number;
 }
 
 export class ConnectionLimits {
@@ -64,7 +84,8 @@ export class ConnectionLimits {
 
   adopted(record: ConnectionRecord): void {
     if (!record.outgoing) this.incoming++;
-    this.shares.set(record, { budget: new PeerBudget(this.host.clock, this.host.limits), partial: 0, frameStartedAt: 0, frameBytes: 0 });
+    const budget = new PeerBudget(this.host.clock, this.host.limits);
+    this.shares.set(record, { budget, partial: 0, frameStartedAt: 0, frameBytes: 0, resumeTimer: undefined, pauses: 0, discarded: 0 });
   }
 
   forgotten(record: ConnectionRecord): void {
@@ -72,6 +93,8 @@ export class ConnectionLimits {
     if (!share) return;
     this.shares.delete(record);
     this.midFrame.delete(record);
+    if (share.resumeTimer !== undefined) this.host.clock.clearTimeout(share.resumeTimer);
+    this.host.gate.forget(record.link);
     if (!record.outgoing) this.incoming--;
     this.partialBytes -= share.partial;
   }
@@ -103,23 +126,69 @@ export class ConnectionLimits {
   }
 
   /**
-   * Charges a frame body before it is decoded; false when it is to be discarded (the peer is over
-   * its rate; one far over it is dropped here).
+   * Charges a frame body before it is decoded; false when it is to be discarded. Over its rate, a
+   * peer's link is paused until the rate allows it again, and this frame (already read) is handled;
+   * a link that cannot pause has it discarded, and a peer far over its rate is dropped.
    */
   admitFrame(record: ConnectionRecord, body: Uint8Array): boolean {
     const share = this.shares.get(record);
     if (!share) return true;
     const admission = share.budget.admit(body.length);
     if (admission === 'accept') return true;
+    // Paused already: this frame was read before the pause took hold. Its debt is bounded by one
+    // read (the bucket's floor is minus its burst), and only lengthens the pause.
+    if (share.resumeTimer !== undefined) return true;
     const { limits } = this.host;
     const rate = `${limits.peerMessagesPerSecond} messages and ${limits.peerBytesPerSecond} bytes a second`;
+    if (this.pause(record, share, rate)) return true;
     if (admission === 'drop') {
       this.fail(record, new PeerLimitError('rate', String(record), `it kept sending far over ${rate}`));
-    } else if (share.budget.throttled === 1) {
+      return false;
+    }
+    share.discarded++;
+    if (share.budget.over === 1) {
       // Said once per episode: the peer is over its rate and what it sends now is discarded.
       this.host.report(new PeerLimitError('rate', String(record), `over ${rate}: its messages are discarded until it slows down, not dropped yet`));
     }
     return false;
+  }
+
+  /**
+   * A turn of `record`'s frames took `ms` of the node's time, after waiting `lagMs` for the event
+   * loop (fair-reading.ts). While the node lags, that time is charged to the peer's time budget, and
+   * a peer over it is paused like one over its message rate.
+   */
+  turnTook(record: ConnectionRecord, ms: number, lagMs: number): void {
+    const share = this.shares.get(record);
+    if (!share || lagMs < this.host.limits.laggingTurnMs || !share.budget.chargeTime(ms)) return;
+    if (share.resumeTimer === undefined) this.pause(record, share, `${this.host.limits.peerHandlingMsPerSecond} ms of this node's time a second`);
+  }
+
+  /** Holds `record`'s link until its budget refills; false when the link cannot pause. */
+  private pause(record: ConnectionRecord, share: Share, rate: string): boolean {
+    if (!this.host.gate.hold(record.link, 'budget')) return false;
+    share.pauses++;
+    this.host.debug.print(1, () => `${record} is over ${rate}: not reading it for ${Math.ceil(share.budget.msUntilWithin())} ms`);
+    this.resumeWhenWithin(record, share);
+    return true;
+  }
+
+  /** Reads `record` again once its budget has refilled (frames handled while paused cost more time). */
+  private resumeWhenWithin(record: ConnectionRecord, share: Share): void {
+    share.resumeTimer = this.host.clock.setTimeout(
+      () => {
+        if (share.budget.msUntilWithin() > 0) return this.resumeWhenWithin(record, share);
+        share.resumeTimer = undefined;
+        this.host.gate.release(record.link, 'budget');
+      },
+      Math.max(1, Math.ceil(share.budget.msUntilWithin())),
+    );
+  }
+
+  /** How often `record` ran into its rate. */
+  throttling(record: ConnectionRecord): Throttling {
+    const share = this.shares.get(record);
+    return { readPauses: share?.pauses ?? 0, discarded: share?.discarded ?? 0 };
   }
 
   /** Charges what a compressed body inflated to beyond its compressed size. */
@@ -143,6 +212,7 @@ export class ConnectionLimits {
     const now = this.host.clock.now();
     const { minFrameBytesPerSecond } = this.host.limits;
     for (const record of [...this.midFrame]) {
+      if (this.host.gate.held(record.link)) continue; // its silence is our pause
       const share = this.shares.get(record)!;
       const elapsed = now - share.frameStartedAt;
       if (elapsed < STALLED_FRAME_MS) continue;

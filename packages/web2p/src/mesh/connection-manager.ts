@@ -27,8 +27,9 @@ import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
 import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
-import { ConnectionLimits } from './connection-limits.js';
+import { ConnectionLimits, type Throttling } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
+import { FairReading } from './fair-reading.js';
 import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
@@ -38,7 +39,9 @@ import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './me
 import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
 import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
+import { ReadGate } from './read-gate.js';
 import { RetiringConnections } from './retiring-connections.js';
+import type { SendQueue } from './send-queue.js';
 
 /** Whom a socket lets in (MeshSocketOptions.trust). */
 import type { TrustMode } from './mesh-options.js';
@@ -102,6 +105,9 @@ export class ConnectionManager {
   private readonly proofs: LinkProofs;
   /** Caps on connections and each connection's budget (connection-limits.ts). */
   private readonly limits: ConnectionLimits;
+  /** Pauses links for their budget or their turn, and round-robin reading (fair-reading.ts). */
+  private readonly gate: ReadGate;
+  private readonly reading: FairReading;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -120,10 +126,24 @@ export class ConnectionManager {
         this.drop(record, error);
       },
     };
+    // A paused link was silent because of us: its stall clock restarts when it reads again.
+    this.gate = new ReadGate((link) => {
+      const record = this.linkRecords.get(link);
+      if (record) record.lastDataAt = host.clock.now();
+    });
+    this.reading = new FairReading({
+      clock: host.clock,
+      limits: host.limits,
+      gate: this.gate,
+      handle: (record, body) => this.onFrame(record, body),
+      failed: (record, error) => this.badInput(record, error),
+      turnTook: (record, ms, lagMs) => this.limits.turnTook(record, ms, lagMs),
+    });
     this.limits = new ConnectionLimits({
       clock: host.clock,
       debug: host.debug,
       limits: host.limits,
+      gate: this.gate,
       drop: (record, error) => this.drop(record, error),
       report: (error) => host.error(error),
     });
@@ -168,10 +188,15 @@ export class ConnectionManager {
     return this.table.values();
   }
 
-  /** Every link bytes may be queued on: open connections and those awaiting a handshake. */
-  *linked(): Iterable<Link> {
-    for (const record of this.table.values()) yield record.link;
-    for (const record of this.awaiting) yield record.link;
+  /** Every send queue bytes may wait in: open connections' and those awaiting a handshake. */
+  *queues(): Iterable<SendQueue> {
+    for (const record of this.table.values()) yield record.queue;
+    for (const record of this.awaiting) yield record.queue;
+  }
+
+  /** How often `record` ran into its rate (connection-limits.ts), for stats. */
+  throttling(record: ConnectionRecord): Throttling {
+    return this.limits.throttling(record);
   }
 
   get awaitingViews(): Connection[] {
@@ -260,24 +285,28 @@ export class ConnectionManager {
     record.bytesReceived += bytes.byteLength;
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
+    let bodies: Uint8Array[];
     try {
-      const bodies = record.reader.push(bytes);
+      bodies = record.reader.push(bytes);
       this.limits.received(record, bytes.length, record.reader.buffered);
-      for (const body of bodies) {
-        if (record.closed) return;
-        if (!this.limits.admitFrame(record, body)) continue;
-        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
-        this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
-        if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
-        else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
-        else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
-        else this.host.onMessage(record, wire);
-      }
     } catch (error) {
       // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
       const tls = record.id === undefined && speaksTls(bytes);
       this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
+      return;
     }
+    this.reading.take(record, bodies);
+  }
+
+  /** One frame body from `record`, in its turn (fair-reading.ts); throws on bad input. */
+  private onFrame(record: ConnectionRecord, body: Uint8Array): void {
+    if (!this.limits.admitFrame(record, body)) return;
+    const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
+    this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
+    if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
+    else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
+    else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
+    else this.host.onMessage(record, wire);
   }
 
   /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
@@ -448,7 +477,7 @@ export class ConnectionManager {
     this.limits.dropSlowFrames();
     const now = this.host.clock.now();
     for (const record of [...this.table.values(), ...this.awaiting]) {
-      if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS) {
+      if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS && !this.gate.held(record.link)) {
         this.drop(record, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
       }
     }
@@ -457,6 +486,13 @@ export class ConnectionManager {
   /** Closes a connection because of something it did or failed to do. */
   drop(record: ConnectionRecord, reason: Error): void {
     this.dials.failed(record, () => reason);
+    if (reason instanceof PeerLimitError && !record.closed) {
+      // A peer dropped for its limits is owed nothing more: what we queued for it (up to
+      // maxSendQueueBytes for one that did not read) is released now, not over a graceful close
+      // (PROTOCOL.md §14.17).
+      record.phase = 'closing';
+      record.link.abort();
+    }
     record.close();
     this.forget(record, false);
   }
@@ -474,6 +510,7 @@ export class ConnectionManager {
   /** Removes a closed connection from our tables. */
   private forget(record: ConnectionRecord, unexpected: boolean): void {
     this.limits.forgotten(record);
+    this.reading.forget(record);
     this.handshakes.resolve(record, undefined);
     this.awaiting.delete(record);
     const id = record.id;

@@ -269,3 +269,29 @@ export const MIN_FRAME_BYTES_PER_SECOND = 16 * 1024;
  * a neighbour's peer list replaces what it said before, and past this the oldest are forgotten.
  */
 export const MAX_SIGNAL_ROUTES = 4_096;
+
+/**
+ * Frames of one connection handled in one task before the others get their turn (fair-reading.ts).
+ * One 64 KiB read of a flood holds over a thousand small frames, tens of milliseconds of work on a
+ * slow node, during which no other peer's frames are read; 64 frames keep a turn to a millisecond or
+ * two, and the rest waits (its link paused, so the flooder is pushed back rather than buffered).
+ */
+export const FRAMES_PER_TURN = 64;
+
+/**
+ * A node whose deferred turns (fair-reading.ts) wait longer than this for the event loop is behind:
+ * it cannot keep up with what it reads. Only then does each peer's handling time count against its
+ * time budget below, so an idle node still lets one fast peer use all of it.
+ */
+export const LAGGING_TURN_MS = 50;
+
+/**
+ * The node's own time one peer's frames may take while the node lags (LAGGING_TURN_MS): 250 ms a
+ * second, a quarter of the node. The message and byte rates are fixed counts, generous enough for
+ * a fast node, so on a slow node (bench:abuse's victim got 15 % of a core) a flood within them took
+ * all its time; measured in the node's own time, the budget tightens as the node slows.
+ */
+export const PEER_HANDLING_MS_PER_SECOND = 250;
+
+/** Handling time above that rate a peer may take at once: a second of the node's time. */
+export const PEER_HANDLING_MS_BURST = 1_000;

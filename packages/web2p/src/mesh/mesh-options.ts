@@ -12,10 +12,10 @@ import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
 import type { IncomingStream } from './streams/incoming-stream.js';
 import type { StreamOptions } from './streams/stream-service.js';
-import type { NodeLimits } from './node-limits.js';
+import type { DeprecatedLimitOptions, NodeLimits } from './node-limits.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
-export interface MeshSocketOptions {
+export interface MeshSocketOptions extends DeprecatedLimitOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
   protocol?: Protocol;
   /** 0..6, py2p's levels (PROTOCOL.md §4.11). */
@@ -43,21 +43,11 @@ export interface MeshSocketOptions {
   /** How this node sends and receives streams (`sendStream`, the 'stream' event): chunk size, window, timeout. */
   streams?: StreamOptions;
   /**
-   * `send()` returns false once the bytes this socket holds for its peers (`bufferedAmount`) pass
-   * this, and 'drain' follows when they fall to `sendLowWaterBytes`. Default 4 MiB.
-   */
-  sendHighWaterBytes?: number;
-  /** The mark 'drain' fires at, and `whenWritable()`'s default. Default 1 MiB; at least 256 KiB. */
-  sendLowWaterBytes?: number;
-  /**
-   * Bytes of broadcasts held back by the same-second rule (a payload repeated within one second
-   * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError. Default 16 MiB.
-   */
-  maxHeldBroadcastBytes?: number;
-  /**
-   * What one peer may cost this node: message and byte rates, send queue, connection caps, decoding
-   * cost, inflate ratio… (NodeLimits). Each field defaults to its constant; raise one only if honest
-   * peers run into it (they are dropped with a PeerLimitError, or a FrameError for the wire limits).
+   * What one peer may cost this node, and what this node holds for its peers: message and byte
+   * rates, send queue, connection caps, decoding cost, inflate ratio, the send high/low-water marks
+   * of `send()`/'drain', held broadcasts… (NodeLimits). Each field defaults to its constant; raise a
+   * peer limit only if honest peers run into it (they are dropped with a PeerLimitError, or a
+   * FrameError for the wire limits).
    */
   limits?: Partial<NodeLimits>;
   /** Default: the transport's clock (virtual in a simulation), else the system clock. */
@@ -132,7 +122,7 @@ export type MeshEvents = HealthEvents & {
    */
   stream: (stream: IncomingStream) => void;
   /**
-   * The bytes held for peers fell to `sendLowWaterBytes` after a `send()` returned false: sending
+   * The bytes held for peers fell to `limits.sendLowWaterBytes` after a `send()` returned false: sending
    * may resume (as Node streams' 'drain').
    */
   drain: () => void;

@@ -28,11 +28,8 @@ import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
 import {
   DEFAULT_MAX_OUTGOING,
-  DEFAULT_SEND_HIGH_WATER_BYTES,
-  DEFAULT_SEND_LOW_WATER_BYTES,
   IDENTITY_PROOF_MARKER,
   MAINTENANCE_INTERVAL_MS,
-  MAX_HELD_BROADCAST_BYTES,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
@@ -175,7 +172,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const book = new PeerBook(PEER_BOOK_SIZE);
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    const limits = resolveNodeLimits(options.limits);
+    const limits = resolveNodeLimits(options.limits, options);
     let listening!: Promise<void>;
     this.#connections = new ConnectionManager({
       get id() {
@@ -231,13 +228,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       relayLimits: { perSecond: limits.relayMessagesPerSecond, burst: limits.relayMessageBurst },
       nowSeconds: () => this.nowSeconds(),
       open: () => this.#connections.open,
-      maxHeldBroadcastBytes: options.maxHeldBroadcastBytes ?? MAX_HELD_BROADCAST_BYTES,
+      maxHeldBroadcastBytes: limits.maxHeldBroadcastBytes,
       released: () => this.#backlog.progressed(),
     });
     this.#backlog = new SendBacklog(
-      { links: () => this.#connections.linked(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },
-      options.sendHighWaterBytes ?? DEFAULT_SEND_HIGH_WATER_BYTES,
-      options.sendLowWaterBytes ?? DEFAULT_SEND_LOW_WATER_BYTES,
+      { queues: () => this.#connections.queues(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },
+      limits.sendHighWaterBytes,
+      limits.sendLowWaterBytes,
     );
     this.#dispatcher = new Dispatcher({
       debug,
@@ -416,7 +413,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   stats(): Promise<SocketStats> {
     const health = this.#health;
-    return collectStats({ state: health.state, rooms: health.rooms, open: this.#connections.open, address: this.address });
+    const connections = this.#connections;
+    return collectStats({ state: health.state, rooms: health.rooms, open: connections.open, address: this.address, throttling: (record) => connections.throttling(record) });
   }
 
   /** Whether close() was called. */

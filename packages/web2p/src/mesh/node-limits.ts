@@ -4,8 +4,15 @@
  */
 import { DECODE_COST_PER_BYTE, MAX_DECODE_COST, MAX_INFLATE_RATIO, type DecodeLimits } from '../wire/constants.js';
 import {
+  DEFAULT_SEND_HIGH_WATER_BYTES,
+  DEFAULT_SEND_LOW_WATER_BYTES,
+  MAX_HELD_BROADCAST_BYTES,
   ANSWER_BYTE_BURST,
   ANSWER_BYTES_PER_SECOND,
+  FRAMES_PER_TURN,
+  LAGGING_TURN_MS,
+  PEER_HANDLING_MS_BURST,
+  PEER_HANDLING_MS_PER_SECOND,
   MAX_HALF_OPEN_CONNECTIONS,
   MAX_INCOMING_CONNECTIONS,
   MAX_PARTIAL_FRAME_BYTES,
@@ -56,6 +63,36 @@ export interface NodeLimits extends DecodeLimits {
   maxSeenEntries: number;
   /** Peers remembered as reachable through a neighbour for relayed signaling (MAX_SIGNAL_ROUTES). */
   maxSignalRoutes: number;
+  /** Frames of one connection handled in one task before other peers get a turn (FRAMES_PER_TURN). */
+  framesPerTurn: number;
+  /** A deferred turn waiting longer than this means the node lags (LAGGING_TURN_MS). */
+  laggingTurnMs: number;
+  /** Milliseconds of the node's time a peer's frames may take per second while it lags (PEER_HANDLING_MS_PER_SECOND). */
+  peerHandlingMsPerSecond: number;
+  /** Milliseconds above that rate at once (PEER_HANDLING_MS_BURST). */
+  peerHandlingMsBurst: number;
+  /**
+   * `send()` returns false once the bytes this socket holds for its peers (`bufferedAmount`) pass
+   * this, and 'drain' follows when they fall to `sendLowWaterBytes` (DEFAULT_SEND_HIGH_WATER_BYTES).
+   */
+  sendHighWaterBytes: number;
+  /** The mark 'drain' fires at, and `whenWritable()`'s default; at least 256 KiB (DEFAULT_SEND_LOW_WATER_BYTES). */
+  sendLowWaterBytes: number;
+  /**
+   * Bytes of broadcasts held back by the same-second rule (a payload repeated within one second
+   * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError (MAX_HELD_BROADCAST_BYTES).
+   */
+  maxHeldBroadcastBytes: number;
+}
+
+/** The socket options that used to hold three of the limits, before `limits` held them all. */
+export interface DeprecatedLimitOptions {
+  /** @deprecated Use `limits.sendHighWaterBytes`. */
+  sendHighWaterBytes?: number;
+  /** @deprecated Use `limits.sendLowWaterBytes`. */
+  sendLowWaterBytes?: number;
+  /** @deprecated Use `limits.maxHeldBroadcastBytes`. */
+  maxHeldBroadcastBytes?: number;
 }
 
 export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
@@ -78,11 +115,24 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   minFrameBytesPerSecond: MIN_FRAME_BYTES_PER_SECOND,
   maxSeenEntries: MAX_SEEN_ENTRIES,
   maxSignalRoutes: MAX_SIGNAL_ROUTES,
+  framesPerTurn: FRAMES_PER_TURN,
+  laggingTurnMs: LAGGING_TURN_MS,
+  peerHandlingMsPerSecond: PEER_HANDLING_MS_PER_SECOND,
+  peerHandlingMsBurst: PEER_HANDLING_MS_BURST,
+  sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES,
+  sendLowWaterBytes: DEFAULT_SEND_LOW_WATER_BYTES,
+  maxHeldBroadcastBytes: MAX_HELD_BROADCAST_BYTES,
 };
 
-/** The defaults with `overrides` on top; a value that is not a positive number is a TypeError. */
-export function resolveNodeLimits(overrides: Partial<NodeLimits> = {}): NodeLimits {
-  const limits = { ...DEFAULT_NODE_LIMITS, ...overrides };
+/**
+ * The defaults with `overrides` on top, and under them the deprecated top-level options (`limits`
+ * wins where both are given); a value that is not a positive number is a TypeError.
+ */
+export function resolveNodeLimits(overrides: Partial<NodeLimits> = {}, deprecated: DeprecatedLimitOptions = {}): NodeLimits {
+  const aliases = Object.fromEntries(
+    (['sendHighWaterBytes', 'sendLowWaterBytes', 'maxHeldBroadcastBytes'] as const).flatMap((name) => (deprecated[name] === undefined ? [] : [[name, deprecated[name]]])),
+  );
+  const limits = { ...DEFAULT_NODE_LIMITS, ...aliases, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
     if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`limits.${name} must be a positive number, not ${String(value)}`);
   }

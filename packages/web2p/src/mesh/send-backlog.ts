@@ -1,7 +1,7 @@
 /**
  * Backpressure for the app: the bytes a socket holds for its peers and has not handed to the
- * network yet. It counts every open link's `bufferedAmount` (the link's own queue and, on WebRTC,
- * the data channel's buffer) and the broadcasts the same-second rule holds back (broadcast-outbox.ts),
+ * network yet. It counts every open connection's send queue (send-queue.ts: the link's own queue
+ * and, on WebRTC, the data channel's buffer) and the broadcasts the same-second rule holds back (broadcast-outbox.ts),
  * so "nothing is waiting" means nothing at all. `send()` reports the high mark being passed, 'drain'
  * fires when the bytes fall back to the low mark, and `whenWritable()` waits for a mark: the same
  * signal an app writes against a raw RTCDataChannel's `bufferedAmount`, for the whole socket.
@@ -13,8 +13,8 @@ import { SocketClosedError } from '../errors.js';
 import { MIN_SEND_LOW_WATER_BYTES } from './constants.js';
 
 export interface SendBacklogHost {
-  /** The links bytes may be held on: every connection not yet closed. */
-  links(): Iterable<{ readonly bufferedAmount: number }>;
+  /** The send queues bytes may be held in: every connection's not yet closed (send-queue.ts). */
+  queues(): Iterable<{ readonly queuedBytes: number }>;
   /** Bytes of broadcasts waiting for the next second. */
   heldBroadcastBytes(): number;
   /** Emits the socket's 'drain' event. */
@@ -42,7 +42,7 @@ export class SendBacklog {
   /** Bytes held for peers right now. */
   get bytes(): number {
     let total = this.host.heldBroadcastBytes();
-    for (const link of this.host.links()) total += link.bufferedAmount;
+    for (const queue of this.host.queues()) total += queue.queuedBytes;
     return total;
   }
 

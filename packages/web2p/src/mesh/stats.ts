@@ -5,6 +5,7 @@
  * snapshot costs one `getStats()` per WebRTC link and nothing while nobody asks.
  */
 import type { LinkStats } from '../transport/types.js';
+import type { Throttling } from './connection-limits.js';
 import type { ConnectionRecord } from './connection-record.js';
 import type { SocketState } from './health.js';
 
@@ -34,6 +35,13 @@ export interface PeerStats {
   bytesReceived: number;
   /** Bytes sent but still waiting on this side (the link's queue plus the channel's buffer). */
   queuedBytes: number;
+  /**
+   * Times we stopped reading from this peer because it sent over its rate (NodeLimits): its
+   * transport held it back, nothing it sent was lost.
+   */
+  readPauses: number;
+  /** Frames it sent over its rate that were discarded: only on links that cannot pause (WebRTC). */
+  discardedFrames: number;
 }
 
 /** What `sock.stats()` resolves to. */
@@ -55,13 +63,15 @@ export interface StatsSource {
   open: Iterable<ConnectionRecord>;
   /** The socket's own address: its scheme names the transport of links that do not say. */
   address: string;
+  /** How often a connection ran into its rate (connection-limits.ts). */
+  throttling(record: ConnectionRecord): Throttling;
 }
 
 /** A snapshot of `source`, the links' own stats read all at once. */
 export async function collectStats(source: StatsSource): Promise<SocketStats> {
   const records = [...source.open];
   const links = await Promise.all(records.map((record) => record.link.stats?.().catch((): LinkStats => ({})) ?? {}));
-  const peers = records.map((record, i) => peerStats(record, links[i]!, source.address));
+  const peers = records.map((record, i) => peerStats(record, links[i]!, source.address, source.throttling(record)));
   const totals = { peers: peers.length, bytesSent: 0, bytesReceived: 0, queuedBytes: 0 };
   for (const peer of peers) {
     totals.bytesSent += peer.bytesSent;
@@ -71,7 +81,7 @@ export async function collectStats(source: StatsSource): Promise<SocketStats> {
   return { state: source.state, signaling: [...source.rooms], peers, totals };
 }
 
-function peerStats(record: ConnectionRecord, link: LinkStats, ownAddress: string): PeerStats {
+function peerStats(record: ConnectionRecord, link: LinkStats, ownAddress: string, throttling: Throttling): PeerStats {
   const transport = schemeOf(record.link.remoteAddress) ?? schemeOf(ownAddress) ?? 'unknown';
   const peer: PeerStats = {
     id: record.id!,
@@ -81,7 +91,9 @@ function peerStats(record: ConnectionRecord, link: LinkStats, ownAddress: string
     rttMs: link.rttMs,
     bytesSent: record.bytesSent,
     bytesReceived: record.bytesReceived,
-    queuedBytes: record.link.bufferedAmount,
+    queuedBytes: record.queue.queuedBytes,
+    readPauses: throttling.readPauses,
+    discardedFrames: throttling.discarded,
   };
   if (link.candidates) peer.candidates = link.candidates;
   return peer;

@@ -33,6 +33,18 @@ export class StreamLink extends HeldLink {
     this.#socket.write(bytes);
   }
 
+  protected stopReading(): void {
+    this.#socket.pause();
+  }
+
+  protected startReading(): void {
+    this.#socket.resume();
+  }
+
+  protected destroy(): void {
+    this.#socket.destroy();
+  }
+
   protected shutdown(): void {
     const socket = this.#socket;
     if (socket.destroyed) return;

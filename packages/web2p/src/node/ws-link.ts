@@ -35,6 +35,18 @@ export class WsLink extends HeldLink {
     this.#ws.send(bytes, { binary: true }, () => this.drained());
   }
 
+  protected stopReading(): void {
+    this.#ws.pause();
+  }
+
+  protected startReading(): void {
+    this.#ws.resume();
+  }
+
+  protected destroy(): void {
+    this.#ws.terminate();
+  }
+
   protected shutdown(): void {
     const ws = this.#ws;
     if (ws.readyState === ws.CLOSED) return;

@@ -40,4 +40,9 @@ export class TokenBucket {
     this.tokens = Math.max(-this.burst, this.balance - cost);
     return this.tokens;
   }
+
+  /** Milliseconds until the balance is back at zero (0 when it is there already). */
+  msUntilSolvent(): number {
+    return Math.max(0, (-this.balance / this.perSecond) * 1000);
+  }
 }

@@ -17,6 +17,11 @@ export class SimLink implements Link {
   private lastDue = 0;
   private ended = false;
   private failing = false;
+  /** Set by `pause()`: what arrives waits in `heldWhilePaused`. */
+  private paused = false;
+  private heldWhilePaused: Uint8Array[] = [];
+  /** Set by `abort()`: sends still on their way are lost, as a destroyed socket's unwritten bytes are. */
+  private aborted = false;
 
   constructor(
     private readonly net: SimNetwork,
@@ -50,10 +55,43 @@ export class SimLink implements Link {
     const peer = this.peer;
     this.bufferedAmount += bytes.length;
     this.net.clock.setTimeout(() => {
-      this.bufferedAmount -= bytes.length;
-      if (!this.ended) this.handlers?.drain?.();
-      peer.receive(bytes);
+      if (!this.aborted) peer.arrive(bytes);
     }, due - this.net.clock.now());
+  }
+
+  /**
+   * Holds what arrives until `resume()`. The sender keeps counting held bytes in its
+   * `bufferedAmount`, as a TCP sender whose peer stopped reading sees its window close.
+   */
+  pause(): boolean {
+    this.paused = true;
+    return true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    while (this.heldWhilePaused.length > 0 && !this.paused && !this.ended) this.take(this.heldWhilePaused.shift()!);
+    // A close that arrived behind held bytes is read after them, as a FIN is.
+    if (this.heldWhilePaused.length === 0 && this.closeHeld && this.handlers && !this.ended) this.finish(this.closeHeld.error);
+  }
+
+  /** Bytes from the other end reached this one: taken now, or held while paused. */
+  private arrive(bytes: Uint8Array): void {
+    if (this.paused && !this.ended) this.heldWhilePaused.push(bytes);
+    else this.take(bytes);
+  }
+
+  /** The bytes leave the sender's count (it may send more: 'drain') and go to our owner. */
+  private take(bytes: Uint8Array): void {
+    this.peer.left(bytes.length);
+    this.receive(bytes);
+  }
+
+  private left(bytes: number): void {
+    if (this.aborted) return; // its count was zeroed then
+    this.bufferedAmount -= bytes;
+    if (!this.ended) this.handlers?.drain?.();
   }
 
   private receive(bytes: Uint8Array): void {
@@ -70,8 +108,24 @@ export class SimLink implements Link {
     if (this.ended) return;
     const peer = this.peer;
     const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
-    this.net.clock.setTimeout(() => peer.finish(), due - this.net.clock.now());
+    this.net.clock.setTimeout(() => peer.closeArrived(), due - this.net.clock.now());
     this.finish();
+  }
+
+  /** Ends at once: what is on its way is lost, and the other end learns of it after one latency. */
+  abort(): void {
+    if (this.ended) return;
+    this.aborted = true;
+    this.bufferedAmount = 0;
+    const peer = this.peer;
+    this.net.clock.setTimeout(() => peer.closeArrived(), this.net.latency());
+    this.finish();
+  }
+
+  /** The other end closed: at once, unless bytes it sent before are held by a pause. */
+  private closeArrived(): void {
+    if (this.paused && this.heldWhilePaused.length > 0 && !this.ended) this.closeHeld ??= {};
+    else this.finish();
   }
 
   /**
@@ -87,6 +141,8 @@ export class SimLink implements Link {
 
   private finish(error?: Error): void {
     this.ended = true;
+    // Bytes held by a pause will never be read: the sender stops counting them.
+    for (const bytes of this.heldWhilePaused.splice(0)) this.peer.left(bytes.length);
     if (!this.handlers) {
       this.closeHeld ??= error ? { error } : {};
       return;

@@ -13,7 +13,12 @@ import type { JoinProof } from '../signaling/join-proof.js';
  * - bytes that arrive before `attach()` are held and handed over on attach;
  * - `close()` ends with one `close` callback on both sides (at once on the closing side), and nothing
  *   after it; it is graceful: everything sent before it still reaches the peer, ahead of the close;
- * - `send()` after close is ignored (never throws).
+ * - `send()` after close is ignored (never throws);
+ * - after `pause()` returned true, no `data` callback runs until `resume()`, and the bytes held back
+ *   push back on the sender (its `bufferedAmount` grows, as a full TCP window makes it), then arrive
+ *   in order on `resume()`; a `pause()` that returned false changed nothing;
+ * - `abort()` ends the link like `close()` on this side, but at once: what is still queued is
+ *   discarded rather than delivered.
  */
 export interface Link {
   /** True when this side dialled. */
@@ -34,6 +39,23 @@ export interface Link {
   readonly bufferedAmount: number;
   /** Ends the link gracefully (see the contract above); a second call does nothing. */
   close(): void;
+  /**
+   * Ends the link at once, discarding what is queued for the peer: for a peer dropped for its
+   * limits (a send queue it never read holds up to NodeLimits.maxSendQueueBytes, which a graceful
+   * close would keep for its linger). The close callback runs at once, as with `close()`.
+   */
+  abort(): void;
+  /**
+   * Stops reading from the peer, so that the transport's flow control pushes back on it (a TCP or
+   * TLS socket, a WebSocket and the simulator stop taking bytes; the peer's send buffer fills and
+   * it waits). The mesh pauses a peer over its byte or message budget instead of discarding what it
+   * sent (mesh/connection-limits.ts), so an honest fast peer loses nothing. False when the link
+   * cannot pause: a data channel has no read pause (the browser's SCTP stack drains its receive
+   * window into `onmessage` regardless), so holding its messages would only move the memory here.
+   */
+  pause(): boolean;
+  /** Reads again after `pause()`: bytes held back are handed over first, in order. */
+  resume(): void;
   /** How the link travels, for `sock.stats()`; links that know nothing more leave it out. */
   stats?(): Promise<LinkStats>;
   /**

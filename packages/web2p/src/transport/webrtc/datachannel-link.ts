@@ -190,6 +190,21 @@ export class DataChannelLink implements Link {
     this.#flush();
   }
 
+  /** Ends at once for both sides: what is queued is discarded, the channel and connection closed. */
+  abort(): void {
+    this.#hungUp(undefined);
+  }
+
+  /**
+   * A data channel has no read pause (Link.pause): the engine drains SCTP's receive window into
+   * 'message' events whatever we do. The mesh bounds such a peer by discarding over its budget.
+   */
+  pause(): boolean {
+    return false;
+  }
+
+  resume(): void {}
+
   /** The selected ICE pair's route, candidate types and round-trip time; empty once closed or unknown. */
   async stats(): Promise<LinkStats> {
     if (this.#ended) return {};
