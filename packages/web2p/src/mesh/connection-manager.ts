@@ -21,6 +21,7 @@ import type { Random } from '../runtime/random.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
+import { loadCompression } from '../wire/compression-loader.js';
 import { ID_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
@@ -29,7 +30,7 @@ import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
-import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, MAX_HELD_FOR_CODEC_BYTES, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
@@ -263,21 +264,70 @@ export class ConnectionManager {
     try {
       const bodies = record.reader.push(bytes);
       this.limits.received(record, bytes.length, record.reader.buffered);
-      for (const body of bodies) {
-        if (record.closed) return;
-        if (!this.limits.admitFrame(record, body)) continue;
-        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
-        this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
-        if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
-        else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
-        else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
-        else this.host.onMessage(record, wire);
-      }
+      this.readBodies(record, bodies);
     } catch (error) {
       // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
       const tls = record.id === undefined && speaksTls(bytes);
       this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
     }
+  }
+
+  /** Handles a link's frame bodies in order; from the first that needs the compression codec on, they wait for it. */
+  private readBodies(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+    if (record.heldForCodec) {
+      this.holdForCodec(record, bodies);
+      return;
+    }
+    for (const [at, body] of bodies.entries()) {
+      if (record.closed) return;
+      if (record.waitsForCodec(body)) {
+        this.holdForCodec(record, bodies.slice(at));
+        return;
+      }
+      if (!this.limits.admitFrame(record, body)) continue;
+      const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
+      this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
+      if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
+      else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
+      else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
+      else this.host.onMessage(record, wire);
+    }
+  }
+
+  /**
+   * Parks `bodies` behind the compression codec's load (wire/compression-loader.ts) and reads them,
+   * in order, once it is in. Bounded by MAX_HELD_FOR_CODEC_BYTES; a load that fails drops the link
+   * (CompressionNotLoadedError: its frames cannot be read).
+   */
+  private holdForCodec(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+    const first = record.heldForCodec === undefined;
+    const held = (record.heldForCodec ??= []);
+    for (const body of bodies) {
+      held.push(body);
+      record.heldForCodecBytes += body.length;
+    }
+    if (record.heldForCodecBytes > MAX_HELD_FOR_CODEC_BYTES) {
+      const detail = `sent ${record.heldForCodecBytes} bytes of frames while the compression codec was loading (over ${MAX_HELD_FOR_CODEC_BYTES})`;
+      throw new PeerLimitError('rate', record.id ?? record.link.remoteAddress ?? 'a peer', detail);
+    }
+    if (!first) return;
+    this.host.debug.print(2, () => `${record} sent a compressed frame: loading the compression codec`);
+    loadCompression().then(
+      () => {
+        const waiting = record.heldForCodec ?? [];
+        record.heldForCodec = undefined;
+        record.heldForCodecBytes = 0;
+        if (record.closed) return;
+        try {
+          this.readBodies(record, waiting);
+        } catch (error) {
+          this.badInput(record, error);
+        }
+      },
+      (error: unknown) => {
+        if (!record.closed) this.badInput(record, error);
+      },
+    );
   }
 
   /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */

@@ -17,7 +17,8 @@ import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { makeJoinProof } from '../signaling/join-proof.js';
 import type { Transport } from '../transport/types.js';
-import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
+import { SUPPORTED_COMPRESSION, namesCompression } from '../wire/compression.js';
+import { loadCompression } from '../wire/compression-loader.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
@@ -330,7 +331,11 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       });
     };
     this.ready = stored ? this.#identifyFromStore(stored, random) : Promise.resolve();
-    listening = this.listening = stored ? this.ready.then(start) : start();
+    // A socket that offers compression loads the codec (fflate, a lazy chunk) before it listens, so
+    // what it sends is compressed from the first message on. If the load fails, bodies go plain.
+    const codec = namesCompression(this.compression) ? loadCompression().catch((error: unknown) => this.#emit('error', error as Error)) : undefined;
+    const started = stored ? this.ready.then(start) : start();
+    listening = this.listening = codec ? Promise.all([started, codec]).then(() => undefined) : started;
     this.listening.then(() => this.#health.listened(), () => undefined);
     this.listening.catch((error: unknown) => {
       // reported as 'error' too
