@@ -15,7 +15,7 @@ import {
   UnsignedPeerError,
   Web2pError,
 } from '../errors.js';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../identity/keys.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
@@ -30,11 +30,11 @@ import { toHex, type Packet } from '../wire/packet.js';
 import type { Connection } from './connection.js';
 import { ConnectionLimits } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
-import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, MAX_HELD_FOR_CODEC_BYTES, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, MAX_HELD_FRAME_BYTES, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
-import { isProofMessage, LinkProofs } from './identity-proof.js';
+import { isProofMessage, LinkProofs, type ProofOutcome } from './identity-proof.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
@@ -272,51 +272,47 @@ export class ConnectionManager {
     }
   }
 
-  /** Handles a link's frame bodies in order; from the first that needs the compression codec on, they wait for it. */
+  /**
+   * Handles a link's frame bodies in order. Some work finishes later (the compression codec loading,
+   * an asynchronous identity proof check): the bodies after it wait for it, so none overtakes it.
+   */
   private readBodies(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
-    if (record.heldForCodec) {
-      this.holdForCodec(record, bodies);
+    if (record.held) {
+      this.hold(record, bodies);
       return;
     }
     for (const [at, body] of bodies.entries()) {
       if (record.closed) return;
       if (record.waitsForCodec(body)) {
-        this.holdForCodec(record, bodies.slice(at));
+        this.host.debug.print(2, () => `${record} sent a compressed frame: loading the compression codec`);
+        this.holdUntil(record, loadCompression(), bodies.slice(at));
         return;
       }
       if (!this.limits.admitFrame(record, body)) continue;
       const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
       this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
       if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
-      else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
-      else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
+      else if (wire.type === flags.whisper && isProofMessage(wire.payload)) {
+        const settling = this.proofMessage(record, wire.payload);
+        if (settling) {
+          this.holdUntil(record, settling, bodies.slice(at + 1));
+          return;
+        }
+      } else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
       else this.host.onMessage(record, wire);
     }
   }
 
   /**
-   * Parks `bodies` behind the compression codec's load (wire/compression-loader.ts) and reads them,
-   * in order, once it is in. Bounded by MAX_HELD_FOR_CODEC_BYTES; a load that fails drops the link
-   * (CompressionNotLoadedError: its frames cannot be read).
+   * Parks `bodies` until `settled` and then reads them, in order; a `settled` that rejects drops the
+   * link with its error (the codec failed to load: CompressionNotLoadedError).
    */
-  private holdForCodec(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
-    const first = record.heldForCodec === undefined;
-    const held = (record.heldForCodec ??= []);
-    for (const body of bodies) {
-      held.push(body);
-      record.heldForCodecBytes += body.length;
-    }
-    if (record.heldForCodecBytes > MAX_HELD_FOR_CODEC_BYTES) {
-      const detail = `sent ${record.heldForCodecBytes} bytes of frames while the compression codec was loading (over ${MAX_HELD_FOR_CODEC_BYTES})`;
-      throw new PeerLimitError('rate', record.id ?? record.link.remoteAddress ?? 'a peer', detail);
-    }
-    if (!first) return;
-    this.host.debug.print(2, () => `${record} sent a compressed frame: loading the compression codec`);
-    loadCompression().then(
+  private holdUntil(record: ConnectionRecord, settled: Promise<unknown>, bodies: readonly Uint8Array[]): void {
+    record.held = { bodies: [], bytes: 0 };
+    settled.then(
       () => {
-        const waiting = record.heldForCodec ?? [];
-        record.heldForCodec = undefined;
-        record.heldForCodecBytes = 0;
+        const waiting = record.held?.bodies ?? [];
+        record.held = undefined;
         if (record.closed) return;
         try {
           this.readBodies(record, waiting);
@@ -325,9 +321,24 @@ export class ConnectionManager {
         }
       },
       (error: unknown) => {
+        record.held = undefined;
         if (!record.closed) this.badInput(record, error);
       },
     );
+    this.hold(record, bodies);
+  }
+
+  /** Adds to what a link has parked, bounded by MAX_HELD_FRAME_BYTES (PeerLimitError past it). */
+  private hold(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+    const held = record.held!;
+    for (const body of bodies) {
+      held.bodies.push(body);
+      held.bytes += body.length;
+    }
+    if (held.bytes > MAX_HELD_FRAME_BYTES) {
+      const detail = `sent ${held.bytes} bytes of frames while earlier ones waited (a codec loading, or a proof being checked; over ${MAX_HELD_FRAME_BYTES})`;
+      throw new PeerLimitError('rate', record.id ?? record.link.remoteAddress ?? 'a peer', detail);
+    }
   }
 
   /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
@@ -405,9 +416,22 @@ export class ConnectionManager {
     this.admit(record, hs, false);
   }
 
-  /** The peer's hello or proof; once it proved its claim, it joins. */
-  private proofMessage(record: ConnectionRecord, payload: readonly Packet[]): void {
+  /**
+   * The peer's hello or proof; once it proved its claim, it joins. Returns a promise when the outcome
+   * comes later (an asynchronous Ed25519): the link's later frames wait for it.
+   */
+  private proofMessage(record: ConnectionRecord, payload: readonly Packet[]): Promise<void> | undefined {
     const outcome = this.proofs.receive(record.link, payload);
+    if (!(outcome instanceof Promise)) {
+      this.proofOutcome(record, outcome);
+      return undefined;
+    }
+    return outcome.then((settled) => {
+      if (!record.closed) this.proofOutcome(record, settled);
+    });
+  }
+
+  private proofOutcome(record: ConnectionRecord, outcome: ProofOutcome): void {
     if (outcome.kind === 'failed') this.refuse(record, new IdentityProofError(outcome.peer, outcome.reason));
     else if (outcome.kind === 'proven') this.admit(record, outcome.claim, true);
   }

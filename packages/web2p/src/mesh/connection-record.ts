@@ -74,11 +74,10 @@ export class ConnectionRecord {
   bytesSent = 0;
   bytesReceived = 0;
   /**
-   * Frame bodies waiting, in order, for the compression codec to load (compression-loader.ts): the
-   * first of them looks compressed. Undefined when nothing waits.
+   * Frame bodies waiting, in order, for earlier work on this link to finish (the compression codec
+   * loading, an asynchronous proof check: ConnectionManager.holdUntil). Undefined when nothing waits.
    */
-  heldForCodec: Uint8Array[] | undefined;
-  heldForCodecBytes = 0;
+  held: { bodies: Uint8Array[]; bytes: number } | undefined;
   /** What we sent that the peer has not read yet (backpressure; bounded). */
   readonly queue: SendQueue;
   /** What handlers, events and services see. */

@@ -271,10 +271,10 @@ export const MIN_FRAME_BYTES_PER_SECOND = 16 * 1024;
 export const MAX_SIGNAL_ROUTES = 4_096;
 
 /**
- * Most bytes of frames a link may deliver while the compression codec loads (it loads on demand,
- * wire/compression-loader.ts, when a frame first looks compressed; the frames wait in order). Loading
- * takes one module fetch; a peer that sends more than this meanwhile is dropped, so it cannot park
- * unbounded memory behind the wait. 64 MiB is four largest default frames and more than any honest
- * peer sends in the milliseconds a load takes.
+ * Most bytes of frames a link may deliver while earlier ones wait: for the compression codec to load
+ * (on demand, wire/compression-loader.ts, when a frame first looks compressed) or for WebCrypto to
+ * check the peer's identity proof (identity-proof.ts). Either takes milliseconds; a peer that sends
+ * more than this meanwhile is dropped, so it cannot park unbounded memory behind the wait. 64 MiB
+ * is four largest default frames and more than any honest peer sends in that time.
  */
-export const MAX_HELD_FOR_CODEC_BYTES = 64 * 1024 * 1024;
+export const MAX_HELD_FRAME_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,5 @@
 /** What `new MeshSocket(options)` takes and the events it emits. */
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../identity/keys.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';

@@ -12,7 +12,8 @@ import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
-import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
+import { nodeIdOf, type Identity } from '../identity/keys.js';
+import { whenReady, type MaybePromise } from '../identity/ed25519.js';
 import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { makeJoinProof } from '../signaling/join-proof.js';
@@ -45,7 +46,7 @@ import { SocketHealth, type SocketState } from './health.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
 import { Members, type Member, type MemberMeta } from './members.js';
-import { socketIdentity, storedIdentityOf } from './socket-identity.js';
+import { freshIdentity, storedIdentityOf, suppliedIdentity } from './socket-identity.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
@@ -111,8 +112,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   readonly listening: Promise<void>;
   /**
-   * Resolves once the node's identity, and so `id`, is known: at once, unless `persist` keeps the
-   * identity in a store, which is read first (SyncSocket's `ready` includes this). It never rejects:
+   * Resolves once the node's identity, and so `id`, is known: at once in Node and the simulator; in
+   * browsers once WebCrypto has made the key pair (a MeshSocket without an `identity` option: await
+   * it before reading `id`); with `persist`, once the store is read (SyncSocket's `ready` includes
+   * this). It never rejects:
    * a store that cannot be read costs the node its old id (reported as 'error'), not its start.
    */
   readonly ready: Promise<void>;
@@ -139,6 +142,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   #stopMaintenance: () => void = () => {};
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Whether the services started and the transport was asked to listen (once the key is known). */
+  #started = false;
+  /** Settles once the socket started, or could not (close() waits for it). */
+  #starting: Promise<void>;
 
   /** `services` add behaviour on top of the mesh (SyncSocket and ChordSocket pass theirs). */
   constructor(options: MeshSocketOptions = {}, services: readonly Service[] = []) {
@@ -154,9 +161,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
     this.protocol = protocol;
     this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
-    // With persist, the identity comes from the store: the socket starts once it is read.
-    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => createIdentity(random));
-    if (!stored) this.#identify(socketIdentity(options.identity, random));
+    // With persist, the identity comes from the store: the socket starts once it is read. Without,
+    // a fresh key pair: at once with a synchronous Ed25519 (Node, the simulator), once WebCrypto
+    // answers in browsers (identity/ed25519.ts); `ready` waits for either.
+    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => freshIdentity(random));
+    let identified: MaybePromise<void> = undefined;
+    if (options.identity) {
+      const { identity, checked } = suppliedIdentity(options.identity);
+      this.#identify(identity);
+      identified = checked;
+    } else if (!stored) identified = whenReady(freshIdentity(random), (identity) => this.#identify(identity));
     this.trust = options.trust ?? 'strict';
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
@@ -316,6 +330,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const start = (): Promise<void> => {
+      this.#started = true;
       const context = this.#context(random);
       for (const service of this.#services) service.start(context);
       this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
@@ -330,11 +345,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),
       });
     };
-    this.ready = stored ? this.#identifyFromStore(stored, random) : Promise.resolve();
+    // A supplied key pair that does not match rejects `listening` (reported as 'error'), not `ready`.
+    this.ready = stored ? this.#identifyFromStore(stored, random) : identified instanceof Promise ? identified.catch(() => undefined) : Promise.resolve();
     // A socket that offers compression loads the codec (fflate, a lazy chunk) before it listens, so
     // what it sends is compressed from the first message on. If the load fails, bodies go plain.
     const codec = namesCompression(this.compression) ? loadCompression().catch((error: unknown) => this.#emit('error', error as Error)) : undefined;
-    const started = stored ? this.ready.then(start) : start();
+    const started = stored ? this.ready.then(start) : identified instanceof Promise ? identified.then(start) : start();
+    this.#starting = started.then(
+      () => undefined,
+      () => undefined,
+    );
     listening = this.listening = codec ? Promise.all([started, codec]).then(() => undefined) : started;
     this.listening.then(() => this.#health.listened(), () => undefined);
     this.listening.catch((error: unknown) => {
@@ -346,17 +366,18 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /**
    * This node's id: base58, what peers and `msg.sender` call it, derived from `identity`'s public
-   * key (and the protocol), so that only the holder of the secret key can connect as it. With
-   * `persist` it is read from the store: await `ready` first (reading it earlier throws).
+   * key (and the protocol), so that only the holder of the secret key can connect as it. Known once
+   * `ready` resolves (reading it earlier throws): at once in Node and the simulator, or with an
+   * `identity` option; after WebCrypto made the key in browsers, or the store was read with `persist`.
    */
   get id(): string {
-    if (this.#id === undefined) throw new Web2pError('the node id is still being read from the store: await sock.ready first');
+    if (this.#id === undefined) throw new Web2pError('the node id is not known yet (its key is being read from the store, or made by WebCrypto): await sock.ready first');
     return this.#id;
   }
 
   /** The Ed25519 key pair this node proves its id with (as `id`, known once `ready`). Its secretKey is as private as a password. */
   get identity(): Identity {
-    if (this.#identity === undefined) throw new Web2pError('the identity is still being read from the store: await sock.ready first');
+    if (this.#identity === undefined) throw new Web2pError('the identity is not known yet (read from the store, or made by WebCrypto): await sock.ready first');
     return this.#identity;
   }
 
@@ -376,7 +397,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       () => {
         // The store could not be read: the service that owns it reports that (and rejects its
         // ready); the node carries on under a new id, as it carries on without its records.
-        this.#identify(createIdentity(random));
+        return whenReady(freshIdentity(random), (identity) => this.#identify(identity));
       },
     );
   }
@@ -591,7 +612,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#health.closed();
-    if (this.#id === undefined) return (this.#closing = this.ready.then(() => this.#stop()));
+    // Not started yet (its key is still being made or read): once it has, or without its services if it never will.
+    if (!this.#started) return (this.#closing = this.#starting.then(() => (this.#started ? this.#stop() : this.#shutdown())));
     return (this.#closing = this.#stop());
   }
 
