@@ -450,3 +450,16 @@ export class PeerLimitError extends ConnectionClosedError {
 export class CompressionNotLoadedError extends Web2pError {
   override name = 'CompressionNotLoadedError';
 }
+
+/**
+ * `sendStream` on a socket made without streams: they are a feature a socket opts into, so that apps
+ * that do not stream do not bundle them. Make it with `new MeshSocket({ streams: streams() })`,
+ * `import { streams } from 'web2p/streams'`.
+ */
+export class StreamsNotEnabledError extends StreamError {
+  override name = 'StreamsNotEnabledError';
+
+  constructor() {
+    super("this socket was made without streams: pass { streams: streams() } to it, with import { streams } from 'web2p/streams'", 'refused');
+  }
+}

@@ -8,7 +8,7 @@
  * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
  * services (peer exchange, routed replies, signal relay, streams; sync and chord add theirs).
  */
-import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
+import { RecvQueueOverflowError, SocketClosedError, StreamsNotEnabledError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
@@ -62,7 +62,8 @@ import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
 import { collectStats, type SocketStats } from './stats.js';
 import type { StreamData } from './streams/stream-source.js';
-import { StreamService, type SendStreamOptions } from './streams/stream-service.js';
+import type { StreamService, SendStreamOptions } from './streams/stream-service.js';
+import { StreamRefusal } from './streams/stream-refusal.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions, TrustMode } from './mesh-options.js';
@@ -132,7 +133,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #routedSend: RoutedSend;
   readonly #requests: RequestResponse;
   readonly #deadlines: Deadlines;
-  readonly #streams: StreamService;
+  /** Streams, when the socket was made with `streams: streams()` (web2p/streams). */
+  readonly #streams: StreamService | undefined;
   /** The mesh's own services, then those the socket was given. */
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
@@ -326,8 +328,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     this.#deadlines = new Deadlines(clock);
     this.#added = services;
-    const streams = (this.#streams = new StreamService(options.streams ?? {}, () => this.listenerCount('stream') > 0));
-    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
+    const streams = (this.#streams = options.streams?.service(() => this.listenerCount('stream') > 0));
+    const streaming = streams ? [streams.routes, streams] : [new StreamRefusal()];
+    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, ...streaming, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const start = (): Promise<void> => {
       this.#started = true;
@@ -562,9 +565,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * window ahead of its reader, straight to a neighbour or relayed along a path through the mesh.
    * The receiver gets a 'stream' event. Resolves once the receiver's reader took the last byte;
    * rejects with AbortError (`signal`), StreamCancelledError (the receiver cancelled),
-   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError.
+   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError. Needs the
+   * socket made with `streams: streams()` (web2p/streams): without, it rejects with
+   * StreamsNotEnabledError.
    */
   sendStream(to: string, data: StreamData, options: SendStreamOptions = {}): Promise<void> {
+    if (!this.#streams) return Promise.reject(new StreamsNotEnabledError());
     return this.#clock.whilePending(this.#streams.send(to, data, options));
   }
 
