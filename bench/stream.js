@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cleanup } from 'node-datachannel';
 import { MeshSocket, flags, nodeWebRtcTransport } from '../packages/web2p/dist/node/index.js';
 import { STREAM_WINDOW_BYTES } from '../packages/web2p/dist/mesh/streams/constants.js';
+import { streams } from '../packages/web2p/dist/streams/index.js';
 import { startSignalingServer } from '../signaling-server/dist/index.js';
 import { median, numberArg } from './lib.js';
 
@@ -20,7 +21,7 @@ const DATA = 'bench:data';
 const ACK = 'bench:ack';
 
 async function pair(url, chunkBytes) {
-  const make = () => new MeshSocket({ transport: nodeWebRtcTransport({}), streams: { chunkBytes } });
+  const make = () => new MeshSocket({ transport: nodeWebRtcTransport({}), streams: streams({ chunkBytes }) });
   const [a, b] = [make(), make()];
   await a.connect(url);
   await b.connect(url);

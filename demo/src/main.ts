@@ -4,6 +4,7 @@
  * whichever view is open; the views only choose what is shown.
  */
 import { ChordSocket, MeshSocket, SyncSocket } from 'web2p';
+import { streams } from 'web2p/streams';
 import { mountChat } from './chat.js';
 import { mountChord } from './chord.js';
 import { mountDict } from './dict.js';
@@ -12,7 +13,7 @@ import { mountNetwork } from './network.js';
 
 // No iceServers: the sockets use the STUN/TURN servers the signaling server hands out (none with
 // plain `npm start`, which is enough on one machine or LAN; see the README's "Deploying with coturn").
-const chat = new MeshSocket();
+const chat = new MeshSocket({ streams: streams() }); // streams: the file transfer
 const dict = new SyncSocket({ persist: true });
 const chord = new ChordSocket({ k: 4 });
 

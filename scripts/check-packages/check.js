@@ -62,8 +62,8 @@ expect('node-datachannel is not installed', !existsSync(join(app, 'node_modules'
 
 // 3. Every entry point imports in Node; WebRTC without node-datachannel, and a disk store without
 // classic-level, say what is missing.
-run('import web2p, web2p/sim, web2p/node, web2p/wire, web2p/simple-peer', 'node', ['--input-type=module', '-e', `
-  for (const entry of ['web2p', 'web2p/sim', 'web2p/node', 'web2p/wire', 'web2p/simple-peer']) await import(entry);
+run('import web2p, web2p/sim, web2p/node, web2p/wire, web2p/simple-peer, web2p/streams', 'node', ['--input-type=module', '-e', `
+  for (const entry of ['web2p', 'web2p/sim', 'web2p/node', 'web2p/wire', 'web2p/simple-peer', 'web2p/streams']) await import(entry);
   const { MeshSocket, MissingPackageError } = await import('web2p/node');
   const socket = new MeshSocket({ iceServers: [] });
   socket.on('error', () => {});

@@ -24,7 +24,7 @@ function owner(): { identity: Identity; id: string } {
 async function joinAs(server: SignalingServer, room: string, id: string, identity?: Identity): Promise<TestClient> {
   const client = await connect(server, room);
   await waitForNonce(client);
-  client.send(identity ? { type: 'join', id, proof: makeJoinProof(identity, client.nonce!, id, PROTOCOL) } : { type: 'join', id });
+  client.send(identity ? { type: 'join', id, proof: await makeJoinProof(identity, client.nonce!, id, PROTOCOL) } : { type: 'join', id });
   return client;
 }
 
@@ -48,7 +48,7 @@ describe('signaling id squatting (joinProof: required, the default)', () => {
     expect(await forged.nextOfType('error')).toMatchObject({ code: 'bad-proof' });
 
     // A genuine proof by the member, but for another connection's challenge (a leaked or recorded one).
-    const leaked = makeJoinProof(member.identity, honest.nonce!, member.id, PROTOCOL);
+    const leaked = await makeJoinProof(member.identity, honest.nonce!, member.id, PROTOCOL);
     const replayer = await connect(server, 'room');
     await waitForNonce(replayer);
     replayer.send({ type: 'join', id: member.id, proof: leaked });

@@ -10,7 +10,7 @@ const SIZE = 64 * 1024 * 1024;
 async function streamPage(browser: Browser, url: string): Promise<Page> {
   const page = await harnessPage(browser);
   await page.evaluate(async (url) => {
-    const sock = new window.web2p.MeshSocket({ iceServers: [] });
+    const sock = new window.web2p.MeshSocket({ iceServers: [], streams: window.web2p.streams() });
     const state = { received: undefined as undefined | { digest: string; size: number; label: string }, progress: [] as number[], error: '' };
     sock.on('stream', (stream) => {
       stream.on('progress', (n) => state.progress.push(n));
@@ -65,7 +65,7 @@ test('cancel from either side over WebRTC: the reader cancels, the sender aborts
   const b = await harnessPage(browser);
   for (const page of [a, b]) {
     await page.evaluate(async (url) => {
-      const sock = new window.web2p.MeshSocket({ iceServers: [] });
+      const sock = new window.web2p.MeshSocket({ iceServers: [], streams: window.web2p.streams() });
       const outcomes: string[] = [];
       // the first stream: cancel after the first chunk; the second: read until it fails
       sock.on('stream', async (stream) => {

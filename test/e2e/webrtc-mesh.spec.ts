@@ -58,6 +58,41 @@ test.afterAll(async () => {
   const { cleanup } = await import('node-datachannel');
   cleanup();
 });
+test("with WebCrypto's Ed25519, as a MeshSocket-only app: the id waits for ready, and two pages prove theirs and talk", async ({ browser }) => {
+  const url = `${signaling.current().url}/webcrypto`;
+  const pages = [await harnessPage(browser), await harnessPage(browser)];
+  const ids: string[] = [];
+  for (const page of pages) {
+    ids.push(
+      await page.evaluate(async (url) => {
+        const { MeshSocket, ed25519 } = window.web2p;
+        ed25519.useEd25519(ed25519.webCryptoEd25519);
+        const sock = new MeshSocket({ iceServers: [] });
+        let early = '';
+        try {
+          void sock.id;
+        } catch (error) {
+          early = (error as Error).message;
+        }
+        if (!/await sock.ready first/.test(early)) throw new Error(`reading id before ready did not say to await it: ${early}`);
+        const heard: string[] = [];
+        sock.on('message', (msg) => heard.push(String(msg.packets[1])));
+        Object.assign(window, { sock, heard });
+        await sock.ready;
+        await sock.connect(url);
+        return sock.id;
+      }, url),
+    );
+  }
+  await until('the two pages are linked (each proved its id)', async () => {
+    const views = await Promise.all(pages.map(nodeView));
+    return views[0]!.neighbours.includes(ids[1]!) && views[1]!.neighbours.includes(ids[0]!);
+  });
+  await pages[0]!.evaluate(() => (window as any).sock.send('signed by WebCrypto'));
+  await until('the broadcast arrived', async () => (await pages[1]!.evaluate(() => (window as any).heard as string[])).includes('signed by WebCrypto'));
+  for (const page of pages) await page.close();
+});
+
 test('4 pages form a mesh: broadcasts exactly once, whispers to neighbours, replies, mismatch errors', async ({ browser }) => {
   const url = `${signaling.current().url}/four`;
   const pages: Page[] = [];

@@ -259,7 +259,7 @@ describe('CLI', () => {
       expect(frames[0]).toMatchObject({ type: 'challenge', nonce: expect.stringMatching(/^[0-9a-f]{64}$/) });
       const identity = createIdentity(systemRandom);
       const id = nodeIdOf(identity.publicKey, 'cli-test');
-      ws.send(JSON.stringify({ type: 'join', id, proof: makeJoinProof(identity, frames[0]!.nonce!, id, 'cli-test') }));
+      ws.send(JSON.stringify({ type: 'join', id, proof: await makeJoinProof(identity, frames[0]!.nonce!, id, 'cli-test') }));
       await arrived(2);
       expect(frames[1]).toEqual({ type: 'peers', ids: [] });
       const closed = new Promise<number>((resolve) => ws.once('close', resolve));

@@ -7,6 +7,7 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { MeshSocket, Protocol, type IncomingStream } from '../../packages/web2p/src/node/index.js';
+import { streams } from '../../packages/web2p/src/streams/index.js';
 import { STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
 import { waitFor } from '../contract/wait.js';
 
@@ -36,7 +37,7 @@ async function* generated(): AsyncGenerator<Uint8Array> {
 
 async function peer(): Promise<MeshSocket> {
   // No compression: the stream's bytes are what is measured here, not fflate's zlib.
-  const sock = new MeshSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: new Protocol('stream', 'Plaintext'), compression: [] });
+  const sock = new MeshSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: new Protocol('stream', 'Plaintext'), compression: [], streams: streams() });
   open.push(sock);
   await sock.listening;
   return sock;

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { MeshSocket, StreamError, StreamIdCollisionError, type IncomingStream } from '../../packages/web2p/src/index.js';
 import { MAX_INCOMING_STREAMS_PER_PEER, STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
 import { flags, type Packet } from '../../packages/web2p/src/wire/index.js';
+import { streams as streamsFeature } from '../../packages/web2p/src/streams/index.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 
@@ -11,7 +12,7 @@ const S = 'web2p:stream';
 /** A node that accepts every stream, and a raw peer linked to it. */
 async function target() {
   const net = makeNet();
-  const [node] = meshNodes(net, 1, { trust: 'legacy' }) as [MeshSocket]; // the raw peer cannot prove an id
+  const [node] = meshNodes(net, 1, { trust: 'legacy', streams: streamsFeature() }) as [MeshSocket]; // the raw peer cannot prove an id
   const streams: IncomingStream[] = [];
   node.on('stream', (stream) => streams.push(stream));
   const raw = await RawPeer.connect(net, node.address);
@@ -98,7 +99,7 @@ describe('hostile stream frames', () => {
 
 test('a relay cuts a sender that overruns the window it passed back, and holds no more than that', async () => {
   const net = makeNet();
-  const nodes = meshNodes(net, 2, { maxOutgoing: 0, trust: 'legacy' }); // the raw peer cannot prove an id
+  const nodes = meshNodes(net, 2, { maxOutgoing: 0, trust: 'legacy', streams: streamsFeature() }); // the raw peer cannot prove an id
   await chain(nodes);
   const [relay, receiver] = nodes as [MeshSocket, MeshSocket];
   const streams: IncomingStream[] = [];

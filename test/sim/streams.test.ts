@@ -6,9 +6,11 @@ import {
   StreamCancelledError,
   StreamPeerLeftError,
   StreamRefusedError,
+  StreamsNotEnabledError,
   StreamUnreachableError,
   type IncomingStream,
 } from '../../packages/web2p/src/index.js';
+import { streams } from '../../packages/web2p/src/streams/index.js';
 import { bytesEqual } from '../../packages/web2p/src/wire/packet.js';
 import { RELAY_WINDOW_BYTES, STREAM_WINDOW_BYTES } from '../../packages/web2p/src/mesh/streams/constants.js';
 import { chain, makeNet, meshNodes, until } from './helpers.js';
@@ -47,7 +49,7 @@ function monotonic(values: number[]): boolean {
 describe('streams between neighbours', () => {
   test('a Uint8Array arrives byte-identical, with progress on both ends', async () => {
     const net = makeNet();
-    const [a, b] = meshNodes(net, 2);
+    const [a, b] = meshNodes(net, 2, { streams: streams() });
     await chain([a!, b!]);
     const data = pattern(3 * 1024 * 1024 + 17);
     const incoming = nextStream(b!);
@@ -69,7 +71,7 @@ describe('streams between neighbours', () => {
 
   test('a ReadableStream, a Blob and an async iterable of unknown size', async () => {
     const net = makeNet();
-    const [a, b] = meshNodes(net, 2);
+    const [a, b] = meshNodes(net, 2, { streams: streams() });
     await chain([a!, b!]);
     const parts = [pattern(100_000, 2), pattern(1, 3), pattern(200_000, 4)];
     const whole = new Uint8Array(await new Blob(parts).arrayBuffer());
@@ -98,7 +100,7 @@ describe('streams between neighbours', () => {
 
   test('a slow reader holds the sender to one window', async () => {
     const net = makeNet();
-    const [a, b] = meshNodes(net, 2);
+    const [a, b] = meshNodes(net, 2, { streams: streams() });
     await chain([a!, b!]);
     let pulled = 0;
     const source = new ReadableStream<Uint8Array>({
@@ -126,7 +128,7 @@ describe('streams between neighbours', () => {
 
   test('the sender aborts: its promise rejects with AbortError, the reader errors with AbortError', async () => {
     const net = makeNet();
-    const [a, b] = meshNodes(net, 2);
+    const [a, b] = meshNodes(net, 2, { streams: streams() });
     await chain([a!, b!]);
     const controller = new AbortController();
     const incoming = nextStream(b!);
@@ -147,7 +149,7 @@ describe('streams between neighbours', () => {
 
   test('refused without a listener; unreachable target; the receiver leaving cuts the stream', async () => {
     const net = makeNet();
-    const [a, b] = meshNodes(net, 2);
+    const [a, b] = meshNodes(net, 2, { streams: streams() });
     await chain([a!, b!]);
     await expect(a!.sendStream(b!.id, pattern(10))).rejects.toThrow(StreamRefusedError);
     await expect(a!.sendStream('3soAb1XFyvZYyqgFNTxcXvzEBU6p8n821ifyVVANipvt', pattern(10))).rejects.toThrow(StreamUnreachableError);
@@ -164,7 +166,7 @@ describe('streams across the mesh', () => {
   // Most of its time is SHA-256 of every message id (PROTOCOL.md §1.1), at both ends of each hop.
   test('64 MiB crosses a relay to a non-neighbour with monotonic progress on both ends', async () => {
     const net = makeNet();
-    const nodes = meshNodes(net, 3, { maxOutgoing: 0 });
+    const nodes = meshNodes(net, 3, { maxOutgoing: 0, streams: streams() });
     await chain(nodes); // a - b - d: a and d are not neighbours
     const [a, , d] = nodes as [MeshSocket, MeshSocket, MeshSocket];
     expect(a.routingTable.has(d.id)).toBe(false);
@@ -184,7 +186,7 @@ describe('streams across the mesh', () => {
 
   test('the reader cancels a relayed stream: the sender gets StreamCancelledError; a relay leaving cuts both ends', async () => {
     const net = makeNet();
-    const nodes = meshNodes(net, 3, { maxOutgoing: 0 });
+    const nodes = meshNodes(net, 3, { maxOutgoing: 0, streams: streams() });
     await chain(nodes);
     const [a, b, c] = nodes as [MeshSocket, MeshSocket, MeshSocket];
     let incoming = nextStream(c);
@@ -209,7 +211,7 @@ describe('streams across the mesh', () => {
 
 test('aborting while the source is stuck in a read rejects at once, and the receiver hears of it', async () => {
   const net = makeNet();
-  const [a, b] = meshNodes(net, 2);
+  const [a, b] = meshNodes(net, 2, { streams: streams() });
   await chain([a!, b!]);
   const stuck = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new Uint8Array(10)) }); // then never more
   const controller = new AbortController();
@@ -228,8 +230,8 @@ test('aborting while the source is stuck in a read rejects at once, and the rece
 
 test('a relay lowers a large window to its own: a stalled reader holds the relay to one relay window, and reading finishes it', async () => {
   const net = makeNet();
-  const [a, relay] = meshNodes(net, 2, { maxOutgoing: 0 });
-  const d = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { windowBytes: 8 * RELAY_WINDOW_BYTES } });
+  const [a, relay] = meshNodes(net, 2, { maxOutgoing: 0, streams: streams() });
+  const d = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: streams({ windowBytes: 8 * RELAY_WINDOW_BYTES }) });
   await chain([a!, relay!, d]);
   let pulled = 0;
   const size = 6 * RELAY_WINDOW_BYTES;
@@ -248,7 +250,7 @@ test('a relay lowers a large window to its own: a stalled reader holds the relay
 
 test('a sender that crashes mid-stream: the reader errors with StreamPeerLeftError', async () => {
   const net = makeNet();
-  const [a, b] = meshNodes(net, 2);
+  const [a, b] = meshNodes(net, 2, { streams: streams() });
   await chain([a!, b!]);
   const incoming = nextStream(b!);
   a!.sendStream(b!.id, pattern(4 * 1024 * 1024)).catch(() => {});
@@ -266,10 +268,25 @@ test('a sender that crashes mid-stream: the reader errors with StreamPeerLeftErr
 
 test('a relay already carrying its maximum passes no route on: the sender gets StreamUnreachableError', async () => {
   const net = makeNet();
-  const a = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { openTimeoutMs: 3_000 } });
-  const relay = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: { maxRelayed: 0 } });
-  const [c] = meshNodes(net, 1, { maxOutgoing: 0 });
+  const a = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: streams({ openTimeoutMs: 3_000 }) });
+  const relay = new MeshSocket({ transport: net.transport(), maxOutgoing: 0, streams: streams({ maxRelayed: 0 }) });
+  const [c] = meshNodes(net, 1, { maxOutgoing: 0, streams: streams() });
   c!.on('stream', () => {});
   await chain([a, relay, c!]);
   await expect(a.sendStream(c!.id, pattern(10))).rejects.toThrow(StreamUnreachableError);
+});
+
+describe('a socket made without streams (issue 20: they are opt-in, web2p/streams)', () => {
+  test('refuses a stream opened to it, with a StreamRefusedError that says so; its own sendStream says how to enable them', async () => {
+    const net = makeNet();
+    const [sender] = meshNodes(net, 1, { streams: streams() });
+    const [plain] = meshNodes(net, 1);
+    plain!.on('stream', () => {}); // a listener is not enough: the feature is not there
+    await chain([sender!, plain!]);
+    const refused = await sender!.sendStream(plain!.id, pattern(10)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StreamRefusedError);
+    expect((refused as Error).message).toMatch(/made without streams/);
+    await expect(plain!.sendStream(sender!.id, pattern(10))).rejects.toThrow(StreamsNotEnabledError);
+    expect(() => streams({ windowBytes: 0 })).toThrow(RangeError);
+  });
 });

@@ -26,6 +26,10 @@ import { DEFAULT_MAX_FRAME_BYTES, INFLATE_RATIO_FLOOR, MAX_INFLATE_RATIO } from 
 import { decodeBody, decodeFrame, encodeFrame } from '../../packages/web2p/src/wire/frame.js';
 import { createMessage } from '../../packages/web2p/src/wire/message.js';
 import { seeded, randomBytes } from './wire-test-helpers.js';
+import { loadCompression } from '../../packages/web2p/src/wire/compression-loader.js';
+
+// The codec loads on demand (issue 20: fflate stays out of the initial bundle); these tests call it directly.
+await loadCompression();
 
 const ZLIB = 0x13;
 const GZIP = 0x11;

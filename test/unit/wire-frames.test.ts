@@ -13,6 +13,10 @@ import { createMessage, type WireMessage } from '../../packages/web2p/src/wire/m
 import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
 import { seeded, randomBytes, hex, unhex, sha256, header, concat } from './wire-test-helpers.js';
+import { loadCompression } from '../../packages/web2p/src/wire/compression-loader.js';
+
+// The codec loads on demand (issue 20: fflate stays out of the initial bundle); these tests call it directly.
+await loadCompression();
 
 const ZLIB = 0x13;
 const GZIP = 0x11;

@@ -15,6 +15,10 @@ import { createMessage, type WireMessage } from '../../packages/web2p/src/wire/m
 import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
 import { hex, sha256, concat } from './wire-test-helpers.js';
+import { loadCompression } from '../../packages/web2p/src/wire/compression-loader.js';
+
+// The codec loads on demand (issue 20: fflate stays out of the initial bundle); these tests call it directly.
+await loadCompression();
 
 const FRAMES = process.env.WIRE_FUZZ_FRAMES ? Number(process.env.WIRE_FUZZ_FRAMES) : 100_000;
 const ZLIB = 0x13;

@@ -438,3 +438,28 @@ export class PeerLimitError extends ConnectionClosedError {
     super(`dropped ${peer}: ${detail} (limit '${limit}'; raise it through the socket's options if the peer is honest)`);
   }
 }
+
+// ------------------------------------------------------------------ bundle: lazy modules (issue 20)
+
+/**
+ * A compressed body met a codec that is not loaded: compression (fflate) loads on demand, since
+ * links between web2p peers do not compress. With web2p/wire by hand, `await loadCompression()`
+ * before compressing or decoding compressed frames; inside a socket, this means the module failed
+ * to load (a lazy chunk the network lost) and the link that needed it was dropped.
+ */
+export class CompressionNotLoadedError extends Web2pError {
+  override name = 'CompressionNotLoadedError';
+}
+
+/**
+ * `sendStream` on a socket made without streams: they are a feature a socket opts into, so that apps
+ * that do not stream do not bundle them. Make it with `new MeshSocket({ streams: streams() })`,
+ * `import { streams } from 'web2p/streams'`.
+ */
+export class StreamsNotEnabledError extends StreamError {
+  override name = 'StreamsNotEnabledError';
+
+  constructor() {
+    super("this socket was made without streams: pass { streams: streams() } to it, with import { streams } from 'web2p/streams'", 'refused');
+  }
+}

@@ -2,8 +2,9 @@
  * web2p: browser-first peer-to-peer sockets wire-compatible with py2p/js2p 0.7.
  *
  * This entry is the public API for browsers. `web2p/node` adds Node's transports, `web2p/sim` the
- * simulated network, and `web2p/wire` the wire codec (frames, msgpack, base58, compression) for
- * those who speak the protocol by hand.
+ * simulated network, `web2p/streams` streams (a socket opts in: `streams: streams()`), and
+ * `web2p/wire` the wire codec (frames, msgpack, base58, compression) for those who speak the
+ * protocol by hand.
  *
  * The entry itself has no side effects (bundlers drop what an app does not import): the socket
  * classes come through entry/, whose modules register the browser defaults (WebRTC, IndexedDB).

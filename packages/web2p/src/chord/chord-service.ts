@@ -56,6 +56,7 @@ import { ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
 import { Shard } from './shard.js';
 import { whisper } from './whisper.js';
+import type { MaybePromise } from '../identity/ed25519.js';
 
 export class ChordService implements Service {
   readonly name = 'chord';
@@ -117,7 +118,7 @@ export class ChordService implements Service {
    * With `persist`, the node's identity lives in the same store as its shard and position, so a
    * restarted node is the same node (its id, and so its place on the ring, unchanged).
    */
-  storedIdentity(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined {
+  storedIdentity(protocol: Protocol, create: () => MaybePromise<Identity>): Promise<StoredIdentity> | undefined {
     const store = this.openStore(protocol.id + this.protocolIdSuffix);
     return store && storedIdentity(store, create);
   }

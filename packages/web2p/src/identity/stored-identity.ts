@@ -7,6 +7,7 @@
 import { StoreError } from '../errors.js';
 import type { StoreValue } from '../store/types.js';
 import { identityFromSecretKey, SECRET_KEY_BYTES, type Identity } from './identity.js';
+import type { MaybePromise } from './ed25519.js';
 
 /** The entry the secret key is kept under; the store's other users skip it. */
 export const IDENTITY_ENTRY = 'identity';
@@ -29,10 +30,10 @@ export interface StoredIdentity {
  * an id whose leases could be lost in a crash would lock the node out of its own keys. Rejects with
  * a StoreError when the slot cannot be read.
  */
-export async function storedIdentity(slot: IdentitySlot, create: () => Identity): Promise<StoredIdentity> {
+export async function storedIdentity(slot: IdentitySlot, create: () => MaybePromise<Identity>): Promise<StoredIdentity> {
   const kept = (await slot.entries()).find(([name]) => name === IDENTITY_ENTRY)?.[1];
   if (kept instanceof Uint8Array && kept.length === SECRET_KEY_BYTES) return { identity: identityFromSecretKey(kept) };
-  const identity = create();
+  const identity = await create();
   slot.put(IDENTITY_ENTRY, identity.secretKey);
   try {
     await slot.flush();

@@ -15,12 +15,13 @@ import {
   UnsignedPeerError,
   Web2pError,
 } from '../errors.js';
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../identity/keys.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
+import { loadCompression } from '../wire/compression-loader.js';
 import { ID_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
@@ -30,11 +31,11 @@ import type { Connection } from './connection.js';
 import { ConnectionLimits, type Throttling } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
 import { FairReading } from './fair-reading.js';
-import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, MAX_HELD_FRAME_BYTES, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
-import { isProofMessage, LinkProofs } from './identity-proof.js';
+import { isProofMessage, LinkProofs, type ProofOutcome } from './identity-proof.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
@@ -298,15 +299,76 @@ export class ConnectionManager {
     this.reading.take(record, bodies);
   }
 
-  /** One frame body from `record`, in its turn (fair-reading.ts); throws on bad input. */
+  /**
+   * One frame body from `record`, in its turn (fair-reading.ts); throws on bad input. Some work
+   * finishes later (the compression codec loading, an asynchronous identity proof check): the
+   * bodies after it are parked until it settles, so none overtakes it.
+   */
   private onFrame(record: ConnectionRecord, body: Uint8Array): void {
+    if (record.held) {
+      this.hold(record, [body]);
+      return;
+    }
+    if (record.waitsForCodec(body)) {
+      this.host.debug.print(2, () => `${record} sent a compressed frame: loading the compression codec`);
+      this.holdUntil(record, loadCompression(), [body]);
+      return;
+    }
     if (!this.limits.admitFrame(record, body)) return;
     const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
     this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
     if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
-    else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
-    else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
+    else if (wire.type === flags.whisper && isProofMessage(wire.payload)) {
+      const settling = this.proofMessage(record, wire.payload);
+      if (settling) this.holdUntil(record, settling, []);
+    } else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
     else this.host.onMessage(record, wire);
+  }
+
+  /** Reads bodies parked behind a wait, in order, until one waits again (it parks the rest). */
+  private readHeld(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+    for (const body of bodies) {
+      if (record.closed) return;
+      this.onFrame(record, body);
+    }
+  }
+
+  /**
+   * Parks `bodies` until `settled` and then reads them, in order; a `settled` that rejects drops the
+   * link with its error (the codec failed to load: CompressionNotLoadedError).
+   */
+  private holdUntil(record: ConnectionRecord, settled: Promise<unknown>, bodies: readonly Uint8Array[]): void {
+    record.held = { bodies: [], bytes: 0 };
+    settled.then(
+      () => {
+        const waiting = record.held?.bodies ?? [];
+        record.held = undefined;
+        if (record.closed) return;
+        try {
+          this.readHeld(record, waiting);
+        } catch (error) {
+          this.badInput(record, error);
+        }
+      },
+      (error: unknown) => {
+        record.held = undefined;
+        if (!record.closed) this.badInput(record, error);
+      },
+    );
+    this.hold(record, bodies);
+  }
+
+  /** Adds to what a link has parked, bounded by MAX_HELD_FRAME_BYTES (PeerLimitError past it). */
+  private hold(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+    const held = record.held!;
+    for (const body of bodies) {
+      held.bodies.push(body);
+      held.bytes += body.length;
+    }
+    if (held.bytes > MAX_HELD_FRAME_BYTES) {
+      const detail = `sent ${held.bytes} bytes of frames while earlier ones waited (a codec loading, or a proof being checked; over ${MAX_HELD_FRAME_BYTES})`;
+      throw new PeerLimitError('rate', record.id ?? record.link.remoteAddress ?? 'a peer', detail);
+    }
   }
 
   /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
@@ -384,9 +446,22 @@ export class ConnectionManager {
     this.admit(record, hs, false);
   }
 
-  /** The peer's hello or proof; once it proved its claim, it joins. */
-  private proofMessage(record: ConnectionRecord, payload: readonly Packet[]): void {
+  /**
+   * The peer's hello or proof; once it proved its claim, it joins. Returns a promise when the outcome
+   * comes later (an asynchronous Ed25519): the link's later frames wait for it.
+   */
+  private proofMessage(record: ConnectionRecord, payload: readonly Packet[]): Promise<void> | undefined {
     const outcome = this.proofs.receive(record.link, payload);
+    if (!(outcome instanceof Promise)) {
+      this.proofOutcome(record, outcome);
+      return undefined;
+    }
+    return outcome.then((settled) => {
+      if (!record.closed) this.proofOutcome(record, settled);
+    });
+  }
+
+  private proofOutcome(record: ConnectionRecord, outcome: ProofOutcome): void {
     if (outcome.kind === 'failed') this.refuse(record, new IdentityProofError(outcome.peer, outcome.reason));
     else if (outcome.kind === 'proven') this.admit(record, outcome.claim, true);
   }

@@ -5,7 +5,8 @@
  * `view` (connection.ts).
  */
 import type { Link, WireAddress } from '../transport/types.js';
-import { SUPPORTED_COMPRESSION, chooseCompression } from '../wire/compression.js';
+import { chooseCompression, namesCompression, needsCodec } from '../wire/compression.js';
+import { compressionLoaded } from '../wire/compression-loader.js';
 import { compressionFor } from '../wire/compression-choice.js';
 import { flags } from '../wire/flags.js';
 import { FrameError } from '../errors.js';
@@ -72,6 +73,11 @@ export class ConnectionRecord {
   /** Frame bytes handed to the link and taken from it, for stats(). */
   bytesSent = 0;
   bytesReceived = 0;
+  /**
+   * Frame bodies waiting, in order, for earlier work on this link to finish (the compression codec
+   * loading, an asynchronous proof check: ConnectionManager.holdUntil). Undefined when nothing waits.
+   */
+  held: { bodies: Uint8Array[]; bytes: number } | undefined;
   /** What we sent that the peer has not read yet (backpressure; bounded). */
   readonly queue: SendQueue;
   /** What handlers, events and services see. */
@@ -121,7 +127,7 @@ export class ConnectionRecord {
    * frames of being compressed (our list names no method), which is when it skips the check.
    */
   private get takesUnhashedWhispers(): boolean {
-    return this.dialect.unhashedWhispers && !compresses(this.owner.compression);
+    return this.dialect.unhashedWhispers && !namesCompression(this.owner.compression);
   }
 
   /** Follows the peer's new compression list (renegotiate), keeping the old one as a fallback. */
@@ -130,10 +136,16 @@ export class ConnectionRecord {
     this.compression = methods;
   }
 
+  /** Whether decoding `body` must wait for the compression codec: it looks compressed and the codec is not loaded. */
+  waitsForCodec(body: Uint8Array): boolean {
+    if (compressionLoaded()) return false;
+    return needsCodec(body, this.compression) || (this.previousCompression !== undefined && needsCodec(body, this.previousCompression));
+  }
+
   /** Decodes a frame body from this peer; see previousCompression for the second try. */
   decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !compresses(this.compression), limits });
+      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !namesCompression(this.compression), limits });
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
       return decodeBody(body, this.previousCompression, maxBytes, { limits });
@@ -149,9 +161,4 @@ export class ConnectionRecord {
   toString(): string {
     return `Connection(${this.id ?? this.expectedId ?? this.link.remoteAddress ?? '?'})`;
   }
-}
-
-/** Whether a compression list names a method we know: then frames may be compressed, and a checksum tells. */
-function compresses(methods: readonly number[]): boolean {
-  return methods.some((method) => SUPPORTED_COMPRESSION.includes(method));
 }

@@ -14,30 +14,19 @@
  * half round trip more than py2p's handshake before the acceptor takes the dialler in.
  *
  * The messages are plain encode/decode functions; LinkProofs is the per-link state the connection
- * manager drives.
+ * manager drives. Signing and checking use the platform's Ed25519 (identity/ed25519.ts): synchronous
+ * in Node and the simulator, WebCrypto's promises in browsers; then a peer counts as proven only
+ * once our own proof has gone out too, so nothing we send it can overtake our proof.
  */
 import { FrameError } from '../errors.js';
-import { ownsNodeId, sign, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/identity.js';
+import { ed25519, whenReady, type MaybePromise } from '../identity/ed25519.js';
+import { ownsNodeId, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/keys.js';
 import type { Random } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { encode } from '../wire/msgpack.js';
 import type { Packet } from '../wire/packet.js';
 import { PROOF_NONCE_BYTES } from './constants.js';
 import type { Handshake } from './handshake.js';
-
-/** How proofs are signed and checked: @noble/curves everywhere, Node's OpenSSL under web2p/node. */
-export interface ProofCrypto {
-  sign(identity: Identity, message: Uint8Array): Uint8Array;
-  /** Never throws: a malformed key or signature is just not valid. */
-  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
-}
-
-let proofCrypto: ProofCrypto = { sign, verify: verifySignature };
-
-/** Called by the package entry that has a faster Ed25519 (web2p/node: node/native-ed25519.ts). */
-export function setProofCrypto(crypto: ProofCrypto): void {
-  proofCrypto = crypto;
-}
 
 /** Strings, outside py2p's integer sub-flags, so py2p/js2p ignore them (as the signal relay's). */
 export const HELLO_SUBFLAG = 'web2p:hello';
@@ -114,6 +103,8 @@ interface LinkProof {
   claim: Handshake | undefined;
   helloSent: boolean;
   proofSent: boolean;
+  /** Our proof on its way out, while an asynchronous signature is being made. */
+  signing: Promise<void> | undefined;
 }
 
 export interface LinkProofsHost {
@@ -138,7 +129,7 @@ export class LinkProofs {
   private of(link: Link): LinkProof {
     let proof = this.links.get(link);
     if (!proof) {
-      proof = { nonce: this.host.random.bytes(PROOF_NONCE_BYTES), peerNonce: undefined, claim: undefined, helloSent: false, proofSent: false };
+      proof = { nonce: this.host.random.bytes(PROOF_NONCE_BYTES), peerNonce: undefined, claim: undefined, helloSent: false, proofSent: false, signing: undefined };
       this.links.set(link, proof);
     }
     return proof;
@@ -165,8 +156,12 @@ export class LinkProofs {
     return this.links.get(link)?.claim !== undefined;
   }
 
-  /** A hello or proof from the peer (FrameError when malformed or out of order). */
-  receive(link: Link, payload: readonly Packet[]): ProofOutcome {
+  /**
+   * A hello or proof from the peer (FrameError when malformed or out of order). The outcome is a
+   * promise while an asynchronous Ed25519 checks the proof (or still signs ours): the connection
+   * manager holds the link's later frames until it settles.
+   */
+  receive(link: Link, payload: readonly Packet[]): MaybePromise<ProofOutcome> {
     const message = decodeProofMessage(payload);
     const proof = this.of(link);
     if (!proof.claim) throw new FrameError(`${String(payload[0])} before the handshake that announced it`);
@@ -190,12 +185,15 @@ export class LinkProofs {
       signerFingerprint: link.fingerprints?.remote ?? '',
       verifierFingerprint: link.fingerprints?.local ?? '',
     });
-    if (!proofCrypto.verify(message.publicKey, transcript, message.signature)) {
-      return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
-    }
-    // Done with this link: what is left of the state is never read again.
-    this.links.delete(link);
-    return { kind: 'proven', claim };
+    const valid = ed25519().verify(message.publicKey, transcript, message.signature);
+    const outcome = (ok: boolean): ProofOutcome => {
+      if (!ok) return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
+      // Done with this link: what is left of the state is never read again.
+      this.links.delete(link);
+      return { kind: 'proven', claim };
+    };
+    if (!proof.signing) return whenReady(valid, outcome);
+    return Promise.all([valid, proof.signing]).then(([ok]) => outcome(ok), (error: unknown) => ({ kind: 'failed', peer: claim.id, reason: `we could not sign our own proof (${String(error)})` }));
   }
 
   /** Our proof goes out once we know whom we prove to and what to sign: the peer's claim and nonce. */
@@ -212,6 +210,7 @@ export class LinkProofs {
       signerFingerprint: link.fingerprints?.local ?? '',
       verifierFingerprint: link.fingerprints?.remote ?? '',
     });
-    this.host.send(link, encodeProof(identity.publicKey, proofCrypto.sign(identity, transcript)));
+    const sent = whenReady(ed25519().sign(identity, transcript), (signature) => this.host.send(link, encodeProof(identity.publicKey, signature)));
+    if (sent instanceof Promise) proof.signing = sent;
   }
 }

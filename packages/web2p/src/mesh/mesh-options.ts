@@ -1,5 +1,5 @@
 /** What `new MeshSocket(options)` takes and the events it emits. */
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../identity/keys.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { Transport } from '../transport/types.js';
@@ -11,7 +11,7 @@ import type { Member } from './members.js';
 import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
 import type { IncomingStream } from './streams/incoming-stream.js';
-import type { StreamOptions } from './streams/stream-service.js';
+import type { StreamsFeature } from './streams/streams-feature.js';
 import type { DeprecatedLimitOptions, NodeLimits } from './node-limits.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
@@ -40,8 +40,12 @@ export interface MeshSocketOptions extends DeprecatedLimitOptions {
   maxFrameBytes?: number;
   /** Most bytes of unread messages the recv() queue holds before dropping the oldest. Default 64 MiB. */
   maxQueuedBytes?: number;
-  /** How this node sends and receives streams (`sendStream`, the 'stream' event): chunk size, window, timeout. */
-  streams?: StreamOptions;
+  /**
+   * Streams (`sendStream`, the 'stream' event): `streams()` from web2p/streams, with its options
+   * (chunk size, window, timeout). Without it, streams opened to this node are refused and
+   * `sendStream` rejects with StreamsNotEnabledError (so apps that do not stream do not bundle them).
+   */
+  streams?: StreamsFeature;
   /**
    * What one peer may cost this node, and what this node holds for its peers: message and byte
    * rates, send queue, connection caps, decoding cost, inflate ratio, the send high/low-water marks
@@ -118,7 +122,8 @@ export type MeshEvents = HealthEvents & {
   'member-update': (member: Member) => void;
   /**
    * A peer's `sendStream` reached us: read `stream.readable` (or `await stream.bytes()`). Without a
-   * listener incoming streams are refused (StreamRefusedError at the sender).
+   * listener, or without the `streams` option, incoming streams are refused (StreamRefusedError at
+   * the sender).
    */
   stream: (stream: IncomingStream) => void;
   /**

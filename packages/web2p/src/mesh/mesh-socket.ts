@@ -8,16 +8,18 @@
  * broadcasts), the Dispatcher (sub-flag to service, then user handlers, then recv()), and the
  * services (peer exchange, routed replies, signal relay, streams; sync and chord add theirs).
  */
-import { RecvQueueOverflowError, SocketClosedError, Web2pError } from '../errors.js';
+import { RecvQueueOverflowError, SocketClosedError, StreamsNotEnabledError, Web2pError } from '../errors.js';
 import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
 import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
-import { createIdentity, nodeIdOf, type Identity } from '../identity/identity.js';
+import { nodeIdOf, type Identity } from '../identity/keys.js';
+import { whenReady, type MaybePromise } from '../identity/ed25519.js';
 import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { makeJoinProof } from '../signaling/join-proof.js';
 import type { Transport } from '../transport/types.js';
-import { SUPPORTED_COMPRESSION } from '../wire/compression.js';
+import { SUPPORTED_COMPRESSION, namesCompression } from '../wire/compression.js';
+import { loadCompression } from '../wire/compression-loader.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/constants.js';
 import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
@@ -41,7 +43,7 @@ import { SocketHealth, type SocketState } from './health.js';
 import { Dispatcher, type Handler } from './dispatcher.js';
 import { Inbox } from './inbox.js';
 import { Members, type Member, type MemberMeta } from './members.js';
-import { socketIdentity, storedIdentityOf } from './socket-identity.js';
+import { freshIdentity, storedIdentityOf, suppliedIdentity } from './socket-identity.js';
 import { Message, type ReplyRouter } from './message.js';
 import { encodeHandshake, isHandshake } from './messages.js';
 import { PeerBook } from './peer-book.js';
@@ -57,7 +59,8 @@ import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
 import { collectStats, type SocketStats } from './stats.js';
 import type { StreamData } from './streams/stream-source.js';
-import { StreamService, type SendStreamOptions } from './streams/stream-service.js';
+import type { StreamService, SendStreamOptions } from './streams/stream-service.js';
+import { StreamRefusal } from './streams/stream-refusal.js';
 
 export type { Handler } from './dispatcher.js';
 export type { MeshEvents, MeshSocketOptions, TrustMode } from './mesh-options.js';
@@ -107,8 +110,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    */
   readonly listening: Promise<void>;
   /**
-   * Resolves once the node's identity, and so `id`, is known: at once, unless `persist` keeps the
-   * identity in a store, which is read first (SyncSocket's `ready` includes this). It never rejects:
+   * Resolves once the node's identity, and so `id`, is known: at once in Node and the simulator; in
+   * browsers once WebCrypto has made the key pair (a MeshSocket without an `identity` option: await
+   * it before reading `id`); with `persist`, once the store is read (SyncSocket's `ready` includes
+   * this). It never rejects:
    * a store that cannot be read costs the node its old id (reported as 'error'), not its start.
    */
   readonly ready: Promise<void>;
@@ -125,7 +130,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly #routedSend: RoutedSend;
   readonly #requests: RequestResponse;
   readonly #deadlines: Deadlines;
-  readonly #streams: StreamService;
+  /** Streams, when the socket was made with `streams: streams()` (web2p/streams). */
+  readonly #streams: StreamService | undefined;
   /** The mesh's own services, then those the socket was given. */
   readonly #services: readonly Service[];
   readonly #added: readonly Service[];
@@ -135,6 +141,10 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   #stopMaintenance: () => void = () => {};
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Whether the services started and the transport was asked to listen (once the key is known). */
+  #started = false;
+  /** Settles once the socket started, or could not (close() waits for it). */
+  #starting: Promise<void>;
 
   /** `services` add behaviour on top of the mesh (SyncSocket and ChordSocket pass theirs). */
   constructor(options: MeshSocketOptions = {}, services: readonly Service[] = []) {
@@ -150,9 +160,16 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     for (const service of services) protocol = service.protocol?.(protocol) ?? protocol;
     this.protocol = protocol;
     this.#wireProtocolId = protocol.id + services.map((s) => s.protocolIdSuffix ?? '').join('');
-    // With persist, the identity comes from the store: the socket starts once it is read.
-    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => createIdentity(random));
-    if (!stored) this.#identify(socketIdentity(options.identity, random));
+    // With persist, the identity comes from the store: the socket starts once it is read. Without,
+    // a fresh key pair: at once with a synchronous Ed25519 (Node, the simulator), once WebCrypto
+    // answers in browsers (identity/ed25519.ts); `ready` waits for either.
+    const stored = options.identity ? undefined : storedIdentityOf(services, protocol, () => freshIdentity(random));
+    let identified: MaybePromise<void> = undefined;
+    if (options.identity) {
+      const { identity, checked } = suppliedIdentity(options.identity);
+      this.#identify(identity);
+      identified = checked;
+    } else if (!stored) identified = whenReady(freshIdentity(random), (identity) => this.#identify(identity));
     this.trust = options.trust ?? 'strict';
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
@@ -308,10 +325,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     });
     this.#deadlines = new Deadlines(clock);
     this.#added = services;
-    const streams = (this.#streams = new StreamService(options.streams ?? {}, () => this.listenerCount('stream') > 0));
-    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, streams.routes, streams, ...services];
+    const streams = (this.#streams = options.streams?.service(() => this.listenerCount('stream') > 0));
+    const streaming = streams ? [streams.routes, streams] : [new StreamRefusal()];
+    this.#services = [this.#peers, this.#routed, signals, routedSend, this.#members, this.#requests, ...streaming, ...services];
     for (const service of this.#services) this.#dispatcher.register(service);
     const start = (): Promise<void> => {
+      this.#started = true;
       const context = this.#context(random, maxFrameBytes);
       for (const service of this.#services) service.start(context);
       this.#stopMaintenance = every(clock, MAINTENANCE_INTERVAL_MS, () => {
@@ -326,8 +345,17 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
         rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),
       });
     };
-    this.ready = stored ? this.#identifyFromStore(stored, random) : Promise.resolve();
-    listening = this.listening = stored ? this.ready.then(start) : start();
+    // A supplied key pair that does not match rejects `listening` (reported as 'error'), not `ready`.
+    this.ready = stored ? this.#identifyFromStore(stored, random) : identified instanceof Promise ? identified.catch(() => undefined) : Promise.resolve();
+    // A socket that offers compression loads the codec (fflate, a lazy chunk) before it listens, so
+    // what it sends is compressed from the first message on. If the load fails, bodies go plain.
+    const codec = namesCompression(this.compression) ? loadCompression().catch((error: unknown) => this.#emit('error', error as Error)) : undefined;
+    const started = stored ? this.ready.then(start) : identified instanceof Promise ? identified.then(start) : start();
+    this.#starting = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    listening = this.listening = codec ? Promise.all([started, codec]).then(() => undefined) : started;
     this.listening.then(() => this.#health.listened(), () => undefined);
     this.listening.catch((error: unknown) => {
       // reported as 'error' too
@@ -338,17 +366,18 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /**
    * This node's id: base58, what peers and `msg.sender` call it, derived from `identity`'s public
-   * key (and the protocol), so that only the holder of the secret key can connect as it. With
-   * `persist` it is read from the store: await `ready` first (reading it earlier throws).
+   * key (and the protocol), so that only the holder of the secret key can connect as it. Known once
+   * `ready` resolves (reading it earlier throws): at once in Node and the simulator, or with an
+   * `identity` option; after WebCrypto made the key in browsers, or the store was read with `persist`.
    */
   get id(): string {
-    if (this.#id === undefined) throw new Web2pError('the node id is still being read from the store: await sock.ready first');
+    if (this.#id === undefined) throw new Web2pError('the node id is not known yet (its key is being read from the store, or made by WebCrypto): await sock.ready first');
     return this.#id;
   }
 
   /** The Ed25519 key pair this node proves its id with (as `id`, known once `ready`). Its secretKey is as private as a password. */
   get identity(): Identity {
-    if (this.#identity === undefined) throw new Web2pError('the identity is still being read from the store: await sock.ready first');
+    if (this.#identity === undefined) throw new Web2pError('the identity is not known yet (read from the store, or made by WebCrypto): await sock.ready first');
     return this.#identity;
   }
 
@@ -368,7 +397,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       () => {
         // The store could not be read: the service that owns it reports that (and rejects its
         // ready); the node carries on under a new id, as it carries on without its records.
-        this.#identify(createIdentity(random));
+        return whenReady(freshIdentity(random), (identity) => this.#identify(identity));
       },
     );
   }
@@ -534,9 +563,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * window ahead of its reader, straight to a neighbour or relayed along a path through the mesh.
    * The receiver gets a 'stream' event. Resolves once the receiver's reader took the last byte;
    * rejects with AbortError (`signal`), StreamCancelledError (the receiver cancelled),
-   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError.
+   * StreamRefusedError, StreamUnreachableError, StreamPeerLeftError or TimeoutError. Needs the
+   * socket made with `streams: streams()` (web2p/streams): without, it rejects with
+   * StreamsNotEnabledError.
    */
   sendStream(to: string, data: StreamData, options: SendStreamOptions = {}): Promise<void> {
+    if (!this.#streams) return Promise.reject(new StreamsNotEnabledError());
     return this.#clock.whilePending(this.#streams.send(to, data, options));
   }
 
@@ -584,7 +616,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#health.closed();
-    if (this.#id === undefined) return (this.#closing = this.ready.then(() => this.#stop()));
+    // Not started yet (its key is still being made or read): once it has, or without its services if it never will.
+    if (!this.#started) return (this.#closing = this.#starting.then(() => (this.#started ? this.#stop() : this.#shutdown())));
     return (this.#closing = this.#stop());
   }
 

@@ -5,7 +5,7 @@
  * put its mark on the protocol id, and hears when peers come and go. It reaches the mesh only
  * through the MeshContext it is started with.
  */
-import type { Identity } from '../identity/identity.js';
+import type { Identity } from '../identity/keys.js';
 import type { StoredIdentity } from '../identity/stored-identity.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
@@ -18,6 +18,7 @@ import type { DebugLog } from './debug.js';
 import type { Message } from './message.js';
 import type { RoutedSend } from './routed-send.js';
 import type { TrustMode } from './mesh-options.js';
+import type { MaybePromise } from '../identity/ed25519.js';
 
 /** A sub-flag: py2p's are integers; web2p's own extensions use strings py2p ignores. */
 export type SubFlag = number | string;
@@ -38,7 +39,7 @@ export interface Service {
    * `create` and stored when there is none; undefined when the service persists nothing. Asked
    * before start(), when the socket was given no `identity`; the socket starts once it resolves.
    */
-  storedIdentity?(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined;
+  storedIdentity?(protocol: Protocol, create: () => MaybePromise<Identity>): Promise<StoredIdentity> | undefined;
   /** Called once, before the socket listens. */
   start(mesh: MeshContext): void;
   /** close() began: finish what needs the network (the mesh is still up while this runs). */

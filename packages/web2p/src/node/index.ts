@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { setProofCrypto } from '../mesh/identity-proof.js';
+import { useEd25519 } from '../identity/ed25519.js';
 import { MeshSocket } from '../mesh/mesh-socket.js';
 import { useMessageHash } from '../wire/message-hash.js';
 import { setPersistentStore } from '../store/persistent-store.js';
@@ -58,8 +58,8 @@ useMessageHash((bytes) => {
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 });
 
-// Link identity proofs through OpenSSL (native-ed25519.ts says why only those).
-setProofCrypto(nativeEd25519);
+// The socket's own key (its id, link and join proofs) through OpenSSL (native-ed25519.ts says why only those).
+useEd25519(nativeEd25519);
 
 // `persist: true` keeps sync leases and chord shards in ./.web2p, `persist: { dir }` in dir: one
 // LevelDB directory per namespace (Node has no IndexedDB).

@@ -8,7 +8,9 @@
  * Bytes travel as lowercase hex in the JSON frames.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { ownsNodeId, sign, verifySignature, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/identity.js';
+import { ed25519, whenReady, type MaybePromise } from '../identity/ed25519.js';
+import { verifySignature } from '../identity/identity.js';
+import { ownsNodeId, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/keys.js';
 import { utf8 } from '../wire/packet.js';
 import { JOIN_NONCE_BYTES, MAX_PROTOCOL_ID_LENGTH } from './constants.js';
 
@@ -34,12 +36,18 @@ export function encodeNonce(bytes: Uint8Array): string {
   return bytesToHex(bytes);
 }
 
-/** The proof that `identity` owns `id` (derived on `protocol`), for the connection that was sent `nonce`. */
-export function makeJoinProof(identity: Identity, nonce: string, id: string, protocol: string): JoinProof {
-  return { key: bytesToHex(identity.publicKey), protocol, signature: bytesToHex(sign(identity, transcript(nonce, id, protocol))) };
+/**
+ * The proof that `identity` owns `id` (derived on `protocol`), for the connection that was sent
+ * `nonce`; signed with the platform's Ed25519 (identity/ed25519.ts: a promise with WebCrypto).
+ */
+export function makeJoinProof(identity: Identity, nonce: string, id: string, protocol: string): MaybePromise<JoinProof> {
+  return whenReady(ed25519().sign(identity, transcript(nonce, id, protocol)), (signature) => ({ key: bytesToHex(identity.publicKey), protocol, signature: bytesToHex(signature) }));
 }
 
-/** Why `proof` does not show that its sender owns `id` on the connection sent `nonce`, or undefined when it does. */
+/**
+ * Why `proof` does not show that its sender owns `id` on the connection sent `nonce`, or undefined
+ * when it does. Checked by @noble/curves (the signaling server's one verifier).
+ */
 export function joinProofProblem(proof: JoinProof, nonce: string, id: string): string | undefined {
   const key = hexBytes(proof.key, PUBLIC_KEY_BYTES);
   const signature = hexBytes(proof.signature, SIGNATURE_BYTES);

@@ -4,6 +4,8 @@
  * in one process, and the same seed gives the same run.
  */
 import { ConnectionClosedError, TimeoutError } from '../errors.js';
+import { useSyncEd25519 } from '../identity/ed25519.js';
+import { nobleEd25519 } from '../identity/noble-ed25519.js';
 import { SeededRandom } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { SimLink } from './sim-link.js';
@@ -76,6 +78,9 @@ export class SimNetwork {
   tap: ((bytes: Uint8Array) => void) | undefined;
 
   constructor(options: SimNetworkOptions = {}) {
+    // Simulated sockets know their ids at once, the same ones for the same seed: their keys are
+    // made synchronously (@noble/curves, unless web2p/node's OpenSSL is in use), not by WebCrypto.
+    useSyncEd25519(nobleEd25519);
     this.seed = options.seed ?? 1;
     this.random = new SeededRandom(this.seed);
     const [min, max] = options.latencyMs ?? [5, 40];

@@ -11,6 +11,7 @@ import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js
 import type { PersistOption, StoreValue } from '../store/types.js';
 import type { Packet } from '../wire/packet.js';
 import type { SyncRecord } from './merge.js';
+import type { MaybePromise } from '../identity/ed25519.js';
 
 /** Entry names: records are `k:` + the key's hex id; the ids list has its own name. */
 const RECORD_PREFIX = 'k:';
@@ -59,7 +60,7 @@ export class SyncPersistence {
   }
 
   /** The node's key pair, kept in this store (identity/stored-identity.ts). */
-  identity(create: () => Identity): Promise<StoredIdentity> {
+  identity(create: () => MaybePromise<Identity>): Promise<StoredIdentity> {
     return storedIdentity(this.store, create);
   }
 

@@ -47,6 +47,7 @@ import { signDelta, signRecord, verifyDelta, verifyRecord } from './record-proof
 import { Outbox, type PendingWrite } from './outbox.js';
 import { openPersistence, type SyncPersistence } from './persistence.js';
 import type { SyncSocketOptions } from './sync-socket.js';
+import type { MaybePromise } from '../identity/ed25519.js';
 
 interface Entry {
   readonly key: Uint8Array;
@@ -113,7 +114,7 @@ export class SyncService implements Service {
   }
 
   /** With `persist`, the node's identity lives in the same store slot as its records and leases. */
-  storedIdentity(protocol: Protocol, create: () => Identity): Promise<StoredIdentity> | undefined {
+  storedIdentity(protocol: Protocol, create: () => MaybePromise<Identity>): Promise<StoredIdentity> | undefined {
     return this.openStore(protocol)?.identity(create);
   }
 

@@ -108,9 +108,10 @@ export interface LocalNode {
   readonly id: string;
   /**
    * Proves to a signaling server, over the nonce it challenged this connection with, that we hold
-   * the key `id` was derived from (signaling/join-proof.ts). Absent: joins carry no proof.
+   * the key `id` was derived from (signaling/join-proof.ts); a promise where signing is
+   * asynchronous (WebCrypto in browsers). Absent: joins carry no proof.
    */
-  proveJoin?(nonce: string): JoinProof;
+  proveJoin?(nonce: string): JoinProof | Promise<JoinProof>;
   /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
   relaySignal(to: string, data: SignalData): boolean;
   /**

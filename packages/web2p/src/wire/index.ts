@@ -12,6 +12,7 @@ export {
   chooseCompression,
   intersectCompression,
 } from './compression.js';
+export { loadCompression } from './compression-loader.js';
 export { WireMessage, createMessage, parseBody } from './message.js';
 export { encodeFrame, frameOf, decodeFrame, decodeBody, FrameReader } from './frame.js';
 export { makeNodeId, isValidNodeId, nodeIdValue } from './node-id.js';

@@ -62,7 +62,7 @@ export interface SignalingClientOptions {
   /** Our node id: the name we join under. */
   id: string;
   /** Signs the server's challenge (LocalNode.proveJoin); without it, joins carry no proof. */
-  proveJoin?: (nonce: string) => JoinProof;
+  proveJoin?: (nonce: string) => JoinProof | Promise<JoinProof>;
   WebSocket: WebSocketConstructor;
   clock?: Clock;
   random?: Random;
@@ -184,7 +184,18 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     switch (message?.type) {
       case 'challenge': {
         const prove = this.#options.proveJoin;
-        if (prove && this.#state === 'connecting') this.#ws?.send(encodeClientMessage({ type: 'join', id: this.id, proof: prove(message.nonce) }));
+        if (prove && this.#state === 'connecting') {
+          // The proof may be signed asynchronously (WebCrypto): it goes on the connection it answers, if still open.
+          const ws = this.#ws;
+          void Promise.resolve(prove(message.nonce)).then(
+            (proof) => {
+              if (this.#ws === ws && this.#state === 'connecting') ws?.send(encodeClientMessage({ type: 'join', id: this.id, proof }));
+            },
+            (error: unknown) => {
+              if (this.#ws === ws) this.#drop(new SignalingError(`could not sign the join proof for ${this.url}: ${String(error)}`, { cause: error }));
+            },
+          );
+        }
         return;
       }
       case 'peers':
