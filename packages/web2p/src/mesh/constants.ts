@@ -295,6 +295,8 @@ export const PEER_HANDLING_MS_PER_SECOND = 250;
 
 /** Handling time above that rate a peer may take at once: a second of the node's time. */
 export const PEER_HANDLING_MS_BURST = 1_000;
+
+/**
  * Most bytes of frames a link may deliver while earlier ones wait: for the compression codec to load
  * (on demand, wire/compression-loader.ts, when a frame first looks compressed) or for WebCrypto to
  * check the peer's identity proof (identity-proof.ts). Either takes milliseconds; a peer that sends
