@@ -77,3 +77,24 @@ for (const [first, second] of PAIRS) {
     }
   });
 }
+
+for (const [first, second] of [['firefox', 'firefox'], ['chromium', 'firefox']] as [EngineName, EngineName][]) {
+  test(`${first} ← ${second} with WebCrypto's Ed25519 (a MeshSocket-only app): ids proven, chat and reply`, async () => {
+    const base = signaling.current().url;
+    const a = await engines.get(first)!.newPage(HARNESS);
+    const b = await engines.get(second)!.newPage(HARNESS);
+    try {
+      for (const page of [a, b]) expect(await page.evaluate(app.useWebCryptoEd25519, undefined), 'the engine has WebCrypto Ed25519').toBe(true);
+      const aId = await a.evaluate(app.startMesh, `${base}/webcrypto`);
+      const bId = await b.evaluate(app.startMesh, `${base}/webcrypto`);
+      await until('the two pages link (each proved its id)', async () => (await a.evaluate(app.neighbourIds, undefined)).mesh.includes(bId));
+      await a.evaluate(app.broadcast, 'hello');
+      await until('the chat line arrives', async () => (await b.evaluate(app.heard, undefined)).includes('hello'));
+      await b.evaluate(app.broadcast, 'ping');
+      await until('the reply comes back', async () => (await b.evaluate(app.heard, undefined)).includes('pong'));
+      expect(aId).not.toBe(bId);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+}

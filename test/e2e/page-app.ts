@@ -110,3 +110,18 @@ export async function meshStats(): Promise<{ state: string; route: string | unde
   const stats = await (window as any).sock.stats();
   return { state: stats.state, route: stats.peers[0]?.route, rttMs: stats.peers[0]?.rttMs };
 }
+
+/**
+ * From now on this page's sockets make their keys and proofs with WebCrypto's Ed25519, as a browser
+ * app with a MeshSocket alone does (the harness bundles SyncSocket, whose @noble/curves it uses
+ * otherwise: identity/ed25519.ts). Call it before startMesh. Says whether the engine's WebCrypto has
+ * Ed25519 itself (else the sockets load @noble/curves by import()).
+ */
+export async function useWebCryptoEd25519(): Promise<boolean> {
+  const { ed25519 } = (window as any).web2p;
+  ed25519.useEd25519(ed25519.webCryptoEd25519);
+  return crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign']).then(
+    () => true,
+    () => false,
+  );
+}
