@@ -63,16 +63,8 @@ const EVERY_TYPE: Packet[] = [
   { key: 'value', nested: { n: 1 } },
 ];
 
-/** See the comment on the SSL links below. */
-const PY2P_TLS_RETRIES = 2;
-
 describe.each(DIALECTS)('MeshSocket and py2p (%s dialect)', (dialect) => {
-  // py2p's TLS layer now and then aborts a link with "tlsv1 alert internal error" and no traceback
-  // (seen in about 1 of 3 runs of the web2p – py2p – web2p chain over SSL since this wave's extra
-  // handshake messages; never over plain TCP): its SSL sockets are read and written from several
-  // threads. Over SSL a test gets PY2P_TLS_RETRIES more tries; a real fault still fails all three.
   describe.each(PY2P_ENCRYPTIONS)('over %s', (encryption) => {
-    describe(`${encryption} link`, { retry: encryption === 'SSL' ? PY2P_TLS_RETRIES : 0 }, () => {
     for (const dialler of ['web2p', 'py2p'] as const) {
       it(`${dialler} dials: link, every msgpack type both ways, replies both ways`, async () => {
         const web = await webMesh(encryption);
@@ -203,7 +195,6 @@ describe.each(DIALECTS)('MeshSocket and py2p (%s dialect)', (dialect) => {
       await until(async () => (await py.state()).awaiting === 0, NETWORK_MS, 'py2p to hang up');
       expect(web.sock.routingTable.size).toBe(0);
       expect((await py.state()).peers).toEqual([]);
-    });
     });
   });
 

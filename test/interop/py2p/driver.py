@@ -17,8 +17,10 @@ import collections
 import collections.abc
 import json
 import os
+import queue
 import socket
 import sys
+import threading
 import traceback
 
 # u-msgpack 2.3 looks for collections.Hashable (gone in Python 3.10); without it py2p drops any
@@ -30,6 +32,47 @@ leasing = len(sys.argv) > 6 and sys.argv[6] == '1'
 sys.path.insert(0, py2p_dir)
 
 from py2p import base, flags, mesh, sync  # noqa: E402
+
+# py2p is not thread-safe: its daemon thread reads and writes every connection and changes the
+# routing table, while calls made from another thread (send, connect, reply) write to the same
+# sockets and walk the same tables. Over TLS, two threads then use one SSL object at once (Python
+# releases the GIL inside SSL_read and SSL_write; OpenSSL forbids such use), which is what broke SSL
+# links now and then ("tlsv1 alert internal error", broadcasts lost); and a command walking the
+# routing table while a peer joins failed with "dictionary changed size during iteration". So every
+# command runs on py2p's own thread, between two turns of its loop: the loop calls mesh.select once
+# a turn (every 10 ms at most), and the replacement below first runs what is queued. A command
+# blocks py2p's loop while it runs, as py2p's own handlers do.
+commands = queue.Queue()
+py2p_select = mesh.select
+
+
+def select_after_commands(*args):
+    while True:
+        try:
+            command, done = commands.get_nowait()
+        except queue.Empty:
+            return py2p_select(*args)
+        command()
+        done.set()
+
+
+mesh.select = select_after_commands
+
+
+def on_py2p_thread(work):
+    """Runs work() on py2p's daemon thread and returns its answer line."""
+    result = {}
+
+    def command():
+        try:
+            result['line'] = {'ok': work()}
+        except Exception as error:
+            result['line'] = {'error': '%s: %s' % (type(error).__name__, error), 'trace': traceback.format_exc()}
+
+    done = threading.Event()
+    commands.put((command, done))
+    done.wait()
+    return result['line']
 
 
 
@@ -153,8 +196,5 @@ for line in sys.stdin:
     cmd = json.loads(line)
     if cmd['op'] == 'close':
         break
-    try:
-        answer({'ok': run(cmd)})
-    except Exception as error:
-        answer({'error': '%s: %s' % (type(error).__name__, error), 'trace': traceback.format_exc()})
+    answer(on_py2p_thread(lambda: run(cmd)))
 node.close()

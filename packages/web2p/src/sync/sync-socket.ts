@@ -138,7 +138,8 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
    * Sets `key` for everyone. Throws a LeaseError (named 'KeyError', as py2p raises) when another
    * node holds the key, before anything is sent. `null` deletes, as py2p's None does. The value is
    * stored as the peers will decode it (a copy, through msgpack); treat what `get` returns as
-   * read-only.
+   * read-only. Throws MessageTooLargeError, and keeps nothing, when the key and value would not fit
+   * in one frame as a sync (maxFrameBytes less SYNC_MESSAGE_ENVELOPE_BYTES): no peer could get it.
    */
   set(key: Key, value: Packet): this {
     this.#dict.set(key, value);
@@ -150,14 +151,15 @@ export class SyncSocket extends MeshSocket<SyncEvents> {
     return this.#dict.delete(key);
   }
 
-  /** `set` for each pair; when any key is leased to another node, throws before writing any. */
+  /** `set` for each pair; when any key is leased to another node, or too large, throws before writing any. */
   update(entries: Record<string, Packet> | Map<Key, Packet>): void {
     this.#dict.update(entries);
   }
 
   /**
    * §6.4: merges `mapping` into the mapping at `key` (shallow, like py2p's dict.update), creating
-   * it if absent, and broadcasts just the delta. TypeError when the value there is not a mapping.
+   * it if absent, and broadcasts just the delta. TypeError when the value there is not a mapping;
+   * MessageTooLargeError, before anything changes, when the merged value would be too large to send.
    */
   applyDelta(key: Key, mapping: Mapping): void {
     this.#dict.applyDelta(key, mapping);
