@@ -44,7 +44,7 @@ describe('storing neighbours', () => {
 });
 
 describe('the range a joiner was handed', () => {
-  const request = (position: number): ChordRequest => ({ kind: 'get', id: 'r', hops: 0, final: true, position, key: undefined, value: undefined });
+  const request = (position: number): ChordRequest => ({ kind: 'get', id: 'r', hops: 0, final: true, position, key: undefined });
 
   it('bounds what it answers for, even past a predecessor further away, until one at or inside it is known', () => {
     const { view } = member();
@@ -139,7 +139,7 @@ describe('departures', () => {
 it('routes a request, and drops one that has made too many hops', () => {
   const { view } = member();
   view.storing(node(30), false);
-  const request: ChordRequest = { kind: 'find', id: 'r', hops: 0, final: false, position: 28, key: undefined, value: undefined };
+  const request: ChordRequest = { kind: 'find', id: 'r', hops: 0, final: false, position: 28, key: undefined };
   expect(view.hop(request)).toEqual({ to: node(30), final: true });
   expect(view.hop({ ...request, hops: 2 * K + EXTRA_HOPS + 1 })).toBeUndefined();
   view.drop();
@@ -152,7 +152,7 @@ it('while joining, answers nothing: its successor still holds the range, so a fi
   view.member = false; // taken the position, not yet accepted
   view.storing(node(30), false);
   view.storing(node(10), false);
-  const request: ChordRequest = { kind: 'get', id: 'r', hops: 1, final: true, position: 15, key: new Uint8Array([1]), value: undefined };
+  const request: ChordRequest = { kind: 'get', id: 'r', hops: 1, final: true, position: 15, key: new Uint8Array([1]) };
   expect(view.hop(request)).toEqual({ to: node(30), final: true });
   expect(view.hop({ ...request, final: false })).toEqual({ to: node(10), final: false }); // as a node that does not store
 });
