@@ -348,7 +348,9 @@ export class ChordService implements Service {
    * other, and when it ends here it settles our lookup at once instead of waiting out a retry.
    */
   private onRequest(conn: Connection, request: ChordRequest): void {
-    // A replica read is answered from what we hold, never routed on (it bypasses the key's node).
+    // A replica read is answered from what we hold, never routed on (it bypasses the key's node);
+    // a node that stores nothing has no copy, and no entry to answer with: the reader asks the next.
+    if (request.kind === 'replica-get' && this.ring.position === undefined) return;
     const hop = request.kind === 'replica-get' ? 'self' : this.ring.hop(request);
     if (hop === undefined) {
       this.mesh.debug.print(2, () => `no route for request ${request.id.slice(0, 8)} (position ${request.position}); dropped`);

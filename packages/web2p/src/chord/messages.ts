@@ -37,7 +37,7 @@
  *     has that version (0: no live value), which is how applyDelta merges without losing a write.
  *
  *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value | nil, proof | nil]
- *     Passed back along the reverse path. status 'ok' | 'absent' | 'type' | 'quota' (the write
+ *     Passed back along the reverse path. status 'ok' | 'absent' | 'quota' (the write
  *     would take its writer past its quota) | 'stale' (the node holds the key at the write's
  *     version or later, or not at its base). value: get → the record; set/delete → [version,
  *     sha256(msgpack(value | nil))] of what was stored; find → the responder's successor list;
@@ -103,7 +103,7 @@ export interface ChordRequest {
   target?: NodeEntry | undefined;
 }
 
-export type AnswerStatus = 'ok' | 'absent' | 'type' | 'quota' | 'stale';
+export type AnswerStatus = 'ok' | 'absent' | 'quota' | 'stale';
 
 export interface ChordAnswer {
   id: string;
@@ -257,7 +257,7 @@ function decodeRequest(payload: readonly Packet[], k: number): ChordRequest {
   throw new FrameError(`bad chord request: sub-flag ${String(flag)} with ${length} items`);
 }
 
-const STATUSES: readonly Packet[] = ['ok', 'absent', 'type', 'quota', 'stale'];
+const STATUSES: readonly Packet[] = ['ok', 'absent', 'quota', 'stale'];
 
 function decodeAnswer(payload: readonly Packet[], k: number): ChordAnswer {
   const [, rawId, hops, responder, status, value, proof] = payload;
