@@ -28,8 +28,8 @@ afterEach(async () => {
 const QUOTA = 5;
 
 /** A storing node alone on its ring (so responsible for every key) holding 'honest', and an attacker linked to it. */
-async function scene(): Promise<{ node: ChordSocket; attacker: ChordWireAttacker; errors: Error[] }> {
-  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, maxKeysPerWriter: QUOTA });
+async function scene(trust: 'strict' | 'legacy' = 'strict'): Promise<{ node: ChordSocket; attacker: ChordWireAttacker; errors: Error[] }> {
+  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, maxKeysPerWriter: QUOTA, trust });
   open.push(node);
   await node.listening;
   await node.join();
@@ -147,6 +147,19 @@ it('a replica record with a forged writer signature, or none, is refused and its
     expect(errors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', peerId: attacker.id, owner: node.id, reason }));
     await expectHonestDataKept(node);
   }
+});
+
+it("with trust 'legacy' an unsigned record is taken, as before signing; a forged signature is still refused", async () => {
+  const { node, attacker, errors } = await scene('legacy');
+  const unsigned = { key: utf8('legacy key'), version: Date.now(), writer: attacker.id, value: 'unsigned', proof: undefined };
+  attacker.sendReplicas([encodeRecord(unsigned)]);
+  await waitFor(() => node.keys().some((key) => new TextDecoder().decode(key) === 'legacy key'), NET_MS, 'the unsigned record is kept');
+  expect(await node.get('legacy key')).toBe('unsigned');
+  const forged = { ...unsigned, key: utf8('honest'), version: Date.now() + 1, writer: node.id, value: 'mallory', proof: garbageProof(attacker.wire.identity) };
+  attacker.sendReplicas([encodeRecord(forged)]);
+  await waitFor(() => attacker.closed, NET_MS, 'the forger is dropped');
+  expect(errors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', reason: 'bad-signature' }));
+  await expectHonestDataKept(node);
 });
 
 /**
