@@ -88,7 +88,7 @@ export interface LookupInfo {
   value: Packet | undefined;
   /** Routed requests sent to reach the answering node (0 when this node answered). */
   hops: number;
-  /** The node that answered: the key's responsible node. */
+  /** The node that answered: the key's responsible node, or a replica when its answer failed the reader's checks (PROTOCOL.md §14.17). */
   node: string;
   /** The key's ring position. */
   position: number;
