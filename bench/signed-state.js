@@ -100,7 +100,13 @@ async function chordLatency(lib, count) {
   return out;
 }
 
-/** Ed25519 sign and verify of a sync record's signed bytes, in µs each (this build's code). */
+/**
+ * Ed25519 sign and verify of a sync record's signed bytes, in µs each, and the signing work of one
+ * chord write and one chord read (PROTOCOL.md §14.18; this build's code): a write is the writer's
+ * record signature, its check on the key's node, the node's signed acknowledgement and its check
+ * at the writer (each replica checks the record once more); a read is the node's signed answer and
+ * the reader's checks of it and of the record.
+ */
 async function cryptoCost() {
   const dist = join(here, '../packages/web2p/dist');
   const identity = await import(pathToFileURL(join(dist, 'identity/identity.js')).href);
@@ -118,7 +124,33 @@ async function cryptoCost() {
   // Distinct records each time: the verification cache must not answer.
   for (let i = 0; i < n; i++) if (!proof.verifyRecord(proofs[i], owner, 'bench', key, { i }, i)) throw new Error('bad signature');
   const verifyUs = ((performance.now() - started) / n) * 1000;
-  return { signUs: Math.round(signUs), verifyUs: Math.round(verifyUs) };
+  return { signUs: Math.round(signUs), verifyUs: Math.round(verifyUs), ...(await chordCryptoCost(dist, identity, id, n)) };
+}
+
+/** µs of crypto per chord write and per chord read (see cryptoCost), over distinct records. */
+async function chordCryptoCost(dist, identity, id, n) {
+  const chord = await import(pathToFileURL(join(dist, 'chord/record-proof.js')).href);
+  const context = { wireProtocolId: 'bench6', idProtocolId: 'bench' };
+  const writer = identity.nodeIdOf(id.publicKey, 'bench');
+  const responder = { id: writer, position: 1, addr: ['127.0.0.1', 1] };
+  const key = new TextEncoder().encode('key');
+  let started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const record = chord.signRecord(id, context, { key, version: 1_000_000 + i, writer, value: { i } });
+    if (!chord.verifyRecord(context, record)) throw new Error('bad record signature');
+    const ack = chord.signAnswer(id, context, { id: `w${i}`, hops: 1, responder, status: 'ok', value: chord.storedSummary(record) }, key);
+    if (!chord.verifyAnswer(context, ack, key)) throw new Error('bad ack signature');
+  }
+  const chordWriteUs = ((performance.now() - started) / n) * 1000;
+  // Records the reader has not checked before (signed outside the timing), as on another machine.
+  const stored = Array.from({ length: n }, (_, i) => chord.signRecord(id, context, { key, version: 2_000_000 + i, writer, value: { i } }));
+  started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const answer = chord.signAnswer(id, context, { id: `r${i}`, hops: 1, responder, status: 'ok', value: i }, key);
+    if (!chord.verifyAnswer(context, answer, key) || !chord.verifyRecord(context, stored[i])) throw new Error('bad read signature');
+  }
+  const chordReadUs = ((performance.now() - started) / n) * 1000;
+  return { chordWriteUs: Math.round(chordWriteUs), chordReadUs: Math.round(chordReadUs) };
 }
 
 async function until(predicate, ms = 10_000) {
@@ -139,7 +171,8 @@ function round(ms) {
 }
 
 function printTable(rows, cost) {
-  console.log(`Ed25519 on this machine: sign ${cost.signUs} µs, verify ${cost.verifyUs} µs (one of each per record written and received)`);
+  console.log(`Ed25519 on this machine: sign ${cost.signUs} µs, verify ${cost.verifyUs} µs (one of each per sync record written and received)`);
+  console.log(`chord crypto: ${cost.chordWriteUs} µs per write (2 signatures, 2 checks), ${cost.chordReadUs} µs per read (1 signature, 2 checks)`);
   console.log('build    sync set→replica p50/p99 ms   chord set p50/p99 ms   chord get p50/p99 ms');
   for (const r of rows) {
     const cell = (s) => `${s.p50} / ${s.p99}`.padEnd(23);

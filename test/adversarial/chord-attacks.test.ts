@@ -1,22 +1,26 @@
 /**
- * Issues 15 and 16, chord: a hostile peer on a real TCP link (record-attacker.ts) plants a replica
- * record with version 1e308, which no honest write could ever beat, or writes past its storage
- * quota. Each is refused, the attacker dropped, and the honest data and writers are unaffected.
+ * Issues 15 and 16, chord (PROTOCOL.md §14.16, §14.18), against real Node peers on TCP: a hostile
+ * peer (chord-attacker.ts) claims a ring position its id does not give, plants records with
+ * version 1e308 or a forged writer signature, writes past its storage quota, answers reads of a
+ * victim key with its own value, or acknowledges writes it did not store. Each is refused or
+ * bypassed, the attacker dropped, and the honest data and writers are unaffected.
  */
 import { afterEach, expect, it } from 'vitest';
-import { keyPosition } from '../../packages/web2p/src/chord/ring.js';
+import { idPosition, inInterval, keyPosition, positionWindow, ringSize } from '../../packages/web2p/src/chord/ring.js';
 import { createIdentity, nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
 import { ChordSocket, QuotaExceededError } from '../../packages/web2p/src/node/index.js';
 import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
-import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
-import { RecordAttacker } from './record-attacker.js';
+import { ChordWireAttacker, garbageProof, signedLie, turnLiar } from './chord-attacker.js';
+import { encodeRecord } from '../../packages/web2p/src/chord/messages.js';
 
 const NET_MS = 10_000;
 
-const open: Array<ChordSocket | RecordAttacker> = [];
+const open: Array<ChordSocket | ChordWireAttacker> = [];
+const restore: Array<() => void> = [];
 afterEach(async () => {
+  for (const undo of restore.splice(0)) undo();
   for (const node of open.splice(0)) await node.close();
 });
 
@@ -24,15 +28,15 @@ afterEach(async () => {
 const QUOTA = 5;
 
 /** A storing node alone on its ring (so responsible for every key) holding 'honest', and an attacker linked to it. */
-async function scene(): Promise<{ node: ChordSocket; attacker: RecordAttacker; errors: Error[] }> {
-  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, maxKeysPerWriter: QUOTA });
+async function scene(trust: 'strict' | 'legacy' = 'strict'): Promise<{ node: ChordSocket; attacker: ChordWireAttacker; errors: Error[] }> {
+  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, maxKeysPerWriter: QUOTA, trust });
   open.push(node);
   await node.listening;
   await node.join();
   await node.set('honest', 'kept');
   const errors: Error[] = [];
   node.on('error', (error) => errors.push(error));
-  const attacker = await RecordAttacker.connect(node.address, node.protocol.id + toBase58(node.k), node.protocol.id);
+  const attacker = await ChordWireAttacker.connect(node);
   open.push(attacker);
   await waitFor(() => node.routingTable.has(attacker.id), NET_MS, 'the attacker is linked');
   return { node, attacker, errors };
@@ -47,7 +51,7 @@ async function expectHonestDataKept(node: ChordSocket): Promise<void> {
 
 it('a replica record with version 1e308 is refused and its sender dropped; honest writes still win', async () => {
   const { node, attacker, errors } = await scene();
-  attacker.send(flags.whisper, [flags.notify, 'replica', null, [[utf8('honest'), 1e308, attacker.id, 'mallory']]]);
+  attacker.sendReplicas([attacker.record({ key: utf8('honest'), version: 1e308, value: 'mallory' })]); // validly signed by its writer
   await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
   expect(errors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', peerId: attacker.id, reason: 'version' }));
   await expectHonestDataKept(node);
@@ -58,10 +62,10 @@ it('a writer flooding set requests past its key quota gets a refusal and is drop
   const requests = 4 * QUOTA;
   for (let i = 0; i < requests; i++) {
     const key = utf8(`flood ${i}`);
-    attacker.send(flags.whisper, [flags.store, `req${i}`, 1, true, keyPosition(key, node.k), key, attacker.id, 'x'.repeat(100)]);
+    attacker.sendWrite(`req${i}`, keyPosition(key, node.k), key, attacker.record({ key, version: Date.now(), value: 'x'.repeat(100) }));
   }
   await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
-  const statuses = attacker.received.map((message) => message.payload).filter((payload) => payload[0] === flags.retrieved).map((payload) => payload[4]);
+  const statuses = attacker.wire.received.map((message) => message.payload).filter((payload) => payload[0] === flags.retrieved).map((payload) => payload[4]);
   expect(statuses).toContain('quota'); // answers sent after the drop are lost with the link
   expect(statuses.every((status) => status === 'ok' || status === 'quota')).toBe(true);
   expect(errors).toContainEqual(expect.objectContaining({ name: 'QuotaExceededError', owner: attacker.id, what: 'keys', limit: QUOTA, peerId: attacker.id }));
@@ -73,8 +77,8 @@ it('a writer flooding set requests past its key quota gets a refusal and is drop
 it('replica records past a writer\'s quota, sent by that writer, are refused and their sender dropped', async () => {
   const { node, attacker, errors } = await scene();
   const version = Date.now();
-  const records = Array.from({ length: 2 * QUOTA }, (_, i) => [utf8(`planted ${i}`), version, attacker.id, 'x']);
-  attacker.send(flags.whisper, [flags.notify, 'replica', null, records]);
+  const records = Array.from({ length: 2 * QUOTA }, (_, i) => attacker.record({ key: utf8(`planted ${i}`), version, value: 'x' }));
+  attacker.sendReplicas(records);
   await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
   expect(errors).toContainEqual(expect.objectContaining({ name: 'QuotaExceededError', owner: attacker.id, peerId: attacker.id }));
   await expectHonestDataKept(node);
@@ -83,9 +87,10 @@ it('replica records past a writer\'s quota, sent by that writer, are refused and
 
 it('replica records past the quota of a writer other than their sender are refused, reported once, and the sender kept (it may be passing them on)', async () => {
   const { node, attacker, errors } = await scene();
-  const writer = nodeIdOf(createIdentity(systemRandom).publicKey, attacker.protocolId); // someone else
-  const records = Array.from({ length: 4 * QUOTA }, (_, i) => [utf8(`passed on ${i}`), Date.now(), writer, 'x']);
-  attacker.send(flags.whisper, [flags.notify, 'replica', null, records]);
+  const other = createIdentity(systemRandom); // someone else, whose own signed records the attacker passes on
+  const writer = nodeIdOf(other.publicKey, node.protocol.id);
+  const records = Array.from({ length: 4 * QUOTA }, (_, i) => attacker.record({ key: utf8(`passed on ${i}`), version: Date.now(), value: 'x', writer, signer: other }));
+  attacker.sendReplicas(records);
   await waitFor(() => errors.length > 0, NET_MS, 'the refusal is reported');
   expect(errors).toEqual([expect.objectContaining({ name: 'QuotaExceededError', owner: writer, peerId: attacker.id })]);
   expect(attacker.closed).toBe(false);
@@ -112,4 +117,120 @@ it('an honest writer is refused before sending, so the storing node never has to
   expect(errors).toEqual([]);
   expect(await writer.get('mine 0')).toBe('rewritten');
   await expect(storing.get('one too many')).rejects.toMatchObject({ name: 'KeyError' });
+});
+
+// ------------------------------------------------------------------ signed records and positions (§14.18)
+
+it('a peer claiming a ring position its id does not give is refused and dropped; its own position is taken', async () => {
+  const { node, attacker } = await scene();
+  const honest = await ChordWireAttacker.connect(node);
+  open.push(honest);
+  honest.claimPosition(idPosition(honest.id, node.k), true);
+  await waitFor(() => honest.wire.received.filter((m) => m.payload[0] === flags.handshake).length >= 3, NET_MS, 'the node answers its meta');
+  expect(node.ringState().successors.map((entry) => entry.id)).toContain(honest.id); // taken into the ring
+  honest.close(); // it never answers requests: out of the way before reading
+  await waitFor(() => !node.routingTable.has(honest.id), NET_MS, 'the node sees it go');
+  const chosen = (idPosition(attacker.id, node.k) + positionWindow(node.k)) % ringSize(node.k); // just past what its id allows
+  attacker.claimPosition(chosen, true);
+  await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
+  expect(node.ringState().successors).toEqual([]);
+  await expectHonestDataKept(node);
+});
+
+it('a replica record with a forged writer signature, or none, is refused and its sender dropped', async () => {
+  for (const proof of ['forged', 'none'] as const) {
+    const { node, attacker, errors } = await scene();
+    const record = { key: utf8('honest'), version: Date.now() + 1, writer: node.id, value: 'mallory', proof: proof === 'forged' ? garbageProof(attacker.wire.identity) : undefined };
+    attacker.sendReplicas([encodeRecord(record)]);
+    await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
+    const reason = proof === 'forged' ? 'bad-signature' : 'unsigned';
+    expect(errors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', peerId: attacker.id, owner: node.id, reason }));
+    await expectHonestDataKept(node);
+  }
+});
+
+it("with trust 'legacy' an unsigned record is taken, as before signing; a forged signature is still refused", async () => {
+  const { node, attacker, errors } = await scene('legacy');
+  const unsigned = { key: utf8('legacy key'), version: Date.now(), writer: attacker.id, value: 'unsigned', proof: undefined };
+  attacker.sendReplicas([encodeRecord(unsigned)]);
+  await waitFor(() => node.keys().some((key) => new TextDecoder().decode(key) === 'legacy key'), NET_MS, 'the unsigned record is kept');
+  expect(await node.get('legacy key')).toBe('unsigned');
+  const forged = { ...unsigned, key: utf8('honest'), version: Date.now() + 1, writer: node.id, value: 'mallory', proof: garbageProof(attacker.wire.identity) };
+  attacker.sendReplicas([encodeRecord(forged)]);
+  await waitFor(() => attacker.closed, NET_MS, 'the forger is dropped');
+  expect(errors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', reason: 'bad-signature' }));
+  await expectHonestDataKept(node);
+});
+
+/**
+ * Three storing nodes on real TCP, named by their order on the ring: reader → liar → last → reader.
+ * The liar is a member in good standing; the test turns it hostile with turnLiar.
+ */
+async function ringOfThree(): Promise<{ reader: ChordSocket; liar: ChordSocket; last: ChordSocket }> {
+  const nodes = Array.from({ length: 3 }, () => new ChordSocket({ k: 16, listen: { host: '127.0.0.1', port: 0 } }));
+  open.push(...nodes);
+  await Promise.all(nodes.map((node) => node.listening));
+  await nodes[0]!.join();
+  for (const node of nodes.slice(1)) {
+    await node.connect(nodes[0]!.address);
+    await node.join();
+  }
+  const ringed = (): boolean => nodes.every((node) => node.ringState().successors.length === 2 && node.ringState().predecessor !== undefined);
+  await waitFor(ringed, 3 * NET_MS, 'the three nodes form a ring');
+  const [reader, liar, last] = [...nodes].sort((a, b) => a.ringState().position! - b.ringState().position!);
+  await waitFor(() => reader!.routingTable.has(liar!.id) && reader!.routingTable.has(last!.id), NET_MS, 'the reader links to both');
+  return { reader: reader!, liar: liar!, last: last! };
+}
+
+/** A key whose position lies in (from, to] on a 2**16 ring. */
+function keyBetween(from: number, to: number): string {
+  for (let i = 0; ; i++) if (inInterval(keyPosition(utf8(`key ${i}`), 16), from, to, 16)) return `key ${i}`;
+}
+
+it("a node answering reads of a victim key with its own value is bypassed: the reader gets the honest value from a replica and drops it", async () => {
+  const { reader, liar, last } = await ringOfThree();
+  const key = keyBetween(reader.ringState().position!, liar.ringState().position!); // the liar's key
+  await last.set(key, 'honest');
+  restore.push(
+    turnLiar(liar.id, (request, self) => {
+      if (request.kind !== 'get') return undefined;
+      // The victim's record with the liar's value: the victim's signature cannot be made.
+      const forged = encodeRecord({ key: request.key!, version: Date.now(), writer: last.id, value: 'mallory', proof: garbageProof(self.identity) });
+      return signedLie(request, self, 'ok', forged);
+    }),
+  );
+  const errors: Error[] = [];
+  reader.on('error', (error) => errors.push(error));
+  const info = await reader.getWithInfo(key);
+  expect(info.value).toBe('honest');
+  expect(info.node).toBe(last.id); // a replica answered
+  expect(errors).toContainEqual(expect.objectContaining({ name: 'ChordAnswerError', peerId: liar.id, reason: 'bad-record' }));
+  expect(reader.routingTable.has(liar.id)).toBe(false); // dropped (the ring takes it for unreachable a while)
+});
+
+it('a write acknowledged by a node that is not the key\'s, or with a forged acknowledgement, does not count: set resolves once the key\'s node stored it', async () => {
+  for (const lie of ['own ack', 'forged ack'] as const) {
+    const { reader, liar, last } = await ringOfThree();
+    const key = keyBetween(liar.ringState().position!, last.ringState().position!); // last's key, routed through the liar
+    const seen: string[] = [];
+    restore.push(
+      turnLiar(liar.id, (request, self) => {
+        if (request.kind !== 'set') return undefined;
+        seen.push(request.id);
+        const written = [request.record!.version, new Uint8Array(32)];
+        if (lie === 'own ack') return signedLie(request, self, 'ok', written); // validly signed, but not the key's node
+        const lastEntry = { ...self.self, id: last.id, position: last.ringState().position! };
+        return { id: request.id, hops: request.hops, responder: lastEntry, status: 'ok', value: written, proof: garbageProof(self.identity) };
+      }),
+    );
+    const errors: Error[] = [];
+    reader.on('error', (error) => errors.push(error));
+    await reader.set(key, 'stored');
+    expect(seen.length).toBeGreaterThan(0); // the liar did answer
+    expect(last.keys().map((bytes) => new TextDecoder().decode(bytes))).toContain(key); // stored where it belongs
+    expect(await last.get(key)).toBe('stored');
+    if (lie === 'forged ack') expect(errors).toContainEqual(expect.objectContaining({ name: 'ChordAnswerError', peerId: liar.id, reason: 'bad-signature' }));
+    for (const undo of restore.splice(0)) undo();
+    for (const node of open.splice(0)) await node.close();
+  }
 });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { ChordSocket, KeyError, TimeoutError, fromUtf8 } from '../../packages/web2p/src/index.js';
 import { LOOKUP_ATTEMPT_MS, LOOKUP_ATTEMPTS } from '../../packages/web2p/src/chord/constants.js';
-import { inInterval, keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
+import { idPosition, inInterval, keyPosition, successorOf } from '../../packages/web2p/src/chord/ring.js';
 import { MemoryStore } from '../../packages/web2p/src/store/index.js';
 import type { SimNetwork, SimNetworkOptions } from '../../packages/web2p/src/sim/index.js';
 import { encodeMeta } from '../../packages/web2p/src/chord/messages.js';
@@ -174,11 +174,11 @@ describe('lookups', () => {
     const peer = await RawPeer.connect(net, node.address);
     peer.handshake(node.protocol.id + toBase58(8));
     const own = node.ringState().position!;
-    const claimed = (own + 128) % 256;
+    const claimed = idPosition(peer.id, 8); // positions follow from ids (PROTOCOL.md §14.18)
     peer.sendPackets(flags.whisper, encodeMeta({ storing: true, position: claimed, pred: undefined, list: [], ask: false }));
     await net.runUntil(() => node.ringState().successors[0]?.id === peer.id, 1_000);
     // A key in (own, claimed]: sent to the peer.
-    const key = Array.from({ length: 100 }, (_, i) => `key ${i}`).find((k) => inInterval(keyPosition(new TextEncoder().encode(k), 8), own, claimed, 8))!;
+    const key = Array.from({ length: 10_000 }, (_, i) => `key ${i}`).find((k) => inInterval(keyPosition(new TextEncoder().encode(k), 8), own, claimed, 8))!;
     const started = net.clock.now();
     const lookup = node.getWithInfo(key);
     await net.runUntil(() => peer.received.some((m) => m.payload[0] === flags.retrieve), 1_000);

@@ -1,6 +1,6 @@
 /** Stabilization rules of one node's ring view (packages/web2p/src/chord/ring-view.ts), on a ring of 2**6. */
 import { describe, expect, it } from 'vitest';
-import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS } from '../../packages/web2p/src/chord/constants.js';
+import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS, OFFENDER_MEMORY_MS } from '../../packages/web2p/src/chord/constants.js';
 import type { ChordRequest, Meta, NodeEntry } from '../../packages/web2p/src/chord/messages.js';
 import { RingView } from '../../packages/web2p/src/chord/ring-view.js';
 
@@ -44,7 +44,7 @@ describe('storing neighbours', () => {
 });
 
 describe('the range a joiner was handed', () => {
-  const request = (position: number): ChordRequest => ({ kind: 'get', id: 'r', hops: 0, final: true, position, key: undefined, value: undefined });
+  const request = (position: number): ChordRequest => ({ kind: 'get', id: 'r', hops: 0, final: true, position, key: undefined });
 
   it('bounds what it answers for, even past a predecessor further away, until one at or inside it is known', () => {
     const { view } = member();
@@ -139,7 +139,7 @@ describe('departures', () => {
 it('routes a request, and drops one that has made too many hops', () => {
   const { view } = member();
   view.storing(node(30), false);
-  const request: ChordRequest = { kind: 'find', id: 'r', hops: 0, final: false, position: 28, key: undefined, value: undefined };
+  const request: ChordRequest = { kind: 'find', id: 'r', hops: 0, final: false, position: 28, key: undefined };
   expect(view.hop(request)).toEqual({ to: node(30), final: true });
   expect(view.hop({ ...request, hops: 2 * K + EXTRA_HOPS + 1 })).toBeUndefined();
   view.drop();
@@ -152,7 +152,32 @@ it('while joining, answers nothing: its successor still holds the range, so a fi
   view.member = false; // taken the position, not yet accepted
   view.storing(node(30), false);
   view.storing(node(10), false);
-  const request: ChordRequest = { kind: 'get', id: 'r', hops: 1, final: true, position: 15, key: new Uint8Array([1]), value: undefined };
+  const request: ChordRequest = { kind: 'get', id: 'r', hops: 1, final: true, position: 15, key: new Uint8Array([1]) };
   expect(view.hop(request)).toEqual({ to: node(30), final: true });
   expect(view.hop({ ...request, final: false })).toEqual({ to: node(10), final: false }); // as a node that does not store
+});
+
+describe('checking who answered (PROTOCOL.md §14.18)', () => {
+  it('a responder is the key node only if no storing node we know (us included) stands between the key and it', () => {
+    const { view } = member(20);
+    view.storing(node(40), false);
+    expect(view.responsibleFor(node(40), 30)).toBe(true);
+    expect(view.responsibleFor(node(40), 15)).toBe(false); // we, at 20, come first
+    expect(view.responsibleFor(node(50), 30)).toBe(false); // n40 comes first
+    expect(view.firstAtOrAfter(30)).toEqual(node(40));
+  });
+
+  it("the nodes after a position, nearest first, are a key's replicas; offenders are kept out whatever they say, until OFFENDER_MEMORY_MS", () => {
+    const { view, clock } = member(20);
+    for (const position of [40, 50, 60]) view.storing(node(position), false);
+    expect(view.nodesAfter(40, [node(45)], 3)).toEqual([node(45), node(50), node(60)]);
+    view.markOffender('n50');
+    expect(view.storingPeers.has('n50')).toBe(false);
+    expect(view.storing(node(50), false)).toBeUndefined();
+    expect(view.storingPeers.has('n50')).toBe(false); // its meta changes nothing
+    expect(view.nodesAfter(40, [node(50)], 3)).toEqual([node(60), node(30)]); // round the ring to our successor
+    clock.now += OFFENDER_MEMORY_MS;
+    view.storing(node(50), false);
+    expect(view.storingPeers.has('n50')).toBe(true);
+  });
 });

@@ -1,7 +1,9 @@
 /** A chord node's items (chord/shard.ts) and what the responsible node does with them (chord/operations.ts). */
 import { describe, expect, it } from 'vitest';
-import type { ChordRequest } from '../../packages/web2p/src/chord/messages.js';
+import type { ChordRequest, WireRecord } from '../../packages/web2p/src/chord/messages.js';
 import { execute } from '../../packages/web2p/src/chord/operations.js';
+import { encodeRecord } from '../../packages/web2p/src/chord/messages.js';
+import { storedSummary } from '../../packages/web2p/src/chord/record-proof.js';
 import { keyPosition } from '../../packages/web2p/src/chord/ring.js';
 import { Shard } from '../../packages/web2p/src/chord/shard.js';
 import { TOMBSTONE_MS } from '../../packages/web2p/src/replica/constants.js';
@@ -18,34 +20,42 @@ const noErrors = (error: unknown): never => {
   throw error;
 };
 
-function request(kind: ChordRequest['kind'], key: string, value?: Packet): ChordRequest {
-  return { kind, id: 'r', hops: 0, final: false, position: keyPosition(bytes(key), K), key: bytes(key), value, writer: W };
+/** A record as its writer made it (the shard does not check signatures: the service does, before). */
+function rec(key: string, value: Packet | undefined, version: number, writer = W, proof?: WireRecord['proof']): WireRecord {
+  return { key: bytes(key), version, value, writer, proof };
+}
+
+let nextVersion = NOW;
+/** A write request; versions rise from call to call unless given. */
+function request(kind: ChordRequest['kind'], key: string, value?: Packet, extra: { version?: number; base?: number; writer?: string } = {}): ChordRequest {
+  const writes = kind === 'set' || kind === 'delete';
+  const record = writes ? rec(key, kind === 'set' ? value : undefined, extra.version ?? ++nextVersion, extra.writer) : undefined;
+  return { kind, id: 'r', hops: 0, final: false, position: keyPosition(bytes(key), K), key: bytes(key), record, base: extra.base };
 }
 
 describe('Shard', () => {
-  it('versions: a write beats what it replaces, even from a clock that is behind', () => {
+  it('stores a record at the version its writer signed', () => {
     const shard = new Shard(K, undefined);
-    const first = shard.write(bytes('a'), 1, NOW, W);
-    expect(first.version).toBe(NOW);
-    expect(shard.write(bytes('a'), 2, NOW - 5_000, W).version).toBe(NOW + 1);
+    expect(shard.write(rec('a', 1, NOW)).version).toBe(NOW);
+    expect(shard.write(rec('a', 2, NOW + 1)).version).toBe(NOW + 1);
     expect(shard.get(bytes('a'))?.value).toBe(2);
   });
 
   it('merge keeps the higher version, so a stale copy cannot undo a newer write or delete', () => {
     const shard = new Shard(K, undefined);
-    shard.write(bytes('a'), 'new', NOW, W);
-    expect(shard.merge({ key: bytes('a'), version: NOW - 1, value: 'old', writer: W })).toBe(false);
+    shard.write(rec('a', 'new', NOW));
+    expect(shard.merge(rec('a', 'old', NOW - 1))).toBe(false);
     expect(shard.get(bytes('a'))?.value).toBe('new');
-    expect(shard.merge({ key: bytes('a'), version: NOW + 10, value: undefined, writer: W })).toBe(true);
+    expect(shard.merge(rec('a', undefined, NOW + 10))).toBe(true);
     expect(shard.get(bytes('a'))).toBeUndefined();
-    expect(shard.merge({ key: bytes('a'), version: NOW + 5, value: 'resurrected?', writer: W })).toBe(false);
+    expect(shard.merge(rec('a', 'resurrected?', NOW + 5))).toBe(false);
     expect(shard.liveKeys(0, 0)).toEqual([]);
   });
 
   it('ranges follow ring positions, tombstones included; live keys without them', () => {
     const shard = new Shard(K, undefined);
-    for (const key of ['a', 'b', 'c', 'd']) shard.write(bytes(key), key, NOW, W);
-    shard.write(bytes('d'), undefined, NOW + 1, W);
+    for (const key of ['a', 'b', 'c', 'd']) shard.write(rec(key, key, NOW));
+    shard.write(rec('d', undefined, NOW + 1));
     const positions = new Map(['a', 'b', 'c', 'd'].map((key) => [key, keyPosition(bytes(key), K)]));
     const pa = positions.get('a')!;
     const inA = shard.range(pa - 1 < 0 ? 255 : pa - 1, pa).map((item) => new TextDecoder().decode(item.key));
@@ -57,28 +67,34 @@ describe('Shard', () => {
 
   it('forgets tombstones after TOMBSTONE_MS', () => {
     const shard = new Shard(K, undefined);
-    shard.write(bytes('x'), 1, NOW, W);
-    shard.write(bytes('x'), undefined, NOW + 1, W);
+    shard.write(rec('x', 1, NOW));
+    shard.write(rec('x', undefined, NOW + 1));
     shard.purgeTombstones(NOW + TOMBSTONE_MS);
     expect(shard.all()).toHaveLength(1);
     shard.purgeTombstones(NOW + TOMBSTONE_MS + 2);
     expect(shard.all()).toHaveLength(0);
   });
 
-  it('persists items and the position; flush() makes them durable; a new shard loads them; clear() empties the store', async () => {
+  it('persists items with their proofs and the position; flush() makes them durable; a new shard loads them; clear() empties the store', async () => {
     const store = new MemoryStore();
     const persisted = new ReplicaStore(store, false, noErrors);
     const shard = new Shard(K, persisted);
-    shard.write(bytes('kept'), { deep: [1, 2] }, NOW, W);
-    shard.write(bytes('gone'), 1, NOW, W);
-    shard.write(bytes('gone'), undefined, NOW + 1, W);
+    const proof = { publicKey: new Uint8Array(32).fill(1), signature: new Uint8Array(64).fill(2) };
+    shard.write(rec('kept', { deep: [1, 2] }, NOW, W, proof));
+    shard.write(rec('gone', 1, NOW, W, proof));
+    shard.write(rec('gone', undefined, NOW + 1, W, proof));
+    shard.write(rec('unsigned', 'from before signing', NOW));
     shard.savePosition(77);
     await persisted.flush();
+    const legacy = new Shard(K, new ReplicaStore(store, false, noErrors));
+    expect(await legacy.load(true)).toBe(77); // trust 'legacy' keeps unsigned records
+    expect(legacy.get(bytes('unsigned'))?.value).toBe('from before signing');
     const reopened = new ReplicaStore(store, false, noErrors);
     const reloaded = new Shard(K, reopened);
-    expect(await reloaded.load()).toBe(77);
-    expect(reloaded.get(bytes('kept'))?.value).toEqual({ deep: [1, 2] });
+    expect(await reloaded.load(false)).toBe(77);
+    expect(reloaded.get(bytes('kept'))).toMatchObject({ value: { deep: [1, 2] }, proof });
     expect(reloaded.get(bytes('gone'))).toBeUndefined();
+    expect(reloaded.get(bytes('unsigned'))).toBeUndefined(); // strict peers would refuse it
     expect(reloaded.all()).toHaveLength(2);
     reloaded.clear();
     await reopened.flush();
@@ -89,7 +105,7 @@ describe('Shard', () => {
     const failures: unknown[] = [];
     const persisted = new ReplicaStore(new MemoryStore({ quotaBytes: 10 }), false, (error) => failures.push(error));
     const shard = new Shard(K, persisted);
-    shard.write(bytes('big'), 'x'.repeat(100), NOW, W);
+    shard.write(rec('big', 'x'.repeat(100), NOW));
     await expect(persisted.flush()).rejects.toBeInstanceOf(StoreError);
     expect(failures).toHaveLength(1);
     expect(shard.get(bytes('big'))?.value).toBe('x'.repeat(100));
@@ -97,40 +113,49 @@ describe('Shard', () => {
 });
 
 describe('execute (the responsible node)', () => {
-  it('get, set, delete', () => {
+  it('get answers the record; set and delete store the signed record and answer [version, value hash]', () => {
     const shard = new Shard(K, undefined);
-    expect(execute(request('get', 'k'), shard, NOW)).toMatchObject({ status: 'absent', written: undefined });
-    const set = execute(request('set', 'k', 'v'), shard, NOW);
+    expect(execute(request('get', 'k'), shard)).toMatchObject({ status: 'absent', written: undefined });
+    const write = request('set', 'k', 'v');
+    const set = execute(write, shard);
     expect(set.status).toBe('ok');
     expect(set.written?.value).toBe('v');
-    expect(execute(request('get', 'k'), shard, NOW)).toMatchObject({ status: 'ok', value: 'v' });
-    expect(execute(request('delete', 'k'), shard, NOW).written?.value).toBeUndefined();
-    expect(execute(request('delete', 'k'), shard, NOW)).toMatchObject({ status: 'absent', written: undefined });
+    expect(set.value).toEqual(storedSummary(write.record!));
+    expect(execute(request('get', 'k'), shard)).toMatchObject({ status: 'ok', value: encodeRecord(write.record!) });
+    expect(execute(request('delete', 'k'), shard).written?.value).toBeUndefined();
+    expect(execute(request('delete', 'k'), shard)).toMatchObject({ status: 'absent', written: undefined });
   });
 
-  it('delta merges one level deep into a mapping, creates one, and refuses a non-mapping', () => {
+  it("a write whose version does not beat the one held is not made ('stale', with the version held)", () => {
     const shard = new Shard(K, undefined);
-    expect(execute(request('delta', 'm', { a: 1 }), shard, NOW).value).toEqual({ a: 1 });
-    expect(execute(request('delta', 'm', { b: { c: 2 }, a: 3 }), shard, NOW).value).toEqual({ a: 3, b: { c: 2 } });
-    execute(request('set', 'list', [1, 2]), shard, NOW);
-    expect(execute(request('delta', 'list', { a: 1 }), shard, NOW)).toMatchObject({ status: 'type', written: undefined });
-    expect(shard.get(bytes('list'))?.value).toEqual([1, 2]);
+    execute(request('set', 'k', 'first', { version: NOW }), shard);
+    expect(execute(request('set', 'k', 'behind', { version: NOW }), shard)).toMatchObject({ status: 'stale', value: NOW, written: undefined });
+    expect(execute(request('set', 'k', 'next', { version: NOW + 1 }), shard).status).toBe('ok');
+    expect(shard.get(bytes('k'))?.value).toBe('next');
+  });
+
+  it("a conditional write (applyDelta's) is made only on the live value it was based on (0: none)", () => {
+    const shard = new Shard(K, undefined);
+    expect(execute(request('set', 'm', { a: 1 }, { version: NOW, base: 0 }), shard).status).toBe('ok');
+    expect(execute(request('set', 'm', { b: 2 }, { version: NOW + 1, base: 0 }), shard)).toMatchObject({ status: 'stale', value: NOW });
+    expect(execute(request('set', 'm', { a: 1, b: 2 }, { version: NOW + 1, base: NOW }), shard).status).toBe('ok');
+    expect(shard.get(bytes('m'))?.value).toEqual({ a: 1, b: 2 });
   });
 
   it("refuses a write past its writer's quota ('quota', nothing written), counting replacements and deletions as the shard holds them", () => {
     const shard = new Shard(K, undefined, { keys: 2, bytes: 64 });
     const other = '9zQmPwother';
-    expect(execute(request('set', 'a', 1), shard, NOW).status).toBe('ok');
-    expect(execute(request('set', 'b', 2), shard, NOW).status).toBe('ok');
-    expect(execute(request('set', 'c', 3), shard, NOW)).toMatchObject({ status: 'quota', value: 'keys', over: 'keys', written: undefined });
+    expect(execute(request('set', 'a', 1), shard).status).toBe('ok');
+    expect(execute(request('set', 'b', 2), shard).status).toBe('ok');
+    expect(execute(request('set', 'c', 3), shard)).toMatchObject({ status: 'quota', value: 'keys', over: 'keys', written: undefined });
     expect(shard.get(bytes('c'))).toBeUndefined();
-    expect(execute(request('set', 'a', 'replaced'), shard, NOW).status).toBe('ok'); // its own key: no new key
-    expect(execute(request('set', 'a', 'x'.repeat(64)), shard, NOW)).toMatchObject({ status: 'quota', over: 'bytes' });
-    expect(execute({ ...request('set', 'c', 3), writer: other }, shard, NOW).status).toBe('ok'); // each writer its own quota
-    expect(execute(request('delete', 'b'), shard, NOW).status).toBe('ok');
-    expect(execute(request('set', 'd', 4), shard, NOW).status).toBe('quota'); // b's tombstone still counts
+    expect(execute(request('set', 'a', 'replaced'), shard).status).toBe('ok'); // its own key: no new key
+    expect(execute(request('set', 'a', 'x'.repeat(64)), shard)).toMatchObject({ status: 'quota', over: 'bytes' });
+    expect(execute(request('set', 'c', 3, { writer: other }), shard).status).toBe('ok'); // each writer its own quota
+    expect(execute(request('delete', 'b'), shard).status).toBe('ok');
+    expect(execute(request('set', 'd', 4), shard).status).toBe('quota'); // b's tombstone still counts
     const later = NOW + 2 * TOMBSTONE_MS;
     shard.purgeTombstones(later);
-    expect(execute(request('set', 'd', 4), shard, later).status).toBe('ok');
+    expect(execute(request('set', 'd', 4), shard).status).toBe('ok');
   });
 });

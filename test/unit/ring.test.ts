@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_K, MAX_K } from '../../packages/web2p/src/chord/constants.js';
+import { CHORD_POSITION_PROBES, DEFAULT_K, MAX_K } from '../../packages/web2p/src/chord/constants.js';
 import {
   distance,
   fingerTarget,
+  idPosition,
   inInterval,
   keyPosition,
   positionFromId,
+  positionAllowed,
+  positionWindow,
   predecessorOf,
   resolvePosition,
   ringSize,
@@ -87,6 +90,38 @@ describe('collision rule (k = 3: positions 0..7)', () => {
 
   it('answers undefined on a full ring', () => {
     expect(resolvePosition(3, new Set([0, 1, 2, 3, 4, 5, 6, 7]), 3)).toBeUndefined();
+  });
+
+  it('probes at most `limit` positions (a node may only stand that far from its derived one)', () => {
+    expect(resolvePosition(6, new Set([6, 7]), 3, 2)).toBeUndefined();
+    expect(resolvePosition(6, new Set([6]), 3, 2)).toBe(7);
+  });
+});
+
+describe('derived node positions (PROTOCOL.md §14.18)', () => {
+  const ids = Array.from({ length: 50 }, (_, i) => `node${i}Base58Id`);
+
+  it('a node id stands at the top k bits of SHA-256 of its UTF-8 text, as keys do, for every k', () => {
+    for (const id of ids) {
+      for (const k of [1, 6, 16, 30]) expect(idPosition(id, k)).toBe(expectedKeyPosition(new TextEncoder().encode(id), k));
+    }
+  });
+
+  it('allows the derived position and the CHORD_POSITION_PROBES - 1 after it (wrapping), nothing else', () => {
+    const k = 16;
+    expect(positionWindow(k)).toBe(CHORD_POSITION_PROBES);
+    for (const id of ids) {
+      const derived = idPosition(id, k);
+      expect(positionAllowed(id, derived, k)).toBe(true);
+      expect(positionAllowed(id, (derived + CHORD_POSITION_PROBES - 1) % 2 ** k, k)).toBe(true);
+      expect(positionAllowed(id, (derived + CHORD_POSITION_PROBES) % 2 ** k, k)).toBe(false);
+      expect(positionAllowed(id, (derived - 1 + 2 ** k) % 2 ** k, k)).toBe(false);
+    }
+  });
+
+  it('on a ring smaller than the probe window every position is allowed', () => {
+    expect(positionWindow(3)).toBe(8);
+    for (let p = 0; p < 8; p++) expect(positionAllowed(ids[0]!, p, 3)).toBe(true);
   });
 });
 

@@ -463,3 +463,66 @@ export class StreamsNotEnabledError extends StreamError {
     super("this socket was made without streams: pass { streams: streams() } to it, with import { streams } from 'web2p/streams'", 'refused');
   }
 }
+
+// ---------------------------------------------------------------- chord's signed records, positions and acks (issue 15, PROTOCOL.md §14.18)
+
+/**
+ * A chord node was named at a ring position its id does not allow: positions follow from node ids
+ * (the top k bits of SHA-256 of the id, or one of the next CHORD_POSITION_PROBES when that one is
+ * taken). The message naming it is malformed, so the peer that sent it is dropped.
+ */
+export class RingPositionError extends FrameError {
+  override name = 'RingPositionError';
+
+  constructor(
+    /** The node id the entry claims. */
+    readonly nodeId: string,
+    readonly position: number,
+    readonly k: number,
+  ) {
+    super(`chord node ${nodeId} cannot stand at position ${position} of a 2**${k} ring: positions follow from node ids (PROTOCOL.md §14.18)`);
+  }
+}
+
+/** Why a chord answer was not taken (ChordAnswerError.reason). */
+export type ChordAnswerRefusal =
+  /** No responder's signature, from a peer while `trust` is 'strict'. */
+  | 'unsigned'
+  /** The answer's signature does not verify, or its key does not own the responder's id. */
+  | 'bad-signature'
+  /** The record answered does not verify, is for another key, or is not what was written. */
+  | 'bad-record';
+
+/**
+ * A chord answer (a read's record or a write's acknowledgement) failed its checks and was not
+ * taken: the read asks the key's replicas instead, the write waits for a proper acknowledgement.
+ * `peerId` is the node blamed, dropped when it is a neighbour: the responder when it signed what
+ * is wrong, else the neighbour the answer came from (relays check signatures before passing an
+ * answer on, so an honest one never passes a forgery). An answer from a node that is not the
+ * key's (as far as this node knows) is not counted either, but not reported: an honest node whose
+ * view of the ring lags can answer so.
+ */
+export class ChordAnswerError extends Web2pError {
+  override name = 'ChordAnswerError';
+
+  constructor(
+    readonly peerId: string,
+    readonly reason: ChordAnswerRefusal,
+    detail: string,
+  ) {
+    super(`refused a chord answer from ${peerId} (${reason}): ${detail}`);
+  }
+}
+
+/**
+ * A chord write lost CHORD_WRITE_ATTEMPTS races in a row: other writers kept writing the key (or
+ * changing the mapping an applyDelta merged into) between this node learning its version and
+ * writing. Nothing of this write was stored; try again later.
+ */
+export class ChordWriteConflictError extends Web2pError {
+  override name = 'ChordWriteConflictError';
+
+  constructor(readonly key: string, attempts: number) {
+    super(`the chord write of ${JSON.stringify(key)} lost ${attempts} races with other writers of the key; nothing was stored, try again`);
+  }
+}

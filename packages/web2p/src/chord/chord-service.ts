@@ -4,7 +4,16 @@
  * routes requests hop by hop, answers the ones this node is responsible for, and keeps replicas;
  * membership.ts keeps this node's place on the ring.
  */
-import { ConnectionClosedError, QuotaExceededError, SocketClosedError } from '../errors.js';
+import {
+  ChordAnswerError,
+  ChordWriteConflictError,
+  ConnectionClosedError,
+  QuotaExceededError,
+  RecordRefusedError,
+  RingPositionError,
+  SocketClosedError,
+  type ChordAnswerRefusal,
+} from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { Message } from '../mesh/message.js';
 import type { Identity } from '../identity/identity.js';
@@ -14,16 +23,20 @@ import { PendingRequests } from '../runtime/pending-requests.js';
 import type { QuotaLimits } from '../replica/quota.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption } from '../store/types.js';
+import { describeKey } from '../replica/keys.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
 import { flags } from '../wire/flags.js';
-import type { Packet } from '../wire/packet.js';
+import { encode } from '../wire/msgpack.js';
+import { bytesEqual, type Packet } from '../wire/packet.js';
 import type { Protocol } from '../wire/protocol.js';
 import type { ChordSocketOptions } from './chord-socket.js';
 import {
   CHORD_MAX_BYTES_PER_WRITER,
   CHORD_MAX_KEYS_PER_WRITER,
   CHORD_VERSION_WINDOW_MS,
+  CHORD_WRITE_ATTEMPTS,
   DEFAULT_K,
+  LOOKUP_ATTEMPT_MS,
   DEFAULT_REPLICAS,
   RECORDS_PER_MESSAGE,
   REPLICA_ACK_MS,
@@ -32,6 +45,7 @@ import {
 } from './constants.js';
 import {
   decodeChord,
+  decodeRecord,
   encodeAnswer,
   encodeEntry,
   encodeMeta,
@@ -51,8 +65,9 @@ import { Membership } from './membership.js';
 import { checkVersion } from './record-check.js';
 import { execute } from './operations.js';
 import { OwnWrites } from './own-writes.js';
-import { ForwardTable, Lookups } from './requests.js';
-import { ringSize } from './ring.js';
+import { signAnswer, signRecord, storedSummary, verifyAnswer, verifyRecord, type ProofContext } from './record-proof.js';
+import { ForwardTable, Lookups, type Verdict } from './requests.js';
+import { positionAllowed, ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
 import { Shard } from './shard.js';
 import { whisper } from './whisper.js';
@@ -60,7 +75,7 @@ import type { MaybePromise } from '../identity/ed25519.js';
 
 export class ChordService implements Service {
   readonly name = 'chord';
-  readonly subFlags = [flags.handshake, flags.retrieve, flags.store, flags.delta, flags.retrieved, flags.notify];
+  readonly subFlags = [flags.handshake, flags.retrieve, flags.store, flags.retrieved, flags.notify];
   /** The seed's check, `protocol.id + base58(k)`: a peer with another k is a protocol mismatch. */
   readonly protocolIdSuffix: string;
   /**
@@ -99,6 +114,8 @@ export class ChordService implements Service {
   private readonly forwards = new ForwardTable();
   /** Handoffs and replica copies waiting for their receiver to confirm them. */
   private acks!: PendingRequests<string, void>;
+  /** Reads sent straight to a replica (bypassing a bad answer), by request id. */
+  private replicaReads!: PendingRequests<string, ChordAnswer>;
   /** Re-checked after every chord message: join's waits. */
   private readonly watchers = new Set<() => void>();
 
@@ -136,12 +153,24 @@ export class ChordService implements Service {
     this.openStore(mesh.wireProtocolId);
     this.shard = new Shard(this.k, this.store, this.quota);
     this.acks = new PendingRequests(clock);
+    this.replicaReads = new PendingRequests(clock);
     this.routes = new ChordRoutes(mesh, { deliver: (msg, conn) => this.handle(msg, conn), gone: (id) => this.peerDown(id) });
     this.lookups = new Lookups(
       clock,
       (request) => this.dispatchOwn(request),
       () => this.newId(),
+      (request, answer, from) => this.vetAnswer(request, answer, from),
     );
+  }
+
+  /** The protocol ids chord's signatures are bound to (record-proof.ts). */
+  get proofs(): ProofContext {
+    return { wireProtocolId: this.mesh.wireProtocolId, idProtocolId: this.mesh.protocol.id };
+  }
+
+  /** Whether records and answers without signatures are taken (trust 'legacy', PROTOCOL.md §14.18). */
+  private get acceptsUnsigned(): boolean {
+    return this.mesh.trust === 'legacy';
   }
 
   /** Leaves the ring (keeping a persisted shard for a restart) while the mesh is still up. */
@@ -149,6 +178,7 @@ export class ChordService implements Service {
     await this.membership.depart(false);
     this.lookups.close(new SocketClosedError());
     this.acks.close();
+    this.replicaReads.close();
   }
 
   async closed(): Promise<void> {
@@ -162,16 +192,70 @@ export class ChordService implements Service {
 
   // ---------------------------------------------------------------- lookups
 
-  /** Routes a request for `key` to its responsible node and resolves with the answer. */
-  async lookup(kind: RequestKind, key: Uint8Array, position: number, value?: Packet): Promise<ChordAnswer> {
-    if (this.mesh.closed) throw new SocketClosedError();
-    return this.lookups.start(this.newRequest(kind, position, key, value));
+  /** Routes `request` to its responsible node and resolves with the answer (vetted: vetAnswer()). */
+  private lookup(request: ChordRequest): Promise<ChordAnswer> {
+    if (this.mesh.closed) return Promise.reject(new SocketClosedError());
+    return this.lookups.start(request);
   }
 
-  /** A request of this node's; a write names this node as its writer. */
-  newRequest(kind: RequestKind, position: number, key?: Uint8Array, value?: Packet): ChordRequest {
-    const writer = kind === 'find' || kind === 'get' ? undefined : this.mesh.id;
-    return { kind, id: this.newId(), hops: 0, final: false, position, key, value, writer };
+  /**
+   * Reads `key`: the responsible node's answer, with the record when found. When the record it
+   * answered fails its checks (vetAnswer(), which reported and dropped the responder), the key's
+   * replicas, the nodes after it, are asked in turn (PROTOCOL.md §14.18).
+   */
+  async read(key: Uint8Array, position: number): Promise<{ answer: ChordAnswer; record: WireRecord | undefined }> {
+    const answer = await this.lookup(this.newRequest('get', position, key));
+    if (!answer.refused) return { answer, record: answer.status === 'ok' ? decodeRecord(answer.value) : undefined };
+    const heard = [...this.heardFrom.values()].flat();
+    let absent: ChordAnswer | undefined;
+    for (const replica of this.ring.nodesAfter(answer.responder.position, heard, Math.max(1, this.replicas))) {
+      const reply = await this.readReplica(replica, key, position);
+      if (reply?.status === 'ok') return { answer: reply, record: decodeRecord(reply.value) };
+      absent ??= reply;
+    }
+    if (absent) return { answer: absent, record: undefined };
+    throw new ChordAnswerError(answer.responder.id, 'bad-record', `no replica of ${JSON.stringify(describeKey(key))} answered with a valid record`);
+  }
+
+  /** One replica's own copy of `key`, checked as a read's answer is; undefined when it fails or does not come. */
+  private async readReplica(replica: NodeEntry, key: Uint8Array, position: number): Promise<ChordAnswer | undefined> {
+    const request: ChordRequest = { ...this.newRequest('replica-get', position, key), final: true };
+    const reply = this.replicaReads.wait(request.id, { timeoutMs: LOOKUP_ATTEMPT_MS, timeoutMessage: `${replica.id} did not answer a replica read` });
+    const conn = await this.connectTo(replica);
+    if (!conn) this.replicaReads.reject(request.id, new ConnectionClosedError(`${replica.id} cannot be reached`));
+    else whisper(conn, encodeRequest(request));
+    const answer = await reply.catch(() => undefined);
+    if (!answer || answer.responder.id !== replica.id) return undefined;
+    const signature = this.signatureProblem(answer, key);
+    const problem = signature ? { reason: signature, detail: 'its answer to a replica read is not signed by it' } : this.answerProblem(request, answer);
+    if (problem) {
+      this.blame(replica.id, problem.reason, problem.detail);
+      return undefined;
+    }
+    return answer;
+  }
+
+  /**
+   * Writes `value` at `key` (undefined: deletes it) as this node's user: signs the record at a
+   * version of our clock and, when the responsible node holds the key at that version or later,
+   * again just above the version it holds. `base` makes it conditional (applyDelta): a 'stale'
+   * answer is then returned for the caller to read again.
+   */
+  async write(key: Uint8Array, position: number, value: Packet | undefined, base?: number): Promise<ChordAnswer> {
+    let version = Math.max(1, Math.floor(this.mesh.clock.now()));
+    for (let attempt = 0; attempt < CHORD_WRITE_ATTEMPTS; attempt++) {
+      const record = signRecord(this.mesh.identity, this.proofs, { key, version, writer: this.mesh.id, value });
+      const answer = await this.lookup(this.newRequest(value === undefined ? 'delete' : 'set', position, key, record, base));
+      if (answer.status !== 'stale' || base !== undefined) return answer;
+      if (typeof answer.value !== 'number') break;
+      version = Math.max(version, answer.value) + 1;
+    }
+    throw new ChordWriteConflictError(describeKey(key), CHORD_WRITE_ATTEMPTS);
+  }
+
+  /** A request of this node's. */
+  newRequest(kind: RequestKind, position: number, key?: Uint8Array, record?: WireRecord, base?: number): ChordRequest {
+    return { kind, id: this.newId(), hops: 0, final: false, position, key, record, base };
   }
 
   /** Request and ack ids: 128 random bits from the injected source. */
@@ -207,6 +291,8 @@ export class ChordService implements Service {
 
   private onMeta(conn: Connection, meta: Meta): void {
     const id = conn.id!;
+    // A FrameError: the dispatcher drops the peer (PROTOCOL.md §14.18).
+    if (meta.storing && !positionAllowed(id, meta.position!, this.k)) throw new RingPositionError(id, meta.position!, this.k);
     this.heardFrom.set(id, meta.list);
     this.freshMeta.add(id);
     if (meta.storing) {
@@ -242,10 +328,15 @@ export class ChordService implements Service {
 
   /** This node's own request: answered here (true), sent on towards the responsible node (the neighbour's id), or no route (false). */
   private dispatchOwn(request: ChordRequest): string | boolean {
+    const target = request.target && this.routes.get(request.target.id);
+    if (target) {
+      whisper(target, encodeRequest({ ...request, final: true }));
+      return request.target!.id;
+    }
     const hop = this.ring.hop(request);
     if (hop === undefined) return false;
     if (hop === 'self') {
-      void this.answer(request).then((answer) => this.lookups.answer(answer));
+      void this.answer(request).then((answer) => answer && this.lookups.answer(answer));
       return true;
     }
     this.forward(request, hop);
@@ -258,18 +349,21 @@ export class ChordService implements Service {
    * other, and when it ends here it settles our lookup at once instead of waiting out a retry.
    */
   private onRequest(conn: Connection, request: ChordRequest): void {
-    const hop = this.ring.hop(request);
+    // A replica read is answered from what we hold, never routed on (it bypasses the key's node);
+    // a node that stores nothing has no copy, and no entry to answer with: the reader asks the next.
+    if (request.kind === 'replica-get' && this.ring.position === undefined) return;
+    const hop = request.kind === 'replica-get' ? 'self' : this.ring.hop(request);
     if (hop === undefined) {
       this.mesh.debug.print(2, () => `no route for request ${request.id.slice(0, 8)} (position ${request.position}); dropped`);
       return;
     }
     if (hop === 'self') {
       void this.answer(request, conn).then((answer) => {
-        if (!this.lookups.answer(answer)) whisper(conn, encodeAnswer(answer));
+        if (answer && !this.lookups.answer(answer)) whisper(conn, encodeAnswer(answer));
       });
       return;
     }
-    this.forwards.remember(request.id, conn, this.mesh.clock.now());
+    this.forwards.remember(request.id, conn, request.key, this.mesh.clock.now());
     this.forward(request, hop);
   }
 
@@ -279,18 +373,46 @@ export class ChordService implements Service {
   }
 
   /**
-   * Executes a request this node is responsible for. A write is answered only once its replicas
-   * confirmed their copies (or REPLICA_ACK_MS passed): an acknowledged write then survives this node
-   * crashing right after, which it would not while a copy waited for a replica to be dialled.
+   * Executes a request this node is responsible for, and signs the answer. A write's record is
+   * checked first (its writer's signature, its version's bounds: refused() says what then), and
+   * it is answered only once its replicas confirmed their copies (or REPLICA_ACK_MS passed): an
+   * acknowledged write then survives this node crashing right after, which it would not while a
+   * copy waited for a replica to be dialled.
    */
-  private async answer(request: ChordRequest, from?: Connection): Promise<ChordAnswer> {
+  private async answer(request: ChordRequest, from?: Connection): Promise<ChordAnswer | undefined> {
     const base = { id: request.id, hops: request.hops, responder: this.ring.self() };
-    if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry) };
-    const outcome = execute(request, this.shard, this.mesh.clock.now());
-    const answer: ChordAnswer = { ...base, status: outcome.status, value: outcome.value };
+    if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry), proof: undefined };
+    if (request.record && from && this.refused(request.record, from)) return undefined;
+    const outcome = execute(request, this.shard);
+    const answer = signAnswer(this.mesh.identity, this.proofs, { ...base, status: outcome.status, value: outcome.value }, request.key!);
     if (outcome.over && from) this.refuseOverQuota(request, outcome.over, answer, from);
     if (outcome.written) await this.copyToReplicas([outcome.written]);
     return answer;
+  }
+
+  /**
+   * Whether a peer's record must be refused (PROTOCOL.md §14.18): its writer's signature fails, it
+   * has none while trust is 'strict', or its version is out of bounds (record-check.ts). The
+   * refusal is reported; the peer is dropped when it is the record's writer or sent it as one of
+   * its own records (a replica or handoff: honest nodes check what they keep), not when it only
+   * relayed a request.
+   */
+  private refused(record: WireRecord, from: Connection, relayed = true): boolean {
+    let error: RecordRefusedError | undefined;
+    if (record.proof === undefined ? !this.acceptsUnsigned : !verifyRecord(this.proofs, record)) {
+      const reason = record.proof === undefined ? 'unsigned' : 'bad-signature';
+      error = new RecordRefusedError(from.id, record.writer, reason, reason === 'unsigned' ? "it carries no writer's signature; unsigned chord records need trust: 'legacy'" : "its signature is not its writer's");
+    } else {
+      try {
+        checkVersion(record, this.shard.versionOf(record.key), this.mesh.clock.now(), CHORD_VERSION_WINDOW_MS, from.id);
+      } catch (refusal) {
+        error = refusal as RecordRefusedError;
+      }
+    }
+    if (!error) return false;
+    this.reportError(error);
+    if (!relayed || record.writer === from.id) from.close();
+    return true;
   }
 
   /**
@@ -300,8 +422,9 @@ export class ChordService implements Service {
    * refusal back.
    */
   private refuseOverQuota(request: ChordRequest, over: 'keys' | 'bytes', answer: ChordAnswer, from: Connection): void {
-    this.reportError(new QuotaExceededError(request.writer!, over, this.quota[over], from.id));
-    if (request.writer !== from.id) return;
+    const writer = request.record!.writer;
+    this.reportError(new QuotaExceededError(writer, over, this.quota[over], from.id));
+    if (writer !== from.id) return;
     whisper(from, encodeAnswer(answer));
     from.close();
   }
@@ -312,22 +435,93 @@ export class ChordService implements Service {
     await Promise.all(targets.map((target) => this.sendConfirmed(target, 'replica', items, REPLICA_ACK_MS)));
   }
 
-  private onAnswer(answer: ChordAnswer): void {
-    if (this.lookups.answer(answer)) return;
+  private onAnswer(conn: Connection, answer: ChordAnswer): void {
+    if (this.lookups.answer(answer, conn)) return;
+    if (this.replicaReads.resolve(answer.id, answer)) return;
     if (this.acks.resolve(answer.id, undefined)) return;
     const upstream = this.forwards.take(answer.id);
-    if (upstream) whisper(upstream, encodeAnswer(answer));
+    if (!upstream) return;
+    // A relay checks the responder's signature before passing an answer on, so a forged one stops
+    // at the first honest node and only its forger is blamed (find answers carry none).
+    if (upstream.key !== undefined) {
+      const problem = this.signatureProblem(answer, upstream.key);
+      if (problem) {
+        this.blame(conn.id!, problem, 'the answer it passed on is not signed by the node it names');
+        return;
+      }
+    }
+    whisper(upstream.conn, encodeAnswer(answer));
+  }
+
+  /** What is wrong with an answer's signature for `key`, if anything (none needed under trust 'legacy'). */
+  private signatureProblem(answer: ChordAnswer, key: Uint8Array): ChordAnswerRefusal | undefined {
+    if (answer.proof === undefined) return this.acceptsUnsigned ? undefined : 'unsigned';
+    return verifyAnswer(this.proofs, answer, key) ? undefined : 'bad-signature';
+  }
+
+  /**
+   * What our own request's answer is worth (PROTOCOL.md §14.18). It counts only when signed by
+   * its responder (else the neighbour it came from forged or passed on a forgery: it is dropped),
+   * when the responder is the node responsible for the key as far as we know the ring (else it
+   * does not count, and is tried again: an honest node that has not yet heard of a closer one can
+   * answer so), and when what it says is right: a read's record is signed by its writer, for our
+   * key, within the version bounds; a write's acknowledgement names the version and value we
+   * wrote. A responder that signed a wrong answer is dropped; a read then asks the replicas.
+   */
+  private vetAnswer(request: ChordRequest, answer: ChordAnswer, from: Connection): Verdict {
+    if (request.kind === 'find') return 'accept';
+    const key = request.key!;
+    const signature = this.signatureProblem(answer, key);
+    if (signature) {
+      this.blame(from.id!, signature, `its answer is not signed by the node it names (${answer.responder.id})`);
+      return 'retry';
+    }
+    if (!this.ring.responsibleFor(answer.responder, request.position)) {
+      // Not counted; the next attempt asks the node we take for the key's, directly.
+      request.target = this.ring.firstAtOrAfter(request.position);
+      this.mesh.debug.print(2, () => `chord: ${answer.responder.id} answered for position ${request.position}, which ${request.target?.id} is closer to; not counted`);
+      return 'retry';
+    }
+    const problem = this.answerProblem(request, answer);
+    if (!problem) return 'accept';
+    this.blame(answer.responder.id, problem.reason, problem.detail);
+    return request.kind === 'get' ? 'bypass' : 'retry';
+  }
+
+  /** What is wrong with what a signed answer says, if anything (see vetAnswer). */
+  private answerProblem(request: ChordRequest, answer: ChordAnswer): { reason: ChordAnswerRefusal; detail: string } | undefined {
+    const bad = (detail: string) => ({ reason: 'bad-record' as const, detail });
+    if (answer.status !== 'ok') return undefined;
+    if (request.record) {
+      const wrote = encode(storedSummary(request.record));
+      return bytesEqual(encode(answer.value ?? null), wrote) ? undefined : bad('its acknowledgement is not of the version and value written');
+    }
+    let record: WireRecord;
+    try {
+      record = decodeRecord(answer.value);
+    } catch {
+      return bad('the record it answered is malformed');
+    }
+    if (!bytesEqual(record.key, request.key!)) return bad('the record it answered is for another key');
+    if (record.value === undefined) return bad('it answered a deletion as a value');
+    if (record.proof === undefined ? !this.acceptsUnsigned : !verifyRecord(this.proofs, record)) return bad(`the record it answered is not signed by its writer ${record.writer}`);
+    if (record.version > this.mesh.clock.now() + CHORD_VERSION_WINDOW_MS) return bad(`the record it answered has version ${record.version}, ahead of our clock`);
+    return undefined;
+  }
+
+  /**
+   * Reports a peer whose chord answer we refused, keeps it off our ring view (RingView.markOffender)
+   * and drops it if it is a neighbour.
+   */
+  private blame(peerId: string, reason: ChordAnswerRefusal, detail: string): void {
+    this.reportError(new ChordAnswerError(peerId, reason, detail));
+    this.ring.markOffender(peerId);
+    this.mesh.routingTable.get(peerId)?.close();
   }
 
   private onRecords(conn: Connection, message: ChordRecords): void {
-    const now = this.mesh.clock.now();
-    try {
-      for (const record of message.records) checkVersion(record, this.shard.versionOf(record.key), now, CHORD_VERSION_WINDOW_MS, conn.id);
-    } catch (error) {
-      this.reportError(error); // the whole message is refused, and its sender dropped
-      conn.close();
-      return;
-    }
+    // One refused record refuses the whole message, and its sender is dropped (refused()).
+    for (const record of message.records) if (this.refused(record, conn, false)) return;
     let newer = 0;
     let refused = 0;
     for (const record of message.records) {
@@ -346,7 +540,7 @@ export class ChordService implements Service {
     this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);
     // Only a storing node takes keys over; one that is not (it left meanwhile) lets the handoff time out.
     if (message.ackId !== undefined && this.ring.position !== undefined) {
-      whisper(conn, encodeAnswer({ id: message.ackId, hops: 0, responder: this.ring.self(), status: 'ok', value: undefined }));
+      whisper(conn, encodeAnswer({ id: message.ackId, hops: 0, responder: this.ring.self(), status: 'ok', value: undefined, proof: undefined }));
     }
   }
 
@@ -355,7 +549,7 @@ export class ChordService implements Service {
     for (let start = 0; start < items.length; start += RECORDS_PER_MESSAGE) {
       const batch = items.slice(start, start + RECORDS_PER_MESSAGE);
       const last = start + RECORDS_PER_MESSAGE >= items.length;
-      const records = batch.map(({ key, version, value, writer }) => ({ key, version, value, writer }));
+      const records = batch.map(({ key, version, value, writer, proof }) => ({ key, version, value, writer, proof }));
       whisper(conn, encodeRecords({ kind, ackId: last ? ackId : undefined, records }));
     }
   }
@@ -392,7 +586,7 @@ export class ChordService implements Service {
         this.onRequest(conn, decoded.request);
         break;
       case 'answer':
-        this.onAnswer(decoded.answer);
+        this.onAnswer(conn, decoded.answer);
         break;
       case 'records':
         this.onRecords(conn, decoded.records);

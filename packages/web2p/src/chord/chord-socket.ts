@@ -8,7 +8,14 @@
  * Design (see messages.ts for the wire format; the behaviour lives in chord-service.ts, the ring
  * membership in membership.ts; this class is the public API):
  * - Position: the top k bits of SHA-256 of the node id's UTF-8 text; on collision the first free
- *   position clockwise (ring.ts resolvePosition), found by asking the ring, not guessed.
+ *   position clockwise (ring.ts resolvePosition), found by asking the ring, not guessed, within
+ *   CHORD_POSITION_PROBES of the derived one: every node refuses entries naming a position that
+ *   the id does not allow, so a node cannot choose where it stands (PROTOCOL.md §14.18).
+ * - Signed state (issue 15, §14.18): each record is signed by its writer (this node's identity)
+ *   over key, value hash, version and writer id; storing nodes and replicas verify before keeping
+ *   a record, readers verify what they get (a bad answer is bypassed by asking the replicas, and
+ *   its sender dropped), and a write counts as stored only when the key's node acknowledges it
+ *   with its signature. Under trust 'legacy', unsigned records and answers are taken too.
  * - Routing is recursive over connections the node already has (the successor, fingers and any
  *   storing neighbour whose position it knows); answers go back along the reverse path.
  * - Stabilization every STABILIZE_MS: ask the successor for its predecessor and successor list
@@ -23,19 +30,21 @@
  * - persist: the shard, the node's position and its key pair go to a Store; a restarted node is the
  *   same node (same id: await `ready` before reading it) and rejoins at the saved position, so the
  *   keys it kept are again in its range.
- * - Quotas (issue 16): each write names its writer; a storing node keeps at most maxKeysPerWriter
- *   records and maxBytesPerWriter bytes of each writer, and a writer checks its own writes against
- *   the same limits before sending (own-writes.ts), so only a peer that ignores them is dropped.
+ * - Quotas (issue 16): each write names its writer, proven by its signature; a storing node keeps
+ *   at most maxKeysPerWriter records and maxBytesPerWriter bytes of each writer, and a writer
+ *   checks its own writes against the same limits before sending (own-writes.ts), so only a peer
+ *   that ignores them is dropped.
  */
-import { KeyError, QuotaExceededError } from '../errors.js';
+import { ChordWriteConflictError, KeyError, QuotaExceededError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { describeKey } from '../replica/keys.js';
-import { isMapping } from '../replica/mapping.js';
+import { isMapping, mergeMapping } from '../replica/mapping.js';
 import type { PersistOption } from '../store/types.js';
 import { utf8, type Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
 import { ChordService } from './chord-service.js';
-import type { NodeEntry, RequestKind } from './messages.js';
+import { CHORD_WRITE_ATTEMPTS } from './constants.js';
+import type { ChordAnswer, NodeEntry } from './messages.js';
 import { keyPosition } from './ring.js';
 
 export type { NodeEntry } from './messages.js';
@@ -79,7 +88,7 @@ export interface LookupInfo {
   value: Packet | undefined;
   /** Routed requests sent to reach the answering node (0 when this node answered). */
   hops: number;
-  /** The node that answered: the key's responsible node. */
+  /** The node that answered: the key's responsible node, or a replica when its answer failed the reader's checks (PROTOCOL.md §14.18). */
   node: string;
   /** The key's ring position. */
   position: number;
@@ -146,7 +155,7 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
   /** The value at `key`; rejects with KeyError when absent, unless a fallback is given. */
   get(key: ChordKey, fallback?: Packet): Promise<Packet> {
     return this.#pending(() =>
-      this.#lookup('get', key).then((info) => {
+      this.#read(key).then((info) => {
         if (info.found) return info.value!;
         if (fallback !== undefined) return fallback;
         throw new KeyError(`key ${JSON.stringify(describeKey(key))} is not in the chord dict`);
@@ -156,16 +165,18 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /** Like get(), but never rejects for an absent key, and says how many hops it took and who answered. */
   getWithInfo(key: ChordKey): Promise<LookupInfo> {
-    return this.#pending(() => this.#lookup('get', key));
+    return this.#pending(() => this.#read(key));
   }
 
   /**
-   * Stores `value` at `key` on its responsible node and the replicas; resolves once stored. Rejects
-   * with QuotaExceededError when it would take this node's writes past maxKeysPerWriter or
-   * maxBytesPerWriter (as do update(), delete() and applyDelta()).
+   * Stores `value` at `key` on its responsible node and the replicas; resolves once the key's node
+   * acknowledged it with its signature (after its replicas confirmed their copies, or a timeout).
+   * Rejects with QuotaExceededError when it would take this node's writes past maxKeysPerWriter or
+   * maxBytesPerWriter (as do update(), delete() and applyDelta()), ChordWriteConflictError when
+   * other writers kept writing the key meanwhile, TimeoutError when no valid acknowledgement came.
    */
   set(key: ChordKey, value: Packet): Promise<void> {
-    return this.#pending(() => this.#lookup('set', key, value).then(() => undefined));
+    return this.#pending(() => this.#write(key, value).then(() => undefined));
   }
 
   /** set() for every entry, in parallel; resolves when all are stored. */
@@ -176,21 +187,30 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /** Removes `key`; resolves true if it was there, false if not (as Map.delete). */
   delete(key: ChordKey): Promise<boolean> {
-    return this.#pending(() => this.#lookup('delete', key).then((info) => info.found));
+    return this.#pending(() => this.#write(key, undefined).then((info) => info.found));
   }
 
   /**
    * Merges `mapping` into the mapping at `key` (created when absent) and resolves with the result;
-   * rejects with TypeError when the value there is not a mapping (PROTOCOL.md §6.4).
+   * rejects with TypeError when the value there is not a mapping (PROTOCOL.md §6.4). The merge is
+   * made here and written as a signed record on condition that the value is still the one read
+   * (§14.18); when another write came between, it reads and merges again, up to
+   * CHORD_WRITE_ATTEMPTS times (then ChordWriteConflictError).
    */
   applyDelta(key: ChordKey, mapping: { [key: string]: Packet }): Promise<{ [key: string]: Packet }> {
     if (!isMapping(mapping)) return Promise.reject(new TypeError('applyDelta needs a mapping (a plain object)'));
-    return this.#pending(() =>
-      this.#lookup('delta', key, mapping).then((info) => {
-        if (!info.found) throw new TypeError(`the value at ${JSON.stringify(describeKey(key))} is not a mapping, so a delta cannot merge into it`);
-        return info.value as { [key: string]: Packet };
-      }),
-    );
+    return this.#pending(async () => {
+      for (let attempt = 0; attempt < CHORD_WRITE_ATTEMPTS; attempt++) {
+        const { record } = await this.#node.read(this.#keyBytes(key), keyPosition(this.#keyBytes(key), this.k));
+        if (record && !isMapping(record.value)) {
+          throw new TypeError(`the value at ${JSON.stringify(describeKey(key))} is not a mapping, so a delta cannot merge into it`);
+        }
+        const merged = mergeMapping(record?.value, mapping);
+        const info = await this.#write(key, merged, record?.version ?? 0);
+        if (info.status !== 'stale') return merged;
+      }
+      throw new ChordWriteConflictError(describeKey(key), CHORD_WRITE_ATTEMPTS);
+    });
   }
 
   /** The keys this node is responsible for (see the top of this file); none when not joined. */
@@ -224,27 +244,33 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     return this.ready.then(() => this.#node.membership.leave());
   }
 
-  async #lookup(kind: RequestKind, key: ChordKey, value?: Packet): Promise<LookupInfo> {
+  #keyBytes(key: ChordKey): Uint8Array {
     const bytes = typeof key === 'string' ? utf8(key) : key;
     if (!(bytes instanceof Uint8Array)) throw new TypeError('a chord key must be a string or a Uint8Array');
+    return bytes;
+  }
+
+  async #read(key: ChordKey): Promise<LookupInfo> {
+    const bytes = this.#keyBytes(key);
+    const position = keyPosition(bytes, this.k);
+    const { answer, record } = await this.#node.read(bytes, position);
+    return { found: record !== undefined, value: record?.value, hops: answer.hops, node: answer.responder.id, position };
+  }
+
+  /** Writes `value` (undefined: deletes), within this node's quota; `base` as ChordService.write. */
+  async #write(key: ChordKey, value: Packet | undefined, base?: number): Promise<LookupInfo & { status: ChordAnswer['status'] }> {
+    const bytes = this.#keyBytes(key);
     const position = keyPosition(bytes, this.k);
     const { ownWrites, quota, mesh } = this.#node;
-    const writes = kind !== 'get';
-    if (writes) ownWrites.check(this.id, bytes, kind === 'delete' ? undefined : value, mesh.clock.now());
-    const answer = await this.#node.lookup(kind, bytes, position, value);
+    ownWrites.check(this.id, bytes, value, mesh.clock.now());
+    const answer = await this.#node.write(bytes, position, value, base);
     if (answer.status === 'quota') {
       // The responsible node holds more of ours than we counted (it keeps deletions of ours we forgot, say).
       const over = answer.value === 'bytes' ? 'bytes' : 'keys';
       throw new QuotaExceededError(this.id, over, quota[over]);
     }
-    if (writes && answer.status === 'ok') ownWrites.wrote(bytes, kind === 'delete' ? undefined : (answer.value ?? value), mesh.clock.now());
-    return {
-      found: answer.status === 'ok',
-      value: answer.value,
-      hops: answer.hops,
-      node: answer.responder.id,
-      position,
-    };
+    if (answer.status === 'ok') ownWrites.wrote(bytes, value, mesh.clock.now());
+    return { found: answer.status === 'ok', value, hops: answer.hops, node: answer.responder.id, position, status: answer.status };
   }
 
   /**

@@ -101,6 +101,15 @@ export const REPLICA_ACK_MS = 2_000;
 export const DEAD_MEMORY_MS = 30_000;
 
 /**
+ * How long a node that answered with a forgery or a signed lie (a record its writer did not sign,
+ * an acknowledgement of what was not written) is kept out of our view of the ring. It is dropped
+ * too, but a ring member redials its neighbours at once, and each request sent to it again would
+ * cost an attempt. Ten minutes: its offence is proven (signed, or forged past a relay that checks),
+ * so no honest node is kept out, and a node that comes back after that is checked again anyway.
+ */
+export const OFFENDER_MEMORY_MS = 10 * 60_000;
+
+/**
  * Items per replica or handoff message: a node's whole range moves in batches of this many, so a
  * large shard never makes one frame near the mesh's 16 MiB limit (at ordinary value sizes).
  */
@@ -114,6 +123,31 @@ export const RECORDS_PER_MESSAGE = 256;
  * classic rule (answer for everything after the predecessor) takes over again.
  */
 export const HANDED_RANGE_MS = 10 * STABILIZE_MS;
+
+/**
+ * How many positions a node may probe clockwise from its derived one (the top k bits of SHA-256 of
+ * its id, ring.ts idPosition) when that one is taken (PROTOCOL.md §14.18). Every node checks the
+ * positions it is told about against it, so a node cannot stand wherever it likes: to land in a
+ * chosen stretch of the ring it must grind key pairs, about 2**k / (16 + the stretch) of them.
+ * Linear probing at 80% occupancy needs some 13 probes on average, so 16 lets a ring fill to about
+ * that before a join fails with the window full; a ring smaller than 16 positions is probed whole.
+ */
+export const CHORD_POSITION_PROBES = 16;
+
+/**
+ * Derived positions of node ids remembered (ring.ts): every meta names up to a dozen nodes, each
+ * checked; an entry is an id and a number, so 4096 of them stay under half a MiB.
+ */
+export const POSITIONS_CACHED = 4096;
+
+/**
+ * How many times a write is signed again at a higher version when the responsible node already
+ * holds the key at its version or later ('stale': a writer whose clock is behind, or two writes
+ * in one millisecond), and how many times applyDelta reads again when the value changed under it.
+ * Each round learns the version held, so one retry settles a lone writer; past this many, writers
+ * are racing on the key and the caller gets a ChordWriteConflictError to retry later.
+ */
+export const CHORD_WRITE_ATTEMPTS = 5;
 
 /**
  * Ring nodes one node talks to over the mesh route at once (chord/mesh-routes.ts), because no direct

@@ -4,15 +4,13 @@
  * the successor exchange, missed successors, re-replication, fingers). Part of the chord service,
  * whose state it works on.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every } from '../runtime/clock.js';
-import { utf8 } from '../wire/packet.js';
 import type { MeshContext } from '../mesh/service.js';
 import type { ChordService } from './chord-service.js';
 import { HANDOFF_ACK_MS, JOIN_TIMEOUT_MS, META_WAIT_MS, STABILIZE_MS } from './constants.js';
 import { decodeEntry, encodeMeta, type Meta, type NodeEntry } from './messages.js';
-import { positionFromId, resolvePosition } from './ring.js';
+import { idPosition, positionAllowed, positionWindow, resolvePosition } from './ring.js';
 import { whisper } from './whisper.js';
 
 export class Membership {
@@ -47,12 +45,17 @@ export class Membership {
   }
 
   private async enterRing(): Promise<void> {
-    const saved = await this.node.shard.load();
+    const saved = await this.node.shard.load(this.mesh.trust === 'legacy');
     // connect(room) resolves before any peer connects: give the first one a moment to arrive, or
     // a node that just met the room would take its position blind and could collide later.
     if (this.mesh.routingTable.size === 0) await this.node.waitFor(() => this.mesh.routingTable.size > 0, META_WAIT_MS);
     await this.refreshNeighbours();
-    const preferred = saved ?? positionFromId(sha256(utf8(this.mesh.id)), this.node.k);
+    // Positions follow from ids (PROTOCOL.md §14.18): the derived one, or the first free one of
+    // the positionWindow() after it; a saved one is where an earlier probe ended.
+    const { k } = this.node;
+    const derived = idPosition(this.mesh.id, k);
+    const window = positionWindow(k);
+    const preferred = saved !== undefined && positionAllowed(this.mesh.id, saved, k) ? saved : derived;
     const taken = new Set<number>();
     const deadline = this.mesh.clock.now() + JOIN_TIMEOUT_MS;
     let candidate = preferred;
@@ -73,9 +76,10 @@ export class Membership {
       taken.add(candidate);
       taken.add(responder.position);
       if (Array.isArray(found.value)) for (const entry of found.value) taken.add(decodeEntry(entry, this.node.k).position);
-      const next = resolvePosition(preferred, taken, this.node.k);
+      const next = resolvePosition(derived, taken, k, window);
       if (next === undefined) {
-        throw new Web2pError(`the ring is full: all 2**${this.node.k} positions are taken; a larger k makes room`);
+        const where = window === 2 ** k ? `all 2**${k} positions` : `the ${window} positions from ${derived} on, where this node's id lets it stand,`;
+        throw new Web2pError(`the ring is full: ${where} are taken; a larger k makes room`);
       }
       if (this.mesh.clock.now() >= deadline) throw new TimeoutError(`join() found no free position within ${JOIN_TIMEOUT_MS} ms`);
       candidate = next;

@@ -27,32 +27,40 @@
  *   request = [sub-flag, request id (str), hops (int), final (bool), position (int), ...body]
  *     Routed hop by hop towards the successor of `position` (classic Chord). hops counts the sends
  *     so far; final = the sender found the receiver to be the successor, which must answer.
- *       retrieve []              find: who is responsible (for join and finger repair)
- *       retrieve [key (bin)]     get
- *       store    [key, writer, value]  set
- *       store    [key, writer]         delete (nil is a value, so absence means delete)
- *       delta    [key, writer, {..}]   merge a mapping into the value (PROTOCOL.md §6.4)
- *     writer (str) is the node id of the node whose user wrote: the responsible node and the
- *     replicas count each writer's records against its storage quota (issue 16).
+ *       retrieve []                        find: who is responsible (for join and finger repair)
+ *       retrieve [key (bin)]               get
+ *       retrieve [key (bin), 'replica']    get from a replica: answered from the receiver's shard,
+ *                                          never routed on (a reader bypassing a bad answer)
+ *       store    [key, record, base | nil] set (record with a value) or delete (without)
+ *     The record is the writer's, signed (records below, PROTOCOL.md §14.18): the writer chose
+ *     its version. base (int) makes the write conditional: it is made only if the live value held
+ *     has that version (0: no live value), which is how applyDelta merges without losing a write.
  *
- *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value?]
- *     Passed back along the reverse path. status 'ok' | 'absent' | 'type' (delta on a non-mapping)
- *     | 'quota' (the write would take its writer past its quota on the responsible node).
- *     value: the value (get), the merged mapping (delta), the responder's successor list (find).
- *     Also acknowledges a handoff, with hops 0.
+ *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value | nil, proof | nil]
+ *     Passed back along the reverse path. status 'ok' | 'absent' | 'quota' (the write
+ *     would take its writer past its quota) | 'stale' (the node holds the key at the write's
+ *     version or later, or not at its base). value: get → the record; set/delete → [version,
+ *     sha256(msgpack(value | nil))] of what was stored; find → the responder's successor list;
+ *     quota → 'keys' | 'bytes'; stale → the version held. proof = [public key, signature]: the
+ *     responder's signature of the answer (record-proof.ts), on every answer but find's and
+ *     handoff acks. Also acknowledges a handoff, with hops 0.
  *
- *   records = [0x06 notify, kind, ack id | nil, [[key (bin), version (int), writer (str), value?], ...]]
+ *   records = [0x06 notify, kind, ack id | nil, [record, ...]]
+ *   record  = [key (bin), version (int), writer (str), proof | nil, value?]
  *     kind 'replica' (the responsible node copies to its successors) or 'handoff' (keys change
  *     hands on a join or leave; an ack id asks for an answer). A record without a value is a
- *     deletion. The higher version wins on merge.
+ *     deletion. The higher version wins on merge. proof = [writer's public key (bin 32),
+ *     signature (bin 64)] over the record (record-proof.ts); nil only from a node whose records
+ *     predate signing, which a node with trust 'strict' refuses.
  */
-import { FrameError } from '../errors.js';
+import { FrameError, RingPositionError } from '../errors.js';
 import { parseWireAddress, packetText } from '../mesh/handshake.js';
 import type { WireAddress } from '../transport/types.js';
 import { flags } from '../wire/flags.js';
-import { isMapping } from '../replica/mapping.js';
+import type { Proof } from '../replica/signatures.js';
 import { isValidNodeId } from '../wire/node-id.js';
-import { utf8, type Packet } from '../wire/packet.js';
+import { bytesEqual, utf8, type Packet } from '../wire/packet.js';
+import { positionAllowed } from './ring.js';
 
 /** A storing node as others know it. */
 export interface NodeEntry {
@@ -73,7 +81,8 @@ export interface Meta {
   predRangeFrom?: number | undefined;
 }
 
-export type RequestKind = 'find' | 'get' | 'set' | 'delete' | 'delta';
+/** find and get read; set and delete write a signed record; 'replica-get' reads one replica's shard. */
+export type RequestKind = 'find' | 'get' | 'replica-get' | 'set' | 'delete';
 
 export interface ChordRequest {
   kind: RequestKind;
@@ -83,13 +92,18 @@ export interface ChordRequest {
   position: number;
   /** Every kind but find. */
   key: Uint8Array | undefined;
-  /** set: the value; delta: the mapping. */
-  value: Packet | undefined;
-  /** set, delete and delta: the node id of the writer, whose quota the record counts against. */
-  writer?: string | undefined;
+  /** set and delete: the writer's signed record (a deletion has no value). */
+  record?: WireRecord | undefined;
+  /** A conditional write: the version of the live value it was based on (0: none). */
+  base?: number | undefined;
+  /**
+   * Never on the wire: our own request goes straight to this node, as the final hop (set when a
+   * node that is not the key's answered it: the key's node as we know it is asked instead).
+   */
+  target?: NodeEntry | undefined;
 }
 
-export type AnswerStatus = 'ok' | 'absent' | 'type' | 'quota';
+export type AnswerStatus = 'ok' | 'absent' | 'quota' | 'stale';
 
 export interface ChordAnswer {
   id: string;
@@ -97,6 +111,10 @@ export interface ChordAnswer {
   responder: NodeEntry;
   status: AnswerStatus;
   value: Packet | undefined;
+  /** The responder's signature of the answer (record-proof.ts); none on find answers and handoff acks. */
+  proof: Proof | undefined;
+  /** Never on the wire: set by the requester when the record a read answered failed its checks. */
+  refused?: boolean;
 }
 
 /** One stored item as it travels; `value` undefined is a deletion (tombstone). */
@@ -106,6 +124,8 @@ export interface WireRecord {
   value: Packet | undefined;
   /** Who wrote it (for the quota); '' for a record kept from before writers were recorded. */
   writer: string;
+  /** The writer's signature (record-proof.ts); undefined for a record from before signing. */
+  proof: Proof | undefined;
 }
 
 export type RecordsKind = 'replica' | 'handoff';
@@ -144,35 +164,34 @@ export function encodeMeta(meta: Meta): Packet[] {
   ];
 }
 
-const requestFlag: Record<RequestKind, number> = {
-  find: flags.retrieve,
-  get: flags.retrieve,
-  set: flags.store,
-  delete: flags.store,
-  delta: flags.delta,
-};
+/** The mark of a get that a replica answers from its shard. */
+const REPLICA_READ = 'replica';
 
 export function encodeRequest(request: ChordRequest): Packet[] {
-  const payload: Packet[] = [requestFlag[request.kind], request.id, request.hops, request.final, request.position];
+  const writes = request.kind === 'set' || request.kind === 'delete';
+  const payload: Packet[] = [writes ? flags.store : flags.retrieve, request.id, request.hops, request.final, request.position];
   if (request.key !== undefined) payload.push(request.key);
-  if (request.writer !== undefined) payload.push(request.writer);
-  if (request.kind === 'set' || request.kind === 'delta') payload.push(request.value ?? null);
+  if (request.kind === 'replica-get') payload.push(REPLICA_READ);
+  if (writes) payload.push(encodeRecord(request.record!), request.base ?? null);
   return payload;
 }
 
 export function encodeAnswer(answer: ChordAnswer): Packet[] {
-  const payload: Packet[] = [flags.retrieved, answer.id, answer.hops, encodeEntry(answer.responder), answer.status];
-  if (answer.value !== undefined) payload.push(answer.value);
-  return payload;
+  const { id, hops, responder, status, value, proof } = answer;
+  return [flags.retrieved, id, hops, encodeEntry(responder), status, value ?? null, proof ? encodeProof(proof) : null];
+}
+
+export function encodeRecord(r: WireRecord): Packet {
+  const head: Packet[] = [r.key, r.version, r.writer, r.proof ? encodeProof(r.proof) : null];
+  return r.value === undefined ? head : [...head, r.value];
+}
+
+function encodeProof(proof: Proof): Packet {
+  return [proof.publicKey, proof.signature];
 }
 
 export function encodeRecords(records: ChordRecords): Packet[] {
-  return [
-    flags.notify,
-    records.kind,
-    records.ackId ?? null,
-    records.records.map((r) => (r.value === undefined ? [r.key, r.version, r.writer] : [r.key, r.version, r.writer, r.value])),
-  ];
+  return [flags.notify, records.kind, records.ackId ?? null, records.records.map(encodeRecord)];
 }
 
 // ------------------------------------------------------------------ decoding
@@ -187,7 +206,6 @@ export function decodeChord(payload: readonly Packet[], k: number): ChordMessage
       return { type: 'meta', meta: decodeMeta(payload, k) };
     case flags.retrieve:
     case flags.store:
-    case flags.delta:
       return { type: 'request', request: decodeRequest(payload, k) };
     case flags.retrieved:
       return { type: 'answer', answer: decodeAnswer(payload, k) };
@@ -220,34 +238,40 @@ function decodeMeta(payload: readonly Packet[], k: number): Meta {
 }
 
 function decodeRequest(payload: readonly Packet[], k: number): ChordRequest {
-  const [flag, rawId, hops, final, position, key, rawWriter, value] = payload;
+  const [flag, rawId, hops, final, position, key, body, base] = payload;
   const id = decodeText(rawId, 'chord request id');
   if (!isCount(hops)) throw new FrameError('bad chord request: hops must be a non-negative integer');
   if (typeof final !== 'boolean') throw new FrameError('bad chord request: final must be a boolean');
   const common = { id, hops, final, position: decodePosition(position, k, 'chord request') };
   const length = payload.length;
-  const none = { value: undefined, writer: undefined };
-  if (flag === flags.retrieve && length === 5) return { kind: 'find', ...common, key: undefined, ...none };
+  if (flag === flags.retrieve && length === 5) return { kind: 'find', ...common, key: undefined };
   const keyBytes = decodeKey(key);
-  if (flag === flags.retrieve && length === 6) return { kind: 'get', ...common, key: keyBytes, ...none };
-  const writer = length >= 7 ? decodeWriter(rawWriter) : undefined;
-  if (flag === flags.store && length === 7) return { kind: 'delete', ...common, key: keyBytes, value: undefined, writer };
-  if (flag === flags.store && length === 8) return { kind: 'set', ...common, key: keyBytes, value: value!, writer };
-  if (flag === flags.delta && length === 8) {
-    if (!isMapping(value)) throw new FrameError('bad chord delta: the delta must be a mapping');
-    return { kind: 'delta', ...common, key: keyBytes, value, writer };
+  if (flag === flags.retrieve && length === 6) return { kind: 'get', ...common, key: keyBytes };
+  if (flag === flags.retrieve && length === 7 && body === REPLICA_READ) return { kind: 'replica-get', ...common, key: keyBytes };
+  if (flag === flags.store && length === 8) {
+    const record = decodeRecord(body);
+    if (!bytesEqual(record.key, keyBytes)) throw new FrameError("bad chord request: the record's key is not the request's");
+    if (base !== null && !isCount(base)) throw new FrameError('bad chord request: the base version must be a non-negative integer or nil');
+    return { kind: record.value === undefined ? 'delete' : 'set', ...common, key: keyBytes, record, base: base ?? undefined };
   }
   throw new FrameError(`bad chord request: sub-flag ${String(flag)} with ${length} items`);
 }
 
+const STATUSES: readonly Packet[] = ['ok', 'absent', 'quota', 'stale'];
+
 function decodeAnswer(payload: readonly Packet[], k: number): ChordAnswer {
-  const [, rawId, hops, responder, status, value] = payload;
-  if (payload.length !== 5 && payload.length !== 6) throw new FrameError('bad chord answer: expected 5 or 6 items');
+  const [, rawId, hops, responder, status, value, proof] = payload;
+  if (payload.length !== 7) throw new FrameError('bad chord answer: expected 7 items');
   if (!isCount(hops)) throw new FrameError('bad chord answer: hops must be a non-negative integer');
-  if (status !== 'ok' && status !== 'absent' && status !== 'type' && status !== 'quota') {
-    throw new FrameError(`bad chord answer: unknown status ${JSON.stringify(status)}`);
-  }
-  return { id: decodeText(rawId, 'chord answer id'), hops, responder: decodeEntry(responder, k), status, value };
+  if (status === undefined || !STATUSES.includes(status)) throw new FrameError(`bad chord answer: unknown status ${JSON.stringify(status)}`);
+  return {
+    id: decodeText(rawId, 'chord answer id'),
+    hops,
+    responder: decodeEntry(responder, k),
+    status: status as AnswerStatus,
+    value: value ?? undefined,
+    proof: decodeProof(proof),
+  };
 }
 
 function decodeRecords(payload: readonly Packet[]): ChordRecords {
@@ -255,16 +279,33 @@ function decodeRecords(payload: readonly Packet[]): ChordRecords {
   if (payload.length !== 4) throw new FrameError('bad chord records: expected 4 items');
   if (kind !== 'replica' && kind !== 'handoff') throw new FrameError('bad chord records: kind must be replica or handoff');
   if (!Array.isArray(list)) throw new FrameError('bad chord records: the records must be an array');
-  const records = list.map((record): WireRecord => {
-    if (!Array.isArray(record) || (record.length !== 3 && record.length !== 4)) {
-      throw new FrameError('bad chord record: expected [key, version, writer, value?]');
-    }
-    const [key, version, writer, value] = record;
-    if (!isCount(version)) throw new FrameError('bad chord record: the version must be a non-negative integer');
-    // '' = unknown, a record a node kept in its store from before writers were recorded.
-    return { key: decodeKey(key), version, writer: writer === '' ? '' : decodeWriter(writer), value: record.length === 4 ? value : undefined };
-  });
-  return { kind, ackId: ackId === null ? undefined : decodeText(ackId, 'chord ack id'), records };
+  return { kind, ackId: ackId === null ? undefined : decodeText(ackId, 'chord ack id'), records: list.map(decodeRecord) };
+}
+
+/** A record as records messages, requests and get answers carry it. */
+export function decodeRecord(record: Packet | undefined): WireRecord {
+  if (!Array.isArray(record) || (record.length !== 4 && record.length !== 5)) {
+    throw new FrameError('bad chord record: expected [key, version, writer, proof | nil, value?]');
+  }
+  const [key, version, writer, proof, value] = record;
+  if (!isCount(version)) throw new FrameError('bad chord record: the version must be a non-negative integer');
+  // '' = unknown, a record a node kept in its store from before writers were recorded.
+  return {
+    key: decodeKey(key),
+    version,
+    writer: writer === '' ? '' : decodeWriter(writer),
+    proof: decodeProof(proof),
+    value: record.length === 5 ? value : undefined,
+  };
+}
+
+/** [public key, signature], or nil; sizes are left to verification (a wrong one does not verify). */
+function decodeProof(value: Packet | undefined): Proof | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== 2 || !(value[0] instanceof Uint8Array) || !(value[1] instanceof Uint8Array)) {
+    throw new FrameError('bad chord proof: expected [public key (bin), signature (bin)]');
+  }
+  return { publicKey: value[0], signature: value[1] };
 }
 
 export function decodeEntry(value: Packet | undefined, k: number): NodeEntry {
@@ -273,7 +314,9 @@ export function decodeEntry(value: Packet | undefined, k: number): NodeEntry {
   if (id === undefined || !isValidNodeId(id)) throw new FrameError('bad chord entry: the node id must be base58');
   const addr = parseWireAddress(value[2]);
   if (!addr) throw new FrameError('bad chord entry: the address must be [host, port]');
-  return { id, position: decodePosition(value[1], k, 'chord entry'), addr };
+  const position = decodePosition(value[1], k, 'chord entry');
+  if (!positionAllowed(id, position, k)) throw new RingPositionError(id, position, k);
+  return { id, position, addr };
 }
 
 function decodePosition(value: Packet | undefined, k: number, where: string): number {

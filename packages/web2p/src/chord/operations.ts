@@ -1,10 +1,11 @@
 /**
- * What the responsible node does with a request that reached it: read, write, delete or merge in
- * its shard. Pure apart from the shard, so the dict semantics are tested without a network.
+ * What the responsible node does with a request that reached it: read its shard, or store a
+ * writer's signed record (checked for its signature and version bounds before this, by the
+ * service). Pure apart from the shard, so the dict semantics are tested without a network.
  */
 import type { Packet } from '../wire/packet.js';
-import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
-import type { AnswerStatus, ChordRequest } from './messages.js';
+import { encodeRecord, type AnswerStatus, type ChordRequest } from './messages.js';
+import { storedSummary } from './record-proof.js';
 import type { Item, Shard } from './shard.js';
 
 export interface Outcome {
@@ -17,36 +18,25 @@ export interface Outcome {
 }
 
 /**
- * Runs get/set/delete/delta on the shard (find is answered by the socket, which knows the ring). A
- * write that would take its writer past its quota here is not made ('quota').
+ * Runs get, set or delete on the shard (find is answered by the socket, which knows the ring). A
+ * get answers the record itself (its writer's signature lets the reader check it). A write is made
+ * only when its version beats the one held and, if conditional, the live value held is the one it
+ * was based on ('stale', with the version held, otherwise); when it would take its writer past its
+ * quota here it is not made ('quota'). Deleting an absent key writes nothing ('absent').
  */
-export function execute(request: ChordRequest, shard: Shard, nowMs: number): Outcome {
+export function execute(request: ChordRequest, shard: Shard): Outcome {
   const key = request.key!;
   const current = shard.get(key);
-  switch (request.kind) {
-    case 'get':
-      return current ? outcome('ok', current.value) : outcome('absent');
-    case 'set':
-      return write(request, shard, request.value, nowMs, undefined);
-    case 'delete':
-      return current ? write(request, shard, undefined, nowMs, undefined) : outcome('absent');
-    case 'delta': {
-      if (current && !isMapping(current.value)) return outcome('type');
-      const merged = mergeMapping(current?.value, request.value as Mapping);
-      return write(request, shard, merged, nowMs, merged);
-    }
-    case 'find':
-      throw new Error('find is answered by the ring, not the shard');
-  }
-}
-
-/** Writes `value` at the request's key as its writer, unless that passes the writer's quota. */
-function write(request: ChordRequest, shard: Shard, value: Packet | undefined, nowMs: number, answer: Packet | undefined): Outcome {
-  const key = request.key!;
-  const writer = request.writer!;
-  const over = shard.exceeds({ key, value, writer });
+  if (request.kind === 'get' || request.kind === 'replica-get') return current ? outcome('ok', encodeRecord(current)) : outcome('absent');
+  if (request.kind === 'find') throw new Error('find is answered by the ring, not the shard');
+  const record = request.record!;
+  const held = shard.versionOf(key);
+  if (request.base !== undefined && (current?.version ?? 0) !== request.base) return outcome('stale', held ?? 0);
+  if (held !== undefined && held >= record.version) return outcome('stale', held);
+  if (record.value === undefined && !current) return outcome('absent');
+  const over = shard.exceeds(record);
   if (over) return { status: 'quota', value: over, written: undefined, over };
-  return { status: 'ok', value: answer, written: shard.write(key, value, nowMs, writer) };
+  return { status: 'ok', value: storedSummary(record), written: shard.write(record) };
 }
 
 function outcome(status: AnswerStatus, value?: Packet): Outcome {

@@ -18,21 +18,22 @@ import type { ChordAnswer, ChordRequest } from './messages.js';
  */
 export class ForwardTable {
   /** Insertion order is expiry order (one fixed memory span), so pruning takes from the front. */
-  private readonly upstream = new Map<string, { conns: Connection[]; expires: number }>();
+  private readonly upstream = new Map<string, { conns: Connection[]; key: Uint8Array | undefined; expires: number }>();
 
-  remember(id: string, conn: Connection, nowMs: number): void {
+  /** `key`: the request's (none for find), which the answer's signature covers (a relay checks it). */
+  remember(id: string, conn: Connection, key: Uint8Array | undefined, nowMs: number): void {
     this.prune(nowMs);
     const entry = this.upstream.get(id);
     if (entry) entry.conns.push(conn);
-    else this.upstream.set(id, { conns: [conn], expires: nowMs + FORWARD_MEMORY_MS });
+    else this.upstream.set(id, { conns: [conn], key, expires: nowMs + FORWARD_MEMORY_MS });
   }
 
-  /** The neighbour to pass an answer to: the last one the request came from here. */
-  take(id: string): Connection | undefined {
+  /** The neighbour to pass an answer to (the last one the request came from here), and the request's key. */
+  take(id: string): { conn: Connection; key: Uint8Array | undefined } | undefined {
     const entry = this.upstream.get(id);
     const conn = entry?.conns.pop();
     if (entry?.conns.length === 0) this.upstream.delete(id);
-    return conn;
+    return conn && { conn, key: entry!.key };
   }
 
   private prune(nowMs: number): void {
@@ -48,6 +49,14 @@ export class ForwardTable {
  * false when there is no route right now.
  */
 export type Dispatch = (request: ChordRequest) => string | boolean;
+
+/**
+ * What the requester makes of an answer from a peer (the service checks signatures and who
+ * answered, PROTOCOL.md §14.18): take it, try again shortly (it does not count), or take it marked
+ * `refused` (a read whose record failed: the service asks the key's replicas instead).
+ */
+export type Verdict = 'accept' | 'retry' | 'bypass';
+export type Vet = (request: ChordRequest, answer: ChordAnswer, from: Connection) => Verdict;
 
 interface Attempt {
   request: ChordRequest;
@@ -74,6 +83,7 @@ export class Lookups {
     private readonly clock: Clock,
     private readonly dispatch: Dispatch,
     private readonly newId: () => string,
+    private readonly vet: Vet,
   ) {
     this.waiting = new PendingRequests(clock);
   }
@@ -93,12 +103,23 @@ export class Lookups {
     return answer;
   }
 
-  /** Settles the request an answer belongs to; false when it is not ours (or already settled). */
-  answer(answer: ChordAnswer): boolean {
+  /**
+   * Settles the request an answer belongs to, if `vet` takes an answer that came from peer `from`
+   * (our own answers are taken as they are); false when it is not ours (or already settled).
+   */
+  answer(answer: ChordAnswer, from?: Connection): boolean {
     const entry = this.attempts.get(answer.id);
     if (!entry) return false;
+    // Set aside while vetted: vetting may drop the peer, whose loss must not retry the attempt under us.
     this.forget(entry);
-    return this.waiting.resolve(answer.id, answer);
+    const verdict = from ? this.vet(entry.request, answer, from) : 'accept';
+    if (verdict === 'retry') {
+      // Not counted: the attempt goes again soon, under a new id.
+      this.attempts.set(entry.request.id, entry);
+      entry.timer = this.clock.setTimeout(() => this.retry(entry), NO_ROUTE_RETRY_MS);
+      return true;
+    }
+    return this.waiting.resolve(answer.id, verdict === 'bypass' ? { ...answer, refused: true } : answer);
   }
 
   /**

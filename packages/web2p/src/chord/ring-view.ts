@@ -5,7 +5,7 @@
  * No I/O, so the stabilization rules are tested on their own (test/unit/chord-ring-view.test.ts).
  */
 import type { WireAddress } from '../transport/types.js';
-import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS } from './constants.js';
+import { DEAD_MEMORY_MS, EXTRA_HOPS, HANDED_RANGE_MS, OFFENDER_MEMORY_MS } from './constants.js';
 import { FingerTable, nextHop, successorList, type Hop } from './finger-table.js';
 import type { ChordRequest, Meta, NodeEntry } from './messages.js';
 import { distance, inInterval } from './ring.js';
@@ -33,6 +33,8 @@ export class RingView {
   readonly storingPeers = new Map<string, NodeEntry>();
   /** Node id → until when it is taken for unreachable. */
   private readonly unreachable = new Map<string, number>();
+  /** Node id → until when it is kept off the ring for a signed lie or a forgery (OFFENDER_MEMORY_MS). */
+  private readonly offenders = new Map<string, number>();
 
   constructor(
     private readonly selfId: string,
@@ -70,7 +72,27 @@ export class RingView {
   }
 
   isUnreachable(id: string): boolean {
-    return (this.unreachable.get(id) ?? 0) > this.now();
+    return (this.unreachable.get(id) ?? 0) > this.now() || this.isOffender(id);
+  }
+
+  /**
+   * A node answered with a forgery or a signed lie (PROTOCOL.md §14.18): it is kept out of our
+   * view of the ring for OFFENDER_MEMORY_MS, whatever it says meanwhile, so that requests stop
+   * going to it even though it reconnects at once.
+   */
+  markOffender(id: string): void {
+    this.offenders.set(id, this.now() + OFFENDER_MEMORY_MS);
+    this.storingPeers.delete(id);
+    this.markUnreachable(id);
+  }
+
+  /** Whether `id` is kept out as an offender (see markOffender). */
+  isOffender(id: string): boolean {
+    const until = this.offenders.get(id);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.offenders.delete(id);
+    return false;
   }
 
   /** A dial failed or a storing neighbour's connection died: keep it out for DEAD_MEMORY_MS. */
@@ -115,6 +137,7 @@ export class RingView {
    * Returns the range (from, to] that became the new predecessor's, to hand over, when it changed.
    */
   storing(entry: NodeEntry, notify: boolean): { from: number; to: number } | undefined {
+    if (this.isOffender(entry.id)) return undefined;
     this.storingPeers.set(entry.id, entry);
     this.unreachable.delete(entry.id);
     const self = this.position;
@@ -218,6 +241,41 @@ export class RingView {
     this.predRangeFrom = pred && rangeFrom;
     // A predecessor at or inside the handed range bounds ours from now on, even once it is gone.
     if (pred && this.rangeStart === undefined) this.handed = undefined;
+  }
+
+  /**
+   * Whether `responder` may be the node responsible for position `p` as far as we know the ring:
+   * no storing node we know of (our storing neighbours, and us once a member) stands between p
+   * and it. What a requester checks of whoever acknowledged a write or answered a read
+   * (PROTOCOL.md §14.18); positions are derived from ids, so a node cannot claim a better one.
+   */
+  responsibleFor(responder: NodeEntry, p: number): boolean {
+    const gap = distance(p, responder.position, this.k);
+    const known = [...this.storingPeers.values()];
+    if (this.member) known.push(this.self());
+    return !known.some((entry) => entry.id !== responder.id && distance(p, entry.position, this.k) < gap);
+  }
+
+  /** The storing neighbour first at or after position `p`: the key's node as far as we know. */
+  firstAtOrAfter(p: number): NodeEntry | undefined {
+    let best: NodeEntry | undefined;
+    for (const entry of this.storingPeers.values()) {
+      if (!best || distance(p, entry.position, this.k) < distance(p, best.position, this.k)) best = entry;
+    }
+    return best;
+  }
+
+  /**
+   * The storing nodes after `position` clockwise, nearest first, of those we know of (neighbours,
+   * successors, and `heard` lists): where copies of a key held at `position` are (its replicas).
+   */
+  nodesAfter(position: number, heard: readonly NodeEntry[], count: number): NodeEntry[] {
+    const byId = new Map<string, NodeEntry>();
+    for (const entry of [...this.storingPeers.values(), ...this.successors, ...heard]) {
+      if (entry.position !== position && entry.id !== this.selfId && !this.isUnreachable(entry.id)) byId.set(entry.id, entry);
+    }
+    const after = (entry: NodeEntry) => distance(position, entry.position, this.k);
+    return [...byId.values()].sort((a, b) => after(a) - after(b)).slice(0, count);
   }
 
   /** The successors that hold copies of our range: the first `replicas` of them. */

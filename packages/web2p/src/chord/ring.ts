@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { MAX_K, MIN_K } from './constants.js';
+import { utf8 } from '../wire/packet.js';
+import { CHORD_POSITION_PROBES, MAX_K, MIN_K, POSITIONS_CACHED } from './constants.js';
 
 /**
  * Arithmetic on a chord ring of 2**k positions (the seed tutorial's design; not
@@ -49,7 +50,7 @@ export function fingerTarget(position: number, i: number, k: number): number {
  * id already is a hash (PROTOCOL.md §2.3). Only the first ceil(k / 8) bytes are read.
  */
 export function positionFromId(digest: Uint8Array, k: number): number {
-  checkK(k);
+  if (k !== 32) checkK(k); // 32: idPosition's cached top bits, cut to k afterwards
   const byteCount = Math.ceil(k / 8);
   if (digest.length < byteCount) {
     throw new RangeError(`a ${digest.length}-byte digest is shorter than the ${k} bits needed`);
@@ -64,21 +65,55 @@ export function keyPosition(keyBytes: Uint8Array, k: number): number {
   return positionFromId(sha256(keyBytes), k);
 }
 
+/** The top 32 bits of SHA-256 of node ids lately seen: entries in every meta are checked (idPosition). */
+const idDigests = new Map<string, number>();
+
+/**
+ * A node's derived position (PROTOCOL.md §14.18): the top k bits of SHA-256 of its node id's UTF-8
+ * text, the same rule as keys'. The id is derived from the node's public key (§14.14), so the
+ * position follows from the key and cannot be chosen without grinding keys.
+ */
+export function idPosition(id: string, k: number): number {
+  checkK(k);
+  let top = idDigests.get(id);
+  if (top === undefined) {
+    top = positionFromId(sha256(utf8(id)), 32);
+    idDigests.set(id, top);
+    if (idDigests.size > POSITIONS_CACHED) idDigests.delete(idDigests.keys().next().value!);
+  }
+  return Math.floor(top / 2 ** (32 - k));
+}
+
+/** How many positions, from its derived one clockwise, a node may probe: CHORD_POSITION_PROBES, or the whole of a smaller ring. */
+export function positionWindow(k: number): number {
+  return Math.min(ringSize(k), CHORD_POSITION_PROBES);
+}
+
+/**
+ * Whether node `id` may stand at `position`: one of the positionWindow(k) positions from its
+ * derived one clockwise (§14.18). Every node checks this of every ring entry it is told about.
+ */
+export function positionAllowed(id: string, position: number, k: number): boolean {
+  return distance(idPosition(id, k), position, k) < positionWindow(k);
+}
+
 /**
  * The collision rule: two nodes cannot share a position, so a joining node takes the first free
  * one probing clockwise from its preferred position (preferred, preferred + 1, …, wrapping past
- * 2**k − 1 to 0). Deterministic, so every peer that knows the taken set agrees on the outcome.
- * Undefined when every position is taken. Each failed probe hits a distinct member of `taken`, so
- * the cost is O(|taken|).
+ * 2**k − 1 to 0), at most `limit` of them (positionWindow: a node may only stand within that many
+ * of its derived position). Deterministic, so every peer that knows the taken set agrees on the
+ * outcome. Undefined when every probed position is taken. Each failed probe hits a distinct
+ * member of `taken`, so the cost is O(|taken|).
  */
 export function resolvePosition(
   preferred: number,
   taken: ReadonlySet<number>,
   k: number,
+  limit: number = ringSize(k),
 ): number | undefined {
   const size = ringSize(k);
   checkPosition(preferred, size);
-  for (let step = 0; step < size; step++) {
+  for (let step = 0; step < Math.min(size, limit); step++) {
     const candidate = (preferred + step) % size;
     if (!taken.has(candidate)) return candidate;
   }

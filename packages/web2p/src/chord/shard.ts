@@ -17,8 +17,11 @@ export interface Item extends WireRecord {
   position: number;
 }
 
-/** An item as persisted (a `type`, so it is a StoreValue). A deletion has no `value`; one kept before writers were recorded, no `writer`. */
-type StoredItem = { key: Uint8Array; version: number; writer?: string; value?: StoreValue };
+/**
+ * An item as persisted (a `type`, so it is a StoreValue). A deletion has no `value`; one kept
+ * before writers were recorded, no `writer`; one kept before records were signed, no proof.
+ */
+type StoredItem = { key: Uint8Array; version: number; writer?: string; publicKey?: Uint8Array; signature?: Uint8Array; value?: StoreValue };
 
 const ITEM_PREFIX = 'item:';
 /** Where a persisted node remembers its ring position, to rejoin there after a restart. */
@@ -48,14 +51,12 @@ export class Shard {
   }
 
   /**
-   * Writes locally as the responsible node: the version is the later of the old version + 1 and
-   * the clock, so that a write always beats what it replaces and older data restored from a Store
-   * loses to newer writes made elsewhere meanwhile.
+   * Stores a writer's record as the responsible node. The writer chose its version (it is signed);
+   * the caller checked that it beats the version held (operations.ts), so a write always replaces
+   * what it answers for, and older data restored from a Store loses to newer writes.
    */
-  write(key: Uint8Array, value: Packet | undefined, nowMs: number, writer: string): Item {
-    const old = this.items.get(toHex(key));
-    const version = Math.max((old?.version ?? 0) + 1, Math.floor(nowMs));
-    const item = { key, version, value, writer, position: keyPosition(key, this.k) };
+  write(record: WireRecord): Item {
+    const item = { ...record, position: keyPosition(record.key, this.k) };
     this.put(item);
     return item;
   }
@@ -115,13 +116,19 @@ export class Shard {
     }
   }
 
-  /** Reads a persisted shard and position back (nothing without a store). */
-  async load(): Promise<number | undefined> {
+  /**
+   * Reads a persisted shard and position back (nothing without a store). Records kept from before
+   * records were signed are dropped unless `keepUnsigned` (trust 'legacy'): peers with trust
+   * 'strict' refuse them, and would drop this node for passing them on.
+   */
+  async load(keepUnsigned: boolean): Promise<number | undefined> {
     if (!this.store) return undefined;
     let position: number | undefined;
     for (const [key, value] of await this.store.entries()) {
       if (key === POSITION_KEY && typeof value === 'number') position = value;
-      else if (key.startsWith(ITEM_PREFIX)) this.merge(fromStored(value as StoredItem));
+      else if (!key.startsWith(ITEM_PREFIX)) continue;
+      else if (keepUnsigned || (value as StoredItem).signature !== undefined) this.merge(fromStored(value as StoredItem));
+      else this.store.remove(key);
     }
     return position;
   }
@@ -160,10 +167,14 @@ export class Shard {
 }
 
 function toStored(item: Item): StoredItem {
-  const { key, version, writer } = item;
-  return item.value === undefined ? { key, version, writer } : { key, version, writer, value: item.value as StoreValue };
+  const { key, version, writer, proof } = item;
+  const stored: StoredItem = proof ? { key, version, writer, publicKey: proof.publicKey, signature: proof.signature } : { key, version, writer };
+  if (item.value !== undefined) stored.value = item.value as StoreValue;
+  return stored;
 }
 
 function fromStored(stored: StoredItem): WireRecord {
-  return { key: stored.key, version: stored.version, writer: stored.writer ?? '', value: stored.value as Packet | undefined };
+  const { publicKey, signature } = stored;
+  const proof = publicKey && signature ? { publicKey, signature } : undefined;
+  return { key: stored.key, version: stored.version, writer: stored.writer ?? '', proof, value: stored.value as Packet | undefined };
 }

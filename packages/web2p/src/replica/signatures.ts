@@ -62,3 +62,8 @@ export function keyOwns(publicKey: Uint8Array, owner: string, protocolId: string
   }
   return id === owner;
 }
+
+/** Whether `proof` is `signer`'s signature of `bytes`: its key owns the id and the signature verifies. */
+export function verifySigned(proof: Proof, signer: string, idProtocolId: string, bytes: Uint8Array): boolean {
+  return keyOwns(proof.publicKey, signer, idProtocolId) && verifyProof(proof, bytes);
+}
