@@ -35,8 +35,6 @@ function isStore(persist: PersistOption): persist is Store {
 export class ReplicaStore {
   /** What is still to be written: a value to put, or undefined to delete the entry. */
   private readonly dirty = new Map<string, StoreValue | undefined>();
-  /** Whether the next batch first empties the store (clear()). */
-  private clearFirst = false;
   /** Every write runs after the previous one (and after the first read), so they land in order. */
   private chain: Promise<void>;
   private writeScheduled = false;
@@ -67,13 +65,6 @@ export class ReplicaStore {
 
   remove(name: string): void {
     this.mark(name, undefined);
-  }
-
-  /** Empties the store, including anything marked before. */
-  clear(): void {
-    this.dirty.clear();
-    this.clearFirst = true;
-    this.schedule();
   }
 
   /** Resolves once every change marked so far is durable; rejects with the StoreError if one is not. */
@@ -107,13 +98,11 @@ export class ReplicaStore {
       .catch((error: unknown) => this.onError(asStoreError(error)));
   }
 
-  /** One batch: a clear if asked, the puts in one transaction, then the deletes. A failure puts it back. */
+  /** One batch: the puts in one transaction, then the deletes. A failure puts it back. */
   private async writeDirty(): Promise<void> {
-    if (this.dirty.size === 0 && !this.clearFirst) return;
+    if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
-    const clearing = this.clearFirst;
     this.dirty.clear();
-    this.clearFirst = false;
     const puts: Array<[string, StoreValue]> = [];
     const deletes: string[] = [];
     for (const [name, value] of batch) {
@@ -121,16 +110,11 @@ export class ReplicaStore {
       else puts.push([name, value]);
     }
     try {
-      if (clearing) await this.store.clear();
       if (puts.length > 0) await this.store.setMany(puts);
       if (deletes.length > 0) await this.store.deleteMany(deletes);
     } catch (error) {
       // Keep what failed for the next write or flush, unless it was changed again meanwhile.
-      // A clear() marked meanwhile supersedes the whole batch.
-      if (!this.clearFirst) {
-        this.clearFirst = clearing;
-        for (const [name, value] of batch) if (!this.dirty.has(name)) this.dirty.set(name, value);
-      }
+      for (const [name, value] of batch) if (!this.dirty.has(name)) this.dirty.set(name, value);
       throw asStoreError(error);
     }
   }
