@@ -50,11 +50,11 @@ export class BroadcastOutbox {
     const wire = createMessage(flag, host.id, host.nowSeconds(), payload, host.maxFrameBytes);
     // Only a queue that already waits can overflow: a message with nothing ahead of it may be held
     // alone, so one large broadcast is never refused.
-    if (this.pending.length > 0 && this.held + wire.body.length > host.maxHeldBytes) {
+    if (this.pending.length > 0 && this.held + wire.bodyLength > host.maxHeldBytes) {
       throw new BroadcastBacklogFullError(this.held, host.maxHeldBytes);
     }
-    this.pending.push({ wire, onSent, bytes: wire.body.length });
-    this.held += wire.body.length;
+    this.pending.push({ wire, onSent, bytes: wire.bodyLength });
+    this.held += wire.bodyLength;
     this.flush();
   }
 

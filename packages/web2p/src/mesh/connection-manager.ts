@@ -267,7 +267,7 @@ export class ConnectionManager {
         if (record.closed) return;
         if (!this.limits.admitFrame(record, body)) continue;
         const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
-        this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
+        this.limits.inflated(record, body.length, ID_BYTES + wire.bodyLength);
         if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
         else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
         else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
