@@ -22,6 +22,7 @@ import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
 import { ID_BYTES } from '../wire/constants.js';
+import { NATIVE_DIGEST_MIN_BYTES, type AsyncMessageHash } from '../wire/message-hash.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
@@ -39,6 +40,7 @@ import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
 import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dialect.js';
 import { RetiringConnections } from './retiring-connections.js';
+import { IdVerifier } from './id-verifier.js';
 
 /** Whom a socket lets in (MeshSocketOptions.trust). */
 import type { TrustMode } from './mesh-options.js';
@@ -81,6 +83,8 @@ export interface ConnectionManagerHost {
   error(error: Error): void;
   /** A link's queue drained (its bytes left for the peer): backpressure, send-backlog.ts. */
   linkDrained(): void;
+  /** The async native SHA-256 to check large broadcasts' ids with (mesh/id-verifier.ts), if any. */
+  readonly digest: AsyncMessageHash | undefined;
 }
 
 export class ConnectionManager {
@@ -102,6 +106,8 @@ export class ConnectionManager {
   private readonly proofs: LinkProofs;
   /** Caps on connections and each connection's budget (connection-limits.ts). */
   private readonly limits: ConnectionLimits;
+  /** Large broadcasts' ids checked natively, each link's messages kept in order; undefined where ids are hashed in JS. */
+  private readonly verifier: IdVerifier<ConnectionRecord> | undefined;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -127,6 +133,19 @@ export class ConnectionManager {
       drop: (record, error) => this.drop(record, error),
       report: (error) => host.error(error),
     });
+    this.verifier =
+      host.digest &&
+      new IdVerifier<ConnectionRecord>(host.digest, {
+        take: (record, wire) => {
+          try {
+            this.take(record, wire);
+          } catch (error) {
+            this.badInput(record, error);
+          }
+        },
+        refuse: (record, error) => this.badInput(record, error),
+        closed: (record) => record.closed,
+      });
     this.handshakes = new PendingRequests(host.clock);
     this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
@@ -266,18 +285,23 @@ export class ConnectionManager {
       for (const body of bodies) {
         if (record.closed) return;
         if (!this.limits.admitFrame(record, body)) continue;
-        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
+        const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits, this.verifier && NATIVE_DIGEST_MIN_BYTES);
         this.limits.inflated(record, body.length, ID_BYTES + wire.bodyLength);
-        if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
-        else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
-        else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
-        else this.host.onMessage(record, wire);
+        if (!this.verifier?.hold(record, wire)) this.take(record, wire);
       }
     } catch (error) {
       // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
       const tls = record.id === undefined && speaksTls(bytes);
       this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
     }
+  }
+
+  /** A message from `record`, its id checked (or, for a whisper, not needed: §14.11). */
+  private take(record: ConnectionRecord, wire: WireMessage): void {
+    if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
+    else if (wire.type === flags.whisper && isProofMessage(wire.payload)) this.proofMessage(record, wire.payload);
+    else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
+    else this.host.onMessage(record, wire);
   }
 
   /** Bad bytes from a peer: drop that connection, tell whoever listens, carry on. */
@@ -474,6 +498,7 @@ export class ConnectionManager {
   /** Removes a closed connection from our tables. */
   private forget(record: ConnectionRecord, unexpected: boolean): void {
     this.limits.forgotten(record);
+    this.verifier?.forget(record);
     this.handshakes.resolve(record, undefined);
     this.awaiting.delete(record);
     const id = record.id;

@@ -132,10 +132,14 @@ export class ConnectionRecord {
     this.compression = methods;
   }
 
-  /** Decodes a frame body from this peer; see previousCompression for the second try. */
-  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits): WireMessage {
+  /**
+   * Decodes a frame body from this peer; see previousCompression for the second try. A broadcast
+   * of `deferIdCheckFrom` bytes or more comes back with its id unchecked (`idUnverified`), where no
+   * checksum is needed to tell a compressed body from a plain one (BodyOptions.deferIdCheckFrom).
+   */
+  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits, deferIdCheckFrom?: number): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !compresses(this.compression), limits });
+      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !compresses(this.compression), limits, deferIdCheckFrom });
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
       return decodeBody(body, this.previousCompression, maxBytes, { limits });

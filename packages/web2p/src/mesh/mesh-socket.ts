@@ -23,6 +23,7 @@ import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
+import { asyncDigestFrom } from '../wire/message-hash.js';
 import type { Connection } from './connection.js';
 import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
@@ -176,6 +177,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const limits = resolveNodeLimits(options.limits);
+    // Browsers hash large broadcasts' ids natively, asynchronously; Node and the simulator in JS or natively, synchronously.
+    const digest = asyncDigestFrom(transport.messageDigest);
     let listening!: Promise<void>;
     this.#connections = new ConnectionManager({
       get id() {
@@ -219,6 +222,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
       linkDrained: () => this.#backlog.progressed(),
+      digest,
     });
     this.#router = new Router({
       get id() {
@@ -233,6 +237,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       open: () => this.#connections.open,
       maxHeldBroadcastBytes: options.maxHeldBroadcastBytes ?? MAX_HELD_BROADCAST_BYTES,
       released: () => this.#backlog.progressed(),
+      digest,
     });
     this.#backlog = new SendBacklog(
       { links: () => this.#connections.linked(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },

@@ -12,7 +12,7 @@
 import { FrameError, MessageTooLargeError } from '../errors.js';
 import { messageHash } from './message-hash.js';
 import { decode, encodeWithHeadroom } from './msgpack.js';
-import { fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
+import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES, type DecodeLimits } from './constants.js';
 import { flags } from './flags.js';
 
@@ -30,6 +30,8 @@ export interface MessageBytes {
   idReceived: boolean;
   /** The 4-byte frame header precedes the id slot in `bytes`' buffer (an uncompressed frame read as it came). */
   framed: boolean;
+  /** A received id not checked yet: whoever parsed it must check it before the message is used (BodyOptions.deferIdCheckFrom). */
+  idUnverified?: boolean;
 }
 
 /** One py2p message as it travels: type, sender, time and payload, with its network-wide id (PROTOCOL.md §1.2). */
@@ -46,6 +48,11 @@ export class WireMessage {
   private framed: boolean;
   /** Bytes of `body`, read without making it. */
   readonly bodyLength: number;
+  /**
+   * The id as received has not been checked against the body yet (BodyOptions.deferIdCheckFrom):
+   * the message must not be used before mesh/id-verifier.ts has.
+   */
+  readonly idUnverified: boolean;
 
   constructor(
     /** The main flag (§3.1): broadcast, renegotiate or whisper. */
@@ -65,6 +72,7 @@ export class WireMessage {
     this.idReceived = where.idReceived;
     this.framed = where.framed;
     this.bodyLength = where.bytes.length - where.bodyStart;
+    this.idUnverified = where.idUnverified ?? false;
   }
 
   /** msgpack of the packets (§1.1). */
@@ -112,6 +120,11 @@ export class WireMessage {
     } else {
       this.knownId = id;
     }
+  }
+
+  /** Whether the id it came with is the SHA-256 of its body, hashed here (synchronously). */
+  verifyIdInJs(): boolean {
+    return bytesEqual(messageHash(this.body), this.id);
   }
 
   /** Whether the id has been computed (or came with the message): a frame sent now carries it. */
@@ -176,6 +189,12 @@ export function withTime(wire: WireMessage, time: number, maxFrameBytes?: number
 export interface BodyOptions {
   limits?: DecodeLimits;
   whisperIdUnchecked?: boolean;
+  /**
+   * With `whisperIdUnchecked`: the id of a message other than a whisper whose body has at least this
+   * many bytes is not checked here but marked `idUnverified`, for the caller to check with an async
+   * native digest (mesh/id-verifier.ts) before using the message.
+   */
+  deferIdCheckFrom?: number;
 }
 
 /**
@@ -192,12 +211,13 @@ export function parseBody(data: Uint8Array, options: BodyOptions = {}, framed = 
     throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
   }
   if (!whisperIdUnchecked) checkId(data);
+  const deferred = whisperIdUnchecked && data.length - ID_BYTES >= (options.deferIdCheckFrom ?? Infinity);
   const packets = decode(data, limits, ID_BYTES);
   if (!Array.isArray(packets) || packets.length < 4) {
     throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
   }
   const [type, sender, time] = packets;
-  if (whisperIdUnchecked && type !== flags.whisper) checkId(data);
+  if (whisperIdUnchecked && type !== flags.whisper && !deferred) checkId(data);
   if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new FrameError('bad shape: packets[0] (the message type) must be an integer flag');
   }
@@ -208,14 +228,13 @@ export function parseBody(data: Uint8Array, options: BodyOptions = {}, framed = 
     throw new FrameError('bad shape: packets[2] (the time) must be a non-negative integer');
   }
   const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
-  const where = { bytes: data, bodyStart: ID_BYTES, idReceived: true, framed };
+  const where = { bytes: data, bodyStart: ID_BYTES, idReceived: true, framed, idUnverified: deferred && type !== flags.whisper };
   return new WireMessage(type, senderId, time, packets.slice(3), where, sender instanceof Uint8Array);
 }
 
 /** Checks that `id || body` starts with the SHA-256 of the rest. */
 function checkId(data: Uint8Array): void {
-  const digest = messageHash(data.subarray(ID_BYTES));
-  for (let i = 0; i < ID_BYTES; i++) {
-    if (digest[i] !== data[i]) throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
+  if (!bytesEqual(messageHash(data.subarray(ID_BYTES)), data.subarray(0, ID_BYTES))) {
+    throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
   }
 }
