@@ -451,7 +451,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    * Returns false once the bytes held for peers (`bufferedAmount`) pass `sendHighWaterBytes`: the
    * message is queued all the same, but wait for 'drain' (or `whenWritable()`) before sending more,
-   * as with Node's `stream.write()`.
+   * as with Node's `stream.write()`. What one socket sends leaves in the order it was sent: a
+   * message sent while broadcasts are held (a repeat within one second, or a large broadcast whose
+   * id a browser is hashing natively) waits behind them.
    */
   send(...args: Array<OutgoingPacket | SendOptions>): boolean {
     const { packets, flag, type } = parseSendArgs(args);
