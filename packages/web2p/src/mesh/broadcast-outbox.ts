@@ -51,6 +51,8 @@ export class BroadcastOutbox {
   /** Body bytes of the held messages, counted in the socket's backpressure. */
   private held = 0;
   private closed = false;
+  /** Pending broadcasts whose native digest is under way. */
+  private hashingCount = 0;
 
   constructor(private readonly host: BroadcastOutboxHost) {}
 
@@ -79,13 +81,18 @@ export class BroadcastOutbox {
     return this.held;
   }
 
-  /** Whether messages wait: one sent now must queue behind them to keep its place (Router.send). */
-  get waiting(): boolean {
-    return this.pending.length > 0;
+  /**
+   * Whether a broadcast waits for its native digest: a message of another type sent now queues
+   * behind it (Router.send), so a browser's sends keep their order although its large broadcasts
+   * are hashed asynchronously. Behind a repeat held for the next second it does not wait, as before.
+   */
+  get hashing(): boolean {
+    return this.hashingCount > 0;
   }
 
   close(): void {
     this.closed = true;
+    this.hashingCount = 0;
     if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.length = 0;
@@ -137,12 +144,14 @@ export class BroadcastOutbox {
     const { digest } = this.host;
     const { wire } = entry;
     if (digest === undefined || wire.hashed || wire.bodyLength < NATIVE_DIGEST_MIN_BYTES) return;
+    if (!entry.hashing) this.hashingCount++;
     entry.hashing = true;
     const settle = (id: Uint8Array | undefined): void => {
       if (this.closed || entry.wire !== wire) return; // closed, or rebuilt for a later second and hashed anew
       if (id) wire.settleId(id);
       else void wire.id;
       entry.hashing = false;
+      this.hashingCount--;
       this.flush();
       this.host.released();
     };

@@ -451,9 +451,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    * Returns false once the bytes held for peers (`bufferedAmount`) pass `sendHighWaterBytes`: the
    * message is queued all the same, but wait for 'drain' (or `whenWritable()`) before sending more,
-   * as with Node's `stream.write()`. What one socket sends leaves in the order it was sent: a
-   * message sent while broadcasts are held (a repeat within one second, or a large broadcast whose
-   * id a browser is hashing natively) waits behind them.
+   * as with Node's `stream.write()`. Broadcasts leave in the order they were sent; a repeat within
+   * one second waits for the next (same id otherwise), and so do the broadcasts sent after it. In a
+   * browser a large broadcast waits for its id to be hashed natively, and what is sent after it waits too.
    */
   send(...args: Array<OutgoingPacket | SendOptions>): boolean {
     const { packets, flag, type } = parseSendArgs(args);

@@ -68,9 +68,9 @@ export class Router {
    * cannot be sent (a TypeError, a MessageTooLargeError) throws here, before anything leaves.
    */
   send(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
-    // A message sent after broadcasts that are held (for the next second, or for their native
-    // digest) waits behind them, so what one socket sends leaves in the order it was sent.
-    if (flag === flags.broadcast || this.broadcasts.waiting) {
+    // A message sent while a broadcast waits for its native digest waits behind it, so what one
+    // socket sends leaves in the order it was sent (BroadcastOutbox.hashing).
+    if (flag === flags.broadcast || this.broadcasts.hashing) {
       this.broadcasts.push(flag, payload, onSent);
       return;
     }
