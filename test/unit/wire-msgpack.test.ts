@@ -250,6 +250,20 @@ describe('round trips', () => {
     outer.set(inner, 3);
     expect(decode(outer.subarray(3, 3 + inner.length))).toEqual([1, 'x', new Uint8Array([7]), 1.5, 70000]);
   });
+
+  it('decodes from a start offset, negative ints of every width and 64-bit values included', () => {
+    const value = [-1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), 2 ** 32 - 1, 2 ** 40, -(2 ** 40), 'id'];
+    const inner = encode(value);
+    const outer = new Uint8Array(inner.length + 5);
+    outer.set(inner, 5);
+    expect(decode(outer, undefined, 5)).toEqual(value);
+  });
+
+  it('short strings that share a length and end bytes each decode as themselves (the recent-strings slots)', () => {
+    // Same length, first and last byte: the same slot, so each must be compared, not trusted.
+    const words = ['abcz', 'axxz', 'abcz', 'ayyz', 'axxz'];
+    for (const word of words) expect(decode(encode([word, word]))).toEqual([word, word]);
+  });
 });
 
 describe('strictness on untrusted bytes', () => {

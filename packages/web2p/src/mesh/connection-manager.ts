@@ -23,6 +23,7 @@ import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
 import { loadCompression } from '../wire/compression-loader.js';
 import { ID_BYTES } from '../wire/constants.js';
+import { NATIVE_DIGEST_MIN_BYTES, type AsyncMessageHash } from '../wire/message-hash.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import { nodeIdValue } from '../wire/node-id.js';
@@ -43,6 +44,7 @@ import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dial
 import { ReadGate } from './read-gate.js';
 import { RetiringConnections } from './retiring-connections.js';
 import type { SendQueue } from './send-queue.js';
+import { IdVerifier } from './id-verifier.js';
 
 /** Whom a socket lets in (MeshSocketOptions.trust). */
 import type { TrustMode } from './mesh-options.js';
@@ -85,6 +87,8 @@ export interface ConnectionManagerHost {
   error(error: Error): void;
   /** A link's queue drained (its bytes left for the peer): backpressure, send-backlog.ts. */
   linkDrained(): void;
+  /** The async native SHA-256 to check large broadcasts' ids with (mesh/id-verifier.ts), if any. */
+  readonly digest: AsyncMessageHash | undefined;
 }
 
 export class ConnectionManager {
@@ -109,6 +113,8 @@ export class ConnectionManager {
   /** Pauses links for their budget or their turn, and round-robin reading (fair-reading.ts). */
   private readonly gate: ReadGate;
   private readonly reading: FairReading;
+  /** Large broadcasts' ids checked natively, each link's messages kept in order; undefined where ids are hashed in JS. */
+  private readonly verifier: IdVerifier<ConnectionRecord> | undefined;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
@@ -148,6 +154,19 @@ export class ConnectionManager {
       drop: (record, error) => this.drop(record, error),
       report: (error) => host.error(error),
     });
+    this.verifier =
+      host.digest &&
+      new IdVerifier<ConnectionRecord>(host.digest, {
+        take: (record, wire) => {
+          try {
+            this.take(record, wire);
+          } catch (error) {
+            this.badInput(record, error);
+          }
+        },
+        refuse: (record, error) => this.badInput(record, error),
+        closed: (record) => record.closed,
+      });
     this.handshakes = new PendingRequests(host.clock);
     this.retiring = new RetiringConnections(host.clock, CONFLICT_GRACE_MS);
     const manager = this;
@@ -315,8 +334,13 @@ export class ConnectionManager {
       return;
     }
     if (!this.limits.admitFrame(record, body)) return;
-    const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits);
-    this.limits.inflated(record, body.length, ID_BYTES + wire.body.length);
+    const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits, this.verifier && NATIVE_DIGEST_MIN_BYTES);
+    this.limits.inflated(record, body.length, ID_BYTES + wire.bodyLength);
+    if (!this.verifier?.hold(record, wire)) this.take(record, wire);
+  }
+
+  /** A message from `record`, its id checked (or, for a whisper, not needed: §14.11), in its link's order. */
+  private take(record: ConnectionRecord, wire: WireMessage): void {
     if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
     else if (wire.type === flags.whisper && isProofMessage(wire.payload)) {
       const settling = this.proofMessage(record, wire.payload);
@@ -586,6 +610,7 @@ export class ConnectionManager {
   private forget(record: ConnectionRecord, unexpected: boolean): void {
     this.limits.forgotten(record);
     this.reading.forget(record);
+    this.verifier?.forget(record);
     this.handshakes.resolve(record, undefined);
     this.awaiting.delete(record);
     const id = record.id;

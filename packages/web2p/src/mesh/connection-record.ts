@@ -112,10 +112,12 @@ export class ConnectionRecord {
   /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
   sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
     if (this.closed) return;
-    const method = options.uncompressed ? undefined : compressionFor(message.body, chooseCompression(this.owner.compression, this.compression));
+    const offered = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
+    // Only asked for when it may be compressed: making the body's view costs (wire/message.ts).
+    const method = offered === undefined ? undefined : compressionFor(message.body, offered);
     // Hash the id now unless this peer takes a whisper without it (§14.11): the frame carries it as is.
     if (method !== undefined || message.type !== flags.whisper || !this.takesUnhashedWhispers) void message.id;
-    if (message.type !== flags.renegotiate) this.lastSent = message.body.length <= this.owner.limits.maxResendBytes ? message : undefined;
+    if (message.type !== flags.renegotiate) this.lastSent = message.bodyLength <= this.owner.limits.maxResendBytes ? message : undefined;
     this.owner.traceSend(this, message);
     const frame = frameOf(message, method);
     this.bytesSent += frame.byteLength;
@@ -142,10 +144,14 @@ export class ConnectionRecord {
     return needsCodec(body, this.compression) || (this.previousCompression !== undefined && needsCodec(body, this.previousCompression));
   }
 
-  /** Decodes a frame body from this peer; see previousCompression for the second try. */
-  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits): WireMessage {
+  /**
+   * Decodes a frame body from this peer; see previousCompression for the second try. A broadcast
+   * of `deferIdCheckFrom` bytes or more comes back with its id unchecked (`idUnverified`), where no
+   * checksum is needed to tell a compressed body from a plain one (BodyOptions.deferIdCheckFrom).
+   */
+  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits, deferIdCheckFrom?: number): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !namesCompression(this.compression), limits });
+      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !namesCompression(this.compression), limits, deferIdCheckFrom });
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
       return decodeBody(body, this.previousCompression, maxBytes, { limits });

@@ -34,7 +34,7 @@ export class Inbox {
       return;
     }
     this.queue.push(msg);
-    this.queuedBytes += msg.wire.body.length;
+    this.queuedBytes += msg.wire.bodyLength;
     while (this.queue.length > this.limits.messages || this.queuedBytes > this.limits.bytes) {
       this.removeAt(0);
       this.onOverflow(!this.overflowing);
@@ -56,7 +56,7 @@ export class Inbox {
   /** Up to `n` oldest messages. */
   takeUpTo(n: number): Message[] {
     const out = this.queue.splice(0, Math.max(0, n));
-    for (const msg of out) this.queuedBytes -= msg.wire.body.length;
+    for (const msg of out) this.queuedBytes -= msg.wire.bodyLength;
     if (this.queue.length === 0) this.overflowing = false;
     return out;
   }
@@ -90,7 +90,7 @@ export class Inbox {
 
   private removeAt(at: number): Message {
     const [msg] = this.queue.splice(at, 1) as [Message];
-    this.queuedBytes -= msg.wire.body.length;
+    this.queuedBytes -= msg.wire.bodyLength;
     if (this.queue.length === 0) this.overflowing = false;
     return msg;
   }

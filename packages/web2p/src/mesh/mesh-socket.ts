@@ -25,6 +25,7 @@ import { flags } from '../wire/flags.js';
 import type { WireMessage } from '../wire/message.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { Protocol } from '../wire/protocol.js';
+import { asyncDigestFrom } from '../wire/message-hash.js';
 import type { Connection } from './connection.js';
 import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionRecord } from './connection-record.js';
@@ -190,6 +191,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const limits = resolveNodeLimits(options.limits, options);
+    // Browsers hash large broadcasts' ids natively, asynchronously; Node and the simulator in JS or natively, synchronously.
+    const digest = asyncDigestFrom(transport.messageDigest);
     let listening!: Promise<void>;
     this.#connections = new ConnectionManager({
       get id() {
@@ -233,6 +236,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       peerDown: (peerId, unexpected) => this.#peerDown(peerId, unexpected),
       error: (error) => this.#emit('error', error),
       linkDrained: () => this.#backlog.progressed(),
+      digest,
     });
     this.#router = new Router({
       get id() {
@@ -247,6 +251,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       open: () => this.#connections.open,
       maxHeldBroadcastBytes: limits.maxHeldBroadcastBytes,
       released: () => this.#backlog.progressed(),
+      digest,
     });
     this.#backlog = new SendBacklog(
       { queues: () => this.#connections.queues(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },
@@ -473,7 +478,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * default is a broadcast that the whole mesh relays; `flag: flags.whisper` stays with neighbours.
    * Returns false once the bytes held for peers (`bufferedAmount`) pass `sendHighWaterBytes`: the
    * message is queued all the same, but wait for 'drain' (or `whenWritable()`) before sending more,
-   * as with Node's `stream.write()`.
+   * as with Node's `stream.write()`. Broadcasts leave in the order they were sent; a repeat within
+   * one second waits for the next (same id otherwise), and so do the broadcasts sent after it. In a
+   * browser a large broadcast waits for its id to be hashed natively, and what is sent after it waits too.
    */
   send(...args: Array<OutgoingPacket | SendOptions>): boolean {
     const { packets, flag, type } = parseSendArgs(args);

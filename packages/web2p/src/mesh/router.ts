@@ -6,6 +6,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
+import type { AsyncMessageHash } from '../wire/message-hash.js';
 import type { OutgoingPacket, Packet } from '../wire/packet.js';
 import { BroadcastOutbox } from './broadcast-outbox.js';
 import type { ConnectionRecord } from './connection-record.js';
@@ -32,6 +33,8 @@ export interface RouterHost {
   readonly maxHeldBroadcastBytes: number;
   /** Held broadcasts left (backpressure: send-backlog.ts). */
   released(): void;
+  /** The async native SHA-256 for our large broadcasts' ids (wire/message-hash.ts), if any. */
+  readonly digest: AsyncMessageHash | undefined;
 }
 
 export class Router {
@@ -51,6 +54,7 @@ export class Router {
       maxFrameBytes: host.maxFrameBytes,
       maxHeldBytes: host.maxHeldBroadcastBytes,
       released: () => host.released(),
+      digest: host.digest,
       nowSeconds: () => host.nowSeconds(),
       deliver: (wire) => {
         for (const record of host.open()) record.sendMessage(wire);
@@ -64,7 +68,9 @@ export class Router {
    * cannot be sent (a TypeError, a MessageTooLargeError) throws here, before anything leaves.
    */
   send(flag: number, payload: readonly OutgoingPacket[], onSent?: (wire: WireMessage) => void): void {
-    if (flag === flags.broadcast) {
+    // A message sent while a broadcast waits for its native digest waits behind it, so what one
+    // socket sends leaves in the order it was sent (BroadcastOutbox.hashing).
+    if (flag === flags.broadcast || this.broadcasts.hashing) {
       this.broadcasts.push(flag, payload, onSent);
       return;
     }

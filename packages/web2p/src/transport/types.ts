@@ -2,6 +2,7 @@ import type { PeerUnreachableError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Random } from '../runtime/random.js';
 import type { JoinProof } from '../signaling/join-proof.js';
+import type { AsyncMessageHash } from '../wire/message-hash.js';
 
 /**
  * One connection to one peer, as an ordered, reliable byte stream. The socket writes whole py2p
@@ -174,6 +175,11 @@ export interface Transport {
    * expect zlib and gzip; between web2p nodes in memory or over WebRTC compression only costs CPU.
    */
   readonly compression?: readonly number[];
+  /**
+   * A native SHA-256 that is only asynchronous (the browser's crypto.subtle), for sockets to hash
+   * large broadcasts with (wire/message-hash.ts); without it they hash synchronously.
+   */
+  readonly messageDigest?: AsyncMessageHash;
   /**
    * True when others find this node only through a rendezvous it joins (WebRTC's signaling rooms),
    * so it is reachable only while one is joined (LocalNode.rendezvous); otherwise listening is enough.

@@ -15,9 +15,9 @@ import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES,
  */
 export function encodeFrame(message: WireMessage, method?: number): Uint8Array {
   const compressed = method === undefined ? undefined : compress(concatBytes([message.id, message.body]), method);
-  if (compressed === undefined || inflateLimit(compressed.length) < ID_BYTES + message.body.length) {
-    const frame = new Uint8Array(HEADER_BYTES + ID_BYTES + message.body.length);
-    new DataView(frame.buffer).setUint32(0, ID_BYTES + message.body.length);
+  if (compressed === undefined || inflateLimit(compressed.length) < ID_BYTES + message.bodyLength) {
+    const frame = new Uint8Array(HEADER_BYTES + ID_BYTES + message.bodyLength);
+    new DataView(frame.buffer).setUint32(0, ID_BYTES + message.bodyLength);
     frame.set(message.id, HEADER_BYTES);
     frame.set(message.body, HEADER_BYTES + ID_BYTES);
     return frame;
@@ -42,14 +42,9 @@ export function decodeBody(
 ): WireMessage {
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
   const data = decompressBody(body, peerMethods, maxBytes, limits.maxInflateRatio);
-  const message = parseBody(data, options);
-  // An uncompressed body read from a stream still has its header just before it: keep the frame
-  // as it came, so relaying it costs no copy.
-  if (data === body && body.byteOffset >= HEADER_BYTES) {
-    const frame = new Uint8Array(body.buffer, body.byteOffset - HEADER_BYTES, body.length + HEADER_BYTES);
-    if (readLength(frame, 0) === body.length) message.frame = frame;
-  }
-  return message;
+  // An uncompressed body read from a stream still has its header just before it: the message's
+  // frame is then the bytes as they came (made when first asked for), so relaying it costs no copy.
+  return parseBody(data, options, data === body && body.byteOffset >= HEADER_BYTES);
 }
 
 /**

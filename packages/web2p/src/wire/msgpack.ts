@@ -17,6 +17,12 @@ import { utf8, type OutgoingPacket, type Packet } from './packet.js';
 /** Nesting deeper than this is refused: py2p messages nest a few levels, not hundreds. */
 const MAX_DEPTH = 256;
 
+/**
+ * Up to this many bytes, copying one by one beats making a view to copy from (in Chromium; see
+ * Writer.result): measured in bench:browser's round trips, where a whisper is some 100 bytes.
+ */
+const BYTEWISE_COPY_MAX = 512;
+
 class Writer {
   private buffer = new Uint8Array(4096);
   private view = new DataView(this.buffer.buffer);
@@ -84,10 +90,19 @@ class Writer {
     this.length += data.length;
   }
 
-  /** The bytes written, copied into a fresh array after `headroom` zero bytes. */
+  /**
+   * The bytes written, copied into a fresh array after `headroom` zero bytes. A small message is
+   * copied byte by byte: a view of the scratch buffer to copy from costs more in Chromium, where
+   * each typed array over an off-heap buffer takes microseconds (message.ts, MessageBytes).
+   */
   result(headroom: number): Uint8Array {
     const out = new Uint8Array(headroom + this.length);
-    out.set(this.buffer.subarray(0, this.length), headroom);
+    if (this.length > BYTEWISE_COPY_MAX) {
+      out.set(this.buffer.subarray(0, this.length), headroom);
+    } else {
+      const { buffer } = this;
+      for (let i = 0; i < this.length; i++) out[headroom + i] = buffer[i]!;
+    }
     return out;
   }
 }
@@ -225,19 +240,27 @@ const CONTAINER_COST = 64;
 const STRING_COST = 16;
 const BIN_COST = 128;
 
+/**
+ * Reads from `bytes` at `offset` on. Ints are put together by hand and strings read in place: in
+ * Chromium every typed array (a DataView, a subarray) over an off-heap buffer costs microseconds,
+ * so only floats and 64-bit ints, which need one, make a DataView (see message.ts, MessageBytes).
+ */
 class Reader {
-  offset = 0;
-  private readonly view: DataView;
+  private dataView: DataView | undefined;
   /** Estimated heap bytes decoded so far, and the most allowed (see DecodeLimits). */
   private cost = 0;
   private readonly maxCost: number;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    readonly bytes: Uint8Array,
     limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'>,
+    public offset: number,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.maxCost = Math.min(limits.maxCost, Math.max(DECODE_COST_FLOOR, limits.costPerByte * bytes.length));
+    this.maxCost = Math.min(limits.maxCost, Math.max(DECODE_COST_FLOOR, limits.costPerByte * (bytes.length - offset)));
+  }
+
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   /** Counts what the next value costs; past the budget the whole value is refused at once. */
@@ -262,20 +285,22 @@ class Reader {
 
   uint(width: 1 | 2 | 4, what: string): number {
     this.need(width, what);
+    const { bytes } = this;
     const at = this.offset;
     this.offset += width;
-    if (width === 1) return this.view.getUint8(at);
-    if (width === 2) return this.view.getUint16(at);
-    return this.view.getUint32(at);
+    if (width === 1) return bytes[at]!;
+    if (width === 2) return (bytes[at]! << 8) | bytes[at + 1]!;
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }
 
   int(width: 1 | 2 | 4): number {
     this.need(width, 'an int');
+    const { bytes } = this;
     const at = this.offset;
     this.offset += width;
-    if (width === 1) return this.view.getInt8(at);
-    if (width === 2) return this.view.getInt16(at);
-    return this.view.getInt32(at);
+    if (width === 1) return (bytes[at]! << 24) >> 24;
+    if (width === 2) return (((bytes[at]! << 8) | bytes[at + 1]!) << 16) >> 16;
+    return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
   }
 
   /** 64-bit ints stay numbers when they fit exactly, and become bigints otherwise. */
@@ -306,25 +331,51 @@ class Reader {
 /** Short ASCII strings (every node id and flag name) decode faster by hand than through TextDecoder. */
 const SHORT_STRING = 96;
 
+/**
+ * Short ASCII strings decoded lately, in slots picked by length and end bytes: the same few (the
+ * sender's id, sub-flags) come in every message, and one compared in place is found without a view
+ * or a new string. A slot is only a guess: its string is used when every byte matches.
+ */
+const recentStrings: string[] = new Array<string>(64).fill('');
+
 function readStr(r: Reader, n: number): string {
-  const bytes = r.take(n, 'a str');
+  r.need(n, 'a str');
   r.charge(STRING_COST + n);
+  const { bytes } = r;
+  const start = r.offset;
   if (n <= SHORT_STRING) {
     let ascii = true;
-    for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    for (let i = start; i < start + n; i++) if (bytes[i]! >= 0x80) ascii = false;
+    if (ascii) {
+      r.offset += n;
+      if (n === 0) return '';
+      const slot = (n * 31 + bytes[start]! * 7 + bytes[start + n - 1]!) & 63;
+      const recent = recentStrings[slot]!;
+      if (recent.length === n && sameAscii(recent, bytes, start)) return recent;
+      const text = String.fromCharCode.apply(null, bytes.subarray(start, start + n) as unknown as number[]);
+      recentStrings[slot] = text;
+      return text;
+    }
   }
   try {
-    return strictUtf8.decode(bytes);
+    return strictUtf8.decode(r.take(n, 'a str'));
   } catch {
     throw new FrameError('bad msgpack: a str is not valid UTF-8');
   }
 }
 
+/** Whether `text` (ASCII) is the bytes at `bytes[start..]`. */
+function sameAscii(text: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
 function readBin(r: Reader, n: number): Uint8Array {
-  const bytes = r.take(n, 'a bin');
+  r.need(n, 'a bin');
   r.charge(BIN_COST + n);
-  return bytes.slice();
+  const start = r.offset;
+  r.offset += n;
+  return r.bytes.slice(start, start + n);
 }
 
 function readArray(r: Reader, n: number, depth: number): Packet[] {
@@ -425,12 +476,12 @@ function read(r: Reader, depth: number): Packet {
 }
 
 /**
- * Decodes exactly one msgpack value that fills `bytes`; anything else is a FrameError. What the
+ * Decodes exactly one msgpack value that fills `bytes` from `start` on; anything else is a FrameError. What the
  * value may cost in memory is bounded by its size (`limits`, DecodeLimits): over it, a
  * DecodeCostError (a FrameError) is thrown as soon as decoding gets there.
  */
-export function decode(bytes: Uint8Array, limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'> = DEFAULT_DECODE_LIMITS): Packet {
-  const r = new Reader(bytes, limits);
+export function decode(bytes: Uint8Array, limits: Pick<DecodeLimits, 'costPerByte' | 'maxCost'> = DEFAULT_DECODE_LIMITS, start = 0): Packet {
+  const r = new Reader(bytes, limits, start);
   const value = read(r, 0);
   if (r.remaining !== 0) throw new FrameError(`bad msgpack: ${r.remaining} bytes left after the value`);
   return value;

@@ -3,6 +3,7 @@ import type { RTCPeerConnectionConstructor } from './peer-connection.js';
 import type { IceServer } from './rtc-types.js';
 import type { WebSocketConstructor } from './signaling-client.js';
 import { WebRtcTransport } from './webrtc-transport.js';
+import { subtleMessageHash } from '../../wire/message-hash.js';
 
 /**
  * A WebRtcTransport on the platform's own RTCPeerConnection and WebSocket (every browser has
@@ -17,7 +18,7 @@ export function platformWebRtcTransport(iceServers?: IceServer[]): WebRtcTranspo
       'no RTCPeerConnection/WebSocket here: import from web2p/node (node-datachannel), or pass a transport',
     );
   }
-  const transport = new WebRtcTransport({ RTCPeerConnection, WebSocket, iceServers });
+  const transport = new WebRtcTransport({ RTCPeerConnection, WebSocket, iceServers, messageDigest: subtleMessageHash() });
   closeWhenThePageGoes(transport);
   return transport;
 }

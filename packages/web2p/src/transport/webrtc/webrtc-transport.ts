@@ -28,6 +28,7 @@ import type { IceServer, RtcConfiguration } from './rtc-types.js';
 import { selectedCandidateTypes } from './selected-candidate.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
+import type { AsyncMessageHash } from '../../wire/message-hash.js';
 
 /** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
 export interface WebRtcTransportOptions {
@@ -53,6 +54,8 @@ export interface WebRtcTransportOptions {
   connectTimeoutMs?: number;
   /** Reconnection and join timings of the signaling clients. */
   signaling?: Pick<SignalingClientOptions, 'reconnectBaseMs' | 'reconnectMaxMs' | 'joinTimeoutMs' | 'idTakenRetryMs'>;
+  /** The platform's async native SHA-256, for large broadcasts (Transport.messageDigest); browsers pass crypto.subtle's. */
+  messageDigest?: AsyncMessageHash;
 }
 
 export type WebRtcTransportEvents = {
@@ -102,6 +105,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   readonly compression: readonly number[] = [];
   /** Peers find us only through the signaling rooms we joined. */
   readonly rendezvous = true;
+  readonly messageDigest: AsyncMessageHash | undefined;
   readonly #options: WebRtcTransportOptions;
   readonly #clock: Clock;
   readonly #random: Random;
@@ -124,6 +128,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   constructor(options: WebRtcTransportOptions) {
     super();
     this.#options = options;
+    this.messageDigest = options.messageDigest;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
   }
