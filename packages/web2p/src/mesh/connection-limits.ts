@@ -133,11 +133,11 @@ export class ConnectionLimits {
   admitFrame(record: ConnectionRecord, body: Uint8Array): boolean {
     const share = this.shares.get(record);
     if (!share) return true;
-    const admission = share.budget.admit(body.length);
-    if (admission === 'accept') return true;
-    // Paused already: this frame was read before the pause took hold. Its debt is bounded by one
-    // read (the bucket's floor is minus its burst), and only lengthens the pause.
-    if (share.resumeTimer !== undefined) return true;
+    const paused = share.resumeTimer !== undefined;
+    const admission = share.budget.admit(body.length, paused);
+    // Paused already: this frame was read before the pause took hold; it is handled, and its cost
+    // lengthens the pause (PeerBudget.admit).
+    if (admission === 'accept' || paused) return true;
     const { limits } = this.host;
     const rate = `${limits.peerMessagesPerSecond} messages and ${limits.peerBytesPerSecond} bytes a second`;
     if (this.pause(record, share, rate)) return true;

@@ -33,11 +33,15 @@ export class PeerBudget {
    * Charges one message of `bytes`. Over the rate, messages are still charged: a peer whose link
    * is paused stays in debt for what it had already sent, and one whose link cannot pause, and that
    * keeps flooding, runs its balance down to minus its burst and is dropped there; one that slows
-   * down is served again as its balance refills.
+   * down is served again as its balance refills. A peer whose link is `paused` already is charged
+   * in full, past the floor: what it had sent before the pause took hold (a read or more in hand)
+   * then lengthens the pause by what it cost, so a paused peer is read at its rate exactly.
    */
-  admit(bytes: number): Admission {
-    const messages = this.messages.charge(1);
-    const left = this.bytes.charge(bytes);
+  admit(bytes: number, paused = false): Admission {
+    const floor = paused ? -Infinity : undefined;
+    const messages = this.messages.charge(1, floor);
+    const left = this.bytes.charge(bytes, floor);
+    if (paused) return messages < 0 || left < 0 ? 'over' : 'accept';
     if (messages <= -this.messages.burst || left <= -this.bytes.burst) return 'drop';
     if (messages < 0 || left < 0) {
       this.over++;

@@ -35,9 +35,9 @@ export class TokenBucket {
     return true;
   }
 
-  /** Spends `cost` whatever the balance, down to `-burst` at most; returns the balance left. */
-  charge(cost: number): number {
-    this.tokens = Math.max(-this.burst, this.balance - cost);
+  /** Spends `cost` whatever the balance, down to `floor` (`-burst` unless told) at most; returns the balance left. */
+  charge(cost: number, floor = -this.burst): number {
+    this.tokens = Math.max(floor, this.balance - cost);
     return this.tokens;
   }
 
