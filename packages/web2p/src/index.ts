@@ -25,7 +25,7 @@ export type { Link, LinkHandlers, LinkStats, LocalNode, SignalData, Transport, W
 export { IncomingStream, type IncomingStreamEvents } from './mesh/streams/incoming-stream.js';
 export type { SendStreamOptions, StreamOptions } from './mesh/streams/stream-service.js';
 export type { StreamData } from './mesh/streams/stream-source.js';
-export type { DeprecatedLimitOptions, NodeLimits } from './mesh/node-limits.js';
+export type { NodeLimits } from './mesh/node-limits.js';
 export { type Identity, createIdentity, identityFromSecretKey } from './identity/identity.js';
 export { type Clock, type TimerHandle, systemClock } from './runtime/clock.js';
 export { type Random, systemRandom, SeededRandom } from './runtime/random.js';

@@ -12,10 +12,10 @@ import type { HealthEvents } from './health.js';
 import type { Message } from './message.js';
 import type { IncomingStream } from './streams/incoming-stream.js';
 import type { StreamsFeature } from './streams/streams-feature.js';
-import type { DeprecatedLimitOptions, NodeLimits } from './node-limits.js';
+import type { NodeLimits } from './node-limits.js';
 
 /** Options of `new MeshSocket(options)`; every one has a default. */
-export interface MeshSocketOptions extends DeprecatedLimitOptions {
+export interface MeshSocketOptions {
   /** Default: the class's `defaultProtocol` (Protocol('mesh', 'Plaintext') for MeshSocket). */
   protocol?: Protocol;
   /** 0..6, py2p's levels (PROTOCOL.md §4.11). */

@@ -190,7 +190,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const book = new PeerBook(PEER_BOOK_SIZE);
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    const limits = resolveNodeLimits(options.limits, options);
+    const limits = resolveNodeLimits(options.limits);
     // Browsers hash large broadcasts' ids natively, asynchronously; Node and the simulator in JS or natively, synchronously.
     const digest = asyncDigestFrom(transport.messageDigest);
     let listening!: Promise<void>;

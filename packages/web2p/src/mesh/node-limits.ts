@@ -85,16 +85,6 @@ export interface NodeLimits extends DecodeLimits {
   maxHeldBroadcastBytes: number;
 }
 
-/** The socket options that used to hold three of the limits, before `limits` held them all. */
-export interface DeprecatedLimitOptions {
-  /** @deprecated Use `limits.sendHighWaterBytes`. */
-  sendHighWaterBytes?: number;
-  /** @deprecated Use `limits.sendLowWaterBytes`. */
-  sendLowWaterBytes?: number;
-  /** @deprecated Use `limits.maxHeldBroadcastBytes`. */
-  maxHeldBroadcastBytes?: number;
-}
-
 export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   costPerByte: DECODE_COST_PER_BYTE,
   maxCost: MAX_DECODE_COST,
@@ -124,15 +114,9 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   maxHeldBroadcastBytes: MAX_HELD_BROADCAST_BYTES,
 };
 
-/**
- * The defaults with `overrides` on top, and under them the deprecated top-level options (`limits`
- * wins where both are given); a value that is not a positive number is a TypeError.
- */
-export function resolveNodeLimits(overrides: Partial<NodeLimits> = {}, deprecated: DeprecatedLimitOptions = {}): NodeLimits {
-  const aliases = Object.fromEntries(
-    (['sendHighWaterBytes', 'sendLowWaterBytes', 'maxHeldBroadcastBytes'] as const).flatMap((name) => (deprecated[name] === undefined ? [] : [[name, deprecated[name]]])),
-  );
-  const limits = { ...DEFAULT_NODE_LIMITS, ...aliases, ...overrides };
+/** The defaults with `overrides` on top; a value that is not a positive number is a TypeError. */
+export function resolveNodeLimits(overrides: Partial<NodeLimits> = {}): NodeLimits {
+  const limits = { ...DEFAULT_NODE_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
     if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`limits.${name} must be a positive number, not ${String(value)}`);
   }
