@@ -206,11 +206,23 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     room.on('disconnected', (retryInMs, reason) => local.rendezvous?.(url, false, reason, retryInMs));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
     // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
-    room.on('left', (id) => this.#sessions.get(id)?.link?.probe());
+    room.on('left', (id) => this.#memberLeft(id));
     return room.start().catch((error: unknown) => {
       if (this.#rooms.get(url) === room) this.#rooms.delete(url);
       throw error;
     });
+  }
+
+  /**
+   * Member `id` left a room of ours. An open link is probed (a page that only lost the server still
+   * answers). An offer of ours not yet connected went to the connection that left: it can never
+   * connect, and while it stands the glare rule would ignore the offer the member makes when it
+   * comes back (a reloaded page keeps its id), so it ends now.
+   */
+  #memberLeft(id: string): void {
+    const session = this.#sessions.get(id);
+    if (session?.link) session.link.probe();
+    else if (session?.initiator) this.#end(session, new ConnectionClosedError(`${id} left the signaling room before our WebRTC connection to it opened`));
   }
 
   /**
