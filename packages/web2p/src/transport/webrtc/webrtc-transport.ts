@@ -215,14 +215,17 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
 
   /**
    * Member `id` left a room of ours. An open link is probed (a page that only lost the server still
-   * answers). An offer of ours not yet connected went to the connection that left: it can never
-   * connect, and while it stands the glare rule would ignore the offer the member makes when it
-   * comes back (a reloaded page keeps its id), so it ends now.
+   * answers). An offer of ours not yet connected went to the connection that left, unless the member
+   * is still in another room of ours: then it can never connect, and while it stands the glare rule
+   * would ignore the offer the member makes when it comes back (a reloaded page keeps its id), so it
+   * ends now.
    */
   #memberLeft(id: string): void {
     const session = this.#sessions.get(id);
     if (session?.link) session.link.probe();
-    else if (session?.initiator) this.#end(session, new ConnectionClosedError(`${id} left the signaling room before our WebRTC connection to it opened`));
+    else if (session?.initiator && ![...this.#rooms.values()].some((room) => room.members.has(id))) {
+      this.#end(session, new ConnectionClosedError(`${id} left the signaling room before our WebRTC connection to it opened`));
+    }
   }
 
   /**
