@@ -90,7 +90,9 @@ describe('web2p/simple-peer over node-datachannel', () => {
     // Closing a socket closes its simple-peer connections: b sees a leave.
     await a.socket.close();
     await waitFor(() => b.socket.routingTable.size === 0, 5_000, 'b to see a leave');
-    expect(ab.destroyed || (ab as unknown as { _pc: RTCPeerConnection })._pc.connectionState === 'closed').toBe(true);
+    // The link closes gracefully (its goodbye drains first, then a linger), so the peer connection
+    // ends shortly after b has seen the goodbye, not necessarily before.
+    await waitFor(() => ab.destroyed || (ab as unknown as { _pc: RTCPeerConnection })._pc.connectionState === 'closed', 5_000, "a's peer connection to close");
   });
 
   it('refuses an unordered channel with UnsupportedPeerError, and a peer that closes before connecting with ConnectionClosedError', async () => {
