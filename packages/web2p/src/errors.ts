@@ -526,3 +526,22 @@ export class ChordWriteConflictError extends Web2pError {
     super(`the chord write of ${JSON.stringify(key)} lost ${attempts} races with other writers of the key; nothing was stored, try again`);
   }
 }
+
+/**
+ * A chord write was acknowledged by the key's node, but fewer of the replicas the writer expects
+ * (the next `replicas` storing nodes it knows after the key's node) signed for their copies than it
+ * needs, even after the writer sent the record to them itself (PROTOCOL.md §14.18). The value may
+ * be held by the key's node alone, which could drop it: the write does not count as stored. It is
+ * usually churn (replicas crashed or unreachable): try again once the ring has settled.
+ */
+export class ChordReplicationError extends Web2pError {
+  override name = 'ChordReplicationError';
+
+  constructor(
+    readonly key: string,
+    readonly confirmed: number,
+    readonly needed: number,
+  ) {
+    super(`chord write of ${key}: only ${confirmed} of the ${needed} replicas it needs signed for their copies; it does not count as stored, try again once the ring has settled`);
+  }
+}

@@ -6,6 +6,7 @@
  */
 import {
   ChordAnswerError,
+  ChordReplicationError,
   ChordWriteConflictError,
   ConnectionClosedError,
   QuotaExceededError,
@@ -42,21 +43,25 @@ import {
   REPLICA_ACK_MS,
   STABILIZE_MS,
   SUCCESSOR_LIST_SIZE,
+  WRITE_REPLICA_REACH,
 } from './constants.js';
 import {
   decodeChord,
   decodeRecord,
+  decodeWriteAck,
   encodeAnswer,
   encodeEntry,
   encodeMeta,
   encodeRecords,
   encodeRequest,
+  encodeWriteAck,
   type ChordAnswer,
   type ChordRecords,
   type ChordRequest,
   type Meta,
   type NodeEntry,
   type RecordsKind,
+  type ReplicaAck,
   type RequestKind,
   type WireRecord,
 } from './messages.js';
@@ -65,7 +70,8 @@ import { Membership } from './membership.js';
 import { checkVersion } from './record-check.js';
 import { execute } from './operations.js';
 import { OwnWrites } from './own-writes.js';
-import { signAnswer, signRecord, storedSummary, verifyAnswer, verifyRecord, type ProofContext } from './record-proof.js';
+import { signAnswer, signRecord, signReplicaAck, storedSummary, verifyAnswer, verifyRecord, verifyReplicaAck, type ProofContext } from './record-proof.js';
+import type { Proof } from '../replica/signatures.js';
 import { ForwardTable, Lookups, type Verdict } from './requests.js';
 import { positionAllowed, ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
@@ -112,8 +118,8 @@ export class ChordService implements Service {
   /** Where the shard is kept, with `persist` (replica/replica-store.ts). */
   private store: ReplicaStore | undefined;
   private readonly forwards = new ForwardTable();
-  /** Handoffs and replica copies waiting for their receiver to confirm them. */
-  private acks!: PendingRequests<string, void>;
+  /** Handoffs and replica copies waiting for their receiver to confirm them, by `${ack id} ${receiver id}`. */
+  private acks!: PendingRequests<string, ChordAnswer>;
   /** Reads sent straight to a replica (bypassing a bad answer), by request id. */
   private replicaReads!: PendingRequests<string, ChordAnswer>;
   /** Re-checked after every chord message: join's waits. */
@@ -246,11 +252,73 @@ export class ChordService implements Service {
     for (let attempt = 0; attempt < CHORD_WRITE_ATTEMPTS; attempt++) {
       const record = signRecord(this.mesh.identity, this.proofs, { key, version, writer: this.mesh.id, value });
       const answer = await this.lookup(this.newRequest(value === undefined ? 'delete' : 'set', position, key, record, base));
+      if (answer.status === 'ok') await this.confirmReplicas(record, answer);
       if (answer.status !== 'stale' || base !== undefined) return answer;
       if (typeof answer.value !== 'number') break;
       version = Math.max(version, answer.value) + 1;
     }
     throw new ChordWriteConflictError(describeKey(key), CHORD_WRITE_ATTEMPTS);
+  }
+
+  /**
+   * A write counts as stored only once the replicas we expect, the next min(replicas, storing nodes
+   * we know − 1) after the key's node, signed for their copies (PROTOCOL.md §14.18): the key's node
+   * passes on the confirmations it gathered; to each expected replica missing from them we send the
+   * signed record ourselves (it checks our signature, as for any copy), and to the next node after
+   * the ones that cannot be reached, up to WRITE_REPLICA_REACH × replicas nodes. So a key's node
+   * that acknowledges a write and drops it loses nothing. Throws ChordReplicationError when too few
+   * confirm.
+   */
+  private async confirmReplicas(record: WireRecord, answer: ChordAnswer): Promise<void> {
+    if (answer.responder.id === this.mesh.id || this.replicas === 0) return; // we are the key's node: it copied
+    const heard = [...this.heardFrom.values()].flat();
+    const candidates = this.ring.replicasAfter(answer.responder.position, heard, WRITE_REPLICA_REACH * this.replicas);
+    const needed = Math.min(this.replicas, candidates.length);
+    const confirmed = new Set<string>();
+    for (const { replica, proof } of decodeWriteAck(answer.value, this.k).acks) {
+      if (!candidates.some((candidate) => candidate.id === replica.id)) continue; // not one we expect: not counted
+      const problem = this.ackProblem(answer.id, replica, record, proof);
+      if (problem === 'bad-signature') this.blame(answer.responder.id, 'bad-record', `its acknowledgement carries a confirmation ${replica.id} did not sign`);
+      else if (!problem) confirmed.add(replica.id);
+    }
+    let next = 0;
+    while (confirmed.size < needed && next < candidates.length) {
+      const round: NodeEntry[] = [];
+      for (; round.length < needed - confirmed.size && next < candidates.length; next++) {
+        if (!confirmed.has(candidates[next]!.id)) round.push(candidates[next]!);
+      }
+      const copied = await Promise.all(round.map((replica) => this.copyOwnWrite(replica, record, answer.id)));
+      round.forEach((replica, i) => copied[i] && confirmed.add(replica.id));
+    }
+    if (confirmed.size < needed) throw new ChordReplicationError(describeKey(record.key), confirmed.size, needed);
+  }
+
+  /** Sends our own record straight to `replica` (or keeps it, when that is us): whether it signed for it. */
+  private async copyOwnWrite(replica: NodeEntry, record: WireRecord, ackId: string): Promise<boolean> {
+    if (replica.id === this.mesh.id) {
+      this.shard.merge(record);
+      return true;
+    }
+    const reply = await this.sendConfirmed(replica, 'replica', [record], REPLICA_ACK_MS, ackId);
+    return reply !== undefined && this.confirmation(reply, replica, ackId, record);
+  }
+
+  /**
+   * Whether `reply`, from `replica`, is its signed confirmation of `record` copied under `ackId`;
+   * one with a bad signature gets its sender blamed (an unsigned one is not counted, not blamed:
+   * an honest replica does not sign for a copy it refused, e.g. past its writer's quota).
+   */
+  private confirmation(reply: ChordAnswer, replica: NodeEntry, ackId: string, record: WireRecord): boolean {
+    if (reply.responder.id !== replica.id) return false;
+    const problem = this.ackProblem(ackId, reply.responder, record, reply.proof);
+    if (problem === 'bad-signature') this.blame(replica.id, problem, 'its confirmation of a replica copy is not signed by it');
+    return problem === undefined;
+  }
+
+  /** What is wrong with a replica's confirmation of `record` copied under `ackId`, if anything. */
+  private ackProblem(ackId: string, replica: NodeEntry, record: WireRecord, proof: Proof | undefined): ChordAnswerRefusal | undefined {
+    if (proof === undefined) return this.acceptsUnsigned ? undefined : 'unsigned';
+    return verifyReplicaAck(this.proofs, ackId, replica, record, proof) ? undefined : 'bad-signature';
   }
 
   /** A request of this node's. */
@@ -363,6 +431,8 @@ export class ChordService implements Service {
       });
       return;
     }
+    // A forged write stops at the first honest relay (forged() drops the neighbour that sent it).
+    if (request.record && this.forged(request.record, conn)) return;
     this.forwards.remember(request.id, conn, request.key, this.mesh.clock.now());
     this.forward(request, hop);
   }
@@ -384,9 +454,10 @@ export class ChordService implements Service {
     if (request.kind === 'find') return { ...base, status: 'ok', value: this.ring.successors.map(encodeEntry), proof: undefined };
     if (request.record && from && this.refused(request.record, from)) return undefined;
     const outcome = execute(request, this.shard);
-    const answer = signAnswer(this.mesh.identity, this.proofs, { ...base, status: outcome.status, value: outcome.value }, request.key!);
+    // A write's acknowledgement passes on the replicas' signed confirmations (PROTOCOL.md §14.18).
+    const value = outcome.written ? encodeWriteAck(outcome.value!, await this.copyToReplicas(outcome.written, request.id)) : outcome.value;
+    const answer = signAnswer(this.mesh.identity, this.proofs, { ...base, status: outcome.status, value }, request.key!);
     if (outcome.over && from) this.refuseOverQuota(request, outcome.over, answer, from);
-    if (outcome.written) await this.copyToReplicas([outcome.written]);
     return answer;
   }
 
@@ -398,20 +469,30 @@ export class ChordService implements Service {
    * relayed a request.
    */
   private refused(record: WireRecord, from: Connection, relayed = true): boolean {
-    let error: RecordRefusedError | undefined;
-    if (record.proof === undefined ? !this.acceptsUnsigned : !verifyRecord(this.proofs, record)) {
-      const reason = record.proof === undefined ? 'unsigned' : 'bad-signature';
-      error = new RecordRefusedError(from.id, record.writer, reason, reason === 'unsigned' ? "it carries no writer's signature; unsigned chord records need trust: 'legacy'" : "its signature is not its writer's");
-    } else {
-      try {
-        checkVersion(record, this.shard.versionOf(record.key), this.mesh.clock.now(), CHORD_VERSION_WINDOW_MS, from.id);
-      } catch (refusal) {
-        error = refusal as RecordRefusedError;
-      }
+    if (this.forged(record, from)) return true;
+    try {
+      checkVersion(record, this.shard.versionOf(record.key), this.mesh.clock.now(), CHORD_VERSION_WINDOW_MS, from.id);
+      return false;
+    } catch (refusal) {
+      this.reportError(refusal);
+      // A relay cannot know the version held here, so only the writer or the sender of a copy is to blame.
+      if (!relayed || record.writer === from.id) from.close();
+      return true;
     }
-    if (!error) return false;
-    this.reportError(error);
-    if (!relayed || record.writer === from.id) from.close();
+  }
+
+  /**
+   * Refuses a record whose writer's signature fails (or is missing, under trust 'strict'): reported,
+   * and `from` is dropped whoever wrote the record, since every honest node checks the signature
+   * before passing a record on, relays of write requests included (onRequest), so only a forger or
+   * a node that passes forgeries on sends one.
+   */
+  private forged(record: WireRecord, from: Connection): boolean {
+    if (record.proof === undefined ? this.acceptsUnsigned : verifyRecord(this.proofs, record)) return false;
+    const reason = record.proof === undefined ? 'unsigned' : 'bad-signature';
+    const detail = reason === 'unsigned' ? "it carries no writer's signature; unsigned chord records need trust: 'legacy'" : "its signature is not its writer's";
+    this.reportError(new RecordRefusedError(from.id, record.writer, reason, detail));
+    from.close();
     return true;
   }
 
@@ -429,16 +510,21 @@ export class ChordService implements Service {
     from.close();
   }
 
-  /** Resolves when every replica has confirmed its copy or given up on; one that did not is left to re-replication. */
-  private async copyToReplicas(items: WireRecord[]): Promise<void> {
+  /**
+   * Copies a write to our replicas under its request id; resolves, once each has confirmed or been
+   * given up on, with the signed confirmations (checked: confirmation()) to pass on to the writer.
+   * A replica that did not confirm is left to re-replication and to the writer (confirmReplicas).
+   */
+  private async copyToReplicas(item: WireRecord, requestId: string): Promise<ReplicaAck[]> {
     const targets = this.ring.replicaSet(this.replicas);
-    await Promise.all(targets.map((target) => this.sendConfirmed(target, 'replica', items, REPLICA_ACK_MS)));
+    const replies = await Promise.all(targets.map((target) => this.sendConfirmed(target, 'replica', [item], REPLICA_ACK_MS, requestId)));
+    return replies.flatMap((reply, i) => (reply && this.confirmation(reply, targets[i]!, requestId, item) ? [{ replica: reply.responder, proof: reply.proof }] : []));
   }
 
   private onAnswer(conn: Connection, answer: ChordAnswer): void {
     if (this.lookups.answer(answer, conn)) return;
     if (this.replicaReads.resolve(answer.id, answer)) return;
-    if (this.acks.resolve(answer.id, undefined)) return;
+    if (this.acks.resolve(`${answer.id} ${conn.id}`, answer)) return;
     const upstream = this.forwards.take(answer.id);
     if (!upstream) return;
     // A relay checks the responder's signature before passing an answer on, so a forged one stops
@@ -493,8 +579,13 @@ export class ChordService implements Service {
     const bad = (detail: string) => ({ reason: 'bad-record' as const, detail });
     if (answer.status !== 'ok') return undefined;
     if (request.record) {
-      const wrote = encode(storedSummary(request.record));
-      return bytesEqual(encode(answer.value ?? null), wrote) ? undefined : bad('its acknowledgement is not of the version and value written');
+      let stored: Packet;
+      try {
+        stored = decodeWriteAck(answer.value, this.k).stored;
+      } catch {
+        return bad('its acknowledgement is malformed');
+      }
+      return bytesEqual(encode(stored), encode(storedSummary(request.record))) ? undefined : bad('its acknowledgement is not of the version and value written');
     }
     let record: WireRecord;
     try {
@@ -540,8 +631,20 @@ export class ChordService implements Service {
     this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);
     // Only a storing node takes keys over; one that is not (it left meanwhile) lets the handoff time out.
     if (message.ackId !== undefined && this.ring.position !== undefined) {
-      whisper(conn, encodeAnswer({ id: message.ackId, hops: 0, responder: this.ring.self(), status: 'ok', value: undefined, proof: undefined }));
+      const self = this.ring.self();
+      whisper(conn, encodeAnswer({ id: message.ackId, hops: 0, responder: self, status: 'ok', value: undefined, proof: this.signCopy(message, message.ackId, self) }));
     }
+  }
+
+  /**
+   * A replica's signature for the one record of a write's copy, when it holds that version or a
+   * later one (PROTOCOL.md §14.18); none for handoffs and re-replication batches, nor for a copy
+   * refused (its writer's quota), which the writer then does not count.
+   */
+  private signCopy(message: ChordRecords, ackId: string, self: NodeEntry): Proof | undefined {
+    const [record] = message.records;
+    if (message.kind !== 'replica' || message.records.length !== 1 || (this.shard.versionOf(record!.key) ?? -1) < record!.version) return undefined;
+    return signReplicaAck(this.mesh.identity, this.proofs, ackId, self, record!);
   }
 
   sendRecords(conn: Connection, kind: RecordsKind, items: WireRecord[], ackId?: string): void {
@@ -555,21 +658,21 @@ export class ChordService implements Service {
   }
 
   /**
-   * Sends `items` to `to` and resolves true once it confirms it stored them; false when it cannot
-   * be reached or has not confirmed within `ms` of the call, dialling included.
+   * Sends `items` to `to` under `ackId` and resolves with its confirmation once it stored them
+   * (signed for a write's copy: signCopy); undefined when it cannot be reached or has not confirmed
+   * within `ms` of the call, dialling included.
    */
-  sendConfirmed(to: NodeEntry, kind: RecordsKind, items: WireRecord[], ms: number): Promise<boolean> {
-    const ackId = this.newId();
-    const stored = this.acks.wait(ackId, { timeoutMs: ms, timeoutMessage: `${to.id} did not confirm a ${kind} within ${ms} ms` });
+  sendConfirmed(to: NodeEntry, kind: RecordsKind, items: WireRecord[], ms: number, ackId = this.newId()): Promise<ChordAnswer | undefined> {
+    // Keyed by receiver too: one write's copies to several replicas share its request id, and only
+    // the receiver itself can settle its own.
+    const pending = `${ackId} ${to.id}`;
+    const stored = this.acks.wait(pending, { timeoutMs: ms, timeoutMessage: `${to.id} did not confirm a ${kind} within ${ms} ms` });
     void this.connectTo(to).then((conn) => {
-      if (!this.acks.has(ackId)) return; // gave up while dialling
+      if (!this.acks.has(pending)) return; // gave up while dialling
       if (conn) this.sendRecords(conn, kind, items, ackId);
-      else this.acks.reject(ackId, new ConnectionClosedError(`${to.id} cannot be reached`));
+      else this.acks.reject(pending, new ConnectionClosedError(`${to.id} cannot be reached`));
     });
-    return stored.then(
-      () => true,
-      () => false,
-    );
+    return stored.catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- plumbing

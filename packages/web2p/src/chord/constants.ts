@@ -95,6 +95,16 @@ export const HANDOFF_ACK_MS = 5_000;
 export const REPLICA_ACK_MS = 2_000;
 
 /**
+ * How far past the key's node a writer looks for replicas that will sign for its write, in
+ * multiples of `replicas` (PROTOCOL.md §14.18): the key's node's answer names the replicas that
+ * confirmed; the writer sends the record itself to the ones it expects that did not, and, for
+ * each that cannot be reached (crashed, or not yet known to be gone), to the next node after them.
+ * Twice `replicas` covers as many replicas lost at once as it needs, and bounds what one write
+ * costs: at most this × `replicas` direct copies, in at most this many rounds of REPLICA_ACK_MS.
+ */
+export const WRITE_REPLICA_REACH = 2;
+
+/**
  * A node that could not be reached is kept out of successor lists and finger tables this long, so
  * a crashed node that neighbours still list (until they notice) is not dialled again and again.
  */

@@ -186,6 +186,30 @@ export function encodeRecord(r: WireRecord): Packet {
   return r.value === undefined ? head : [...head, r.value];
 }
 
+/** A replica's signed confirmation of a write's copy, as the key's node passes it on in its answer (§14.18). */
+export interface ReplicaAck {
+  replica: NodeEntry;
+  proof: Proof | undefined;
+}
+
+/** A write's answer value: what was stored ([version, value hash]) and the replicas' confirmations. */
+export function encodeWriteAck(stored: Packet, acks: readonly ReplicaAck[]): Packet {
+  return [...(stored as Packet[]), acks.map(({ replica, proof }) => [encodeEntry(replica), proof ? encodeProof(proof) : null])];
+}
+
+/**
+ * A write's answer value: [version, value hash] (compared by the writer with what it wrote) and
+ * the replicas' confirmations; throws FrameError when malformed.
+ */
+export function decodeWriteAck(value: Packet | undefined, k: number): { stored: Packet; acks: ReplicaAck[] } {
+  if (!Array.isArray(value) || value.length !== 3 || !Array.isArray(value[2])) throw new FrameError('bad chord write answer: expected [version, value hash, [[entry, proof], ...]]');
+  const acks = value[2].map((ack) => {
+    if (!Array.isArray(ack) || ack.length !== 2) throw new FrameError('bad chord replica ack: expected [entry, proof]');
+    return { replica: decodeEntry(ack[0], k), proof: decodeProof(ack[1]) };
+  });
+  return { stored: [value[0]!, value[1]!], acks };
+}
+
 function encodeProof(proof: Proof): Packet {
   return [proof.publicKey, proof.signature];
 }

@@ -10,12 +10,14 @@
 import type { Identity } from '../identity/identity.js';
 import { signBytes, signedBytes, valueDigest, verifySigned, type Proof } from '../replica/signatures.js';
 import type { Packet } from '../wire/packet.js';
-import type { ChordAnswer, WireRecord } from './messages.js';
+import type { ChordAnswer, NodeEntry, WireRecord } from './messages.js';
 
 /** The domain string of chord record signatures (replica/signatures.ts). */
 const RECORD_DOMAIN = 'web2p-chord-record/1';
 /** The domain string of chord answer signatures: an answer's bytes can never pass for a record's. */
 const ANSWER_DOMAIN = 'web2p-chord-answer/1';
+/** The domain string of a replica's confirmation of a copy: never passes for an answer of the key's node. */
+const REPLICA_ACK_DOMAIN = 'web2p-chord-replica-ack/1';
 
 /** Where the protocol ids come from: records are bound to the ring (wire id, with k), keys to node ids. */
 export interface ProofContext {
@@ -59,4 +61,23 @@ export function signAnswer(identity: Identity, context: ProofContext, answer: Om
 export function verifyAnswer(context: ProofContext, answer: ChordAnswer, key: Uint8Array): boolean {
   const proof: Proof | undefined = answer.proof;
   return proof !== undefined && verifySigned(proof, answer.responder.id, context.idProtocolId, answerBytes(context, answer, key));
+}
+
+/**
+ * What a replica signs when it holds a write's copy: the ack id (the writer's request id, so the
+ * writer knows the confirmation is for its write and fresh), the replica's entry, and the record's
+ * key, version and value hash.
+ */
+function replicaAckBytes(context: ProofContext, ackId: string, replica: NodeEntry, record: Pick<WireRecord, 'key' | 'version' | 'value'>): Uint8Array {
+  return signedBytes(REPLICA_ACK_DOMAIN, context.wireProtocolId, [ackId, replica.id, replica.position, record.key, record.version, valueDigest(record.value ?? null)]);
+}
+
+/** A replica's signed confirmation that it holds `record`, copied under `ackId`. */
+export function signReplicaAck(identity: Identity, context: ProofContext, ackId: string, replica: NodeEntry, record: Pick<WireRecord, 'key' | 'version' | 'value'>): Proof {
+  return signBytes(identity, replicaAckBytes(context, ackId, replica, record));
+}
+
+/** Whether `proof` is `replica`'s valid confirmation that it holds `record`, copied under `ackId`. */
+export function verifyReplicaAck(context: ProofContext, ackId: string, replica: NodeEntry, record: Pick<WireRecord, 'key' | 'version' | 'value'>, proof: Proof): boolean {
+  return verifySigned(proof, replica.id, context.idProtocolId, replicaAckBytes(context, ackId, replica, record));
 }

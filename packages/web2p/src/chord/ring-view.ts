@@ -278,6 +278,17 @@ export class RingView {
     return [...byId.values()].sort((a, b) => after(a) - after(b)).slice(0, count);
   }
 
+  /**
+   * Like nodesAfter, with this node among them when it stores: the nodes that should hold copies
+   * of a key held at `position`, as a writer checks its write's replicas (PROTOCOL.md §14.18).
+   */
+  replicasAfter(position: number, heard: readonly NodeEntry[], count: number): NodeEntry[] {
+    const others = this.nodesAfter(position, heard, count);
+    if (this.position === undefined || !this.member || this.position === position) return others;
+    const after = (entry: NodeEntry) => distance(position, entry.position, this.k);
+    return [...others, this.self()].sort((a, b) => after(a) - after(b)).slice(0, count);
+  }
+
   /** The successors that hold copies of our range: the first `replicas` of them. */
   replicaSet(replicas: number): NodeEntry[] {
     return this.successors.slice(0, replicas);
