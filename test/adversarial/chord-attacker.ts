@@ -66,9 +66,9 @@ export class ChordWireAttacker {
     this.wire.send(flags.whisper, [flags.notify, 'replica', null, records]);
   }
 
-  /** Sends a write request for `key` carrying `record`, as if routed to the node as the final hop. */
-  sendWrite(requestId: string, position: number, key: Uint8Array, record: Packet): void {
-    this.wire.send(flags.whisper, [flags.store, requestId, 1, true, position, key, record, null]);
+  /** Sends a write request for `key` carrying `record`, as if routed to the node as the final hop (or, `final` false, for it to route on). */
+  sendWrite(requestId: string, position: number, key: Uint8Array, record: Packet, final = true): void {
+    this.wire.send(flags.whisper, [flags.store, requestId, 1, final, position, key, record, null]);
   }
 
   close(): void {

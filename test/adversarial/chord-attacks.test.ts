@@ -13,7 +13,8 @@ import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
 import { ChordWireAttacker, garbageProof, signedLie, turnLiar } from './chord-attacker.js';
-import { encodeRecord } from '../../packages/web2p/src/chord/messages.js';
+import { encodeRecord, encodeWriteAck } from '../../packages/web2p/src/chord/messages.js';
+import { storedSummary } from '../../packages/web2p/src/chord/record-proof.js';
 
 const NET_MS = 10_000;
 
@@ -233,4 +234,68 @@ it('a write acknowledged by a node that is not the key\'s, or with a forged ackn
     for (const undo of restore.splice(0)) undo();
     for (const node of open.splice(0)) await node.close();
   }
+});
+
+/** The liar leaves; its range is then last's, which holds `key` only if a replica copy reached it (keys() lists a node's own range). */
+async function expectKeptAfterLiarLeaves(writer: ChordSocket, liar: ChordSocket, last: ChordSocket, key: string): Promise<void> {
+  await liar.close();
+  await waitFor(() => last.ringState().predecessor?.id === writer.id, 3 * NET_MS, "last takes over the liar's range");
+  expect(last.keys().map((bytes) => new TextDecoder().decode(bytes))).toContain(key);
+  expect(await writer.get(key)).toBe('stored');
+  expect(await last.get(key)).toBe('stored');
+}
+
+it("a key's node that acknowledges a write and drops it, passing on a confirmation it forged, loses nothing: the writer copies to the replicas itself and drops it", async () => {
+  const { reader: writer, liar, last } = await ringOfThree();
+  const key = keyBetween(writer.ringState().position!, liar.ringState().position!); // the liar's key
+  let acknowledged = 0;
+  restore.push(
+    turnLiar(liar.id, (request, self) => {
+      if (request.kind !== 'set') return undefined;
+      acknowledged++;
+      // Signed by the key's node and naming what was written, but nothing is stored or copied; the
+      // confirmation it passes on in last's name is one last never signed.
+      const lastEntry = { ...self.self, id: last.id, position: last.ringState().position! };
+      return signedLie(request, self, 'ok', encodeWriteAck(storedSummary(request.record!), [{ replica: lastEntry, proof: garbageProof(self.identity) }]));
+    }),
+  );
+  const errors: Error[] = [];
+  writer.on('error', (error) => errors.push(error));
+  await writer.set(key, 'stored');
+  expect(acknowledged).toBeGreaterThan(0);
+  expect(liar.keys().map((bytes) => new TextDecoder().decode(bytes))).not.toContain(key); // it dropped the write
+  expect(errors).toContainEqual(expect.objectContaining({ name: 'ChordAnswerError', peerId: liar.id, reason: 'bad-record' }));
+  expect(writer.routingTable.has(liar.id)).toBe(false);
+  await expectKeptAfterLiarLeaves(writer, liar, last, key);
+});
+
+it("a key's node that acknowledges a write without copying it (no confirmations) costs the writer direct copies, and nobody is blamed", async () => {
+  const { reader: writer, liar, last } = await ringOfThree();
+  const key = keyBetween(writer.ringState().position!, liar.ringState().position!);
+  restore.push(turnLiar(liar.id, (request, self) => (request.kind === 'set' ? signedLie(request, self, 'ok', encodeWriteAck(storedSummary(request.record!), [])) : undefined)));
+  const errors: Error[] = [];
+  writer.on('error', (error) => errors.push(error));
+  await writer.set(key, 'stored');
+  expect(errors).toEqual([]); // an ack without confirmations may be a slow replica's doing
+  await expectKeptAfterLiarLeaves(writer, liar, last, key);
+});
+
+it('a forged write sent through a relay stops at the relay, which drops its sender; the key\'s node never sees it', async () => {
+  const { reader: relay, liar: other, last } = await ringOfThree();
+  const key = keyBetween(other.ringState().position!, last.ringState().position!); // last's key, not the relay's
+  await last.set(key, 'honest');
+  const relayErrors: Error[] = [];
+  const keyNodeErrors: Error[] = [];
+  relay.on('error', (error) => relayErrors.push(error));
+  last.on('error', (error) => keyNodeErrors.push(error));
+  const attacker = await ChordWireAttacker.connect(relay);
+  open.push(attacker);
+  await waitFor(() => relay.routingTable.has(attacker.id), NET_MS, 'the attacker is linked');
+  const forged = encodeRecord({ key: utf8(key), version: Date.now() + 1, writer: last.id, value: 'mallory', proof: garbageProof(attacker.wire.identity) });
+  attacker.sendWrite('forged write', keyPosition(utf8(key), 16), utf8(key), forged, false);
+  await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
+  expect(relayErrors).toContainEqual(expect.objectContaining({ name: 'RecordRefusedError', peerId: attacker.id, owner: last.id, reason: 'bad-signature' }));
+  expect(keyNodeErrors).toEqual([]);
+  expect(await relay.get(key)).toBe('honest');
+  expect(await last.get(key)).toBe('honest');
 });
