@@ -522,9 +522,11 @@ export class ChordService implements Service {
   }
 
   private onAnswer(conn: Connection, answer: ChordAnswer): void {
+    // Confirmations first: a write's copies go out under its request id, which is still a pending
+    // lookup of ours when we are both its writer and its key's node.
+    if (this.acks.resolve(`${answer.id} ${conn.id}`, answer)) return;
     if (this.lookups.answer(answer, conn)) return;
     if (this.replicaReads.resolve(answer.id, answer)) return;
-    if (this.acks.resolve(`${answer.id} ${conn.id}`, answer)) return;
     const upstream = this.forwards.take(answer.id);
     if (!upstream) return;
     // A relay checks the responder's signature before passing an answer on, so a forged one stops
