@@ -170,10 +170,12 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
 
   /**
    * Stores `value` at `key` on its responsible node and the replicas; resolves once the key's node
-   * acknowledged it with its signature (after its replicas confirmed their copies, or a timeout).
+   * acknowledged it with its signature and the replicas this node expects signed for their copies
+   * (those missing get the record from this node directly: PROTOCOL.md §14.18).
    * Rejects with QuotaExceededError when it would take this node's writes past maxKeysPerWriter or
    * maxBytesPerWriter (as do update(), delete() and applyDelta()), ChordWriteConflictError when
-   * other writers kept writing the key meanwhile, TimeoutError when no valid acknowledgement came.
+   * other writers kept writing the key meanwhile, TimeoutError when no valid acknowledgement came,
+   * ChordReplicationError when too few replicas confirmed (retry once the ring has settled).
    */
   set(key: ChordKey, value: Packet): Promise<void> {
     return this.#pending(() => this.#write(key, value).then(() => undefined));
