@@ -9,7 +9,7 @@
  *   change; every other node in the process runs the library unchanged.
  */
 import { ChordService } from '../../packages/web2p/src/chord/chord-service.js';
-import { encodeAnswer, encodeMeta, encodeRecord, type ChordAnswer, type ChordRequest, type WireRecord } from '../../packages/web2p/src/chord/messages.js';
+import { encodeAnswer, encodeMeta, encodeRecord, type ChordAnswer, type ChordRecords, type ChordRequest, type WireRecord } from '../../packages/web2p/src/chord/messages.js';
 import { whisper } from '../../packages/web2p/src/chord/whisper.js';
 import type { Connection } from '../../packages/web2p/src/mesh/connection.js';
 import { signAnswer, signRecord, type ProofContext } from '../../packages/web2p/src/chord/record-proof.js';
@@ -105,4 +105,21 @@ export function turnLiar(liarId: string, lie: Lie): () => void {
 /** The liar's own answer, signed by it: what a member in good standing can say. */
 export function signedLie(request: ChordRequest, liar: Parameters<Lie>[1], status: ChordAnswer['status'], value: Packet | undefined): ChordAnswer {
   return signAnswer(liar.identity, liar.context, { id: request.id, hops: request.hops, responder: liar.self, status, value }, request.key!);
+}
+
+type OnRecords = (this: ChordService, conn: Connection, message: ChordRecords) => void;
+
+/**
+ * Makes the ChordSocket whose id is `silentId` ignore the replica copies sent to it (it neither
+ * stores nor confirms them), as a replica that is slow or hostile would. Returns the undo.
+ */
+export function turnSilentReplica(silentId: string): () => void {
+  const prototype = ChordService.prototype as unknown as { onRecords: OnRecords };
+  const honest = prototype.onRecords;
+  prototype.onRecords = function (this: ChordService, conn, message) {
+    if (this.mesh.id !== silentId || message.kind !== 'replica') honest.call(this, conn, message);
+  };
+  return () => {
+    prototype.onRecords = honest;
+  };
 }

@@ -12,7 +12,7 @@ import { ChordSocket, QuotaExceededError } from '../../packages/web2p/src/node/i
 import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
-import { ChordWireAttacker, garbageProof, signedLie, turnLiar } from './chord-attacker.js';
+import { ChordWireAttacker, garbageProof, signedLie, turnLiar, turnSilentReplica } from './chord-attacker.js';
 import { encodeRecord, encodeWriteAck } from '../../packages/web2p/src/chord/messages.js';
 import { storedSummary } from '../../packages/web2p/src/chord/record-proof.js';
 
@@ -278,6 +278,17 @@ it("a key's node that acknowledges a write without copying it (no confirmations)
   await writer.set(key, 'stored');
   expect(errors).toEqual([]); // an ack without confirmations may be a slow replica's doing
   await expectKeptAfterLiarLeaves(writer, liar, last, key);
+});
+
+it("a write that too few of the expected replicas confirm, even sent to them directly, rejects with ChordReplicationError", async () => {
+  const { reader: writer, liar, last } = await ringOfThree();
+  const key = keyBetween(writer.ringState().position!, liar.ringState().position!);
+  restore.push(
+    turnLiar(liar.id, (request, self) => (request.kind === 'set' ? signedLie(request, self, 'ok', encodeWriteAck(storedSummary(request.record!), [])) : undefined)),
+    turnSilentReplica(last.id),
+  );
+  // Expected: last and the writer itself (the nodes after the liar); only the writer's own copy confirms.
+  await expect(writer.set(key, 'stored')).rejects.toMatchObject({ name: 'ChordReplicationError', confirmed: 1, needed: 2 });
 });
 
 it('a forged write sent through a relay stops at the relay, which drops its sender; the key\'s node never sees it', async () => {

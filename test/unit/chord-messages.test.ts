@@ -4,10 +4,12 @@ import { FrameError, flags, type Packet } from '../../packages/web2p/src/index.j
 import { decodeMsgpack, encodeMsgpack } from '../../packages/web2p/src/wire/index.js';
 import {
   decodeChord,
+  decodeWriteAck,
   encodeAnswer,
   encodeMeta,
   encodeRecords,
   encodeRequest,
+  encodeWriteAck,
   type ChordRequest,
   type NodeEntry,
   type WireRecord,
@@ -140,5 +142,24 @@ describe('malformed input throws FrameError (the mesh drops that peer)', () => {
     ['py2p notify of a key', [flags.notify, 'some key']],
   ])('%s', (_, payload) => {
     expect(() => decodeChord(payload, K)).toThrow(FrameError);
+  });
+});
+
+describe("a write's acknowledgement value (PROTOCOL.md §14.18)", () => {
+  const stored: Packet = [1_704_067_200_123, new Uint8Array(32).fill(3)];
+
+  it('carries what was stored and the replicas\' confirmations, through msgpack and back', () => {
+    const acks = [{ replica: a, proof }, { replica: b, proof: undefined }];
+    const [value] = wire([encodeWriteAck(stored, acks)]);
+    expect(decodeWriteAck(value, K)).toEqual({ stored, acks });
+  });
+
+  it.each<[string, Packet]>([
+    ['the bare [version, hash] of earlier builds', stored],
+    ['confirmations that are not a list', [...(stored as Packet[]), 'all']],
+    ['a confirmation without its proof item', [...(stored as Packet[]), [[[a.id, a.position, ['sim', 3]]]]]],
+    ['a confirmation at a position its id does not allow', [...(stored as Packet[]), [[[a.id, (a.position + positionWindow(K)) % 256, ['sim', 3]], null]]]],
+  ])('is malformed with %s', (_, value) => {
+    expect(() => decodeWriteAck(value, K)).toThrow(FrameError);
   });
 });
