@@ -262,25 +262,28 @@ export class ChordService implements Service {
 
   /**
    * A write counts as stored only once the replicas we expect, the next min(replicas, storing nodes
-   * we know − 1) after the key's node, signed for their copies (PROTOCOL.md §14.18): the key's node
-   * passes on the confirmations it gathered; to each expected replica missing from them we send the
-   * signed record ourselves (it checks our signature, as for any copy), and to the next node after
-   * the ones that cannot be reached, up to WRITE_REPLICA_REACH × replicas nodes. So a key's node
+   * we know − 1) after the key's node (among those we know and those whose signed confirmations the
+   * key's node passed on), signed for their copies (PROTOCOL.md §14.18). To each expected replica
+   * that did not, we send the signed record ourselves (it checks our signature, as for any copy),
+   * and to the next node after the ones that cannot be reached, up to WRITE_REPLICA_REACH ×
+   * replicas nodes. So a key's node
    * that acknowledges a write and drops it loses nothing. Throws ChordReplicationError when too few
    * confirm.
    */
   private async confirmReplicas(record: WireRecord, answer: ChordAnswer): Promise<void> {
     if (answer.responder.id === this.mesh.id || this.replicas === 0) return; // we are the key's node: it copied
-    const heard = [...this.heardFrom.values()].flat();
-    const candidates = this.ring.replicasAfter(answer.responder.position, heard, WRITE_REPLICA_REACH * this.replicas);
-    const needed = Math.min(this.replicas, candidates.length);
-    const confirmed = new Set<string>();
+    const confirmers: NodeEntry[] = [];
     for (const { replica, proof } of decodeWriteAck(answer.value, this.k).acks) {
-      if (!candidates.some((candidate) => candidate.id === replica.id)) continue; // not one we expect: not counted
       const problem = this.ackProblem(answer.id, replica, record, proof);
       if (problem === 'bad-signature') this.blame(answer.responder.id, 'bad-record', `its acknowledgement carries a confirmation ${replica.id} did not sign`);
-      else if (!problem) confirmed.add(replica.id);
+      else if (!problem) confirmers.push(replica);
     }
+    // The signed confirmers fill in our view of the key's node's successors: a writer far from the
+    // key knows few nodes near it, and would otherwise take far nodes for its replicas.
+    const heard = [...this.heardFrom.values()].flat().concat(confirmers);
+    const candidates = this.ring.replicasAfter(answer.responder.position, heard, WRITE_REPLICA_REACH * this.replicas);
+    const needed = Math.min(this.replicas, candidates.length);
+    const confirmed = new Set(confirmers.filter((replica) => candidates.some((candidate) => candidate.id === replica.id)).map((replica) => replica.id));
     let next = 0;
     while (confirmed.size < needed && next < candidates.length) {
       const round: NodeEntry[] = [];
