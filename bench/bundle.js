@@ -5,7 +5,8 @@
 // gzip size estimated from its tree-shaken code gzipped on its own (gzip does not split exactly
 // by module; the shares say where to look). The size is the initial bundle: the entry chunk and the
 // chunks it imports statically; chunks reached only by import() load when first needed and are
-// listed apart (lazy). Writes bench/results/bundle.json and prints a table.
+// listed apart (lazy). Then the same estimate per module: the modules that take the most of the
+// MeshSocket bundle, where to cut next. Writes bench/results/bundle.json and prints a table.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -37,6 +38,8 @@ const FEATURES = {
   'request/response + routed sends': ['mesh/request-response.js', 'mesh/routed-send.js', 'mesh/routed-messages.js', 'runtime/deadlines.js'],
 };
 const FEATURES_OF = 'MeshSocket alone';
+/** How many of a bundle's largest modules bundle.json keeps, and the table shows for FEATURES_OF. */
+const TOP_MODULES = 25;
 
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -50,6 +53,11 @@ function group(id) {
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(id);
   if (dependency) return dependency[1];
   return id.includes('bench/bundle/') ? '(bench entry)' : id;
+}
+
+/** A module's name as the table shows it: its path in the library or in its npm package. */
+function moduleName(id) {
+  return /packages\/web2p\/dist\/(.+)$/.exec(id)?.[1] ?? /node_modules\/(.+)$/.exec(id)?.[1] ?? id;
 }
 
 async function bundle(entry) {
@@ -79,10 +87,12 @@ async function bundle(entry) {
     .map((chunk) => ({ modules: [...new Set(Object.keys(chunk.modules).map(group))].join(', '), minified: Buffer.byteLength(chunk.code), gzip: gzip(chunk.code) }));
   const initialChunks = [...initial].map((name) => chunks.get(name));
   const code = new Map();
+  const modules = [];
   const features = Object.fromEntries(Object.keys(FEATURES).map((name) => [name, '']));
   for (const [id, module] of initialChunks.flatMap((c) => Object.entries(c.modules))) {
     if (!module.code) continue;
     const name = group(id);
+    modules.push({ name: moduleName(id), gzipAlone: gzip(module.code) });
     code.set(name, (code.get(name) ?? '') + module.code);
     for (const [feature, files] of Object.entries(FEATURES)) {
       if (files.some((file) => id.endsWith(`packages/web2p/dist/${file}`))) features[feature] += module.code;
@@ -99,7 +109,13 @@ async function bundle(entry) {
   const featureShares = Object.fromEntries(
     Object.entries(features).map(([feature, text]) => [feature, text ? Math.round((gzip(text) / sum) * gzipped) : 0]),
   );
-  return { entry: `bench/bundle/${entry}`, minified, gzip: gzipped, withinTarget: gzipped <= TARGET_GZIP, groups, features: featureShares, lazy };
+  // shares of the same whole as the groups' (a module gzips worse alone than beside its group)
+  const moduleSum = modules.reduce((total, m) => total + m.gzipAlone, 0);
+  const topModules = modules
+    .map(({ name, gzipAlone }) => ({ name, gzipShare: Math.round((gzipAlone / moduleSum) * gzipped) }))
+    .sort((a, b) => b.gzipShare - a.gzipShare)
+    .slice(0, TOP_MODULES);
+  return { entry: `bench/bundle/${entry}`, minified, gzip: gzipped, withinTarget: gzipped <= TARGET_GZIP, groups, features: featureShares, topModules, lazy };
 }
 
 const results = {};
@@ -123,6 +139,8 @@ for (const [name, r] of Object.entries(results)) {
 }
 console.log(`\nfeatures inside "${FEATURES_OF}" (estimated share of its gzip size):`);
 for (const [feature, bytes] of Object.entries(results[FEATURES_OF].features)) console.log(`  ${feature.padEnd(46)} ${kb(bytes).padStart(9)}`);
+console.log(`\nthe ${TOP_MODULES} largest modules of "${FEATURES_OF}" (estimated share of its gzip size):`);
+for (const m of results[FEATURES_OF].topModules) console.log(`  ${m.name.padEnd(46)} ${kb(m.gzipShare).padStart(9)}`);
 for (const [name, r] of Object.entries(results)) {
   console.log(`\nwhat takes the space in "${name}" (share of the gzip size):`);
   for (const g of r.groups) console.log(`  ${g.name.padEnd(24)} ${kb(g.gzipShare).padStart(9)}  ${String(g.percent).padStart(5)} %`);

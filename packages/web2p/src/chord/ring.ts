@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../wire/sha2.js';
 import { utf8 } from '../wire/packet.js';
 import { CHORD_POSITION_PROBES, MAX_K, MIN_K, POSITIONS_CACHED } from './constants.js';
 

@@ -5,7 +5,7 @@
  * dials that address and whispers the reply on the new connection. The request sub-flag also
  * carries `request '*'`, a peer list request (§4.7), answered by the peer exchange.
  */
-import { sha384 } from '@noble/hashes/sha2.js';
+import { sha384 } from '../wire/sha2.js';
 import { TimeoutError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import { PendingRequests } from '../runtime/pending-requests.js';

@@ -3,7 +3,7 @@
  * small cache. Sync and chord sign different fields, each under its own domain string, so a
  * signature made for one can never pass as the other's.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../wire/sha2.js';
 import { nodeIdOf, PUBLIC_KEY_BYTES, sign, verifySignature, type Identity } from '../identity/identity.js';
 import { encode } from '../wire/msgpack.js';
 import { bytesEqual, toHex, type Packet } from '../wire/packet.js';

@@ -7,11 +7,10 @@
  *
  * Bytes travel as lowercase hex in the JSON frames.
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ed25519, whenReady, type MaybePromise } from '../identity/ed25519.js';
 import { verifySignature } from '../identity/identity.js';
 import { ownsNodeId, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/keys.js';
-import { utf8 } from '../wire/packet.js';
+import { fromHex, toHex, utf8 } from '../wire/packet.js';
 import { JOIN_NONCE_BYTES, MAX_PROTOCOL_ID_LENGTH } from './constants.js';
 
 /** Signed first, so that a join proof is never mistaken for a signature made for another purpose. */
@@ -33,7 +32,7 @@ function transcript(nonce: string, id: string, protocol: string): Uint8Array {
 
 /** A fresh challenge nonce, as hex, from `bytes` random bytes. */
 export function encodeNonce(bytes: Uint8Array): string {
-  return bytesToHex(bytes);
+  return toHex(bytes);
 }
 
 /**
@@ -41,7 +40,7 @@ export function encodeNonce(bytes: Uint8Array): string {
  * `nonce`; signed with the platform's Ed25519 (identity/ed25519.ts: a promise with WebCrypto).
  */
 export function makeJoinProof(identity: Identity, nonce: string, id: string, protocol: string): MaybePromise<JoinProof> {
-  return whenReady(ed25519().sign(identity, transcript(nonce, id, protocol)), (signature) => ({ key: bytesToHex(identity.publicKey), protocol, signature: bytesToHex(signature) }));
+  return whenReady(ed25519().sign(identity, transcript(nonce, id, protocol)), (signature) => ({ key: toHex(identity.publicKey), protocol, signature: toHex(signature) }));
 }
 
 /**
@@ -79,10 +78,6 @@ export function isNonce(value: unknown): value is string {
 }
 
 function hexBytes(text: string, length: number): Uint8Array | undefined {
-  try {
-    const bytes = hexToBytes(text);
-    return bytes.length === length ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
+  const bytes = fromHex(text);
+  return bytes?.length === length ? bytes : undefined;
 }

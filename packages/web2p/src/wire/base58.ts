@@ -1,9 +1,16 @@
 /**
  * base58 of integers (PROTOCOL.md §2.5): the Bitcoin alphabet, most significant digit first, zero is
- * "1", no leading-zero-byte rule. bs58 encodes byte strings, so integers go through their minimal
- * big-endian bytes, for which the two agree.
+ * "1", no leading-zero-byte rule.
+ *
+ * Hand-written rather than bs58 (issue 20): py2p's base58 is of integers, not byte strings, so a
+ * BigInt conversion is all it takes. bs58 and base-x were 0.9 KB of the gzip MeshSocket bundle, and
+ * this is twice as fast on ids (Node 22, 2,000 random ids: a 32-byte digest encodes in 2.4 µs
+ * against bs58's 5.3, a 48-byte one in 3.8 against 9.6; decoding 2.5–3.8 µs against 3.8–9.5).
  */
-import bs58 from 'bs58';
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+/** 58^9, the largest power of 58 whose digits a double holds exactly: encoding divides by it. */
+const CHUNK = 58n ** 9n;
 
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   let value = 0n;
@@ -11,20 +18,20 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
   return value;
 }
 
-function bigIntToBytes(value: bigint): Uint8Array {
-  if (value === 0n) return new Uint8Array(1);
-  const hex = value.toString(16);
-  const padded = hex.length % 2 ? '0' + hex : hex;
-  const out = new Uint8Array(padded.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(padded.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 /** The non-negative integer `value` in base58 (Bitcoin's alphabet), as py2p writes ids and times. */
 export function toBase58(value: number | bigint): string {
-  const n = BigInt(value);
+  let n = BigInt(value);
   if (n < 0n) throw new RangeError(`base58 encodes non-negative integers, not ${n}`);
-  return bs58.encode(bigIntToBytes(n));
+  let out = '';
+  // nine digits per BigInt division, then plain number arithmetic within the chunk
+  for (; n >= CHUNK; n /= CHUNK) {
+    let chunk = Number(n % CHUNK);
+    for (let i = 0; i < 9; i++, chunk = Math.floor(chunk / 58)) out = ALPHABET[chunk % 58] + out;
+  }
+  let rest = Number(n);
+  do out = ALPHABET[rest % 58] + out;
+  while ((rest = Math.floor(rest / 58)) > 0);
+  return out;
 }
 
 /** The base58 text of a big-endian unsigned integer given as bytes (a digest). */
@@ -35,13 +42,13 @@ export function bytesToBase58(bytes: Uint8Array): string {
 /** Throws RangeError on a character outside the alphabet. */
 export function fromBase58(text: string): bigint {
   if (text.length === 0) throw new RangeError('an empty string is not base58');
-  let bytes: Uint8Array;
-  try {
-    bytes = bs58.decode(text);
-  } catch {
-    throw new RangeError(`${JSON.stringify(text.slice(0, 80))} is not base58`);
+  let value = 0n;
+  for (const char of text) {
+    const digit = ALPHABET.indexOf(char);
+    if (digit < 0) throw new RangeError(`${JSON.stringify(text.slice(0, 80))} is not base58`);
+    value = value * 58n + BigInt(digit);
   }
-  return bytesToBigInt(bytes);
+  return value;
 }
 
 /** Whether `text` uses only base58 characters. */

@@ -8,7 +8,7 @@
  * they hash large broadcasts with it in order (broadcast-outbox.ts, mesh/id-verifier.ts). The
  * simulator offers none, so it stays synchronous and deterministic.
  */
-import { sha256 as pureSha256 } from '@noble/hashes/sha2.js';
+import { sha256 as pureSha256 } from './sha2.js';
 
 let digest: (bytes: Uint8Array) => Uint8Array = pureSha256;
 /** Whether `digest` is a native one (then it is used for every body, synchronously). */

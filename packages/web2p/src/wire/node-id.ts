@@ -1,4 +1,4 @@
-import { sha384 } from '@noble/hashes/sha2.js';
+import { sha384 } from './sha2.js';
 import { bytesToBase58, fromBase58, isBase58 } from './base58.js';
 import { concatBytes, utf8 } from './packet.js';
 

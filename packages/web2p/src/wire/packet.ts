@@ -47,6 +47,12 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** The bytes a hex string (either case) spells, or undefined when it is not hex. */
+export function fromHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !/^[\da-f]*$/i.test(text)) return undefined;
+  return Uint8Array.from({ length: text.length / 2 }, (_, i) => parseInt(text.slice(2 * i, 2 * i + 2), 16));
+}
+
 /** One array holding `parts` one after another. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;

@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha2.js';
 import { bytesToBase58 } from './base58.js';
 import { utf8 } from './packet.js';
 
