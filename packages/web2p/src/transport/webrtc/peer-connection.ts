@@ -38,9 +38,9 @@ export interface PeerConnectionOptions {
   clock?: Clock;
   /** Default CONNECT_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** Passed on to the link, for logs; read when the channel opens (an early offer learns it late). */
+  /** Passed on to the link, for logs. */
   remoteAddress?: string;
-  /** The node id of the other side (Link.peerId); read when the channel opens, as remoteAddress. */
+  /** The node id of the other side (Link.peerId). */
   peerId?: string;
   limits?: Partial<DataChannelLinkLimits>;
 }
