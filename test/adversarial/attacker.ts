@@ -6,7 +6,7 @@
  */
 import { createIdentity, nodeIdOf, type Identity } from '../../packages/web2p/src/identity/identity.js';
 import { IDENTITY_PROOF_MARKER, NEIGHBOUR_UPDATES_MARKER } from '../../packages/web2p/src/mesh/constants.js';
-import { isProofMessage, PROOF_SUBFLAG } from '../../packages/web2p/src/mesh/identity-proof.js';
+import { BOUND_PROOF_SUBFLAG, isProofMessage, PROOF_SUBFLAG } from '../../packages/web2p/src/mesh/identity-proof.js';
 import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import type { Link, Transport } from '../../packages/web2p/src/transport/types.js';
 import { flags, type Packet, type WireMessage } from '../../packages/web2p/src/wire/index.js';
@@ -53,6 +53,11 @@ export class Attacker extends WirePeer {
   /** The victim's proof message, once it arrived. */
   peerProof(): Promise<WireMessage> {
     return this.arrival(PROOF_SUBFLAG, 'the peer’s proof');
+  }
+
+  /** The victim's bound proof (sent with its handshake over WebRTC), once it arrived. */
+  peerBoundProof(): Promise<WireMessage> {
+    return this.arrival(BOUND_PROOF_SUBFLAG, 'the peer’s bound proof');
   }
 
   /** Proves `identity` honestly to the peer `peerId` (an attacker that is a member in its own name). */

@@ -5,7 +5,8 @@
  * genuine proof, relayed live from the channel to b, on which it claims to be a (a forged proof is
  * covered over TCP, link-identity-tcp.test.ts). Over TCP nothing could tell that relay apart; here
  * the DTLS fingerprints in the signed transcript do. It fails, a drops the attacker with an IdentityProofError naming b, and none of
- * a's whispers to b reach the attacker.
+ * a's whispers to b reach the attacker. The same with the bound proof b sends with its handshake
+ * (no nonce to relay: PROTOCOL.md §14.14): replayed onto the channel to a, it fails the same way.
  */
 import { describe, expect, it } from 'vitest';
 import { IdentityProofError, flags, nodeWebRtcTransport, type Link } from '../../packages/web2p/src/node/index.js';
@@ -71,6 +72,31 @@ describe('link hijack over WebRTC (node-datachannel)', () => {
       expect(toA.data()).toEqual([]);
       expect(a.socket.routingTable.get(b.socket.id)).toBe(original);
       expect(b.errors.filter((e) => !(e instanceof IdentityProofError))).toEqual([]);
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  it('b’s bound proof, taken from the attacker’s own channel to b and replayed on its channel to a as b, is refused', async () => {
+    const server = await startServer({ joinProof: 'required' });
+    const url = `${server.url}/bound-replay`;
+    const [a, b] = await honestPair(url);
+    const protocolId = a.socket.protocol.id;
+    const original = a.socket.routingTable.get(b.socket.id);
+    const attacker = await attackerLinks(url, protocolId, [a.socket.id, b.socket.id]);
+    try {
+      const toA = new Attacker(attacker.links.get(a.socket.id)!);
+      const toB = new Attacker(attacker.links.get(b.socket.id)!);
+      // b signs a bound proof on every WebRTC link at once, for the id the signaling named: ours.
+      const bBound = await toB.peerBoundProof();
+      toA.handshake(b.socket.id, protocolId);
+      toA.send(flags.whisper, [...bBound.payload]);
+      await toA.whenClosed();
+      const replayed = a.errors.find((e) => e instanceof IdentityProofError) as IdentityProofError;
+      expect(replayed.peer).toBe(b.socket.id);
+      expect(replayed.message).toContain('another one');
+      expect(toA.data()).toEqual([]);
+      expect(a.socket.routingTable.get(b.socket.id)).toBe(original);
     } finally {
       await attacker.close();
     }

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createIdentity, verifySignature } from '../../packages/web2p/src/identity/identity.js';
 import { nobleEd25519 as noble } from '../../packages/web2p/src/identity/noble-ed25519.js';
 import { webCryptoEd25519 as webCrypto } from '../../packages/web2p/src/identity/webcrypto-ed25519.js';
-import { decodeProofMessage, encodeHello, encodeProof, proofTranscript } from '../../packages/web2p/src/mesh/identity-proof.js';
+import { decodeProofMessage, encodeHello, encodeProof, LinkProofs, proofTranscript } from '../../packages/web2p/src/mesh/identity-proof.js';
+import { nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
+import type { Link } from '../../packages/web2p/src/transport/types.js';
 import { nativeEd25519 } from '../../packages/web2p/src/node/native-ed25519.js';
 import { SeededRandom } from '../../packages/web2p/src/runtime/random.js';
 import { FrameError } from '../../packages/web2p/src/errors.js';
@@ -75,8 +77,71 @@ describe('proof messages', () => {
     expect(decodeProofMessage(encodeHello(nonce))).toEqual({ kind: 'hello', nonce });
     const [key, signature] = [random.bytes(32), random.bytes(64)];
     expect(decodeProofMessage(encodeProof(key, signature))).toEqual({ kind: 'proof', publicKey: key, signature });
+    expect(decodeProofMessage(encodeProof(key, signature, true))).toEqual({ kind: 'bound', publicKey: key, signature });
     for (const bad of [['web2p:hello', random.bytes(31)], ['web2p:hello'], ['web2p:proof', key], ['web2p:proof', key, random.bytes(63)], ['web2p:proof', 'k', 's']]) {
       expect(() => decodeProofMessage(bad)).toThrow(FrameError);
     }
+  });
+});
+
+describe('the bound proof (§14.14: sent with the handshake over WebRTC, no nonces)', () => {
+  it('signs what a nonce proof signs but the nonces, under its own domain: neither passes for the other', () => {
+    const identity = createIdentity(random);
+    const bound = proofTranscript({ ...context, bound: true });
+    const signature = noble.sign(identity, bound);
+    expect(noble.verify(identity.publicKey, proofTranscript({ ...context, bound: true, signerNonce: random.bytes(32) }), signature)).toBe(true);
+    expect(noble.verify(identity.publicKey, proofTranscript(context), signature)).toBe(false);
+    for (const change of [{ signerFingerprint: 'sha-256 EE:FF' }, { verifierFingerprint: 'sha-256 EE:FF' }, { verifierId: 'someone else' }, { protocolId: 'q' }]) {
+      expect(noble.verify(identity.publicKey, proofTranscript({ ...context, ...change, bound: true }), signature)).toBe(false);
+    }
+  });
+
+  /** The LinkProofs of a node on one link, and what it sent there. */
+  function side(link: Partial<Link>) {
+    const identity = createIdentity(random);
+    const sent: unknown[][] = [];
+    const host = { identity, id: nodeIdOf(identity.publicKey, 'p'), protocolId: 'p', random, send: (_: Link, payload: unknown[]) => sent.push(payload) };
+    return { host, sent, proofs: new LinkProofs(host as never), link: link as Link };
+  }
+  const claim = (host: { id: string }, compression: number[] = [0x5749, 0x574a]) => ({ id: host.id, protocolId: 'p', addr: ['webrtc', 0] as [string, number], compression });
+
+  it('goes out only on a link with both fingerprints and a peer id, and is refused on a link without fingerprints', () => {
+    const plain = side({ peerId: 'x' });
+    plain.proofs.sendBoundProof(plain.link);
+    expect(plain.sent).toEqual([]);
+    const fingerprints = { local: 'sha-256 AA', remote: 'sha-256 BB' };
+    const signer = side({ peerId: plain.host.id, fingerprints });
+    signer.proofs.sendBoundProof(signer.link);
+    expect(signer.sent.map((p) => p[0])).toEqual(['web2p:bound-proof']);
+    plain.proofs.claim(plain.link, claim(signer.host));
+    expect(() => plain.proofs.receive(plain.link, signer.sent[0] as never)).toThrow(FrameError);
+  });
+
+  it('proves the claim on the link it was made for; the verifier then sends no nonce proof of its own, and ignores a late hello', () => {
+    const a = side({ fingerprints: { local: 'sha-256 AA', remote: 'sha-256 BB' } });
+    const b = side({ peerId: a.host.id, fingerprints: { local: 'sha-256 BB', remote: 'sha-256 AA' } });
+    Object.assign(a.link, { peerId: b.host.id });
+    for (const s of [a, b]) s.proofs.sendBoundProof(s.link);
+    a.proofs.sendHello(a.link);
+    a.proofs.claim(a.link, claim(b.host));
+    expect(a.proofs.receive(a.link, b.sent[0] as never)).toEqual({ kind: 'proven', claim: claim(b.host) });
+    expect(a.proofs.pending(a.link)).toBe(false);
+    expect(a.proofs.receive(a.link, encodeHello(random.bytes(32)))).toEqual({ kind: 'waiting' });
+    expect(a.sent.map((p) => p[0])).toEqual(['web2p:bound-proof', 'web2p:hello']);
+    // the same proof on a link with other fingerprints (a relay of its own) fails
+    const c = side({ peerId: b.host.id, fingerprints: { local: 'sha-256 CC', remote: 'sha-256 AA' } });
+    c.proofs.claim(c.link, claim(b.host));
+    expect(c.proofs.receive(c.link, b.sent[0] as never)).toMatchObject({ kind: 'failed', peer: b.host.id });
+  });
+
+  it('a peer without BOUND_PROOF_MARKER (an earlier web2p) still gets the nonce proof', () => {
+    const a = side({ peerId: 'x', fingerprints: { local: 'sha-256 AA', remote: 'sha-256 BB' } });
+    const old = side({});
+    Object.assign(a.link, { peerId: old.host.id });
+    a.proofs.sendBoundProof(a.link);
+    a.proofs.sendHello(a.link);
+    a.proofs.claim(a.link, claim(old.host, [0x5749]));
+    a.proofs.receive(a.link, encodeHello(random.bytes(32)));
+    expect(a.sent.map((p) => p[0])).toEqual(['web2p:bound-proof', 'web2p:hello', 'web2p:proof']);
   });
 });

@@ -283,6 +283,7 @@ export class ConnectionManager {
     record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
     if (link.outgoing || link.peerIsWeb2p) this.sendHandshake(record, dialect);
     if (link.outgoing) this.proofs.sendHello(link); // we cannot know yet whether the peer is web2p; py2p ignores it
+    if (link.peerIsWeb2p) this.proofs.sendBoundProof(link); // over WebRTC: our proof goes with our handshake
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),

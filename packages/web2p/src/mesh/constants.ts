@@ -166,6 +166,13 @@ export const MAX_HELD_BROADCAST_BYTES = 16 * 1024 * 1024;
 export const IDENTITY_PROOF_MARKER = 0x5749;
 
 /**
+ * Put in the compression list of our handshake, like IDENTITY_PROOF_MARKER, to say "over a link
+ * with DTLS fingerprints I send and take a bound proof with the handshake, and need no nonce proof"
+ * (identity-proof.ts, PROTOCOL.md §14.14). Earlier web2p builds and py2p/js2p ignore it.
+ */
+export const BOUND_PROOF_MARKER = 0x574a;
+
+/**
  * Bytes of the fresh nonce each side of a link sends for the other to sign: 256 bits, so that no
  * two links ever draw the same one and a recorded proof never fits another link.
  */

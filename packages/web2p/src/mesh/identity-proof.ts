@@ -6,12 +6,21 @@
  *
  *   hello   whisper ['web2p:hello', nonce]                     right after our handshake
  *   proof   whisper ['web2p:proof', public key, signature]     once the peer's hello is in
+ *   bound   whisper ['web2p:bound-proof', public key, sig]     with our handshake, over WebRTC
  *
  * The signature covers both ids, both nonces, the protocol and (over WebRTC) both DTLS fingerprints
  * (proofTranscript), so it is good for this link alone: a proof recorded on one link fails on any
  * other, whose verifier drew another nonce and has other fingerprints. The dialler's flight is
  * handshake + hello; the answer is handshake + hello + proof; the dialler's proof completes it: one
  * half round trip more than py2p's handshake before the acceptor takes the dialler in.
+ *
+ * Over WebRTC the DTLS fingerprints already name the link and the signaling named the peer before
+ * the channel opened, so each side signs both ids, the protocol and both fingerprints at once and
+ * sends that bound proof right behind its handshake: both sides take the other in half a round
+ * trip after the channel opens, signing while the channel opens rather than after a hello. A peer
+ * that announced BOUND_PROOF_MARKER gets no nonce proof from us once our bound proof is out; an
+ * earlier web2p build ignores the bound proof (an unknown sub-flag before the proof) and gets the
+ * nonce proof as before. Why a bound proof cannot be replayed elsewhere: PROTOCOL.md §14.14.
  *
  * The messages are plain encode/decode functions; LinkProofs is the per-link state the connection
  * manager drives. Signing and checking use the platform's Ed25519 (identity/ed25519.ts): synchronous
@@ -25,29 +34,32 @@ import type { Random } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { encode } from '../wire/msgpack.js';
 import type { Packet } from '../wire/packet.js';
-import { PROOF_NONCE_BYTES } from './constants.js';
+import { BOUND_PROOF_MARKER, PROOF_NONCE_BYTES } from './constants.js';
 import type { Handshake } from './handshake.js';
 
 /** Strings, outside py2p's integer sub-flags, so py2p/js2p ignore them (as the signal relay's). */
 export const HELLO_SUBFLAG = 'web2p:hello';
 export const PROOF_SUBFLAG = 'web2p:proof';
+export const BOUND_PROOF_SUBFLAG = 'web2p:bound-proof';
 
 /** Signed first, so a proof can never be mistaken for a signature made for another purpose. */
 const PROOF_DOMAIN = 'web2p link identity proof v1';
+/** Another domain for the bound proof, so neither kind of proof can pass for the other. */
+const BOUND_PROOF_DOMAIN = 'web2p link identity proof v2, DTLS-bound';
 
 export function isProofMessage(payload: readonly Packet[]): boolean {
-  return payload[0] === HELLO_SUBFLAG || payload[0] === PROOF_SUBFLAG;
+  return payload[0] === HELLO_SUBFLAG || payload[0] === PROOF_SUBFLAG || payload[0] === BOUND_PROOF_SUBFLAG;
 }
 
 export function encodeHello(nonce: Uint8Array): Packet[] {
   return [HELLO_SUBFLAG, nonce];
 }
 
-export function encodeProof(publicKey: Uint8Array, signature: Uint8Array): Packet[] {
-  return [PROOF_SUBFLAG, publicKey, signature];
+export function encodeProof(publicKey: Uint8Array, signature: Uint8Array, bound = false): Packet[] {
+  return [bound ? BOUND_PROOF_SUBFLAG : PROOF_SUBFLAG, publicKey, signature];
 }
 
-export type ProofMessage = { kind: 'hello'; nonce: Uint8Array } | { kind: 'proof'; publicKey: Uint8Array; signature: Uint8Array };
+export type ProofMessage = { kind: 'hello'; nonce: Uint8Array } | { kind: 'proof' | 'bound'; publicKey: Uint8Array; signature: Uint8Array };
 
 /** Throws FrameError when the message is not exactly one of the two shapes. */
 export function decodeProofMessage(payload: readonly Packet[]): ProofMessage {
@@ -56,16 +68,16 @@ export function decodeProofMessage(payload: readonly Packet[]): ProofMessage {
     return { kind: 'hello', nonce: a };
   }
   if (
-    subFlag === PROOF_SUBFLAG &&
+    (subFlag === PROOF_SUBFLAG || subFlag === BOUND_PROOF_SUBFLAG) &&
     payload.length === 3 &&
     a instanceof Uint8Array &&
     a.length === PUBLIC_KEY_BYTES &&
     b instanceof Uint8Array &&
     b.length === SIGNATURE_BYTES
   ) {
-    return { kind: 'proof', publicKey: a, signature: b };
+    return { kind: subFlag === PROOF_SUBFLAG ? 'proof' : 'bound', publicKey: a, signature: b };
   }
-  throw new FrameError(`bad ${String(subFlag)} message: expected [hello, nonce(${PROOF_NONCE_BYTES})] or [proof, key(32), signature(64)]`);
+  throw new FrameError(`bad ${String(subFlag)} message: expected [hello, nonce(${PROOF_NONCE_BYTES})] or [proof or bound-proof, key(32), signature(64)]`);
 }
 
 /** What a proof signs: everything that makes this link this link (see the top of the file). */
@@ -78,9 +90,12 @@ export interface ProofContext {
   /** DTLS fingerprints from the SDP over WebRTC; '' on links without them. */
   signerFingerprint: string;
   verifierFingerprint: string;
+  /** A bound proof (§14.14): signs no nonces, only over a link with both fingerprints. */
+  bound?: boolean;
 }
 
 export function proofTranscript(c: ProofContext): Uint8Array {
+  if (c.bound) return boundProofTranscript(c);
   return encode([
     PROOF_DOMAIN,
     c.protocolId,
@@ -93,6 +108,20 @@ export function proofTranscript(c: ProofContext): Uint8Array {
   ]);
 }
 
+/** What a bound proof signs: the nonces' part is done by the two DTLS certificates (§14.14). */
+function boundProofTranscript(c: ProofContext): Uint8Array {
+  return encode([BOUND_PROOF_DOMAIN, c.protocolId, c.signerId, c.verifierId, c.signerFingerprint, c.verifierFingerprint]);
+}
+
+/** What a bound proof's context holds for the nonces it does not sign. */
+const NO_NONCE = new Uint8Array(0);
+
+/** Both fingerprints of a link that has them, else undefined: only such a link takes bound proofs. */
+function boundFingerprints(link: Link): { local: string; remote: string } | undefined {
+  const fingerprints = link.fingerprints;
+  return fingerprints && fingerprints.local !== '' && fingerprints.remote !== '' ? fingerprints : undefined;
+}
+
 /** One link's side of the proof. */
 interface LinkProof {
   /** Ours, fresh for this link: the peer must sign it. */
@@ -103,6 +132,10 @@ interface LinkProof {
   claim: Handshake | undefined;
   helloSent: boolean;
   proofSent: boolean;
+  /** The id our bound proof went out for, if one did. */
+  boundFor: string | undefined;
+  /** The peer proved its claim: later hellos are ignored, and no other proof is taken. */
+  proven: boolean;
   /** Our proof on its way out, while an asynchronous signature is being made. */
   signing: Promise<void> | undefined;
 }
@@ -129,7 +162,16 @@ export class LinkProofs {
   private of(link: Link): LinkProof {
     let proof = this.links.get(link);
     if (!proof) {
-      proof = { nonce: this.host.random.bytes(PROOF_NONCE_BYTES), peerNonce: undefined, claim: undefined, helloSent: false, proofSent: false, signing: undefined };
+      proof = {
+        nonce: this.host.random.bytes(PROOF_NONCE_BYTES),
+        peerNonce: undefined,
+        claim: undefined,
+        helloSent: false,
+        proofSent: false,
+        boundFor: undefined,
+        proven: false,
+        signing: undefined,
+      };
       this.links.set(link, proof);
     }
     return proof;
@@ -143,6 +185,19 @@ export class LinkProofs {
     this.host.send(link, encodeHello(proof.nonce));
   }
 
+  /**
+   * Our bound proof, with our handshake, on a link that has both DTLS fingerprints and names the
+   * peer's id (WebRTC); nothing on other links. Signed for the id the transport reached.
+   */
+  sendBoundProof(link: Link): void {
+    const fingerprints = boundFingerprints(link);
+    const peerId = link.peerId;
+    const proof = this.of(link);
+    if (!fingerprints || peerId === undefined || proof.boundFor !== undefined) return;
+    proof.boundFor = peerId;
+    this.sign(link, proof, { signerNonce: NO_NONCE, verifierNonce: NO_NONCE, verifierId: peerId }, true);
+  }
+
   /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
   claim(link: Link, claim: Handshake): void {
     const proof = this.of(link);
@@ -153,7 +208,8 @@ export class LinkProofs {
 
   /** Whether the peer's handshake claimed an id that it has not proven yet. */
   pending(link: Link): boolean {
-    return this.links.get(link)?.claim !== undefined;
+    const proof = this.links.get(link);
+    return proof?.claim !== undefined && !proof.proven;
   }
 
   /**
@@ -171,25 +227,30 @@ export class LinkProofs {
       this.trySendProof(link, proof);
       return { kind: 'waiting' };
     }
-    if (!proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
+    if (proof.proven) throw new FrameError('a second identity proof on one connection');
+    const fingerprints = boundFingerprints(link);
+    if (message.kind === 'bound' && !fingerprints) throw new FrameError('web2p:bound-proof on a connection without DTLS fingerprints to bind it to');
+    if (message.kind === 'proof' && !proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
     const claim = proof.claim;
     if (!ownsNodeId(message.publicKey, claim.id, this.host.protocolId)) {
       return { kind: 'failed', peer: claim.id, reason: `its key is not the one node id ${claim.id} was derived from` };
     }
+    const bound = message.kind === 'bound';
     const transcript = proofTranscript({
       protocolId: this.host.protocolId,
       signerId: claim.id,
       verifierId: this.host.id,
-      signerNonce: proof.peerNonce,
-      verifierNonce: proof.nonce,
-      signerFingerprint: link.fingerprints?.remote ?? '',
-      verifierFingerprint: link.fingerprints?.local ?? '',
+      signerNonce: bound ? NO_NONCE : proof.peerNonce!,
+      verifierNonce: bound ? NO_NONCE : proof.nonce,
+      signerFingerprint: fingerprints?.remote ?? '',
+      verifierFingerprint: fingerprints?.local ?? '',
+      bound,
     });
     const valid = ed25519().verify(message.publicKey, transcript, message.signature);
     const outcome = (ok: boolean): ProofOutcome => {
       if (!ok) return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
-      // Done with this link: what is left of the state is never read again.
-      this.links.delete(link);
+      // Kept (not deleted) so that a hello arriving after the proof is ignored, not taken for a new link's.
+      proof.proven = true;
       return { kind: 'proven', claim };
     };
     if (!proof.signing) return whenReady(valid, outcome);
@@ -199,18 +260,24 @@ export class LinkProofs {
   /** Our proof goes out once we know whom we prove to and what to sign: the peer's claim and nonce. */
   private trySendProof(link: Link, proof: LinkProof): void {
     if (proof.proofSent || !proof.claim || !proof.peerNonce || !proof.helloSent) return;
+    // Our bound proof already serves a peer that takes bound proofs, if it went out for this id.
+    if (proof.boundFor === proof.claim.id && proof.claim.compression.includes(BOUND_PROOF_MARKER)) return;
     proof.proofSent = true;
+    this.sign(link, proof, { signerNonce: proof.nonce, verifierNonce: proof.peerNonce, verifierId: proof.claim.id }, false);
+  }
+
+  /** Signs and sends our proof; with an asynchronous Ed25519 the peer counts as proven only once it is out. */
+  private sign(link: Link, proof: LinkProof, context: Pick<ProofContext, 'signerNonce' | 'verifierNonce' | 'verifierId'>, bound: boolean): void {
     const { identity } = this.host;
     const transcript = proofTranscript({
+      ...context,
+      bound,
       protocolId: this.host.protocolId,
       signerId: this.host.id,
-      verifierId: proof.claim.id,
-      signerNonce: proof.nonce,
-      verifierNonce: proof.peerNonce,
       signerFingerprint: link.fingerprints?.local ?? '',
       verifierFingerprint: link.fingerprints?.remote ?? '',
     });
-    const sent = whenReady(ed25519().sign(identity, transcript), (signature) => this.host.send(link, encodeProof(identity.publicKey, signature)));
-    if (sent instanceof Promise) proof.signing = sent;
+    const sent = whenReady(ed25519().sign(identity, transcript), (signature) => this.host.send(link, encodeProof(identity.publicKey, signature, bound)));
+    if (sent instanceof Promise) proof.signing = proof.signing ? Promise.all([proof.signing, sent]).then(() => undefined) : sent;
   }
 }

@@ -32,6 +32,7 @@ import type { ConnectionRecord } from './connection-record.js';
 import {
   DEFAULT_MAX_OUTGOING,
   IDENTITY_PROOF_MARKER,
+  BOUND_PROOF_MARKER,
   MAINTENANCE_INTERVAL_MS,
   MAX_QUEUED_BYTES,
   MAX_QUEUED_MESSAGES,
@@ -223,7 +224,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
             id: socket.id,
             protocolId: this.#wireProtocolId,
             addr: transport.wireAddress(),
-            compression: [...this.compression, IDENTITY_PROOF_MARKER, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
+            compression: [...this.compression, IDENTITY_PROOF_MARKER, BOUND_PROOF_MARKER, ...(neighbourUpdates ? [NEIGHBOUR_UPDATES_MARKER] : []), UNHASHED_WHISPERS_MARKER],
           },
           dialect,
         ),

@@ -29,7 +29,7 @@ function privateKeyOf(identity: Identity): KeyObject {
 /** RFC 8410 PrivateKeyInfo for Ed25519, up to the 32-byte seed that follows it. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export const nativeEd25519: Ed25519 = {
+export const nativeEd25519 = {
   sync: true,
   publicKey: (secretKey) => {
     const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
@@ -45,4 +45,4 @@ export const nativeEd25519: Ed25519 = {
       return false; // not a point on the curve: not a valid key, so no valid signature
     }
   },
-};
+} satisfies Ed25519;

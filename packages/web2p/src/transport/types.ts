@@ -32,6 +32,13 @@ export interface Link {
    * py2p 0.7.878 needs (peer-dialect.ts): one trip less before the first message.
    */
   readonly peerIsWeb2p?: boolean;
+  /**
+   * The node id the transport reached the other side as, before any byte crossed the link (WebRTC:
+   * the id its signals came from or went to). With `fingerprints`, our identity proof is signed for
+   * it and goes out with our handshake (PROTOCOL.md §14.14); a peer that answers under another id
+   * cannot use it.
+   */
+  readonly peerId?: string | undefined;
   /** Called once by the link's owner; bytes held until then are handed over at once. */
   attach(handlers: LinkHandlers): void;
   /** Queues bytes for the peer; never throws, and does nothing once the link has closed. */

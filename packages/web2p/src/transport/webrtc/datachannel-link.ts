@@ -29,6 +29,8 @@ export interface DataChannelLinkLimits {
 export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
   outgoing: boolean;
   remoteAddress?: string | undefined;
+  /** The node id the signals named (Link.peerId). */
+  peerId?: string | undefined;
   /** For the linger after a local close; default the system clock. */
   clock?: Clock;
 }
@@ -59,6 +61,7 @@ const settled = Promise.resolve();
 export class DataChannelLink implements Link {
   readonly outgoing: boolean;
   readonly remoteAddress: string | undefined;
+  readonly peerId: string | undefined;
   /** Only web2p speaks over WebRTC. */
   readonly peerIsWeb2p = true;
   readonly peerConnection: PeerConnection;
@@ -118,6 +121,7 @@ export class DataChannelLink implements Link {
   constructor(channel: DataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
     this.outgoing = options.outgoing;
     this.remoteAddress = options.remoteAddress;
+    this.peerId = options.peerId;
     this.peerConnection = peerConnection;
     this.#channel = channel;
     this.#clock = options.clock ?? systemClock;

@@ -40,6 +40,8 @@ export interface PeerConnectionOptions {
   timeoutMs?: number;
   /** Passed on to the link, for logs. */
   remoteAddress?: string;
+  /** The node id of the other side (Link.peerId). */
+  peerId?: string;
   limits?: Partial<DataChannelLinkLimits>;
 }
 
@@ -139,8 +141,8 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     state = 'open';
     clock.clearTimeout(timer);
     connecting.abort();
-    const { limits, initiator, remoteAddress } = options;
-    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, clock }));
+    const { limits, initiator, remoteAddress, peerId } = options;
+    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, peerId, clock }));
   }
 
   function send(signal: Signal): void {

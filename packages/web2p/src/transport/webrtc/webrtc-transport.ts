@@ -299,6 +299,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       clock: this.#clock,
       timeoutMs: this.#options.connectTimeoutMs,
       remoteAddress: PEER_PREFIX + peerId,
+      peerId,
     });
     const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, fromRoom: false };
     this.#sessions.set(peerId, session);
