@@ -214,6 +214,27 @@ export const PEER_BYTES_PER_SECOND = 128 * 1024 * 1024;
 export const PEER_BYTE_BURST = 512 * 1024 * 1024;
 
 /**
+ * We pace what we send a neighbour (send-pacer.ts) to this share of the rate its budget admits
+ * (the message, byte and relay rates above), so that what the network bunches up on the way (a
+ * data channel delivers a backlog at once after a stall) finds room in the receiver's burst.
+ */
+export const PACE_RATE_SHARE = 0.9;
+
+/**
+ * And to this share of its burst: the other half stays the receiver's, for that bunching and for
+ * the few frames sent before our buckets started (a receiver's bucket starts when its link does).
+ */
+export const PACE_BURST_SHARE = 0.5;
+
+/**
+ * Someone else's broadcast we relay is skipped, not queued, when the pace towards a neighbour
+ * would hold it longer than this: several neighbours relaying into one can owe it more than it
+ * admits from us, and a relay queue without this bound would grow until that neighbour was dropped
+ * for our backlog. A second of its pace is room for any burst an honest broadcaster paces to us.
+ */
+export const MAX_PACED_RELAY_WAIT_MS = 1_000;
+
+/**
  * Bytes we may have queued towards one peer that it has not read yet, on any transport (a TCP or
  * TLS socket's write buffer, a WebSocket's or a data channel's bufferedAmount). Two of the largest
  * frames: an honest peer reading at any speed drains that; one that stops reading is dropped
