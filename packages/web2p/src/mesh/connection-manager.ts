@@ -137,10 +137,13 @@ export class ConnectionManager {
       },
       paced: () => host.linkDrained(),
     };
-    // A paused link was silent because of us: its stall clock restarts when it reads again.
-    this.gate = new ReadGate((link) => {
+    // A paused link was silent because of us: its stall clock restarts when it reads again, and
+    // the time paused does not count against the frame it is in the middle of.
+    this.gate = new ReadGate(host.clock, (link, pausedMs) => {
       const record = this.linkRecords.get(link);
-      if (record) record.lastDataAt = host.clock.now();
+      if (!record) return;
+      record.lastDataAt = host.clock.now();
+      this.limits.resumed(record, pausedMs);
     });
     this.reading = new FairReading({
       clock: host.clock,

@@ -307,6 +307,14 @@ export const FRAMES_PER_TURN = 64;
 export const LAGGING_TURN_MS = 50;
 
 /**
+ * The node also lags when handling its peers' frames took more than this share of its time over
+ * the last second (node-load.ts): a flood of large frames, a few per read, never waits for a
+ * deferred turn, yet leaves the node too little time for anything else. Three quarters: an honest
+ * stream that keeps a fast node half busy is not charged, a flood that saturates it is.
+ */
+export const BUSY_SHARE = 0.75;
+
+/**
  * The node's own time one peer's frames may take while the node lags (LAGGING_TURN_MS): 250 ms a
  * second, a quarter of the node. The message and byte rates are fixed counts, generous enough for
  * a fast node, so on a slow node (bench:abuse's victim got 15 % of a core) a flood within them took
