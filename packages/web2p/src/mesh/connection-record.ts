@@ -116,10 +116,10 @@ export class ConnectionRecord {
 
   /**
    * Sends an already-built message, compressed as this peer and we agreed (§1.3), at the pace the
-   * peer's budget admits (send-pacer.ts). A `relay` (someone else's broadcast) that the pace would
-   * hold too long is skipped.
+   * peer's budget admits (send-pacer.ts). A relay (someone else's broadcast, `relayFrom` the
+   * connection it came from) that the pace would hold too long may be skipped.
    */
-  sendMessage(message: WireMessage, options: { uncompressed?: boolean; relay?: boolean } = {}): void {
+  sendMessage(message: WireMessage, options: { uncompressed?: boolean; relayFrom?: ConnectionRecord } = {}): void {
     if (this.closed) return;
     const offered = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
     // Only asked for when it may be compressed: making the body's view costs (wire/message.ts).
@@ -130,7 +130,7 @@ export class ConnectionRecord {
     this.owner.traceSend(this, message);
     const frame = frameOf(message, method);
     // What the receiver charges: the frame, or the body it inflates to with its id (§14.15).
-    const cost = { bytes: Math.max(frame.byteLength, ID_BYTES + message.bodyLength), broadcast: message.type === flags.broadcast, relay: options.relay === true };
+    const cost = { bytes: Math.max(frame.byteLength, ID_BYTES + message.bodyLength), broadcast: message.type === flags.broadcast, relayFrom: options.relayFrom };
     const outcome = this.queue.send(frame, cost);
     if (outcome !== 'skipped') this.bytesSent += frame.byteLength;
     if (outcome === 'overflowing') this.owner.overflowed(this);

@@ -10,7 +10,10 @@
  * Broadcasts are also paced to the receiver's relay budget: it passes on at most that many of
  * ours, so an honest broadcaster's messages reach past the first hop. A relay of someone else's
  * broadcast that would wait longer than MAX_PACED_RELAY_WAIT_MS is skipped instead (the receiver
- * would have to be sent more than it admits from us: several neighbours relay into it at once).
+ * would have to be sent more than it admits from us: several neighbours relay into it at once),
+ * when the neighbour it came from has at least its fair share of the relays waiting: a neighbour
+ * flooding us within its own budget fills the wait, and only its own relays are skipped, while an
+ * honest neighbour's few still queue behind it (later, not lost).
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { TokenBucket } from '../runtime/token-bucket.js';
@@ -23,8 +26,8 @@ export interface PaceCost {
   readonly bytes: number;
   /** A broadcast: charged to the receiver's relay budget too. */
   readonly broadcast: boolean;
-  /** Someone else's broadcast we relay: skipped rather than held long (see above). */
-  readonly relay: boolean;
+  /** Someone else's broadcast we relay, by the connection it came from: skipped rather than held long (see above). */
+  readonly relayFrom: object | undefined;
 }
 
 /** The budget terms a pacer keeps to: the receiver's rates and bursts (NodeLimits fields). */
@@ -45,6 +48,9 @@ export class SendPacer {
   private waiting: Waiting[] = [];
   private head = 0;
   private waitingBroadcasts = 0;
+  /** Relays waiting, by the connection each came from (for the fair share). */
+  private readonly waitingRelays = new Map<object, number>();
+  private waitingRelayCount = 0;
   private timer: TimerHandle | undefined;
   private stopped = false;
   /** Bytes of frames waiting for the pace. */
@@ -72,15 +78,25 @@ export class SendPacer {
       this.out(frame);
       return true;
     }
-    if (cost.relay && this.waitMs(cost) > MAX_PACED_RELAY_WAIT_MS) {
+    const from = cost.relayFrom;
+    if (from !== undefined && this.waitMs(cost) > MAX_PACED_RELAY_WAIT_MS && this.overShare(from)) {
       this.skippedRelays++;
       return false;
     }
     this.waiting.push({ frame, cost });
     this.waitingBytes += frame.byteLength;
     if (cost.broadcast) this.waitingBroadcasts++;
+    if (from !== undefined) {
+      this.waitingRelays.set(from, (this.waitingRelays.get(from) ?? 0) + 1);
+      this.waitingRelayCount++;
+    }
     this.schedule();
     return true;
+  }
+
+  /** Whether relays from `from` are at least their fair share of those waiting. */
+  private overShare(from: object): boolean {
+    return (this.waitingRelays.get(from) ?? 0) * this.waitingRelays.size >= this.waitingRelayCount;
   }
 
   /** Hands everything waiting to the link at once (a graceful close delivers what was sent). */
@@ -98,6 +114,8 @@ export class SendPacer {
     this.head = 0;
     this.waitingBytes = 0;
     this.waitingBroadcasts = 0;
+    this.waitingRelays.clear();
+    this.waitingRelayCount = 0;
   }
 
   /** Spends `cost` if every bucket covers it (a frame over the byte burst goes once the bucket is full). */
@@ -108,6 +126,14 @@ export class SendPacer {
     this.bytes.charge(cost.bytes);
     if (cost.broadcast) this.broadcasts.charge(1);
     return true;
+  }
+
+  private relayLeft(from: object | undefined): void {
+    if (from === undefined) return;
+    const count = this.waitingRelays.get(from)! - 1;
+    if (count === 0) this.waitingRelays.delete(from);
+    else this.waitingRelays.set(from, count);
+    this.waitingRelayCount--;
   }
 
   /** About how long a frame queued now would wait: behind everything waiting, at the pace. */
@@ -134,6 +160,7 @@ export class SendPacer {
       this.head++;
       this.waitingBytes -= next.frame.byteLength;
       if (next.cost.broadcast) this.waitingBroadcasts--;
+      this.relayLeft(next.cost.relayFrom);
       this.out(next.frame);
     }
     // Sent frames leave the array once they are half of it: O(1) a frame, at most twice the memory.
