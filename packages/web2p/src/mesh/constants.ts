@@ -186,20 +186,20 @@ export const MAX_SEEN_ENTRIES = 262_144;
  * Messages per second one connection may send us, sustained (its own and those it relays). A chat
  * or a sync of a few thousand keys is well under it; a flood of 50,000 a second is not.
  */
-export const PEER_MESSAGES_PER_SECOND = 2_000;
+export const PEER_MESSAGES_PER_SECOND = 100_000;
 
 /** Messages a connection may send at once above its rate (an initial sync, a burst of joins). */
-export const PEER_MESSAGE_BURST = 20_000;
+export const PEER_MESSAGE_BURST = 200_000;
 
 /**
  * Broadcasts per second we relay of those that came from one connection; past it they are
  * delivered here but not passed on. Below PEER_MESSAGES_PER_SECOND, so that what one neighbour
  * floods us with fills only part of what our other neighbours take from us.
  */
-export const RELAY_MESSAGES_PER_SECOND = 1_000;
+export const RELAY_MESSAGES_PER_SECOND = 50_000;
 
 /** Broadcasts from one connection we relay at once above that rate. */
-export const RELAY_MESSAGE_BURST = 10_000;
+export const RELAY_MESSAGE_BURST = 100_000;
 
 /**
  * Bytes per second (inflated msgpack) one connection may send us, sustained. Over it frames are
