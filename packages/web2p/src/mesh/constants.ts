@@ -176,29 +176,38 @@ export const PROOF_NONCE_BYTES = 32;
 // (node-limits.ts); a peer that runs into one is dropped with a PeerLimitError (errors.ts).
 
 /**
- * Most broadcast ids remembered at once. At about 100 bytes each, 262,144 is some 26 MiB; honest
- * traffic within PEER_MESSAGES_PER_SECOND from a handful of neighbours over SEEN_WINDOW_SECONDS stays
- * far below it. Past it the oldest ids are forgotten first.
+ * Most broadcast ids remembered at once. At about 100 bytes each, 262,144 is some 26 MiB. Past it
+ * the oldest ids are forgotten first: at the full relay rate of a few neighbours that is after a
+ * second or more, far longer than any copy of one broadcast takes to come round the mesh.
  */
 export const MAX_SEEN_ENTRIES = 262_144;
 
 /**
- * Messages per second one connection may send us, sustained (its own and those it relays). A chat
- * or a sync of a few thousand keys is well under it; a flood of 50,000 a second is not.
+ * Messages per second one connection may send us, sustained (its own and those it relays). Web2p
+ * senders pace themselves to it (send-pacer.ts), so it must not cap an honest app: 100-byte
+ * messages reached 24–29k a second over TCP and some 18k over a data channel in a loaded browser
+ * (bench:mesh-node, bench:browser), and a quiet machine goes faster. It is not what bounds a
+ * flood's cost: the time budget below does that on a lagging node, and the memory a flood can
+ * hold is bounded by the seen-cache and the recv queue. bench:abuse (a TCP attacker reaching some
+ * 22k unique broadcasts a second, not held back by this rate) left the victim +100 MiB (RSS peak
+ * over baseline, of which the victim's unread recv queue of 100,000 messages is most; +37 MiB at
+ * 2,000 a second, where it held fewer), honest delivery 1.0, alive; the old 2,000 a second made
+ * an honest data-channel stream lose what was over it.
  */
 export const PEER_MESSAGES_PER_SECOND = 100_000;
 
-/** Messages a connection may send at once above its rate (an initial sync, a burst of joins). */
+/** Messages a connection may send at once above its rate (an initial sync, a burst of joins): two seconds' worth. */
 export const PEER_MESSAGE_BURST = 200_000;
 
 /**
  * Broadcasts per second we relay of those that came from one connection; past it they are
- * delivered here but not passed on. Below PEER_MESSAGES_PER_SECOND, so that what one neighbour
- * floods us with fills only part of what our other neighbours take from us.
+ * delivered here but not passed on. Half of PEER_MESSAGES_PER_SECOND, so that what one neighbour
+ * floods us with fills only part of what our other neighbours take from us. Senders pace their
+ * broadcasts to it, so an honest broadcaster's messages all travel past the first hop.
  */
 export const RELAY_MESSAGES_PER_SECOND = 50_000;
 
-/** Broadcasts from one connection we relay at once above that rate. */
+/** Broadcasts from one connection we relay at once above that rate: two seconds' worth. */
 export const RELAY_MESSAGE_BURST = 100_000;
 
 /**
