@@ -162,8 +162,10 @@ describe('relay budget per neighbour', () => {
     await waitFor(() => victim.texts.filter((text) => /^\d+$/.test(text)).length === 1_000, WAIT_MS, 'the flood delivered at the victim');
     for (let i = 0; i < 50; i++) other.sock.send(`honest ${i}`);
     await waitFor(() => honest.texts.filter((text) => text.startsWith('honest')).length === 50, WAIT_MS, 'every honest broadcast relayed');
+    // Relayed at most at the rate and burst, and paced to what the honest neighbour relays in turn
+    // (half the burst at once, §14.19): the flood's relays past a second of that pace are skipped.
     const relayed = honest.texts.filter((text) => /^\d+$/.test(text)).length;
-    expect(relayed).toBeGreaterThanOrEqual(100);
+    expect(relayed).toBeGreaterThanOrEqual(50);
     expect(relayed).toBeLessThan(400);
   });
 });

@@ -195,20 +195,10 @@ async function simplePeer(url: string, dial: boolean): Promise<Endpoint> {
   return make();
 }
 
-/**
- * The per-peer message rate the bench's 100-byte streams need: a data channel carries 10,000–60,000
- * such messages a second, and the default budget (2,000 a second, 20,000 at once; node-limits.ts)
- * discards what is over it, which the bench would count as loss. Raw has no such budget, so web2p
- * is measured with one above any rate the channel reaches.
- */
-const BENCH_PEER_MESSAGES_PER_SECOND = 1_000_000;
-
 /** MeshSocket in a signaling room; whispers or broadcasts, with the socket's public backpressure. */
 async function web2p(url: string, dial: boolean, broadcast: boolean): Promise<Endpoint> {
-  const sock = new MeshSocket({
-    iceServers: [],
-    limits: { peerMessagesPerSecond: BENCH_PEER_MESSAGES_PER_SECOND, peerMessageBurst: BENCH_PEER_MESSAGES_PER_SECOND, relayMessagesPerSecond: BENCH_PEER_MESSAGES_PER_SECOND, relayMessageBurst: BENCH_PEER_MESSAGES_PER_SECOND },
-  });
+  // At the default limits: senders pace themselves to them (PROTOCOL.md §14.19).
+  const sock = new MeshSocket({ iceServers: [] });
   sock.registerHandler((msg, _conn) => {
     const bytes = msg.packets[1];
     if (!(bytes instanceof Uint8Array)) return false;

@@ -18,6 +18,7 @@ import type { ConnectionRecord } from './connection-record.js';
 import { STALLED_FRAME_MS } from './constants.js';
 import type { DebugLog } from './debug.js';
 import type { NodeLimits } from './node-limits.js';
+import { NodeLoad } from './node-load.js';
 import { PeerBudget } from './peer-budget.js';
 import type { ReadGate } from './read-gate.js';
 
@@ -60,8 +61,12 @@ export class ConnectionLimits {
   private readonly midFrame = new Set<ConnectionRecord>();
   private incoming = 0;
   private partialBytes = 0;
+  /** Whether the node lags, from every turn's length (node-load.ts). */
+  private readonly load: NodeLoad;
 
-  constructor(private readonly host: ConnectionLimitsHost) {}
+  constructor(private readonly host: ConnectionLimitsHost) {
+    this.load = new NodeLoad(host.clock, host.limits);
+  }
 
   /**
    * Whether a link a peer opened may be taken in, given `halfOpen` connections still handshaking.
@@ -155,12 +160,13 @@ export class ConnectionLimits {
 
   /**
    * A turn of `record`'s frames took `ms` of the node's time, after waiting `lagMs` for the event
-   * loop (fair-reading.ts). While the node lags, that time is charged to the peer's time budget, and
-   * a peer over it is paused like one over its message rate.
+   * loop (fair-reading.ts; 0 for a turn taken as its bytes arrived). While the node lags
+   * (node-load.ts), that time is charged to the peer's time budget, and a peer over it is paused
+   * like one over its message rate.
    */
   turnTook(record: ConnectionRecord, ms: number, lagMs: number): void {
     const share = this.shares.get(record);
-    if (!share || lagMs < this.host.limits.laggingTurnMs || !share.budget.chargeTime(ms)) return;
+    if (!this.load.turn(ms, lagMs) || !share || !share.budget.chargeTime(ms)) return;
     if (share.resumeTimer === undefined) this.pause(record, share, `${this.host.limits.peerHandlingMsPerSecond} ms of this node's time a second`);
   }
 
@@ -183,6 +189,15 @@ export class ConnectionLimits {
       },
       Math.max(1, Math.ceil(share.budget.msUntilWithin())),
     );
+  }
+
+  /**
+   * `record`'s link reads again after `pausedMs` paused by us: the frame it is in the middle of is
+   * timed as if it began that much later, so our own backpressure never makes it look slow.
+   */
+  resumed(record: ConnectionRecord, pausedMs: number): void {
+    const share = this.shares.get(record);
+    if (share && this.midFrame.has(record)) share.frameStartedAt = Math.min(this.host.clock.now(), share.frameStartedAt + pausedMs);
   }
 
   /** How often `record` ran into its rate. */

@@ -123,20 +123,27 @@ export class ConnectionManager {
         return host.id;
       },
       compression: host.compression,
+      clock: host.clock,
       nowSeconds: () => host.nowSeconds(),
       traceSend: (record, message) => host.traceSend(record, message),
       limits: host.limits,
       overflowed: (record) => {
-        const error = new PeerLimitError('send-queue', String(record), `it left over ${host.limits.maxSendQueueBytes} bytes we sent unread`);
+        const { pacedBytes } = record.queue;
+        const why = pacedBytes > 0 ? `, ${pacedBytes} of them waiting for the pace its budget admits (our app sent past the backpressure)` : '';
+        const error = new PeerLimitError('send-queue', String(record), `over ${host.limits.maxSendQueueBytes} bytes we sent are queued for it${why}`);
         host.debug.print(0, () => error.message);
         host.error(error);
         this.drop(record, error);
       },
+      paced: () => host.linkDrained(),
     };
-    // A paused link was silent because of us: its stall clock restarts when it reads again.
-    this.gate = new ReadGate((link) => {
+    // A paused link was silent because of us: its stall clock restarts when it reads again, and
+    // the time paused does not count against the frame it is in the middle of.
+    this.gate = new ReadGate(host.clock, (link, pausedMs) => {
       const record = this.linkRecords.get(link);
-      if (record) record.lastDataAt = host.clock.now();
+      if (!record) return;
+      record.lastDataAt = host.clock.now();
+      this.limits.resumed(record, pausedMs);
     });
     this.reading = new FairReading({
       clock: host.clock,
@@ -609,6 +616,7 @@ export class ConnectionManager {
 
   /** Removes a closed connection from our tables. */
   private forget(record: ConnectionRecord, unexpected: boolean): void {
+    record.queue.stop();
     this.limits.forgotten(record);
     this.reading.forget(record);
     this.verifier?.forget(record);

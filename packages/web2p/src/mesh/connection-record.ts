@@ -13,11 +13,13 @@ import { FrameError } from '../errors.js';
 import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
-import type { DecodeLimits } from '../wire/constants.js';
+import { ID_BYTES, type DecodeLimits } from '../wire/constants.js';
+import type { Clock } from '../runtime/clock.js';
 import { Connection } from './connection.js';
 import type { NodeLimits } from './node-limits.js';
 import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
 import { SendQueue } from './send-queue.js';
+import type { PaceTerms } from './send-pacer.js';
 
 /**
  * handshaking: linked, the peer's handshake not yet in; open: in the routing table; closing: we hung
@@ -30,12 +32,15 @@ export type ConnectionPhase = 'handshaking' | 'open' | 'closing' | 'closed';
 export interface ConnectionOwner {
   readonly id: string;
   readonly compression: readonly number[];
+  readonly clock: Clock;
   nowSeconds(): number;
   /** Called for every frame this connection sends (seen-cache, debug output). */
   traceSend(record: ConnectionRecord, message: WireMessage): void;
-  readonly limits: Pick<NodeLimits, 'maxSendQueueBytes' | 'maxResendBytes'>;
+  readonly limits: Pick<NodeLimits, 'maxSendQueueBytes' | 'maxResendBytes'> & PaceTerms;
   /** The peer has not read what we queued for it, past limits.maxSendQueueBytes. */
   overflowed(record: ConnectionRecord): void;
+  /** Frames that waited for the pace left for the link (send-pacer.ts). */
+  paced(): void;
 }
 
 export class ConnectionRecord {
@@ -91,7 +96,7 @@ export class ConnectionRecord {
     options: { maxFrameBytes: number; now: number },
   ) {
     this.reader = new FrameReader(options.maxFrameBytes);
-    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes);
+    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes, owner.clock, owner.limits, () => owner.paced());
     this.lastDataAt = options.now;
     this.view = new Connection(this);
   }
@@ -109,8 +114,12 @@ export class ConnectionRecord {
     this.sendMessage(createMessage(flag, this.owner.id, this.owner.nowSeconds(), [type, ...packets]));
   }
 
-  /** Sends an already-built message, compressed as this peer and we agreed (§1.3). */
-  sendMessage(message: WireMessage, options: { uncompressed?: boolean } = {}): void {
+  /**
+   * Sends an already-built message, compressed as this peer and we agreed (§1.3), at the pace the
+   * peer's budget admits (send-pacer.ts). A relay (someone else's broadcast, `relayFrom` the
+   * connection it came from) that the pace would hold too long may be skipped.
+   */
+  sendMessage(message: WireMessage, options: { uncompressed?: boolean; relayFrom?: ConnectionRecord } = {}): void {
     if (this.closed) return;
     const offered = options.uncompressed ? undefined : chooseCompression(this.owner.compression, this.compression);
     // Only asked for when it may be compressed: making the body's view costs (wire/message.ts).
@@ -120,8 +129,11 @@ export class ConnectionRecord {
     if (message.type !== flags.renegotiate) this.lastSent = message.bodyLength <= this.owner.limits.maxResendBytes ? message : undefined;
     this.owner.traceSend(this, message);
     const frame = frameOf(message, method);
-    this.bytesSent += frame.byteLength;
-    if (!this.queue.send(frame)) this.owner.overflowed(this);
+    // What the receiver charges: the frame, or the body it inflates to with its id (§14.15).
+    const cost = { bytes: Math.max(frame.byteLength, ID_BYTES + message.bodyLength), broadcast: message.type === flags.broadcast, relayFrom: options.relayFrom };
+    const outcome = this.queue.send(frame, cost);
+    if (outcome !== 'skipped') this.bytesSent += frame.byteLength;
+    if (outcome === 'overflowing') this.owner.overflowed(this);
   }
 
   /**
@@ -161,6 +173,7 @@ export class ConnectionRecord {
   close(): void {
     if (this.closed) return;
     this.phase = 'closing';
+    this.queue.flush(); // what was sent is delivered on a graceful close, paced or not
     this.link.close();
   }
 

@@ -183,30 +183,39 @@ export const PROOF_NONCE_BYTES = 32;
 // (node-limits.ts); a peer that runs into one is dropped with a PeerLimitError (errors.ts).
 
 /**
- * Most broadcast ids remembered at once. At about 100 bytes each, 262,144 is some 26 MiB; honest
- * traffic within PEER_MESSAGES_PER_SECOND from a handful of neighbours over SEEN_WINDOW_SECONDS stays
- * far below it. Past it the oldest ids are forgotten first.
+ * Most broadcast ids remembered at once. At about 100 bytes each, 262,144 is some 26 MiB. Past it
+ * the oldest ids are forgotten first: at the full relay rate of a few neighbours that is after a
+ * second or more, far longer than any copy of one broadcast takes to come round the mesh.
  */
 export const MAX_SEEN_ENTRIES = 262_144;
 
 /**
- * Messages per second one connection may send us, sustained (its own and those it relays). A chat
- * or a sync of a few thousand keys is well under it; a flood of 50,000 a second is not.
+ * Messages per second one connection may send us, sustained (its own and those it relays). Web2p
+ * senders pace themselves to it (send-pacer.ts), so it must not cap an honest app: 100-byte
+ * messages reached 24–29k a second over TCP and some 18k over a data channel in a loaded browser
+ * (bench:mesh-node, bench:browser), and a quiet machine goes faster. It is not what bounds a
+ * flood's cost: the time budget below does that on a lagging node, and the memory a flood can
+ * hold is bounded by the seen-cache and the recv queue. bench:abuse (a TCP attacker reaching some
+ * 22k unique broadcasts a second, not held back by this rate) left the victim +100 MiB (RSS peak
+ * over baseline, of which the victim's unread recv queue of 100,000 messages is most; +37 MiB at
+ * 2,000 a second, where it held fewer), honest delivery 1.0, alive; the old 2,000 a second made
+ * an honest data-channel stream lose what was over it.
  */
-export const PEER_MESSAGES_PER_SECOND = 2_000;
+export const PEER_MESSAGES_PER_SECOND = 100_000;
 
-/** Messages a connection may send at once above its rate (an initial sync, a burst of joins). */
-export const PEER_MESSAGE_BURST = 20_000;
+/** Messages a connection may send at once above its rate (an initial sync, a burst of joins): two seconds' worth. */
+export const PEER_MESSAGE_BURST = 200_000;
 
 /**
  * Broadcasts per second we relay of those that came from one connection; past it they are
- * delivered here but not passed on. Below PEER_MESSAGES_PER_SECOND, so that what one neighbour
- * floods us with fills only part of what our other neighbours take from us.
+ * delivered here but not passed on. Half of PEER_MESSAGES_PER_SECOND, so that what one neighbour
+ * floods us with fills only part of what our other neighbours take from us. Senders pace their
+ * broadcasts to it, so an honest broadcaster's messages all travel past the first hop.
  */
-export const RELAY_MESSAGES_PER_SECOND = 1_000;
+export const RELAY_MESSAGES_PER_SECOND = 50_000;
 
-/** Broadcasts from one connection we relay at once above that rate. */
-export const RELAY_MESSAGE_BURST = 10_000;
+/** Broadcasts from one connection we relay at once above that rate: two seconds' worth. */
+export const RELAY_MESSAGE_BURST = 100_000;
 
 /**
  * Bytes per second (inflated msgpack) one connection may send us, sustained. Over it frames are
@@ -219,6 +228,27 @@ export const PEER_BYTES_PER_SECOND = 128 * 1024 * 1024;
 
 /** Bytes a connection may send at once above its rate: a few seconds of a fast link. */
 export const PEER_BYTE_BURST = 512 * 1024 * 1024;
+
+/**
+ * We pace what we send a neighbour (send-pacer.ts) to this share of the rate its budget admits
+ * (the message, byte and relay rates above), so that what the network bunches up on the way (a
+ * data channel delivers a backlog at once after a stall) finds room in the receiver's burst.
+ */
+export const PACE_RATE_SHARE = 0.9;
+
+/**
+ * And to this share of its burst: the other half stays the receiver's, for that bunching and for
+ * the few frames sent before our buckets started (a receiver's bucket starts when its link does).
+ */
+export const PACE_BURST_SHARE = 0.5;
+
+/**
+ * Someone else's broadcast we relay is skipped, not queued, when the pace towards a neighbour
+ * would hold it longer than this: several neighbours relaying into one can owe it more than it
+ * admits from us, and a relay queue without this bound would grow until that neighbour was dropped
+ * for our backlog. A second of its pace is room for any burst an honest broadcaster paces to us.
+ */
+export const MAX_PACED_RELAY_WAIT_MS = 1_000;
 
 /**
  * Bytes we may have queued towards one peer that it has not read yet, on any transport (a TCP or
@@ -291,6 +321,14 @@ export const FRAMES_PER_TURN = 64;
  * time budget below, so an idle node still lets one fast peer use all of it.
  */
 export const LAGGING_TURN_MS = 50;
+
+/**
+ * The node also lags when handling its peers' frames took more than this share of its time over
+ * the last second (node-load.ts): a flood of large frames, a few per read, never waits for a
+ * deferred turn, yet leaves the node too little time for anything else. Three quarters: an honest
+ * stream that keeps a fast node half busy is not charged, a flood that saturates it is.
+ */
+export const BUSY_SHARE = 0.75;
 
 /**
  * The node's own time one peer's frames may take while the node lags (LAGGING_TURN_MS): 250 ms a

@@ -11,6 +11,7 @@ import {
   ANSWER_BYTES_PER_SECOND,
   FRAMES_PER_TURN,
   LAGGING_TURN_MS,
+  BUSY_SHARE,
   PEER_HANDLING_MS_BURST,
   PEER_HANDLING_MS_PER_SECOND,
   MAX_HALF_OPEN_CONNECTIONS,
@@ -67,6 +68,8 @@ export interface NodeLimits extends DecodeLimits {
   framesPerTurn: number;
   /** A deferred turn waiting longer than this means the node lags (LAGGING_TURN_MS). */
   laggingTurnMs: number;
+  /** The node lags when handling frames took more than this share of its time lately (BUSY_SHARE). */
+  busyShare: number;
   /** Milliseconds of the node's time a peer's frames may take per second while it lags (PEER_HANDLING_MS_PER_SECOND). */
   peerHandlingMsPerSecond: number;
   /** Milliseconds above that rate at once (PEER_HANDLING_MS_BURST). */
@@ -107,6 +110,7 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   maxSignalRoutes: MAX_SIGNAL_ROUTES,
   framesPerTurn: FRAMES_PER_TURN,
   laggingTurnMs: LAGGING_TURN_MS,
+  busyShare: BUSY_SHARE,
   peerHandlingMsPerSecond: PEER_HANDLING_MS_PER_SECOND,
   peerHandlingMsBurst: PEER_HANDLING_MS_BURST,
   sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES,

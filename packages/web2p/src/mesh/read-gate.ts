@@ -5,34 +5,38 @@
  * back: the transport stops taking the peer's bytes (Link.pause), so a fast honest peer waits
  * instead of losing frames, and a flood costs us only what we chose to read.
  */
+import type { Clock } from '../runtime/clock.js';
 import type { Link } from '../transport/types.js';
 
 /** What holds a link: its peer's budget, or its frames waiting behind other peers'. */
 export type HoldReason = 'budget' | 'turn';
 
 export class ReadGate {
-  private readonly holds = new Map<Link, Set<HoldReason>>();
+  private readonly holds = new Map<Link, { reasons: Set<HoldReason>; since: number }>();
 
-  /** Called when a link reads again (before its held bytes are handed over). */
-  constructor(private readonly reading: (link: Link) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Called when a link reads again (before its held bytes are handed over), after `pausedMs` paused. */
+    private readonly reading: (link: Link, pausedMs: number) => void,
+  ) {}
 
   /** Pauses `link` for `reason`; false when the link cannot pause (then nothing holds it). */
   hold(link: Link, reason: HoldReason): boolean {
-    let reasons = this.holds.get(link);
-    if (!reasons) {
+    let hold = this.holds.get(link);
+    if (!hold) {
       if (!link.pause()) return false;
-      this.holds.set(link, (reasons = new Set()));
+      this.holds.set(link, (hold = { reasons: new Set(), since: this.clock.now() }));
     }
-    reasons.add(reason);
+    hold.reasons.add(reason);
     return true;
   }
 
   /** Lifts `reason`; the link reads again when nothing else holds it. */
   release(link: Link, reason: HoldReason): void {
-    const reasons = this.holds.get(link);
-    if (!reasons?.delete(reason) || reasons.size > 0) return;
+    const hold = this.holds.get(link);
+    if (!hold?.reasons.delete(reason) || hold.reasons.size > 0) return;
     this.holds.delete(link);
-    this.reading(link);
+    this.reading(link, this.clock.now() - hold.since);
     link.resume();
   }
 

@@ -129,7 +129,7 @@ export class Router {
         if (debug.enabled(3)) debug.print(3, () => `not rebroadcasting to ${record}`);
         continue;
       }
-      record.sendMessage(wire);
+      record.sendMessage(wire, { relayFrom: from });
     }
     this.seen.prune(now);
     return true;

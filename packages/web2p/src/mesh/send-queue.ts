@@ -1,30 +1,64 @@
 /**
- * Backpressure towards one peer, in one place: what we sent that the peer has not read yet. Every
- * transport's link reports it as `bufferedAmount` (a TCP or TLS socket's write buffer, a
- * WebSocket's, a data channel's plus the link's own queue), so the bound holds on every transport.
+ * Backpressure towards one peer, in one place: what we sent that the peer has not read yet, and what
+ * waits for the pace its budget allows (send-pacer.ts). Every transport's link reports the first as
+ * `bufferedAmount` (a TCP or TLS socket's write buffer, a WebSocket's, a data channel's plus the
+ * link's own queue), so the bound holds on every transport.
  */
+import type { Clock } from '../runtime/clock.js';
 import type { Link } from '../transport/types.js';
+import { SendPacer, type PaceCost, type PaceTerms } from './send-pacer.js';
 
 export class SendQueue {
+  private readonly pacer: SendPacer;
+
   constructor(
     private readonly link: Link,
     /** Most bytes that may wait for the peer (NodeLimits.maxSendQueueBytes). */
     readonly maxBytes: number,
-  ) {}
+    clock: Clock,
+    terms: PaceTerms,
+    /** Paced frames left for the link. */
+    released: () => void,
+  ) {
+    this.pacer = new SendPacer(clock, terms, (frame) => link.send(frame), released);
+  }
 
   /** Bytes accepted for this peer that have not left yet: the one figure to read for backpressure. */
   get queuedBytes(): number {
-    return this.link.bufferedAmount;
+    return this.link.bufferedAmount + this.pacer.waitingBytes;
   }
 
-  /** Whether the peer has fallen so far behind that it must be dropped. */
+  /** Bytes waiting for the pace (not yet handed to the link). */
+  get pacedBytes(): number {
+    return this.pacer.waitingBytes;
+  }
+
+  /** Relays skipped because the pace would have held them too long (send-pacer.ts). */
+  get skippedRelays(): number {
+    return this.pacer.skippedRelays;
+  }
+
+  /** Whether so much waits for the peer that it must be dropped. */
   get overflowing(): boolean {
     return this.queuedBytes > this.maxBytes;
   }
 
-  /** Queues `frame`; false when the queue is now over its bound (the caller drops the peer). */
-  send(frame: Uint8Array): boolean {
-    this.link.send(frame);
-    return !this.overflowing;
+  /**
+   * Queues `frame` at the pace: 'skipped' when it was a relay the pace would hold too long,
+   * 'overflowing' when the queue is now over its bound (the caller drops the peer).
+   */
+  send(frame: Uint8Array, cost: PaceCost): 'queued' | 'skipped' | 'overflowing' {
+    if (!this.pacer.send(frame, cost)) return 'skipped';
+    return this.overflowing ? 'overflowing' : 'queued';
+  }
+
+  /** Hands what waits for the pace to the link (a graceful close delivers everything sent). */
+  flush(): void {
+    this.pacer.flush();
+  }
+
+  /** The connection is gone: nothing waiting is sent. */
+  stop(): void {
+    this.pacer.stop();
   }
 }

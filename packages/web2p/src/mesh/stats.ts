@@ -42,6 +42,10 @@ export interface PeerStats {
   readPauses: number;
   /** Frames it sent over its rate that were discarded: only on links that cannot pause (WebRTC). */
   discardedFrames: number;
+  /** Of `queuedBytes`, those waiting for the pace its budget admits (sender-side pacing, §14.19). */
+  pacedBytes: number;
+  /** Others' broadcasts not relayed to it: the pace would have held them over a second (§14.19). */
+  skippedRelays: number;
 }
 
 /** What `sock.stats()` resolves to. */
@@ -94,6 +98,8 @@ function peerStats(record: ConnectionRecord, link: LinkStats, ownAddress: string
     queuedBytes: record.queue.queuedBytes,
     readPauses: throttling.readPauses,
     discardedFrames: throttling.discarded,
+    pacedBytes: record.queue.pacedBytes,
+    skippedRelays: record.queue.skippedRelays,
   };
   if (link.candidates) peer.candidates = link.candidates;
   return peer;

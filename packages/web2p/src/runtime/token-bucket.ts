@@ -41,6 +41,11 @@ export class TokenBucket {
     return this.tokens;
   }
 
+  /** Milliseconds until the balance covers `cost` (0 when it does already). */
+  msUntil(cost: number): number {
+    return Math.max(0, ((cost - this.balance) / this.perSecond) * 1000);
+  }
+
   /** Milliseconds until the balance is back at zero (0 when it is there already). */
   msUntilSolvent(): number {
     return Math.max(0, (-this.balance / this.perSecond) * 1000);

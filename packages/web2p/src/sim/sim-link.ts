@@ -64,6 +64,7 @@ export class SimLink implements Link {
    * `bufferedAmount`, as a TCP sender whose peer stopped reading sees its window close.
    */
   pause(): boolean {
+    if (!this.net.pausableLinks) return false;
     this.paused = true;
     return true;
   }

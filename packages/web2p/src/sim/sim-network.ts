@@ -25,6 +25,11 @@ export interface SimNetworkOptions {
    * needs to notice a silent peer. Default 5 s.
    */
   failureDetectionMs?: number;
+  /**
+   * Whether a link can pause its reading (`Link.pause`), as TCP can. False models data channels,
+   * which cannot: a receiver then discards what a peer sends over its budget. Default true.
+   */
+  pausableLinks?: boolean;
 }
 
 /** Something with a simulated address: a socket (`sock.address`) or a transport. */
@@ -58,6 +63,8 @@ export class SimNetwork {
   private readonly latencySpan: number;
   private readonly loss: number;
   private readonly failureDetectionMs: number;
+  /** Whether links can pause their reading (SimNetworkOptions.pausableLinks). */
+  readonly pausableLinks: boolean;
   private readonly nodes = new Map<string, SimTransport>();
   private readonly links = new Set<SimLink>();
   /**
@@ -88,6 +95,7 @@ export class SimNetwork {
     this.latencySpan = Math.round(max) - this.minLatency + 1;
     this.loss = options.loss ?? 0;
     this.failureDetectionMs = options.failureDetectionMs ?? 5_000;
+    this.pausableLinks = options.pausableLinks ?? true;
   }
 
   /** A new node's endpoint; pass it as a socket's `transport`. */
