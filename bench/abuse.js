@@ -4,7 +4,7 @@
 // the attack), what the victim dropped (its 'error' events by type and limit), and how often it
 // stopped reading a peer over its budget (backpressure: TCP holds the attacker back).
 // Usage: node bench/abuse.js [--seconds 5] [--attacks empty-maps,broadcast-flood,…] [--soak <minutes>]
-//        [--out <file>]  (--soak repeats every attack in turn for that long on one victim, for the
+//        [--unread] [--out <file>]  (--soak repeats every attack in turn for that long on one victim, for the
 // hour-long soak by hand, and compares the victim's RSS at the start and the end; --out writes the
 // JSON elsewhere than bench/results/abuse.json). Exits 1 when an attack kills the victim, costs
 // honest delivery, or grows its RSS by more than 100 MiB (over the soak too).
@@ -18,13 +18,15 @@ import { numberArg } from './lib.js';
 
 const SECONDS = numberArg('seconds', 5);
 const SOAK_MINUTES = numberArg('soak', 0);
+// --unread: the victim never reads its messages (its recv() queue fills to its caps), the worst case
+const UNREAD = process.argv.includes('--unread');
 const chosen = process.argv.includes('--attacks') ? process.argv[process.argv.indexOf('--attacks') + 1].split(',') : Object.keys(ATTACKS);
 const MiB = 1024 * 1024;
 /** The honest peers wait this long at most for the last of their messages after an attack. */
 const SETTLE_MS = 15_000;
 
 async function startVictim() {
-  const child = fork(new URL('./abuse/victim.js', import.meta.url), [JSON.stringify({})], { execArgv: ['--max-old-space-size=1024'] });
+  const child = fork(new URL('./abuse/victim.js', import.meta.url), [JSON.stringify({}), JSON.stringify({ unread: UNREAD })], { execArgv: ['--max-old-space-size=1024'] });
   let stats;
   const ready = await new Promise((resolve, reject) => {
     child.on('message', (message) => {
@@ -75,6 +77,9 @@ const waitUntil = async (condition, ms) => {
   return condition();
 };
 
+/** The victim's memory in MiB, split so a leak in the JS heap shows apart from held buffers. */
+const memorySplit = (stats) => Object.fromEntries(['rss', 'heapUsed', 'external', 'arrayBuffers'].map((k) => [k, +(stats[k] / MiB).toFixed(1)]));
+
 /** One attack on `shared` (the soak's one victim), or on a fresh victim of its own. */
 async function run(name, shared) {
   PREPARE[name]?.();
@@ -111,6 +116,7 @@ async function run(name, shared) {
     dropped: Object.fromEntries(Object.entries(end.dropped).map(([kind, n]) => [kind, n - (base.dropped[kind] ?? 0)]).filter(([, n]) => n > 0)),
     readPauses: end.throttled.readPauses - base.throttled.readPauses,
     discardedFrames: end.throttled.discardedFrames - base.throttled.discardedFrames,
+    endMemoryMiB: memorySplit(end),
   };
 }
 
@@ -129,7 +135,7 @@ do {
       `${name.padEnd(20)} alive ${String(result.alive).padEnd(5)} rss +${String(result.peakRssOverBaselineMiB).padStart(6)} MiB` +
         `  cpu ${String(result.cpuSeconds).padStart(5)} s / ${result.attackSeconds} s  honest ${result.honestDelivery}` +
         `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}, read paused ${result.readPauses}×` +
-        `  dropped ${JSON.stringify(result.dropped)}`,
+        `  dropped ${JSON.stringify(result.dropped)}  end ${JSON.stringify(result.endMemoryMiB)}`,
     );
   }
 } while (Date.now() < soakUntil && (!soakVictim || soakVictim.alive()));
@@ -138,7 +144,8 @@ do {
 let soak;
 if (soakVictim) {
   await new Promise((r) => setTimeout(r, 1_000)); // a quiet second before the last reading
-  soak = { minutes: SOAK_MINUTES, rounds: results.length, alive: soakVictim.alive(), startRssMiB: +(soakStartRss / MiB).toFixed(1), endRssMiB: +(soakVictim.stats.rss / MiB).toFixed(1) };
+  soak = { minutes: SOAK_MINUTES, rounds: results.length, alive: soakVictim.alive(), startRssMiB: +(soakStartRss / MiB).toFixed(1), endRssMiB: +(soakVictim.stats.rss / MiB).toFixed(1), end: memorySplit(soakVictim.stats) };
+  console.log(`soak end memory (MiB): ${JSON.stringify(soak.end)}`);
   console.log(`soak: ${soak.rounds} attacks in ${SOAK_MINUTES} min on one victim, alive ${soak.alive}, RSS ${soak.startRssMiB} → ${soak.endRssMiB} MiB`);
   await soakVictim.stop();
 }

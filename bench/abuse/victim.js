@@ -1,12 +1,16 @@
 // The victim of bench:abuse, in a process of its own so its memory and CPU are its own: a
 // SyncSocket (a mesh node with the sync service, so sync answers can be attacked too) listening on
 // TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its RSS and
-// CPU, what it dropped, and how often it paused reading a peer over its budget. Usage: forked by bench/abuse.js with the limits as JSON in argv[2].
+// CPU, what it dropped, and how often it paused reading a peer over its budget. Usage: forked by bench/abuse.js with the limits as JSON in argv[2] and { unread } in argv[3].
 import { SyncSocket, Protocol } from '../../packages/web2p/dist/node/index.js';
 
 const limits = JSON.parse(process.argv[2] ?? '{}');
+const { unread } = JSON.parse(process.argv[3] ?? '{}');
 const sock = new SyncSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: new Protocol('abuse', 'Plaintext'), limits, log: () => {}, trust: 'legacy' });
 // (the attackers speak py2p and cannot prove an id: 'legacy' lets them in, the most open victim there is)
+// A careful app reads its messages (a 'message' handler, so none stay queued); `unread` leaves
+// every message in the recv() queue, the worst case, up to maxQueuedMessages / maxQueuedBytes.
+if (!unread) sock.on('message', () => {});
 const dropped = {};
 sock.on('error', (error) => {
   const kind = error.limit ? `${error.name}:${error.limit}` : error.name;
@@ -38,11 +42,12 @@ const throttled = () => {
 
 let peakRss = 0;
 const report = async () => {
-  const rss = process.memoryUsage.rss();
+  // heap/external/arrayBuffers split RSS so a soak can tell a JS-heap leak from held buffers
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
   peakRss = Math.max(peakRss, rss);
   const cpu = process.cpuUsage();
   for (const peer of (await sock.stats()).peers) throttling.set(peer.id, { readPauses: peer.readPauses, discardedFrames: peer.discardedFrames });
-  if (process.connected) process.send({ type: 'stats', rss, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, throttled: throttled(), peers: sock.routingTable.size });
+  if (process.connected) process.send({ type: 'stats', rss, heapUsed, external, arrayBuffers, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, throttled: throttled(), peers: sock.routingTable.size });
 };
 setInterval(() => void report(), 100).unref();
 process.on('message', (message) => {

@@ -74,3 +74,18 @@ describe('the byte bound', () => {
     expect(errors).toHaveLength(2);
   });
 });
+
+describe('the message bound', () => {
+  test('limits.maxQueuedMessages overrides MAX_QUEUED_MESSAGES: the newest that many are kept', async () => {
+    const net = makeNet();
+    const [a, b] = meshNodes(net, 2, { limits: { maxQueuedMessages: 10 } });
+    await b!.connect(a!.address);
+    const errors: Error[] = [];
+    b!.on('error', (error) => errors.push(error));
+    for (let i = 0; i < 25; i++) a!.send(i);
+    await net.run(2_000);
+    expect(b!.recv(100).map((msg) => msg.packets[1])).toEqual(Array.from({ length: 10 }, (_, k) => 15 + k));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/recv\(\) queue went past 10 messages/);
+  });
+});

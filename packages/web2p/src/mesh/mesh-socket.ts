@@ -35,7 +35,6 @@ import {
   BOUND_PROOF_MARKER,
   MAINTENANCE_INTERVAL_MS,
   MAX_QUEUED_BYTES,
-  MAX_QUEUED_MESSAGES,
   NEIGHBOUR_UPDATES_MARKER,
   PEER_BOOK_SIZE,
   UNHASHED_WHISPERS_MARKER,
@@ -176,11 +175,6 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
     const debug = (this.#debug = new DebugLog(options.debugLevel ?? 0, () => this.#id?.slice(0, 8) ?? '…', options.log ?? console.log));
-    const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
-    this.#inbox = new Inbox({ messages: MAX_QUEUED_MESSAGES, bytes: maxQueuedBytes }, (first) => {
-      debug.print(1, () => `recv queue over ${MAX_QUEUED_MESSAGES} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
-      if (first) this.#emit('error', new RecvQueueOverflowError(MAX_QUEUED_MESSAGES, maxQueuedBytes));
-    });
     this.#health = new SocketHealth({
       debug,
       rendezvous: transport.rendezvous === true,
@@ -192,6 +186,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     const socket = this;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const limits = resolveNodeLimits(options.limits);
+    const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+    const maxQueuedMessages = limits.maxQueuedMessages;
+    this.#inbox = new Inbox({ messages: maxQueuedMessages, bytes: maxQueuedBytes }, (first) => {
+      debug.print(1, () => `recv queue over ${maxQueuedMessages} messages or ${maxQueuedBytes} bytes: dropped the oldest message`);
+      if (first) this.#emit('error', new RecvQueueOverflowError(maxQueuedMessages, maxQueuedBytes));
+    });
     // Browsers hash large broadcasts' ids natively, asynchronously; Node and the simulator in JS or natively, synchronously.
     const digest = asyncDigestFrom(transport.messageDigest);
     let listening!: Promise<void>;

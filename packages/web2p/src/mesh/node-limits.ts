@@ -7,6 +7,7 @@ import {
   DEFAULT_SEND_HIGH_WATER_BYTES,
   DEFAULT_SEND_LOW_WATER_BYTES,
   MAX_HELD_BROADCAST_BYTES,
+  MAX_QUEUED_MESSAGES,
   ANSWER_BYTE_BURST,
   ANSWER_BYTES_PER_SECOND,
   FRAMES_PER_TURN,
@@ -86,6 +87,8 @@ export interface NodeLimits extends DecodeLimits {
    * waits for the next) at most; past it `send()` throws BroadcastBacklogFullError (MAX_HELD_BROADCAST_BYTES).
    */
   maxHeldBroadcastBytes: number;
+  /** Unread messages the recv() queue holds before dropping the oldest (MAX_QUEUED_MESSAGES). */
+  maxQueuedMessages: number;
 }
 
 export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
@@ -116,6 +119,7 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   sendHighWaterBytes: DEFAULT_SEND_HIGH_WATER_BYTES,
   sendLowWaterBytes: DEFAULT_SEND_LOW_WATER_BYTES,
   maxHeldBroadcastBytes: MAX_HELD_BROADCAST_BYTES,
+  maxQueuedMessages: MAX_QUEUED_MESSAGES,
 };
 
 /** The defaults with `overrides` on top; a value that is not a positive number is a TypeError. */
