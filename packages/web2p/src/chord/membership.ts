@@ -16,6 +16,8 @@ import { whisper } from './whisper.js';
 export class Membership {
   /** What the last re-replication pushed: the range start and the replica ids. */
   private replicated: { from: number; to: string } | undefined;
+  /** Each successor, by id, that has our keys in its range, and where that range starts (handToSuccessors). */
+  private handedTo = new Map<string, number>();
   private stopStabilizing: (() => void) | undefined;
   private fingerLookup = false;
   private joining: Promise<void> | undefined;
@@ -114,6 +116,7 @@ export class Membership {
   private takePosition(position: number, successor: NodeEntry | undefined): void {
     this.node.ring.take(position, successor);
     this.replicated = undefined;
+    this.handedTo.clear();
     this.stopStabilizing = every(this.mesh.clock, STABILIZE_MS, () => this.stabilize());
     if (successor) this.askSuccessor();
   }
@@ -199,11 +202,44 @@ export class Membership {
   private stabilize(): void {
     if (this.node.ring.position === undefined) return;
     this.node.ring.tidy();
+    this.handToSuccessors();
     this.askSuccessor();
     this.approachMissedSuccessor();
     this.replicate();
     this.refreshFingers();
     this.node.shard.purgeTombstones(this.mesh.clock.now());
+  }
+
+  /**
+   * Hands each successor in our list the keys we hold in its range (the one before it, it]: the
+   * first gets (self, successor]. Chord hands keys on when a predecessor joins
+   * (ChordService.handToPredecessor) or we leave, but a node that wrote while it was a ring of one
+   * answered for every key, and once rings merge its latest versions of keys in other nodes' ranges
+   * would stay with it alone, while reads go to those nodes. Sent again only when a successor's range
+   * changed, so a settled ring sends nothing (it holds copies of the ranges before it, not after).
+   * We keep our copies (a successor that fails would otherwise lose them); receivers keep the
+   * higher version. An unconfirmed handoff is sent again the next round.
+   */
+  private handToSuccessors(): void {
+    const { position, member, successors } = this.node.ring;
+    if (position === undefined || !member) return;
+    const handed = new Map<string, number>();
+    let from = position;
+    for (const successor of successors) {
+      const rangeFrom = from;
+      from = successor.position;
+      handed.set(successor.id, rangeFrom);
+      if (this.handedTo.get(successor.id) === rangeFrom) continue;
+      const items = this.node.shard.range(rangeFrom, successor.position);
+      if (items.length === 0) continue;
+      this.mesh.debug.print(5, () => `handing ${items.length} keys in its range to our successor ${successor.id}`);
+      void this.node.sendConfirmed(successor, 'handoff', items, HANDOFF_ACK_MS).then((confirmed) => {
+        if (confirmed || this.handedTo.get(successor.id) !== rangeFrom) return;
+        this.mesh.debug.print(1, () => `${successor.id} did not confirm the handoff in ${HANDOFF_ACK_MS} ms: sending it again next round`);
+        this.handedTo.delete(successor.id);
+      });
+    }
+    this.handedTo = handed;
   }
 
   /** One stabilization exchange with the successor. */
