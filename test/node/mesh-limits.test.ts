@@ -192,6 +192,44 @@ describe('backpressure', () => {
     expect(peer.receivedBytes).toBeLessThan(sent * payload.length - MiB);
   });
 
+  it('neighbours that all stop reading: past maxTotalSendQueueBytes the slowest reader is dropped with PeerLimitError send-queue-total', async () => {
+    // Each queue may hold 3 MiB, so three slow readers could hold 9 MiB: the total stops them at 4.
+    const cap = 4 * MiB;
+    const { victim, honest } = await victimWithNeighbour({ maxTotalSendQueueBytes: cap, maxSendQueueBytes: 3 * MiB });
+    const peers = [await attacker(victim, { decode: false }), await attacker(victim, { decode: false }), await attacker(victim, { decode: false })];
+    for (const peer of peers) peer.socket.pause();
+    const payload = randomBytes(256 * 1024);
+    let ticks = 0;
+    let mostHeld = 0;
+    /** Whispers 256 KiB to `peer` (and a small broadcast to everyone) until `done`; loopback's kernel buffers take some MiB first. */
+    const fill = async (peer: RawTcpPeer, done: (queuedBytes: number) => boolean): Promise<void> => {
+      for (let i = 0; i < 400; i++) {
+        const stats = await victim.sock.stats();
+        mostHeld = Math.max(mostHeld, stats.totals.sendQueueTotalBytes);
+        const queued = stats.peers.find((entry) => entry.id === peer.id)?.queuedBytes;
+        if (queued === undefined || done(queued)) return;
+        victim.sock.routingTable.get(peer.id)!.send(flags.whisper, flags.whisper, payload);
+        victim.sock.send(`tick ${ticks++}`);
+        await new Promise((resolve) => setImmediate(resolve)); // let the socket hand the kernel what it takes
+      }
+      throw new Error(`${peer.id} never got to the mark`);
+    };
+    // 1.25 MiB each for the first two; the third passes them before the total reaches 4 MiB, and
+    // stays under its own 3 MiB: the total is what drops it.
+    await fill(peers[0]!, (queued) => queued >= 1.25 * MiB);
+    await fill(peers[1]!, (queued) => queued >= 1.25 * MiB);
+    await fill(peers[2]!, () => false); // returns once the victim dropped it
+    const limitErrors = victim.errors.filter((error): error is PeerLimitError => error instanceof PeerLimitError);
+    expect(limitErrors.map((error) => error.limit)).toEqual(['send-queue-total']);
+    expect(limitErrors[0]!.peer).toContain(peers[2]!.id);
+    expect(mostHeld).toBeGreaterThan(2.5 * MiB);
+    expect(mostHeld).toBeLessThanOrEqual(cap);
+    expect((await victim.sock.stats()).totals.sendQueueTotalBytes).toBeLessThanOrEqual(cap);
+    expect(victim.sock.routingTable.has(peers[0]!.id) && victim.sock.routingTable.has(peers[1]!.id)).toBe(true);
+    await waitFor(() => honest.texts.filter((text) => text.startsWith('tick')).length === ticks, WAIT_MS, 'every tick');
+    await stillServes(victim, honest);
+  });
+
   it('resend requests after a large message cost nothing: it is not kept for them', async () => {
     const { victim } = await victimWithNeighbour();
     const peer = await attacker(victim);

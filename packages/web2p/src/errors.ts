@@ -415,6 +415,7 @@ export class InflateRatioError extends FrameError {
 export type PeerLimit =
   | 'rate'
   | 'send-queue'
+  | 'send-queue-total'
   | 'incoming-connections'
   | 'half-open'
   | 'partial-frames'
@@ -422,7 +423,8 @@ export type PeerLimit =
 
 /**
  * A peer ran into one of this node's limits and was dropped: it sent more than its budget
- * (`rate`), did not read what we sent (`send-queue`), came in over the caps on connections
+ * (`rate`), did not read what we sent (`send-queue`), held the most of what all peers left unread when
+ * that passed its cap (`send-queue-total`), came in over the caps on connections
  * (`incoming-connections`, `half-open`) or parked partial frames (`partial-frames`, `slow-frame`).
  * The limits are mesh/limits-constants.ts; each can be raised through MeshSocket options.
  */

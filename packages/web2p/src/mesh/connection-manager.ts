@@ -44,6 +44,7 @@ import { STR_DIALECT, dialectOf, speaksTls, type PeerDialect } from './peer-dial
 import { ReadGate } from './read-gate.js';
 import { RetiringConnections } from './retiring-connections.js';
 import type { SendQueue } from './send-queue.js';
+import { SendQueueTotal } from './send-queue-total.js';
 import { IdVerifier } from './id-verifier.js';
 
 /** Whom a socket lets in (MeshSocketOptions.trust). */
@@ -115,9 +116,12 @@ export class ConnectionManager {
   private readonly reading: FairReading;
   /** Large broadcasts' ids checked natively, each link's messages kept in order; undefined where ids are hashed in JS. */
   private readonly verifier: IdVerifier<ConnectionRecord> | undefined;
+  /** What all connections' send queues hold together, for limits.maxTotalSendQueueBytes. */
+  private readonly sendQueueTotal: SendQueueTotal;
   private closed = false;
 
   constructor(private readonly host: ConnectionManagerHost) {
+    this.sendQueueTotal = new SendQueueTotal(host.limits.maxTotalSendQueueBytes);
     this.owner = {
       get id() {
         return host.id;
@@ -135,6 +139,8 @@ export class ConnectionManager {
         host.error(error);
         this.drop(record, error);
       },
+      sendQueueTotal: this.sendQueueTotal,
+      overTotal: () => this.dropSlowestReaders(),
       paced: () => host.linkDrained(),
     };
     // A paused link was silent because of us: its stall clock restarts when it reads again, and
@@ -221,6 +227,11 @@ export class ConnectionManager {
     for (const record of this.awaiting) yield record.queue;
   }
 
+  /** Bytes all send queues hold together, a frame shared by several counted once (send-queue-total.ts). */
+  get sendQueueTotalBytes(): number {
+    return this.sendQueueTotal.bytes;
+  }
+
   /** How often `record` ran into its rate (connection-limits.ts), for stats. */
   throttling(record: ConnectionRecord): Throttling {
     return this.limits.throttling(record);
@@ -294,7 +305,10 @@ export class ConnectionManager {
     link.attach({
       data: (bytes) => this.onData(record, bytes),
       close: (error) => this.onLinkClosed(record, error),
-      drain: () => this.host.linkDrained(),
+      drain: () => {
+        record.queue.drained();
+        this.host.linkDrained();
+      },
     });
     return record;
   }
@@ -587,6 +601,26 @@ export class ConnectionManager {
       if (record.reader.buffered > 0 && now - record.lastDataAt > STALLED_FRAME_MS && !this.gate.held(record.link)) {
         this.drop(record, new TimeoutError(`stuck mid-frame for ${STALLED_FRAME_MS} ms`));
       }
+    }
+  }
+
+  /**
+   * The send queues together passed limits.maxTotalSendQueueBytes: the connection with the most
+   * queued (the slowest reader) is dropped, and the next while the total is still over (a frame
+   * other queues share stays held).
+   */
+  private dropSlowestReaders(): void {
+    const max = this.host.limits.maxTotalSendQueueBytes;
+    while (this.sendQueueTotal.over) {
+      let slowest: ConnectionRecord | undefined;
+      for (const record of [...this.table.values(), ...this.awaiting]) {
+        if (record.queue.queuedBytes > (slowest?.queue.queuedBytes ?? 0)) slowest = record;
+      }
+      if (!slowest) return; // what is left is held by links already closing, released as they end
+      const error = new PeerLimitError('send-queue-total', String(slowest), `it has the most of what we sent queued (${slowest.queue.queuedBytes} bytes) when the send queues of all peers passed ${max} bytes`);
+      this.host.debug.print(0, () => error.message);
+      this.host.error(error);
+      this.drop(slowest, error);
     }
   }
 

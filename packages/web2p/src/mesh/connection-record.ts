@@ -19,6 +19,7 @@ import { Connection } from './connection.js';
 import type { NodeLimits } from './node-limits.js';
 import { STR_DIALECT, type PeerDialect } from './peer-dialect.js';
 import { SendQueue } from './send-queue.js';
+import type { SendQueueTotal } from './send-queue-total.js';
 import type { PaceTerms } from './send-pacer.js';
 
 /**
@@ -39,6 +40,10 @@ export interface ConnectionOwner {
   readonly limits: Pick<NodeLimits, 'maxSendQueueBytes' | 'maxResendBytes'> & PaceTerms;
   /** The peer has not read what we queued for it, past limits.maxSendQueueBytes. */
   overflowed(record: ConnectionRecord): void;
+  /** What every connection's queue holds together (send-queue-total.ts). */
+  readonly sendQueueTotal: SendQueueTotal;
+  /** The queues together hold more than limits.maxTotalSendQueueBytes. */
+  overTotal(): void;
   /** Frames that waited for the pace left for the link (send-pacer.ts). */
   paced(): void;
 }
@@ -96,7 +101,7 @@ export class ConnectionRecord {
     options: { maxFrameBytes: number; now: number },
   ) {
     this.reader = new FrameReader(options.maxFrameBytes);
-    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes, owner.clock, owner.limits, () => owner.paced());
+    this.queue = new SendQueue(link, owner.limits.maxSendQueueBytes, owner.clock, owner.limits, owner.sendQueueTotal, () => owner.paced());
     this.lastDataAt = options.now;
     this.view = new Connection(this);
   }
@@ -134,6 +139,7 @@ export class ConnectionRecord {
     const outcome = this.queue.send(frame, cost);
     if (outcome !== 'skipped') this.bytesSent += frame.byteLength;
     if (outcome === 'overflowing') this.owner.overflowed(this);
+    else if (outcome === 'queued' && this.owner.sendQueueTotal.over) this.owner.overTotal();
   }
 
   /**

@@ -259,6 +259,17 @@ export const MAX_PACED_RELAY_WAIT_MS = 1_000;
 export const MAX_SEND_QUEUE_BYTES = 32 * 1024 * 1024;
 
 /**
+ * Bytes the send queues of all connections may hold together (send-queue-total.ts). Each queue is
+ * bounded by MAX_SEND_QUEUE_BYTES, but a few neighbours that stop reading would each fill theirs:
+ * without this, N slow readers cost N × 32 MiB and a handful of them an out-of-memory. Four whole
+ * per-connection queues: a broadcast's frame is one buffer whichever queues hold it and counts once,
+ * so an honest burst of the largest broadcasts (16 MiB frames) to any number of neighbours stays
+ * near what the slowest of them holds, below 32 MiB; only whispers and answers (a frame per peer)
+ * to several peers that all stopped reading add up to this.
+ */
+export const MAX_TOTAL_SEND_QUEUE_BYTES = 128 * 1024 * 1024;
+
+/**
  * The last message sent to a peer is kept for its `resend` request (§1.3) only up to this size: a
  * 16 MiB broadcast must not stay pinned once per connection.
  */

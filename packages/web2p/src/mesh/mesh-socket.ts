@@ -449,7 +449,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   stats(): Promise<SocketStats> {
     const health = this.#health;
     const connections = this.#connections;
-    return collectStats({ state: health.state, rooms: health.rooms, open: connections.open, address: this.address, throttling: (record) => connections.throttling(record) });
+    return collectStats({ state: health.state, rooms: health.rooms, open: connections.open, address: this.address, throttling: (record) => connections.throttling(record), sendQueueTotalBytes: () => connections.sendQueueTotalBytes });
   }
 
   /** Whether close() was called. */

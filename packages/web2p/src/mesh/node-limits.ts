@@ -21,6 +21,7 @@ import {
   MAX_RESEND_BYTES,
   MAX_SEEN_ENTRIES,
   MAX_SEND_QUEUE_BYTES,
+  MAX_TOTAL_SEND_QUEUE_BYTES,
   MAX_SIGNAL_ROUTES,
   MIN_FRAME_BYTES_PER_SECOND,
   PEER_BYTE_BURST,
@@ -47,6 +48,11 @@ export interface NodeLimits extends DecodeLimits {
   peerByteBurst: number;
   /** Bytes queued towards a peer that has not read them before it is dropped (MAX_SEND_QUEUE_BYTES). */
   maxSendQueueBytes: number;
+  /**
+   * Bytes the send queues of all connections hold together, a frame shared by several queues counted
+   * once; past it the connection with the most queued is dropped (MAX_TOTAL_SEND_QUEUE_BYTES).
+   */
+  maxTotalSendQueueBytes: number;
   /** Largest last message kept for a peer's resend request (MAX_RESEND_BYTES). */
   maxResendBytes: number;
   /** Bytes per second of answers a peer may ask of us (ANSWER_BYTES_PER_SECOND). */
@@ -102,6 +108,7 @@ export const DEFAULT_NODE_LIMITS: Readonly<NodeLimits> = {
   peerBytesPerSecond: PEER_BYTES_PER_SECOND,
   peerByteBurst: PEER_BYTE_BURST,
   maxSendQueueBytes: MAX_SEND_QUEUE_BYTES,
+  maxTotalSendQueueBytes: MAX_TOTAL_SEND_QUEUE_BYTES,
   maxResendBytes: MAX_RESEND_BYTES,
   answerBytesPerSecond: ANSWER_BYTES_PER_SECOND,
   answerByteBurst: ANSWER_BYTE_BURST,

@@ -7,9 +7,12 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Link } from '../transport/types.js';
 import { SendPacer, type PaceCost, type PaceTerms } from './send-pacer.js';
+import type { HeldFrames, SendQueueTotal } from './send-queue-total.js';
 
 export class SendQueue {
   private readonly pacer: SendPacer;
+  /** This queue's share of the node's total (send-queue-total.ts). */
+  private readonly held: HeldFrames;
 
   constructor(
     private readonly link: Link,
@@ -17,10 +20,12 @@ export class SendQueue {
     readonly maxBytes: number,
     clock: Clock,
     terms: PaceTerms,
+    total: SendQueueTotal,
     /** Paced frames left for the link. */
     released: () => void,
   ) {
     this.pacer = new SendPacer(clock, terms, (frame) => link.send(frame), released);
+    this.held = total.track(() => this.queuedBytes);
   }
 
   /** Bytes accepted for this peer that have not left yet: the one figure to read for backpressure. */
@@ -49,7 +54,13 @@ export class SendQueue {
    */
   send(frame: Uint8Array, cost: PaceCost): 'queued' | 'skipped' | 'overflowing' {
     if (!this.pacer.send(frame, cost)) return 'skipped';
+    this.held.add(frame);
     return this.overflowing ? 'overflowing' : 'queued';
+  }
+
+  /** The link reported bytes gone (its 'drain'): the frames that left stop counting (send-queue-total.ts). */
+  drained(): void {
+    this.held.settle();
   }
 
   /** Hands what waits for the pace to the link (a graceful close delivers everything sent). */
@@ -60,5 +71,6 @@ export class SendQueue {
   /** The connection is gone: nothing waiting is sent. */
   stop(): void {
     this.pacer.stop();
+    this.held.releaseAll();
   }
 }

@@ -56,8 +56,12 @@ export interface SocketStats {
   signaling: string[];
   /** One entry per peer in the routing table. */
   peers: PeerStats[];
-  /** The sums over `peers`. */
-  totals: { peers: number; bytesSent: number; bytesReceived: number; queuedBytes: number };
+  /**
+   * The sums over `peers`, and `sendQueueTotalBytes`: what all send queues (those still
+   * handshaking too) hold together, a broadcast's frame shared by several counted once, as
+   * `limits.maxTotalSendQueueBytes` bounds it (mesh/send-queue-total.ts).
+   */
+  totals: { peers: number; bytesSent: number; bytesReceived: number; queuedBytes: number; sendQueueTotalBytes: number };
 }
 
 export interface StatsSource {
@@ -69,6 +73,8 @@ export interface StatsSource {
   address: string;
   /** How often a connection ran into its rate (connection-limits.ts). */
   throttling(record: ConnectionRecord): Throttling;
+  /** What all send queues hold together (send-queue-total.ts), read with the peers' figures. */
+  sendQueueTotalBytes(): number;
 }
 
 /** A snapshot of `source`, the links' own stats read all at once. */
@@ -76,7 +82,7 @@ export async function collectStats(source: StatsSource): Promise<SocketStats> {
   const records = [...source.open];
   const links = await Promise.all(records.map((record) => record.link.stats?.().catch((): LinkStats => ({})) ?? {}));
   const peers = records.map((record, i) => peerStats(record, links[i]!, source.address, source.throttling(record)));
-  const totals = { peers: peers.length, bytesSent: 0, bytesReceived: 0, queuedBytes: 0 };
+  const totals = { peers: peers.length, bytesSent: 0, bytesReceived: 0, queuedBytes: 0, sendQueueTotalBytes: source.sendQueueTotalBytes() };
   for (const peer of peers) {
     totals.bytesSent += peer.bytesSent;
     totals.bytesReceived += peer.bytesReceived;
