@@ -127,12 +127,12 @@ describe('WebRTC retries', () => {
     expect(FailsFirstOffer.failed).toBe(true);
     expect(Date.now() - started).toBeLessThan(timeoutMs / 2);
     expect(a.unreachable).toEqual([]);
-    // The link knows how it travels: on one host our end is a host candidate (the peer's may show as
-    // prflx when its checks arrive before its candidates do).
-    const link = a.links[0] as DataChannelLink;
-    await waitFor(() => link.candidateTypes !== undefined, 5_000, 'the selected candidate types');
-    expect(link.candidateTypes!.local).toBe('host');
-    expect(link.candidateTypes!.remote).toMatch(/^(host|prflx)$/);
+    // The link knows how it travels (its stats read ICE's selected pair): on one host our end is a
+    // host candidate (the peer's may show as prflx when its checks arrive before its candidates do).
+    const stats = await (a.links[0] as DataChannelLink).stats();
+    expect(stats.candidates?.local).toBe('host');
+    expect(stats.candidates?.remote).toMatch(/^(host|prflx)$/);
+    expect(stats.route).toMatch(/^(host|prflx)$/);
   });
 
   it('a member that never answers is re-offered with capped exponential backoff, and dials wait it out', async () => {

@@ -3,13 +3,21 @@
  * bench:bundle does, `flags` alone pulls in no socket, a MeshSocket brings its default WebRTC
  * transport but no store, and a SyncSocket brings the IndexedDB store too. Guards the entry's
  * design: side effects live only in entry/*, which each socket's export goes through.
+ * A MeshSocket's initial bundle leaves out what it loads by import() when first needed (issue 20).
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { expect, test } from 'vitest';
 
-/** The bundle of bench/bundle/<entry>, minified, as one string of code. */
-async function bundle(entry: string): Promise<string> {
+interface Chunk {
+  type: string;
+  code?: string;
+  isEntry?: boolean;
+  imports?: string[];
+}
+
+/** The chunks of bench/bundle/<entry>'s bundle, minified. */
+async function chunks(entry: string): Promise<Chunk[]> {
   const result = await build({
     configFile: false,
     logLevel: 'silent',
@@ -19,8 +27,13 @@ async function bundle(entry: string): Promise<string> {
       write: false,
     },
   });
-  const [output] = result as Array<{ output: Array<{ type: string; code?: string }> }>;
-  return output!.output.map((item) => item.code ?? '').join('\n');
+  const [output] = result as Array<{ output: Chunk[] }>;
+  return output!.output;
+}
+
+/** The bundle of bench/bundle/<entry>, minified, as one string of code (every chunk). */
+async function bundle(entry: string): Promise<string> {
+  return (await chunks(entry)).map((item) => item.code ?? '').join('\n');
 }
 
 // Strings that only the named part contains, and that minification keeps.
@@ -43,4 +56,29 @@ test('a SyncSocket brings the default transport and the IndexedDB store', async 
   const code = await bundle('sync.ts');
   expect(code).toContain(WEBRTC_DEFAULT);
   expect(code).toContain(IDB);
+});
+
+// Strings of what a MeshSocket loads by import() only when it needs it (issue 20).
+const LAZY = {
+  'stats() collector (mesh/stats.ts)': '[a-z0-9+.-]*):/i',
+  'ICE selected-pair reader': 'selectedCandidatePairId',
+  'fflate': 'invalid block type',
+  '@noble/curves': 'bad point: invalid y coordinate',
+};
+
+test("a MeshSocket's initial bundle is one file without what it loads lazily", async () => {
+  const all = await chunks('mesh.ts');
+  const entry = all.find((chunk) => chunk.type === 'chunk' && chunk.isEntry)!;
+  // A module shared by the entry and a lazy chunk would split the initial bundle into more files.
+  expect(entry.imports).toEqual([]);
+  for (const [part, marker] of Object.entries(LAZY)) {
+    expect(entry.code!.includes(marker), `${part} in the initial bundle`).toBe(false);
+    expect(all.some((chunk) => chunk !== entry && chunk.code?.includes(marker)), `${part} in a lazy chunk`).toBe(true);
+  }
+});
+
+test('a MeshSocket without streams refuses them with no stream codec; with streams() it has it', async () => {
+  const codec = 'bad stream open'; // a decodeStreamFrame error (mesh/streams/stream-messages.ts)
+  expect(await bundle('mesh.ts')).not.toContain(codec);
+  expect(await bundle('mesh-streams.ts')).toContain(codec);
 });

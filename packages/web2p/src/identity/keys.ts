@@ -10,6 +10,7 @@
  */
 import { makeNodeId } from '../wire/node-id.js';
 import { bytesEqual } from '../wire/packet.js';
+import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './key-sizes.js';
 
 /** What an app may keep and pass back in as `identity` to be the same node again. */
 export interface Identity {
@@ -19,10 +20,7 @@ export interface Identity {
   readonly publicKey: Uint8Array;
 }
 
-/** Ed25519 key and signature sizes (RFC 8032). */
-export const SECRET_KEY_BYTES = 32;
-export const PUBLIC_KEY_BYTES = 32;
-export const SIGNATURE_BYTES = 64;
+export { SECRET_KEY_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './key-sizes.js';
 
 /** A copy of a stored or app-supplied secret key. Throws TypeError on a wrong size. */
 export function secretKeyCopy(secretKey: Uint8Array): Uint8Array {

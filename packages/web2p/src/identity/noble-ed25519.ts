@@ -5,7 +5,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Ed25519 } from './ed25519.js';
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './keys.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './key-sizes.js';
 
 export const nobleEd25519 = {
   sync: true,

@@ -6,7 +6,8 @@
  * half read back as a JWK.
  */
 import type { Ed25519 } from './ed25519.js';
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from './keys.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './key-sizes.js';
+import type { Identity } from './keys.js';
 
 /** RFC 8410 PrivateKeyInfo for Ed25519, up to the 32-byte seed that follows it. */
 const PKCS8_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);

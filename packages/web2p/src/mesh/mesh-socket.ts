@@ -58,7 +58,7 @@ import { SendBacklog } from './send-backlog.js';
 import { parseRequestArgs, parseSendArgs, type SendOptions } from './send-args.js';
 import type { MeshContext, Service } from './service.js';
 import { SignalRelay } from './signal-relay.js';
-import { collectStats, type SocketStats } from './stats.js';
+import type { SocketStats, StatsSource } from './stats.js';
 import type { StreamData } from './streams/stream-source.js';
 import type { StreamService, SendStreamOptions } from './streams/stream-service.js';
 import { StreamRefusal } from './streams/stream-refusal.js';
@@ -446,10 +446,13 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
    * received and queued) with totals, the state and the signaling rooms joined. Asynchronous
    * because WebRTC engines report routes and round trips only through `getStats()`.
    */
-  stats(): Promise<SocketStats> {
+  async stats(): Promise<SocketStats> {
     const health = this.#health;
     const connections = this.#connections;
-    return collectStats({ state: health.state, rooms: health.rooms, open: connections.open, address: this.address, throttling: (record) => connections.throttling(record), sendQueueTotalBytes: () => connections.sendQueueTotalBytes });
+    const source: StatsSource = { state: health.state, rooms: health.rooms, open: connections.open, address: this.address, throttling: (record) => connections.throttling(record), sendQueueTotalBytes: () => connections.sendQueueTotalBytes };
+    // Loaded the first time an app asks: a bundle that never calls stats() leaves it out (issue 20).
+    const { collectStats } = await import('./stats.js');
+    return collectStats(source);
   }
 
   /** Whether close() was called. */

@@ -9,7 +9,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { Identity } from '../identity/keys.js';
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/keys.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../identity/key-sizes.js';
 import type { Ed25519 } from '../identity/ed25519.js';
 
 const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');

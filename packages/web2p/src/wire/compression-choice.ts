@@ -5,7 +5,7 @@
  * plain, and only data that compresses pays for it; so do bodies sent before the codec has loaded
  * (compression-loader.ts: this asks it to load).
  */
-import { COMPRESSION_SAMPLE_BYTES, MIN_COMPRESSED_BODY_BYTES } from './constants.js';
+import { COMPRESSION_SAMPLE_BYTES, MAX_COMPRESSED_SAMPLE_RATIO, MIN_COMPRESSED_BODY_BYTES } from './constants.js';
 import { compressionLoaded, loadCompression, loadedCompression } from './compression-loader.js';
 
 /** Judgements by body, so a broadcast sent to many neighbours is judged once. */
@@ -21,7 +21,8 @@ export function compressionFor(body: Uint8Array, method: number | undefined): nu
   }
   let worth = judged.get(body);
   if (worth === undefined) {
-    worth = loadedCompression().sampleCompresses(body.subarray(0, COMPRESSION_SAMPLE_BYTES));
+    const sample = body.subarray(0, COMPRESSION_SAMPLE_BYTES);
+    worth = loadedCompression().quickDeflatedBytes(sample) <= sample.length * MAX_COMPRESSED_SAMPLE_RATIO;
     judged.set(body, worth);
   }
   return worth ? method : undefined;

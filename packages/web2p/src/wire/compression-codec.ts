@@ -3,14 +3,17 @@
  * for the browser and Node alike. Loaded on demand through compression-loader.ts, never imported
  * statically by the mesh: links between web2p peers over WebRTC do not compress, so an app bundler
  * puts this module and fflate in a lazy chunk that only a link to py2p/js2p (or one that negotiated
- * compression) fetches.
+ * compression) fetches. It imports fflate and nothing else, so the chunk holds no module the
+ * initial bundle also needs (which would split that into shared chunks): the limits, errors and
+ * flags around it are compression.ts's.
  */
 import { Gunzip, Unzlib, deflateSync, gzipSync, zlibSync } from 'fflate';
-import { FrameError, FrameTooLargeError, InflateRatioError } from '../errors.js';
-import { MAX_COMPRESSED_SAMPLE_RATIO, MAX_INFLATE_RATIO } from './constants.js';
-import { inflateLimit } from './compression.js';
-import { concatBytes } from './packet.js';
-import { flags } from './flags.js';
+
+/** The two formats, by name (compression.ts maps the compression `flags` to these). */
+export type Method = 'zlib' | 'gzip';
+
+/** Why an inflate failed on bad input (compression.ts turns each into a FrameError). */
+export type InflateFailure = 'invalid' | 'adler32' | 'crc32';
 
 /**
  * Decompressed input is fed in slices this small, so a hostile body that inflates a thousandfold
@@ -18,59 +21,51 @@ import { flags } from './flags.js';
  */
 const INFLATE_SLICE = 1024;
 
-/** `data` compressed by `method` (one of the compression `flags`), as py2p compresses a frame body. */
-export function compress(data: Uint8Array, method: number): Uint8Array {
-  if (method === flags.zlib) return zlibSync(data);
-  if (method === flags.gzip) return gzipSync(data);
-  throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
+/** `data` compressed as `method`, as py2p compresses a frame body. */
+export function compress(data: Uint8Array, method: Method): Uint8Array {
+  return method === 'zlib' ? zlibSync(data) : gzipSync(data);
 }
 
 /**
- * Inflates `data`, refusing to produce more than `maxBytes` (FrameTooLargeError) or more than
- * `maxRatio` times its size past INFLATE_RATIO_FLOOR (InflateRatioError, a bomb): both are caught
- * while inflating, one slice of input at a time. Throws FrameError on bad input.
+ * Inflates `data`, handing each piece of output to `onData` as it comes: `onData` stops a body
+ * that grows too large by throwing, and that error propagates unchanged. The pieces, in order, or
+ * why the input is not valid `method` data (fflate refused it, or a trailer does not match).
  */
-export function decompress(data: Uint8Array, method: number, maxBytes: number, maxRatio = MAX_INFLATE_RATIO): Uint8Array {
+export function inflate(data: Uint8Array, method: Method, onData: (chunk: Uint8Array, total: number) => void): Uint8Array[] | InflateFailure {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const bombAt = inflateLimit(data.length, maxRatio);
-  const onData = (chunk: Uint8Array): void => {
+  let inCallback = false;
+  const collect = (chunk: Uint8Array): void => {
     total += chunk.length;
-    if (total > maxBytes) throw new FrameTooLargeError(`a compressed body inflates past the ${maxBytes}-byte frame limit`);
-    if (total > bombAt) {
-      throw new InflateRatioError(`a compressed body of ${data.length} bytes inflates past ${bombAt} bytes (over ${maxRatio}:1, a compression bomb)`);
-    }
+    inCallback = true; // set while onData runs, so an error it throws is told from fflate's own
+    onData(chunk, total);
+    inCallback = false;
     chunks.push(chunk);
   };
-  let inflater: Unzlib | Gunzip;
-  if (method === flags.zlib) inflater = new Unzlib(onData);
-  else if (method === flags.gzip) inflater = new Gunzip(onData);
-  else throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
+  const inflater = method === 'zlib' ? new Unzlib(collect) : new Gunzip(collect);
   try {
     for (let at = 0; at < data.length; at += INFLATE_SLICE) {
       inflater.push(data.subarray(at, at + INFLATE_SLICE), at + INFLATE_SLICE >= data.length);
     }
   } catch (error) {
-    if (error instanceof FrameError) throw error;
-    throw new FrameError(`body is not valid ${method === flags.zlib ? 'zlib' : 'gzip'} data`, { cause: error });
+    if (inCallback) throw error;
+    return 'invalid';
   }
   // fflate's streaming inflaters check neither trailer and take input that stops on a block boundary
   // as complete. Without these checks about 1 in 300,000 uncompressed bodies, decoded with zlib in
   // the peer's list, "inflated" to garbage (their id began like a zlib header) instead of falling
   // back to uncompressed (§1.2 step 3), and the frame was dropped. Python's zlib checks both
   // trailers. (A multi-member gzip body, which no upstream sends, fails the check.)
-  if (method === flags.zlib) {
-    if (data.length < 4 || adler32(chunks) !== readUint32(data, data.length - 4, false)) {
-      throw new FrameError('body is not valid zlib data: its Adler-32 trailer does not match');
-    }
+  if (method === 'zlib') {
+    if (data.length < 4 || adler32(chunks) !== readUint32(data, data.length - 4, false)) return 'adler32';
   } else if (
     data.length < 8 ||
     crc32(chunks) !== readUint32(data, data.length - 8, true) ||
     total % 2 ** 32 !== readUint32(data, data.length - 4, true)
   ) {
-    throw new FrameError('body is not valid gzip data: its CRC-32/ISIZE trailer does not match');
+    return 'crc32';
   }
-  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
+  return chunks;
 }
 
 function readUint32(bytes: Uint8Array, at: number, littleEndian: boolean): number {
@@ -113,7 +108,7 @@ function crc32(chunks: readonly Uint8Array[]): number {
   return (crc ^ -1) >>> 0;
 }
 
-/** Whether `sample` (the start of a body) shrinks enough under a quick deflate to be worth compressing. */
-export function sampleCompresses(sample: Uint8Array): boolean {
-  return deflateSync(sample, { level: 1 }).length <= sample.length * MAX_COMPRESSED_SAMPLE_RATIO;
+/** The size of `sample` under a quick deflate (level 1): whether a body is worth compressing. */
+export function quickDeflatedBytes(sample: Uint8Array): number {
+  return deflateSync(sample, { level: 1 }).length;
 }

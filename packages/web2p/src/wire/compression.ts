@@ -4,10 +4,12 @@
  * (compression-loader.ts): what is here needs no codec, except compress/decompress and a body that
  * looks compressed, which need it loaded.
  */
-import { CompressionNotLoadedError, FrameTooLargeError, InflateRatioError } from '../errors.js';
+import { CompressionNotLoadedError, FrameError, FrameTooLargeError, InflateRatioError } from '../errors.js';
+import type { InflateFailure, Method } from './compression-codec.js';
 import { INFLATE_RATIO_FLOOR, MAX_INFLATE_RATIO } from './constants.js';
 import { loadedCompression } from './compression-loader.js';
 import { flags } from './flags.js';
+import { concatBytes } from './packet.js';
 
 /** What we can compress with, in our order of preference (py2p and js2p prefer zlib too). */
 export const SUPPORTED_COMPRESSION: readonly number[] = [flags.zlib, flags.gzip];
@@ -22,7 +24,7 @@ export function inflateLimit(compressedBytes: number, maxRatio = MAX_INFLATE_RAT
  * Needs the codec loaded (`await loadCompression()`; CompressionNotLoadedError otherwise).
  */
 export function compress(data: Uint8Array, method: number): Uint8Array {
-  return loadedCompression().compress(data, method);
+  return loadedCompression().compress(data, methodName(method));
 }
 
 /**
@@ -31,7 +33,29 @@ export function compress(data: Uint8Array, method: number): Uint8Array {
  * on bad input. Needs the codec loaded (`await loadCompression()`; CompressionNotLoadedError otherwise).
  */
 export function decompress(data: Uint8Array, method: number, maxBytes: number, maxRatio = MAX_INFLATE_RATIO): Uint8Array {
-  return loadedCompression().decompress(data, method, maxBytes, maxRatio);
+  const name = methodName(method);
+  const bombAt = inflateLimit(data.length, maxRatio);
+  const chunks = loadedCompression().inflate(data, name, (_chunk, total) => {
+    if (total > maxBytes) throw new FrameTooLargeError(`a compressed body inflates past the ${maxBytes}-byte frame limit`);
+    if (total > bombAt) {
+      throw new InflateRatioError(`a compressed body of ${data.length} bytes inflates past ${bombAt} bytes (over ${maxRatio}:1, a compression bomb)`);
+    }
+  });
+  if (typeof chunks === 'string') throw new FrameError(INFLATE_FAILURES[chunks].replace('$', name));
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
+}
+
+const INFLATE_FAILURES: Record<InflateFailure, string> = {
+  invalid: 'body is not valid $ data',
+  adler32: 'body is not valid $ data: its Adler-32 trailer does not match',
+  crc32: 'body is not valid $ data: its CRC-32/ISIZE trailer does not match',
+};
+
+/** The codec's name for one of the compression `flags`; RangeError for a method we do not have. */
+function methodName(method: number): Method {
+  if (method === flags.zlib) return 'zlib';
+  if (method === flags.gzip) return 'gzip';
+  throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
 }
 
 /** Cheap header checks, so an uncompressed body is not run through an inflater that must fail. */

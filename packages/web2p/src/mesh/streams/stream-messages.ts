@@ -13,20 +13,14 @@
  *   found    whisper ['web2p:stream-route', 'found', route id]                                  back along the probe's path
  */
 import { FrameError } from '../../errors.js';
-import { flags } from '../../wire/flags.js';
 import type { Packet } from '../../wire/packet.js';
-import type { Connection } from '../connection.js';
 import { packetText } from '../handshake.js';
 import { MAX_STREAM_LABEL_CHARS } from './constants.js';
+import { decodeStreamHead, encodeCancelFrame, openEnds, STREAM_SUBFLAG, streamId, type CancelCode } from './stream-frame-head.js';
 
-export const STREAM_SUBFLAG = 'web2p:stream';
+export { STREAM_SUBFLAG, whisper, type CancelCode } from './stream-frame-head.js';
 export const ROUTE_SUBFLAG = 'web2p:stream-route';
 
-/** Stream and route ids are 16 random bytes in hex; anything much longer is not one of ours. */
-const MAX_ID_CHARS = 64;
-
-/** Why a stream ended early, as the cancel frame carries it. */
-export type CancelCode = 'abort' | 'cancel' | 'peer-left' | 'refused' | 'collision' | 'window' | 'closed' | 'protocol';
 const CANCEL_CODES: ReadonlySet<string> = new Set<CancelCode>(['abort', 'cancel', 'peer-left', 'refused', 'collision', 'window', 'closed', 'protocol']);
 
 export type StreamFrame =
@@ -51,17 +45,15 @@ export function encodeStreamFrame(frame: StreamFrame): Packet[] {
     case 'end':
       return [...head, frame.total];
     case 'cancel':
-      return [...head, frame.code, frame.text];
+      return encodeCancelFrame(frame.id, frame.code, frame.text);
   }
 }
 
 export function decodeStreamFrame(payload: readonly Packet[]): StreamFrame {
-  const kind = payload[1];
-  const id = streamId(payload[2]);
+  const { kind, id } = decodeStreamHead(payload);
   switch (kind) {
     case 'open': {
-      const from = packetText(payload[3]);
-      const to = packetText(payload[4]);
+      const { from, to } = openEnds(payload);
       const label = payload[5];
       const size = payload[6];
       if (from === undefined || to === undefined || typeof label !== 'string' || label.length > MAX_STREAM_LABEL_CHARS) {
@@ -108,13 +100,6 @@ export function decodeRouteFrame(payload: readonly Packet[]): RouteFrame {
   return { kind: 'find', id, to };
 }
 
-function streamId(packet: Packet | undefined): string {
-  if (typeof packet !== 'string' || packet.length === 0 || packet.length > MAX_ID_CHARS) {
-    throw new FrameError(`bad stream frame: the id must be a string of 1..${MAX_ID_CHARS} chars`);
-  }
-  return packet;
-}
-
 function isCount(packet: Packet | undefined): packet is number {
   return typeof packet === 'number' && Number.isSafeInteger(packet) && packet >= 0;
 }
@@ -122,10 +107,4 @@ function isCount(packet: Packet | undefined): packet is number {
 function count(packet: Packet | undefined, what: string): number {
   if (!isCount(packet)) throw new FrameError(`bad stream ${what}: expected a byte count`);
   return packet;
-}
-
-/** Whispers an encoded frame to one neighbour. */
-export function whisper(conn: Connection, payload: readonly Packet[]): void {
-  const [type, ...packets] = payload;
-  conn.send(flags.whisper, type!, ...packets);
 }

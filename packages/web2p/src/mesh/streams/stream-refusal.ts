@@ -8,7 +8,7 @@
 import type { Connection } from '../connection.js';
 import type { Message } from '../message.js';
 import type { MeshContext, Service } from '../service.js';
-import { decodeStreamFrame, encodeStreamFrame, STREAM_SUBFLAG, whisper } from './stream-messages.js';
+import { decodeStreamHead, encodeCancelFrame, openEnds, STREAM_SUBFLAG, whisper } from './stream-frame-head.js';
 
 export class StreamRefusal implements Service {
   readonly name = 'stream refusal';
@@ -20,10 +20,13 @@ export class StreamRefusal implements Service {
   }
 
   handle(msg: Message, conn: Connection): void {
-    const frame = decodeStreamFrame(msg.wire.payload);
-    if (frame.kind !== 'open' || frame.to !== this.mesh.id) return; // the rest of a stream we never took
+    // Only the head is read: a frame's body is the streams feature's to check, and this node has none.
+    const frame = decodeStreamHead(msg.wire.payload);
+    if (frame.kind !== 'open') return; // the rest of a stream we never took
+    const { from, to } = openEnds(msg.wire.payload);
+    if (to !== this.mesh.id) return;
     const text = "this node was made without streams (new MeshSocket({ streams: streams() }), import { streams } from 'web2p/streams')";
-    this.mesh.debug.print(2, () => `stream ${frame.id.slice(0, 8)} from ${frame.from} refused: no streams here`);
-    whisper(conn, encodeStreamFrame({ kind: 'cancel', id: frame.id, code: 'refused', text }));
+    this.mesh.debug.print(2, () => `stream ${frame.id.slice(0, 8)} from ${from} refused: no streams here`);
+    whisper(conn, encodeCancelFrame(frame.id, 'refused', text));
   }
 }

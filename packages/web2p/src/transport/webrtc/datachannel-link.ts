@@ -14,7 +14,6 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
-import { routeOf, selectedPair, type CandidateTypes } from './selected-candidate.js';
 import { linkFingerprints } from './sdp-fingerprint.js';
 
 export type { PeerConnection } from './rtc-types.js';
@@ -65,12 +64,6 @@ export class DataChannelLink implements Link {
   /** Only web2p speaks over WebRTC. */
   readonly peerIsWeb2p = true;
   readonly peerConnection: PeerConnection;
-  /**
-   * How this link's packets travel (the candidate types of the selected ICE pair, ours and the
-   * peer's), once the transport has read them from `getStats()` just after the channel opened;
-   * undefined until then, or where the engine does not say.
-   */
-  candidateTypes: CandidateTypes | undefined = undefined;
   readonly #channel: DataChannel;
   readonly #chunkBytes: number;
   readonly #highWaterBytes: number;
@@ -221,6 +214,8 @@ export class DataChannelLink implements Link {
   /** The selected ICE pair's route, candidate types and round-trip time; empty once closed or unknown. */
   async stats(): Promise<LinkStats> {
     if (this.#ended) return {};
+    // Loaded the first time an app asks (sock.stats()): a bundle that never asks leaves it out (issue 20).
+    const { routeOf, selectedPair } = await import('./selected-candidate.js');
     const pair = await selectedPair(this.peerConnection).catch(() => undefined);
     return pair ? { route: routeOf(pair.types), candidates: pair.types, rttMs: pair.rttMs } : {};
   }

@@ -41,11 +41,6 @@ export async function selectedPair(pc: PeerConnection): Promise<SelectedPair | u
   return { types: { local, remote }, rttMs: typeof rtt === 'number' && Number.isFinite(rtt) ? rtt * 1000 : undefined };
 }
 
-/** The types of the selected candidate pair (see selectedPair). */
-export async function selectedCandidateTypes(pc: PeerConnection): Promise<CandidateTypes | undefined> {
-  return (await selectedPair(pc))?.types;
-}
-
 /** From most to least direct: a link's route is its less direct end. */
 const DIRECTNESS: readonly CandidateType[] = ['host', 'srflx', 'prflx', 'relay'];
 

@@ -25,7 +25,6 @@ import {
 import type { DataChannelLink } from './datachannel-link.js';
 import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
 import type { IceServer, RtcConfiguration } from './rtc-types.js';
-import { selectedCandidateTypes } from './selected-candidate.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
 import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
 import type { AsyncMessageHash } from '../../wire/message-hash.js';
@@ -391,11 +390,6 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     }
     this.#forget(session.peerId);
     session.link = link;
-    // For stats(): how the link travels. An engine whose getStats() fails only leaves it unknown.
-    selectedCandidateTypes(link.peerConnection).then(
-      (types) => (link.candidateTypes = types),
-      () => undefined,
-    );
     this.#watch(session, link);
     const claim = session.claim;
     session.claim = undefined;
