@@ -76,8 +76,8 @@ async function run(name, shared, label) {
   const { sent } = await ticked;
   const attackSeconds = (Date.now() - started) / 1000;
   const delivered = (await waitUntil(() => receiver.stats.label === label && receiver.stats.got >= sent, SETTLE_MS), receiver.stats.got);
-  const end = await victim.request('report');
   const alive = victim.alive();
+  const end = alive ? await victim.request('report') : victim.stats; // a dead victim's last report
   const neighboursAlive = neighbours.every((n) => n.alive());
   if (!shared) await cast.stop();
   return {
@@ -102,9 +102,9 @@ async function run(name, shared, label) {
 }
 
 /** A process's RSS at the end of a round, then its memory after a forced GC (the soak's live-memory measure). */
-async function roundEnd(process) {
-  const { rss } = await process.request('report');
-  return { rssBeforeGc: rss, ...(await process.request('gc')) };
+async function roundEnd(proc) {
+  const { rss } = await proc.request('report');
+  return { rssBeforeGc: rss, ...(await proc.request('gc')) };
 }
 
 const results = [];

@@ -76,19 +76,20 @@ async function repeat(victim, until, options, attack) {
 const FLOOD_FRAMES = 200_000;
 const floods = new Map();
 
-/** The flood's frames, dated `ahead` seconds in the future, built once. */
-function floodFrames(ahead) {
-  if (!floods.has(ahead)) {
-    const sender = makeNodeId(randomBytes(32), 'abuse');
-    const time = now() + ahead;
-    floods.set(ahead, Array.from({ length: FLOOD_FRAMES }, (_, i) => frame(packets(sender, flags.broadcast, [flags.broadcast, 'flood', i], time))));
-  }
-  return floods.get(ahead);
+/**
+ * Builds the flood's frames, dated `ahead` seconds from now, from a new sender. Built again before
+ * every run of the attack: frames built once would be dated in the past by a soak's later rounds,
+ * past the seen window, and the victim would refuse them by their date, a lighter attack than the first.
+ */
+function buildFlood(ahead) {
+  const sender = makeNodeId(randomBytes(32), 'abuse');
+  const time = now() + ahead;
+  floods.set(ahead, Array.from({ length: FLOOD_FRAMES }, (_, i) => frame(packets(sender, flags.broadcast, [flags.broadcast, 'flood', i], time))));
 }
 
-/** Floods unique broadcasts dated `ahead` seconds in the future, from reconnecting peers. */
+/** Floods unique broadcasts dated `ahead` seconds in the future (built by PREPARE), from reconnecting peers. */
 function flood(victim, until, ahead) {
-  const frames = floodFrames(ahead);
+  const frames = floods.get(ahead);
   return repeat(victim, until, {}, (conn) => pump(conn, until, (i) => frames[i % FLOOD_FRAMES]));
 }
 
@@ -102,8 +103,8 @@ function bombFrame() {
 
 /** What an attack builds before it starts, so that building is not counted as attacking. */
 export const PREPARE = {
-  'broadcast-flood': () => floodFrames(0),
-  'future-dated': () => floodFrames(599),
+  'broadcast-flood': () => buildFlood(0),
+  'future-dated': () => buildFlood(599),
   'compression-bomb': bombFrame,
 };
 

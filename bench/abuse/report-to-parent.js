@@ -13,6 +13,8 @@ export function reportToParent(collect) {
     if (process.connected) process.send({ type: 'stats', reply, rss, heapUsed, external, arrayBuffers, cpuMs: (cpu.user + cpu.system) / 1000, ...(await collect()) });
   };
   setInterval(() => void report(), REPORT_EVERY_MS).unref();
+  // a process whose bench died has no one to report to: it goes too rather than linger listening
+  process.once('disconnect', () => process.exit(0));
   process.on('message', async (message) => {
     if (message.type === 'report') await report(message.id);
     if (message.type === 'gc') {

@@ -7,9 +7,9 @@ import { fork } from 'node:child_process';
 const ANSWER_MS = 30_000;
 
 /** Forks `url` with `args` (and `env` over this process's) and resolves once it says 'ready'. */
-export async function forkReporting(url, args, { env = {}, execArgv = [] } = {}) {
+export async function forkReporting(url, args, { env = {} } = {}) {
   // --expose-gc for 'gc' requests; the heap cap keeps a runaway from taking the machine down
-  const child = fork(url, args, { execArgv: ['--expose-gc', '--max-old-space-size=1024', ...execArgv], env: { ...process.env, ...env } });
+  const child = fork(url, args, { execArgv: ['--expose-gc', '--max-old-space-size=1024'], env: { ...process.env, ...env } });
   let stats;
   const peaks = new Map();
   const waiting = new Map();
