@@ -1,13 +1,13 @@
 // The soak's pass rule for bench:abuse (issue 16: the victim and its neighbours stay alive and
 // within ~100 MiB of their baseline, honest peers keep full delivery), counted from the end of a
-// warm-up round rather than from a cold start. A cold process's first round of attacks grows its
-// RSS by ~120 MiB that it keeps (the V8 heap's new space and old-space pages, glibc's arenas
-// holding freed chunks): measured at 72 MiB cold → ~196 MiB after round one and flat afterwards,
-// 166 MiB after a full GC and 85 MiB after malloc_trim(0), so most of that rise is pages the
-// allocator retains, not live memory. Against the cold figure the rule would measure the
-// allocator; against the warm-up end it measures what the attacks add round after round, and the
-// live-memory check (the heap and external bytes after a forced GC) catches a leak the retained
-// pages would hide.
+// warm-up round rather than from a cold start. A cold process's first round of attacks raises its
+// RSS by 130-140 MiB that it keeps (V8's heap pages, glibc's arenas holding freed chunks): 79 MiB
+// cold -> 216 MiB at the end of round one, later rounds' peaks -0.4 to +9.9 MiB from there (README,
+// bench:abuse); an earlier measurement found such a plateau 166 MiB after a full GC and 85 MiB after
+// malloc_trim(0), so the rise is pages the allocator retains, not live memory. Against the cold
+// figure the rule would measure the allocator; against the warm-up end it measures what the attacks
+// add round after round, and the live-memory check (heap and external bytes after a forced GC)
+// catches a leak the retained pages would hide.
 
 const MiB = 1024 * 1024;
 /** Issue 16's bar: a process stays within ~100 MiB of its baseline under attack (here: its warm-up end). */
