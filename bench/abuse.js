@@ -58,7 +58,7 @@ const memorySplit = (stats) => Object.fromEntries(['rss', 'heapUsed', 'external'
 
 /** One attack on `shared` (the soak's one cast), or on a fresh cast of its own; `label` tags its honest messages. */
 async function run(name, shared, label) {
-  PREPARE[name]?.();
+  PREPARE[name]?.(SECONDS);
   const cast = shared ?? (await startCast());
   const { victim, sender, receiver, neighbours } = cast;
   // (a soak's neighbours stay linked from round to round: if an attack cut one, its delivery shows it)
