@@ -1,8 +1,9 @@
 // The victim of bench:abuse, in a process of its own so its memory and CPU are its own: a
 // SyncSocket (a mesh node with the sync service, so sync answers can be attacked too) listening on
-// TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its RSS and
-// CPU, what it dropped, and how often it paused reading a peer over its budget. Usage: forked by bench/abuse.js with the limits as JSON in argv[2] and { unread } in argv[3].
+// TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its memory
+// and CPU, what it dropped, and how often it paused reading a peer over its budget (report-to-parent.js). Usage: forked by bench/abuse.js with the limits as JSON in argv[2] and { unread } in argv[3].
 import { SyncSocket, Protocol } from '../../packages/web2p/dist/node/index.js';
+import { reportToParent } from './report-to-parent.js';
 
 const limits = JSON.parse(process.argv[2] ?? '{}');
 const { unread } = JSON.parse(process.argv[3] ?? '{}');
@@ -40,21 +41,13 @@ const throttled = () => {
   return { readPauses, discardedFrames };
 };
 
-let peakRss = 0;
-const report = async () => {
-  // heap/external/arrayBuffers split RSS so a soak can tell a JS-heap leak from held buffers
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  peakRss = Math.max(peakRss, rss);
-  const cpu = process.cpuUsage();
+reportToParent(async () => {
   for (const peer of (await sock.stats()).peers) throttling.set(peer.id, { readPauses: peer.readPauses, discardedFrames: peer.discardedFrames });
-  if (process.connected) process.send({ type: 'stats', rss, heapUsed, external, arrayBuffers, peakRss, cpuMs: (cpu.user + cpu.system) / 1000, dropped, throttled: throttled(), peers: sock.routingTable.size });
-};
-setInterval(() => void report(), 100).unref();
+  return { dropped, throttled: throttled(), peers: sock.routingTable.size };
+});
 process.on('message', (message) => {
-  if (message.type === 'reset-peak') peakRss = 0;
   if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
-  if (message.type === "flood") void flood(message.count);
+  if (message.type === 'flood') void flood(message.count);
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', address: sock.address, id: sock.id, protocolId: sock.protocol.id });
-void report();
