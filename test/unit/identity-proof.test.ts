@@ -134,6 +134,24 @@ describe('the bound proof (§14.14: sent with the handshake over WebRTC, no nonc
     expect(c.proofs.receive(c.link, b.sent[0] as never)).toMatchObject({ kind: 'failed', peer: b.host.id });
   });
 
+  it('a peer whose bound proof comes before any proof of ours went out is proven only by the hello that lets ours go', () => {
+    // a sent no bound proof (its link named no peer when adopted); b's bound proof overtakes b's hello.
+    const fingerprints = { local: 'sha-256 AA', remote: 'sha-256 BB' };
+    const a = side({ fingerprints });
+    const b = side({ peerId: a.host.id, fingerprints: { local: 'sha-256 BB', remote: 'sha-256 AA' } });
+    a.proofs.sendBoundProof(a.link);
+    a.proofs.sendHello(a.link);
+    b.proofs.sendBoundProof(b.link);
+    a.proofs.claim(a.link, claim(b.host));
+    expect(a.proofs.receive(a.link, b.sent[0] as never)).toEqual({ kind: 'waiting' });
+    expect(a.proofs.pending(a.link)).toBe(true);
+    expect(a.sent.map((p) => p[0])).toEqual(['web2p:hello']);
+    expect(a.proofs.receive(a.link, encodeHello(random.bytes(32)))).toEqual({ kind: 'proven', claim: claim(b.host) });
+    expect(a.sent.map((p) => p[0])).toEqual(['web2p:hello', 'web2p:proof']);
+    expect(a.proofs.pending(a.link)).toBe(false);
+    expect(() => a.proofs.receive(a.link, b.sent[0] as never)).toThrow(FrameError);
+  });
+
   it('a peer without BOUND_PROOF_MARKER (an earlier web2p) still gets the nonce proof', () => {
     const a = side({ peerId: 'x', fingerprints: { local: 'sha-256 AA', remote: 'sha-256 BB' } });
     const old = side({});

@@ -24,8 +24,13 @@
  *
  * The messages are plain encode/decode functions; LinkProofs is the per-link state the connection
  * manager drives. Signing and checking use the platform's Ed25519 (identity/ed25519.ts): synchronous
- * in Node and the simulator, WebCrypto's promises in browsers; then a peer counts as proven only
- * once our own proof has gone out too, so nothing we send it can overtake our proof.
+ * in Node and the simulator, WebCrypto's promises in browsers.
+ *
+ * A peer counts as proven (it joins, and our messages flow to it) only once its proof checked out
+ * and the proof of ours that it takes has gone out too: the peer drops what comes from us before
+ * that proof, so nothing may overtake it. The peer's proof can come first: its bound proof may
+ * arrive before the hello our nonce proof has to sign (a link that had no bound proof of ours, as
+ * Chromium's did when it read no fingerprints at channel open). Then the hello proves the peer.
  */
 import { FrameError } from '../errors.js';
 import { ed25519, whenReady, type MaybePromise } from '../identity/ed25519.js';
@@ -131,13 +136,15 @@ interface LinkProof {
   /** The peer's handshake, whose id waits for its proof. */
   claim: Handshake | undefined;
   helloSent: boolean;
-  proofSent: boolean;
   /** The id our bound proof went out for, if one did. */
   boundFor: string | undefined;
-  /** The peer proved its claim: later hellos are ignored, and no other proof is taken. */
+  /** Our bound and nonce proofs once begun: true once sent, a promise of that while being signed. */
+  boundSent: MaybePromise<true> | undefined;
+  nonceSent: MaybePromise<true> | undefined;
+  /** The peer's proof checked out: no other proof is taken. */
+  verified: boolean;
+  /** Verified, and ours is out: the peer joins, later hellos are ignored. */
   proven: boolean;
-  /** Our proof on its way out, while an asynchronous signature is being made. */
-  signing: Promise<void> | undefined;
 }
 
 export interface LinkProofsHost {
@@ -167,10 +174,11 @@ export class LinkProofs {
         peerNonce: undefined,
         claim: undefined,
         helloSent: false,
-        proofSent: false,
         boundFor: undefined,
+        boundSent: undefined,
+        nonceSent: undefined,
+        verified: false,
         proven: false,
-        signing: undefined,
       };
       this.links.set(link, proof);
     }
@@ -195,7 +203,7 @@ export class LinkProofs {
     const proof = this.of(link);
     if (!fingerprints || peerId === undefined || proof.boundFor !== undefined) return;
     proof.boundFor = peerId;
-    this.sign(link, proof, { signerNonce: NO_NONCE, verifierNonce: NO_NONCE, verifierId: peerId }, true);
+    proof.boundSent = this.sign(link, { signerNonce: NO_NONCE, verifierNonce: NO_NONCE, verifierId: peerId }, true);
   }
 
   /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
@@ -215,7 +223,8 @@ export class LinkProofs {
   /**
    * A hello or proof from the peer (FrameError when malformed or out of order). The outcome is a
    * promise while an asynchronous Ed25519 checks the proof (or still signs ours): the connection
-   * manager holds the link's later frames until it settles.
+   * manager holds the link's later frames until it settles. 'proven' comes once, from the proof or
+   * from the hello that let our own proof go out after it.
    */
   receive(link: Link, payload: readonly Packet[]): MaybePromise<ProofOutcome> {
     const message = decodeProofMessage(payload);
@@ -225,9 +234,9 @@ export class LinkProofs {
       if (proof.peerNonce) throw new FrameError('a second web2p:hello on one connection');
       proof.peerNonce = message.nonce;
       this.trySendProof(link, proof);
-      return { kind: 'waiting' };
+      return this.settle(proof);
     }
-    if (proof.proven) throw new FrameError('a second identity proof on one connection');
+    if (proof.verified) throw new FrameError('a second identity proof on one connection');
     const fingerprints = boundFingerprints(link);
     if (message.kind === 'bound' && !fingerprints) throw new FrameError('web2p:bound-proof on a connection without DTLS fingerprints to bind it to');
     if (message.kind === 'proof' && !proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
@@ -247,27 +256,41 @@ export class LinkProofs {
       bound,
     });
     const valid = ed25519().verify(message.publicKey, transcript, message.signature);
-    const outcome = (ok: boolean): ProofOutcome => {
+    const checked = (ok: boolean): MaybePromise<ProofOutcome> => {
       if (!ok) return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
-      // Kept (not deleted) so that a hello arriving after the proof is ignored, not taken for a new link's.
-      proof.proven = true;
-      return { kind: 'proven', claim };
+      proof.verified = true;
+      return this.settle(proof);
     };
-    if (!proof.signing) return whenReady(valid, outcome);
-    return Promise.all([valid, proof.signing]).then(([ok]) => outcome(ok), (error: unknown) => ({ kind: 'failed', peer: claim.id, reason: `we could not sign our own proof (${String(error)})` }));
+    return valid instanceof Promise ? valid.then(checked) : checked(valid);
+  }
+
+  /** 'proven' once the peer's proof checked out and ours is out (or when it will be); else 'waiting'. */
+  private settle(proof: LinkProof): MaybePromise<ProofOutcome> {
+    const claim = proof.claim!;
+    // The proof of ours this peer takes: the bound one if it went out for this id and the peer takes those.
+    const ours = proof.boundFor === claim.id && claim.compression.includes(BOUND_PROOF_MARKER) ? proof.boundSent : proof.nonceSent;
+    if (!proof.verified || proof.proven || ours === undefined) return { kind: 'waiting' };
+    // Set before ours is out, so that no other hello or proof settles it a second time. Kept (the
+    // link's state is not deleted) so that a hello arriving later is ignored, not taken for a new link's.
+    proof.proven = true;
+    const proven: ProofOutcome = { kind: 'proven', claim };
+    if (!(ours instanceof Promise)) return proven;
+    return ours.then(
+      () => proven,
+      (error: unknown) => ({ kind: 'failed', peer: claim.id, reason: `we could not sign our own proof (${String(error)})` }),
+    );
   }
 
   /** Our proof goes out once we know whom we prove to and what to sign: the peer's claim and nonce. */
   private trySendProof(link: Link, proof: LinkProof): void {
-    if (proof.proofSent || !proof.claim || !proof.peerNonce || !proof.helloSent) return;
+    if (proof.nonceSent !== undefined || !proof.claim || !proof.peerNonce || !proof.helloSent) return;
     // Our bound proof already serves a peer that takes bound proofs, if it went out for this id.
     if (proof.boundFor === proof.claim.id && proof.claim.compression.includes(BOUND_PROOF_MARKER)) return;
-    proof.proofSent = true;
-    this.sign(link, proof, { signerNonce: proof.nonce, verifierNonce: proof.peerNonce, verifierId: proof.claim.id }, false);
+    proof.nonceSent = this.sign(link, { signerNonce: proof.nonce, verifierNonce: proof.peerNonce, verifierId: proof.claim.id }, false);
   }
 
-  /** Signs and sends our proof; with an asynchronous Ed25519 the peer counts as proven only once it is out. */
-  private sign(link: Link, proof: LinkProof, context: Pick<ProofContext, 'signerNonce' | 'verifierNonce' | 'verifierId'>, bound: boolean): void {
+  /** Signs and sends our proof: true once sent, at once or (an asynchronous Ed25519) as a promise. */
+  private sign(link: Link, context: Pick<ProofContext, 'signerNonce' | 'verifierNonce' | 'verifierId'>, bound: boolean): MaybePromise<true> {
     const { identity } = this.host;
     const transcript = proofTranscript({
       ...context,
@@ -277,7 +300,9 @@ export class LinkProofs {
       signerFingerprint: link.fingerprints?.local ?? '',
       verifierFingerprint: link.fingerprints?.remote ?? '',
     });
-    const sent = whenReady(ed25519().sign(identity, transcript), (signature) => this.host.send(link, encodeProof(identity.publicKey, signature, bound)));
-    if (sent instanceof Promise) proof.signing = proof.signing ? Promise.all([proof.signing, sent]).then(() => undefined) : sent;
+    return whenReady(ed25519().sign(identity, transcript), (signature) => {
+      this.host.send(link, encodeProof(identity.publicKey, signature, bound));
+      return true as const;
+    });
   }
 }

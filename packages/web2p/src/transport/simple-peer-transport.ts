@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../runtime/clock.js';
 import type { Link, LocalNode, Transport, WireAddress } from './types.js';
 import { DataChannelLink } from './webrtc/datachannel-link.js';
 import type { DataChannel, PeerConnection } from './webrtc/rtc-types.js';
+import { linkFingerprints } from './webrtc/sdp-fingerprint.js';
 
 /** The part of a simple-peer instance the adapter uses (its public side; see `addPeer` for the rest). */
 export interface SimplePeerLike {
@@ -138,7 +139,9 @@ export class SimplePeerTransport implements Transport {
     if (this.#closed || !this.#onLink) throw new ConnectionClosedError('this simple-peer transport is closed');
     // simple-peer would push every message into its stream, buffered for ever when nobody reads it.
     channel.onmessage = null;
-    const link = new DataChannelLink(channel, pc, { outgoing: initiator === true, remoteAddress: WIRE_HOST, clock: this.#clock });
+    // simple-peer made the SDPs, so they can only be read back; its 'connect' came after both were set.
+    const fingerprints = linkFingerprints(pc.localDescription?.sdp, pc.remoteDescription?.sdp);
+    const link = new DataChannelLink(channel, pc, { outgoing: initiator === true, remoteAddress: WIRE_HOST, fingerprints, clock: this.#clock });
     // Forget links whose connection has ended (a local close fires no event in browsers).
     for (const old of this.#links) if (old.peerConnection.connectionState === 'closed') this.#links.delete(old);
     this.#links.add(link);

@@ -14,7 +14,6 @@ import {
   PROBE_ANSWER,
   PROBE_SILENCE_MS,
 } from './constants.js';
-import { linkFingerprints } from './sdp-fingerprint.js';
 
 export type { PeerConnection } from './rtc-types.js';
 
@@ -30,6 +29,13 @@ export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
   remoteAddress?: string | undefined;
   /** The node id the signals named (Link.peerId). */
   peerId?: string | undefined;
+  /**
+   * Both DTLS fingerprints, from the SDPs the negotiation set. Not read back from the connection
+   * when the channel opens: Chromium may open it while `remoteDescription` still reads as null or
+   * without its fingerprint, and the link would then be without them (no bound proof, and the
+   * peer's refused).
+   */
+  fingerprints?: LinkFingerprints | undefined;
   /** For the linger after a local close; default the system clock. */
   clock?: Clock;
 }
@@ -100,15 +106,11 @@ export class DataChannelLink implements Link {
   #tornDown = false;
 
   /**
-   * Both DTLS certificate fingerprints, from the two SDPs (read when first asked: the channel is open,
-   * so both descriptions are set). The identity proof signs them (mesh/identity-proof.ts).
+   * Both DTLS certificate fingerprints, from the two SDPs, as whoever negotiated the connection
+   * captured them (DataChannelLinkOptions.fingerprints). The identity proof signs them
+   * (mesh/identity-proof.ts).
    */
-  get fingerprints(): LinkFingerprints | undefined {
-    this.#fingerprints ??= linkFingerprints(this.peerConnection.localDescription?.sdp, this.peerConnection.remoteDescription?.sdp);
-    return this.#fingerprints;
-  }
-
-  #fingerprints: LinkFingerprints | undefined;
+  readonly fingerprints: LinkFingerprints | undefined;
 
   /** `channel` must be open; the link takes over its `binaryType` and `bufferedAmountLowThreshold`. */
   constructor(channel: DataChannel, peerConnection: PeerConnection, options: DataChannelLinkOptions) {
@@ -116,6 +118,7 @@ export class DataChannelLink implements Link {
     this.remoteAddress = options.remoteAddress;
     this.peerId = options.peerId;
     this.peerConnection = peerConnection;
+    this.fingerprints = options.fingerprints;
     this.#channel = channel;
     this.#clock = options.clock ?? systemClock;
     this.#highWaterBytes = options.highWaterBytes ?? HIGH_WATER_BYTES;

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { CHANNEL_LABEL, CONNECT_TIMEOUT_MS } from './constants.js';
 import { DataChannelLink, type DataChannelLinkLimits } from './datachannel-link.js';
 import type { DataChannel, PeerConnection, RtcConfiguration } from './rtc-types.js';
+import { linkFingerprints } from './sdp-fingerprint.js';
 
 /** An ICE candidate as plain data: it travels as JSON through the signaling server and as msgpack. */
 export interface CandidateInit {
@@ -74,6 +75,12 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
   let state: 'connecting' | 'open' | 'failed' = 'connecting';
   let channel: DataChannel | undefined;
   let remoteDescriptionSet = false;
+  /**
+   * The SDPs of the two descriptions, as we set them: the link's DTLS fingerprints come from these
+   * (see DataChannelLinkOptions.fingerprints for why not from `pc.*Description` when it opens).
+   */
+  let localSdp: string | undefined;
+  let remoteSdp: string | undefined;
   /** Candidates that came before the remote description; ICE cannot take them until it is set. */
   const earlyCandidates: CandidateInit[] = [];
   /** Signals are applied one at a time, in arrival order: each step awaits the previous one. */
@@ -142,7 +149,8 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     clock.clearTimeout(timer);
     connecting.abort();
     const { limits, initiator, remoteAddress, peerId } = options;
-    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, peerId, clock }));
+    const fingerprints = linkFingerprints(localSdp, remoteSdp);
+    resolveLink(new DataChannelLink(open, pc, { ...limits, outgoing: initiator, remoteAddress, peerId, fingerprints, clock }));
   }
 
   function send(signal: Signal): void {
@@ -198,12 +206,15 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
       }
       return;
     }
+    // Noted before the await, whose continuation may run after the channel opened; once open, the link has its fingerprints.
+    if (state === 'connecting') remoteSdp = data.sdp;
     await pc.setRemoteDescription({ type: data.type, sdp: data.sdp });
     remoteDescriptionSet = true;
     if (data.type === 'offer') {
       // node-datachannel's descriptions are read-only objects: set and send plain copies.
       const answer = await pc.createAnswer();
       const plain = { type: 'answer' as const, sdp: answer.sdp ?? '' };
+      localSdp = plain.sdp;
       await pc.setLocalDescription(plain);
       send(plain);
     }
@@ -243,6 +254,7 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
     step(async () => {
       const offer = await pc.createOffer();
       const plain = { type: 'offer' as const, sdp: offer.sdp ?? '' };
+      localSdp = plain.sdp;
       await pc.setLocalDescription(plain);
       send(plain);
     });

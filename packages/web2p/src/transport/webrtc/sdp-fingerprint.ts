@@ -1,7 +1,8 @@
 /**
  * A WebRTC link's DTLS certificate fingerprints, read from the SDPs (RFC 8122 `a=fingerprint:<hash>
  * <hex>`). DTLS checks the peer's certificate against the fingerprint of the SDP it received, so
- * the pair names this connection and no other: the identity proof signs it (issue 15).
+ * the pair names this connection and no other: the identity proof signs it (issue 15). Read from
+ * the SDPs we set (peer-connection.ts), not from `pc.*Description`, which Chromium may not have yet.
  */
 import type { LinkFingerprints } from '../types.js';
 
