@@ -426,7 +426,7 @@ export type PeerLimit =
  * (`rate`), did not read what we sent (`send-queue`), held the most of what all peers left unread when
  * that passed its cap (`send-queue-total`), came in over the caps on connections
  * (`incoming-connections`, `half-open`) or parked partial frames (`partial-frames`, `slow-frame`).
- * The limits are mesh/limits-constants.ts; each can be raised through MeshSocket options.
+ * The limits are named constants in mesh/constants.ts; each can be changed through MeshSocket `limits`.
  */
 export class PeerLimitError extends ConnectionClosedError {
   override name = 'PeerLimitError';
