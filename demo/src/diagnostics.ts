@@ -9,6 +9,7 @@ import { describeError, el, short } from './dom.js';
 /** Reasons a peer could not be reached, in a user's words (the error's own message has the details). */
 const REASON_WORDS: Record<PeerUnreachableError['reason'], string> = {
   'ice-failed': 'no network path worked (behind NATs that need a TURN relay)',
+  'dtls-failed': 'the encrypted handshake kept failing (a busy Node peer, or a peer that is not who it said)',
   'turn-auth-failed': 'the TURN server refused our credentials (check the TURN secret)',
   timeout: 'it did not answer in time (gone, frozen, or behind a NAT: configure STUN/TURN)',
   'no-candidates': 'no network addresses were exchanged (configure STUN/TURN)',

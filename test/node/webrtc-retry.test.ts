@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { PeerUnreachableError, WebRtcTransport, type DataChannelLink, type Link, type WebRtcTransportOptions } from '../../packages/web2p/src/node/index.js';
 import { forLibDataChannel } from '../../packages/web2p/src/node/turn-credentials.js';
 import type { RTCPeerConnectionConstructor } from '../../packages/web2p/src/transport/webrtc/peer-connection.js';
-import { UNREACHABLE_RETRY_BASE_MS } from '../../packages/web2p/src/transport/webrtc/constants.js';
+import { DTLS_RACE_RETRIES, HANDSHAKE_RETRIES, UNREACHABLE_RETRY_BASE_MS } from '../../packages/web2p/src/transport/webrtc/constants.js';
 import { join, makeId, startServer, waitFor } from './signaling-helpers.js';
 import { TEST_SIGNALING } from './webrtc-helpers.js';
 
@@ -93,6 +93,32 @@ function failsFirstOfferWhenArmed(): { RTCPeerConnection: typeof NodePeerConnect
   return { RTCPeerConnection: Armed, arm: () => (armed = true), failed: () => failed };
 }
 
+/**
+ * An offerer whose first `count` connections take their answer with one byte of the DTLS fingerprint
+ * changed: ICE connects, then the real DTLS handshake fails on both sides, as when libdatachannel
+ * loses its race between taking the answer and checking the peer's certificate on a busy CPU.
+ */
+function failsDtls(count: number): { RTCPeerConnection: typeof NodePeerConnection; failed: () => number; opened: () => number } {
+  let failed = 0;
+  let opened = 0;
+  class WrongFingerprint extends NodePeerConnection {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      opened += 1;
+    }
+    override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      if (description.type === 'answer' && failed < count) {
+        failed += 1;
+        const sdp = description.sdp!.replace(/(a=fingerprint:\S+ )([0-9A-F]{2})/, (_, head: string, byte: string) =>
+          head + (byte === '00' ? '01' : '00'));
+        return super.setRemoteDescription({ type: 'answer', sdp });
+      }
+      return super.setRemoteDescription(description);
+    }
+  }
+  return { RTCPeerConnection: WrongFingerprint, failed: () => failed, opened: () => opened };
+}
+
 describe('WebRTC retries', () => {
   it('when both dial at once and the winning offer fails, both dials still get the one retried connection', async () => {
     const server = await startServer();
@@ -151,5 +177,35 @@ describe('WebRTC retries', () => {
     await waitFor(() => a.unreachable.length === 2, UNREACHABLE_RETRY_BASE_MS + 3_000, 'the re-offer after the backoff');
     expect(a.unreachable[1]!.retryInMs).toBe(2 * UNREACHABLE_RETRY_BASE_MS);
     expect(pcs.opened()).toBe(2);
+  });
+
+  it('a DTLS handshake that fails after ICE connected is "dtls-failed" and retried past HANDSHAKE_RETRIES', async () => {
+    const server = await startServer();
+    const url = `${server.url}/dtls-race`;
+    const pcs = failsDtls(HANDSHAKE_RETRIES + 2);
+    const a = endpoint({ RTCPeerConnection: pcs.RTCPeerConnection, roomOfferLimit: 0 });
+    const b = endpoint({ roomOfferLimit: 0 });
+    await a.transport.dial(url);
+    await b.transport.dial(url);
+    const link = await a.transport.dial(`webrtc:${b.id}`);
+    expect(link).not.toBeNull();
+    expect([pcs.failed(), pcs.opened()]).toEqual([HANDSHAKE_RETRIES + 2, HANDSHAKE_RETRIES + 3]);
+    expect([a.unreachable, b.unreachable]).toEqual([[], []]);
+  });
+
+  it('a peer whose DTLS handshake always fails is unreachable as "dtls-failed", not "ice-failed"', async () => {
+    const server = await startServer();
+    const url = `${server.url}/dtls-always`;
+    const attempts = HANDSHAKE_RETRIES + DTLS_RACE_RETRIES + 1;
+    const pcs = failsDtls(Number.POSITIVE_INFINITY);
+    const a = endpoint({ RTCPeerConnection: pcs.RTCPeerConnection, roomOfferLimit: 0 });
+    const b = endpoint({ roomOfferLimit: 0 });
+    await a.transport.dial(url);
+    await b.transport.dial(url);
+    const dial = a.transport.dial(`webrtc:${b.id}`);
+    await expect(dial).rejects.toMatchObject({ name: 'PeerUnreachableError', reason: 'dtls-failed' });
+    expect(pcs.opened()).toBe(attempts);
+    expect(a.unreachable.map((error) => error.reason)).toEqual(['dtls-failed']);
+    expect(a.unreachable[0]!.message).toMatch(/DTLS handshake/);
   });
 });

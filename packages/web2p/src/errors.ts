@@ -148,15 +148,18 @@ export class WebRtcHandshakeError extends ConnectionClosedError {
 }
 
 /**
- * Why a WebRTC peer could not be reached: ICE found no working path (`ice-failed`), the TURN server
- * refused our credentials (`turn-auth-failed`), the peer did not answer in time (`timeout`), or one
- * side had no candidate to offer (`no-candidates`).
+ * Why a WebRTC peer could not be reached: ICE found no working path (`ice-failed`), ICE found one but
+ * the encrypted handshake on it failed (`dtls-failed`), the TURN server refused our credentials
+ * (`turn-auth-failed`), the peer did not answer in time (`timeout`), or one side had no candidate to
+ * offer (`no-candidates`).
  */
-export type UnreachableReason = 'ice-failed' | 'turn-auth-failed' | 'timeout' | 'no-candidates';
+export type UnreachableReason = 'ice-failed' | 'dtls-failed' | 'turn-auth-failed' | 'timeout' | 'no-candidates';
 
 /** What to do about each reason, as the error message says it. */
 const UNREACHABLE_ADVICE: Record<UnreachableReason, string> = {
   'ice-failed': 'no network path between the two peers worked: they are likely behind NATs that need a relay; configure TURN (web2p-signal --turn)',
+  'dtls-failed':
+    'a network path worked but the DTLS handshake on it failed, again and again: with node-datachannel this is a race in libdatachannel on a busy CPU (the answer lands while the handshake is checked); otherwise a peer that is not what its signals said',
   'turn-auth-failed': 'the TURN server refused our credentials (401): check that web2p-signal --turn-secret matches its static-auth-secret',
   timeout: 'the peer did not complete the handshake in time: it may be gone or frozen, or signals do not reach it; behind NAT, configure STUN/TURN',
   'no-candidates': 'one side gathered or received no ICE candidate: check its network, and configure STUN/TURN (web2p-signal --stun/--turn)',

@@ -101,6 +101,19 @@ export const SESSION_ID_BYTES = 8;
 export const HANDSHAKE_RETRIES = 2;
 
 /**
+ * Further immediate retries, on top of HANDSHAKE_RETRIES, for attempts whose DTLS handshake failed
+ * after ICE connected ('dtls-failed'). With node-datachannel that is a race inside libdatachannel,
+ * not the network: its setRemoteDescription gives ICE the answer before it stores the fingerprint
+ * the peer's certificate is checked against (and its DTLS start takes records before it sets the
+ * MTU), so a handshake that arrives while the thread applying the answer is descheduled fails on
+ * both sides. On 2 cores shared by 3 busy processes that hit 7 attempts in 900 (multi-process
+ * loopback repro), in bursts: three in a row, within one load spike, failed whole dials in CI.
+ * Six more attempts (a few ms each on a host path) outlast such a spike; a peer whose certificate
+ * really is not the one its signals announced fails them all in seconds and goes to the backoff.
+ */
+export const DTLS_RACE_RETRIES = 6;
+
+/**
  * After a local close the link stays up while what was sent still goes out and until the peer
  * acknowledges the close, but no more than this without progress (a peer that vanished, or one
  * that predates the close messages); normally the acknowledgement takes a round trip.

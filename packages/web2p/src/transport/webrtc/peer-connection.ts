@@ -111,10 +111,12 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
   );
 
   /**
-   * Why this side failed. A refused TURN credential explains any failure; otherwise a timeout with
-   * no candidate on one side is that, and an offer never answered stays a plain timeout.
+   * Why this side failed. A handshake that failed after ICE found a path is that, whatever else went
+   * wrong; a refused TURN credential explains any other failure; otherwise a timeout with no
+   * candidate on one side is that, and an offer never answered stays a plain timeout.
    */
-  function diagnose(how: 'ice-failed' | 'timeout' | 'unanswered'): UnreachableReason {
+  function diagnose(how: 'ice-failed' | 'dtls-failed' | 'timeout' | 'unanswered'): UnreachableReason {
+    if (how === 'dtls-failed') return how;
     if (turnRefused) return 'turn-auth-failed';
     if (how === 'ice-failed') return how;
     if (how === 'timeout' && (localCandidates === 0 || remoteCandidates === 0)) return 'no-candidates';
@@ -231,11 +233,24 @@ export function openPeerConnection(options: PeerConnectionOptions): PeerConnecti
       candidate: { candidate: found.candidate, sdpMid: found.sdpMid, sdpMLineIndex: found.sdpMLineIndex },
     });
   });
+  /**
+   * Which layer gave up, when the connection failed before its channel opened. Our own close()
+   * removes this listener first, so 'closed' here is the engine's: libdatachannel closes a connection
+   * whose DTLS (or SCTP) handshake failed, ICE with it, where a browser says 'failed' with ICE still
+   * connected. ICE that found no path says 'failed' on both.
+   */
+  function failedLayer(): 'ice-failed' | 'dtls-failed' {
+    if (pc.connectionState === 'closed') return 'dtls-failed';
+    return pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed' ? 'dtls-failed' : 'ice-failed';
+  }
+
   pc.addEventListener(
     'connectionstatechange',
     () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-        fail(new WebRtcHandshakeError(`the WebRTC connection ${pc.connectionState} before its data channel opened`), diagnose('ice-failed'));
+        const layer = failedLayer();
+        const what = layer === 'dtls-failed' ? 'its DTLS handshake failed' : 'ICE found no working path';
+        fail(new WebRtcHandshakeError(`the WebRTC connection ${pc.connectionState} before its data channel opened (${what})`), diagnose(layer));
       }
     },
     { signal: connecting.signal },

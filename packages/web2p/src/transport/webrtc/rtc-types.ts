@@ -78,6 +78,8 @@ export interface IceCandidate {
 /** The part of `RTCPeerConnection` that web2p uses. */
 export interface PeerConnection {
   readonly connectionState: 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+  /** Read when the connection fails, to tell an ICE failure from a DTLS one. */
+  readonly iceConnectionState: 'new' | 'checking' | 'connected' | 'completed' | 'disconnected' | 'failed' | 'closed';
   readonly sctp: { readonly maxMessageSize: number | null } | null;
   /** The descriptions in force (their `a=fingerprint` lines name each side's DTLS certificate). */
   readonly localDescription?: { readonly sdp?: string } | null;

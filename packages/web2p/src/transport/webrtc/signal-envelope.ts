@@ -8,7 +8,7 @@ import type { UnreachableReason } from '../../errors.js';
 import type { SignalData } from '../types.js';
 import type { Signal } from './peer-connection.js';
 
-const UNREACHABLE_REASONS: ReadonlySet<string> = new Set<UnreachableReason>(['ice-failed', 'turn-auth-failed', 'timeout', 'no-candidates']);
+const UNREACHABLE_REASONS: ReadonlySet<string> = new Set<UnreachableReason>(['ice-failed', 'dtls-failed', 'turn-auth-failed', 'timeout', 'no-candidates']);
 
 export interface SignalEnvelope {
   session: string;

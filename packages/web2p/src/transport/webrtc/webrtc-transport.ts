@@ -16,6 +16,7 @@ import type { Link, LocalNode, SignalData, Transport, WireAddress } from '../typ
 import {
   DISCONNECTED_GRACE_MS,
   HANDSHAKE_RETRIES,
+  DTLS_RACE_RETRIES,
   MAX_UNREACHABLE_PEERS,
   ROOM_OFFER_LIMIT,
   SESSION_ID_BYTES,
@@ -95,6 +96,8 @@ interface Session {
   graceTimer: TimerHandle | undefined;
   /** Fresh attempts still allowed after a failed handshake (we initiated it). */
   retriesLeft: number;
+  /** Further fresh attempts allowed after a failed DTLS handshake alone (DTLS_RACE_RETRIES). */
+  dtlsRetriesLeft: number;
   /** Offered because the room introduced us: if it fails for good, another member is offered instead. */
   fromRoom: boolean;
 }
@@ -289,6 +292,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     sessionId: string,
     claim: Claim | undefined,
     retriesLeft = this.#unreachable.has(peerId) ? 0 : HANDSHAKE_RETRIES,
+    dtlsRetriesLeft = this.#unreachable.has(peerId) ? 0 : DTLS_RACE_RETRIES,
   ): Session {
     const attempt = openPeerConnection({
       RTCPeerConnection: this.#options.RTCPeerConnection,
@@ -300,7 +304,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       remoteAddress: PEER_PREFIX + peerId,
       peerId,
     });
-    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, fromRoom: false };
+    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, dtlsRetriesLeft, fromRoom: false };
     this.#sessions.set(peerId, session);
     attempt.link.then(
       (link) => this.#opened(session, link),
@@ -336,11 +340,16 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       (error instanceof WebRtcHandshakeError || (error instanceof TimeoutError && session.attempt.answered)) &&
       session.attempt.failure !== 'turn-auth-failed';
     const ours = session.initiator || session.claim !== undefined;
-    if (!retriable || !ours || !current || this.#closed || session.retriesLeft === 0) {
+    // A failed DTLS handshake spends its own budget first (DTLS_RACE_RETRIES), then the common one.
+    const dtlsRace = session.attempt.failure === 'dtls-failed' && session.dtlsRetriesLeft > 0;
+    if (!retriable || !ours || !current || this.#closed || (session.retriesLeft === 0 && !dtlsRace)) {
       return false;
     }
     this.#sessions.delete(session.peerId);
-    this.#open(session.peerId, true, this.#newSessionId(), session.claim, session.retriesLeft - 1).fromRoom = session.fromRoom;
+    const [retriesLeft, dtlsRetriesLeft] = dtlsRace
+      ? [session.retriesLeft, session.dtlsRetriesLeft - 1]
+      : [session.retriesLeft - 1, session.dtlsRetriesLeft];
+    this.#open(session.peerId, true, this.#newSessionId(), session.claim, retriesLeft, dtlsRetriesLeft).fromRoom = session.fromRoom;
     return true;
   }
 
