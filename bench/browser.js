@@ -14,7 +14,12 @@
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
 // Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300
-// --systems web2p-whisper,simple-peer]
+// --systems web2p-whisper,simple-peer --profile DIR]
+// --profile DIR writes Chromium CPU profiles (CDP Profiler) of both pages' 64 KiB phase to DIR, one
+// pair per system and round: <system>-<round>-sender.cpuprofile and -receiver (open in DevTools).
+// Each page's main-thread task time over the 64 KiB phase (CDP Performance.TaskDuration) is reported
+// per message received: CPU is what a loaded machine runs short of, so it tells systems apart where
+// the throughput, bound by the channel on a quiet machine, does not.
 // Run it under `flock /tmp/web2p-e2e.lock` on shared machines. Writes bench/results/browser.json.
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -45,6 +50,7 @@ const ALL_SYSTEMS = ['raw', 'simple-peer', 'web2p-whisper', 'web2p-broadcast', '
 /** `--systems raw,web2p-whisper` measures only those (raw is always in: ratios need it). */
 const chosen = process.argv.includes('--systems') ? process.argv[process.argv.indexOf('--systems') + 1].split(',') : ALL_SYSTEMS;
 const SYSTEMS = ALL_SYSTEMS.filter((s) => s === 'raw' || chosen.includes(s));
+const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 /** How long the receiver may take to get the rest of a stream after the sender stopped. */
 const DRAIN_DEADLINE_MS = 60_000;
 
@@ -97,12 +103,16 @@ async function openPage() {
 
 /** Streams `size`-byte messages; the receiver's windowed rate, after checking every message arrived intact and in order. */
 async function streamPhase(a, b, size, marks, warmupMs) {
+  const taskSeconds = await mainThreadMeter([a, b]);
+  const before = await taskSeconds();
   await b.evaluate(({ warmupMs, windowMs }) => window.benchPage.expect(warmupMs, windowMs), { warmupMs, windowMs: WINDOW_MS });
   const duration = warmupMs + WINDOW_MS + 500;
   const sent = await a.evaluate(({ size, duration, marks }) => window.benchPage.stream(size, duration, marks), { size, duration, marks });
   await b.waitForFunction((sent) => window.benchPage.stats.messages >= sent, sent, { timeout: DRAIN_DEADLINE_MS, polling: 50 });
   const stats = await b.evaluate(() => ({ ...window.benchPage.stats }));
+  const [senderUs, receiverUs] = (await taskSeconds()).map((t, i) => ((t - before[i]) * 1e6) / stats.messages);
   return {
+    mainThreadUsPerMessage: { sender: senderUs, receiver: receiverUs },
     mbPerSecond: stats.windowBytes / (WINDOW_MS / 1000) / 1e6,
     perSecond: stats.windowMessages / (WINDOW_MS / 1000),
     sent,
@@ -112,7 +122,32 @@ async function streamPhase(a, b, size, marks, warmupMs) {
   };
 }
 
-async function measure(system) {
+/** A function that reads each page's main-thread task time so far, in seconds (CDP Performance.getMetrics). */
+async function mainThreadMeter(pages) {
+  const sessions = await Promise.all(pages.map((page) => page.context().newCDPSession(page)));
+  for (const cdp of sessions) await cdp.send('Performance.enable');
+  return () => Promise.all(sessions.map(async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value));
+}
+
+/** Starts profiling `pages` (CDP); the returned function stops it and writes `<name>-<role>.cpuprofile`s. */
+async function profile(pages, name) {
+  const sessions = await Promise.all(pages.map((page) => page.context().newCDPSession(page)));
+  for (const cdp of sessions) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 }); // µs
+    await cdp.send('Profiler.start');
+  }
+  return async () => {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    for (const [i, cdp] of sessions.entries()) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(join(PROFILE_DIR, `${name}-${['sender', 'receiver'][i]}.cpuprofile`), JSON.stringify(profile));
+      await cdp.detach();
+    }
+  };
+}
+
+async function measure(system, round) {
   const [a, b] = [await openPage(), await openPage()];
   const room = `bench-${Math.random().toString(36).slice(2)}`;
   const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
@@ -121,7 +156,9 @@ async function measure(system) {
   await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5 });
   const firstMessageMs = (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
   const marks = system === 'web2p-queue' ? QUEUE_MARKS : MARKS;
+  const stopProfile = PROFILE_DIR === undefined ? undefined : await profile([a, b], `${system}-${round + 1}`);
   const big = await streamPhase(a, b, BIG, marks, WARMUP_MS);
+  await stopProfile?.();
   const small = await streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS);
   await b.evaluate(() => window.benchPage.setEcho(true));
   await a.evaluate(() => window.benchPage.pings(30, 8)); // warm-up
@@ -131,6 +168,8 @@ async function measure(system) {
   await b.context().close();
   return {
     throughputMBps: big.mbPerSecond,
+    senderUsPerMessage: big.mainThreadUsPerMessage.sender,
+    receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
     smallMsgsPerSecond: small.perSecond,
     rttMedianMs: median(times),
     rttP90Ms: percentile(times, 90),
@@ -150,7 +189,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const figures = {};
   for (const system of order) {
     try {
-      figures[system] = await measure(system);
+      figures[system] = await measure(system, round);
     } catch (error) {
       // a crashed page (or a stream that never completed) is reported, and the round is left out of the ratios
       console.log(`round ${round + 1}: ${system} failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
@@ -169,7 +208,7 @@ http.close();
 
 // ------------------------------------------------------------------ summary
 
-const MEASURES = ['throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'firstMessageMs'];
+const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'firstMessageMs'];
 /** Median and spread of a per-round figure. */
 const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const summary = {};
@@ -218,5 +257,6 @@ for (const system of SYSTEMS) {
 }
 const rawAbs = summary.raw.absolute;
 console.log(`raw absolute: ${cell(rawAbs.throughputMBps, 1)} MB/s, ${cell(rawAbs.smallMsgsPerSecond, 0)} msgs/s, RTT ${cell(rawAbs.rttMedianMs, 3)} ms, first message ${cell(rawAbs.firstMessageMs, 0)} ms`);
+console.log('64 KiB main-thread µs per message, median (min–max): ' + SYSTEMS.map((s) => `${s} sender ${cell(summary[s].absolute.senderUsPerMessage, 0)}, receiver ${cell(summary[s].absolute.receiverUsPerMessage, 0)}`).join('; '));
 if (broadcastToWhisper) console.log(`broadcast / whisper throughput: ${cell(broadcastToWhisper)}`);
 for (const [name, t] of Object.entries(targets)) console.log(`${t.met ? 'met    ' : 'NOT met'} ${name} ${t.target}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value}`);
