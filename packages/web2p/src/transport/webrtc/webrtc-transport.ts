@@ -25,9 +25,10 @@ import {
 import type { DataChannelLink } from './datachannel-link.js';
 import { startEarlyOffer, type EarlyOffer } from './early-offer.js';
 import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor, type Signal } from './peer-connection.js';
+import { PreopenedWebSocket } from './preopened-websocket.js';
 import type { IceServer, RtcConfiguration } from './rtc-types.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
-import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
+import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor, type WebSocketLike } from './signaling-client.js';
 import type { AsyncMessageHash } from '../../wire/message-hash.js';
 
 /** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
@@ -126,6 +127,8 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   readonly #unreachable = new Map<string, Backoff>();
   /** Offers made while a room's first join is in flight, by room URL, for the first member it introduces. */
   readonly #earlyOffers = new Map<string, EarlyOffer>();
+  /** Signaling WebSockets opened before listen() (preconnect), by room URL, for that room's join. */
+  readonly #preopened = new Map<string, PreopenedWebSocket>();
 
   constructor(options: WebRtcTransportOptions) {
     super();
@@ -181,6 +184,8 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     this.#rooms.clear();
     for (const early of this.#earlyOffers.values()) early.attempt.abort(new ConnectionClosedError('the WebRTC transport was closed'));
     this.#earlyOffers.clear();
+    for (const socket of this.#preopened.values()) socket.close();
+    this.#preopened.clear();
     for (const session of [...this.#sessions.values()]) this.#end(session, new ConnectionClosedError('the WebRTC transport was closed'));
     for (const backoff of this.#unreachable.values()) this.#clearTimer(backoff.timer);
     this.#unreachable.clear();
@@ -198,6 +203,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       id: local.id,
       ...(local.proveJoin && { proveJoin: (nonce: string) => local.proveJoin!(nonce) }),
       WebSocket: this.#options.WebSocket,
+      firstSocket: this.#takePreopened(url),
       clock: this.#clock,
       random: this.#random,
     });
@@ -235,6 +241,23 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
         timeoutMs: this.#options.connectTimeoutMs,
       }),
     );
+  }
+
+  /** Opens a signaling room's WebSocket while the key pair its join needs is being made (preopened-websocket.ts). */
+  preconnect(address: string): void {
+    if (this.#closed || this.#local || !/^wss?:\/\//.test(address) || this.#preopened.get(address)?.usable) return;
+    try {
+      this.#preopened.set(address, new PreopenedWebSocket(this.#options.WebSocket, address, this.#clock));
+    } catch {
+      // A URL the WebSocket refuses: the join opens its own, and reports why it cannot.
+    }
+  }
+
+  /** The room's pre-opened socket, if it is still open. */
+  #takePreopened(url: string): WebSocketLike | undefined {
+    const socket = this.#preopened.get(url);
+    this.#preopened.delete(url);
+    return socket?.usable ? socket.takeOver() : undefined;
   }
 
   #takeEarlyOffer(url: string): EarlyOffer | undefined {
