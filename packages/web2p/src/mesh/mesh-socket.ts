@@ -474,6 +474,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   async connect(target: string, port?: number): Promise<void> {
     const address = port === undefined ? target : this.#transport.addressFromWire([target, port], '');
     if (address === undefined) throw new Web2pError(`this socket's transport cannot reach ${target}:${port}`);
+    // The dial waits for the key pair; what of it needs no node id (a signaling WebSocket) starts now.
+    if (!this.#started) this.#transport.preconnect?.(address);
     await this.#clock.whilePending(this.#connections.dials.dialAddress(address));
   }
 

@@ -41,11 +41,18 @@ export class CompositeTransport implements Transport {
   }
 
   dial(address: string): Promise<Link | null> {
-    const transport =
-      this.transports.find((member) => member.accepts?.(address) === true) ??
-      this.transports.find((member) => member.accepts === undefined);
+    const transport = this.#dialler(address);
     if (!transport) return Promise.reject(new Web2pError(`none of this socket's transports can dial ${address}`));
     return transport.dial(address);
+  }
+
+  preconnect(address: string): void {
+    this.#dialler(address)?.preconnect?.(address);
+  }
+
+  /** The transport that dials `address`: the first that claims it, or else the first that does not say. */
+  #dialler(address: string): Member | undefined {
+    return this.transports.find((member) => member.accepts?.(address) === true) ?? this.transports.find((member) => member.accepts === undefined);
   }
 
   wireAddress(): WireAddress {

@@ -171,6 +171,12 @@ export interface Transport {
    * room), or a peer the transport is already linked with.
    */
   dial(address: string): Promise<Link | null>;
+  /**
+   * Says that `dial(address)` will follow once this transport listens (the socket's key pair is
+   * still being made): a transport may start now what needs no node id, as WebRTC opens a signaling
+   * room's WebSocket. A hint only: whatever goes wrong is reported by the dial.
+   */
+  preconnect?(address: string): void;
   /** What we advertise to peers: our reachable [host, port]. Valid after `listen()`. */
   wireAddress(): WireAddress;
   /** The dialable address for a peer-list entry, or undefined when this transport cannot reach it. */

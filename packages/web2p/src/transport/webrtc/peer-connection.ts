@@ -39,9 +39,9 @@ export interface PeerConnectionOptions {
   clock?: Clock;
   /** Default CONNECT_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** Passed on to the link, for logs. */
+  /** Passed on to the link, for logs; read when the channel opens (an early offer learns it late). */
   remoteAddress?: string;
-  /** The node id of the other side (Link.peerId). */
+  /** The node id of the other side (Link.peerId); read when the channel opens, as remoteAddress. */
   peerId?: string;
   limits?: Partial<DataChannelLinkLimits>;
 }

@@ -64,6 +64,8 @@ export interface SignalingClientOptions {
   /** Signs the server's challenge (LocalNode.proveJoin); without it, joins carry no proof. */
   proveJoin?: (nonce: string) => JoinProof | Promise<JoinProof>;
   WebSocket: WebSocketConstructor;
+  /** A socket to `url` already opening (preopened-websocket.ts), for the first attempt instead of a new one. */
+  firstSocket?: WebSocketLike;
   clock?: Clock;
   random?: Random;
   /** Defaults in constants.ts. */
@@ -95,6 +97,8 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
   #failures = 0;
   #everJoined = false;
   #started: Promise<void> | undefined;
+  /** options.firstSocket until the first attempt takes it. */
+  #firstSocket: WebSocketLike | undefined;
   #resolveStarted!: () => void;
   #rejectStarted!: (error: Error) => void;
 
@@ -103,6 +107,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.url = options.url;
     this.id = options.id;
     this.#options = options;
+    this.#firstSocket = options.firstSocket;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
   }
@@ -140,6 +145,8 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
 
   /** Leaves the room for good. */
   close(): void {
+    this.#firstSocket?.close();
+    this.#firstSocket = undefined;
     if (this.#state === 'closed') return;
     const wasStarting = !this.#everJoined;
     this.#state = 'closed';
@@ -151,7 +158,8 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.#state = 'connecting';
     let ws: WebSocketLike;
     try {
-      ws = new this.#options.WebSocket(this.url);
+      ws = this.#firstSocket ?? new this.#options.WebSocket(this.url);
+      this.#firstSocket = undefined;
     } catch (error) {
       this.#drop(new SignalingError(`cannot open ${this.url}: ${String(error)}`, { cause: error }));
       return;

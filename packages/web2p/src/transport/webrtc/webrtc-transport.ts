@@ -24,10 +24,12 @@ import {
   UNREACHABLE_RETRY_MAX_MS,
 } from './constants.js';
 import type { DataChannelLink } from './datachannel-link.js';
-import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor } from './peer-connection.js';
+import { startEarlyOffer, type EarlyOffer } from './early-offer.js';
+import { openPeerConnection, type PeerConnectionAttempt, type RTCPeerConnectionConstructor, type Signal } from './peer-connection.js';
+import { PreopenedWebSocket } from './preopened-websocket.js';
 import type { IceServer, RtcConfiguration } from './rtc-types.js';
 import { parseEnvelope, wrapSignal } from './signal-envelope.js';
-import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor } from './signaling-client.js';
+import { SignalingClient, type SignalingClientOptions, type WebSocketConstructor, type WebSocketLike } from './signaling-client.js';
 import type { AsyncMessageHash } from '../../wire/message-hash.js';
 
 /** Options of `new WebRtcTransport(options)`; in Node, `nodeWebRtcTransport(options)` fills in the constructors. */
@@ -126,6 +128,10 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   #serverIceServers: IceServer[] = [];
   /** Peers every attempt failed to reach, oldest first: retried with capped exponential backoff. */
   readonly #unreachable = new Map<string, Backoff>();
+  /** Offers made while a room's first join is in flight, by room URL, for the first member it introduces. */
+  readonly #earlyOffers = new Map<string, EarlyOffer>();
+  /** Signaling WebSockets opened before listen() (preconnect), by room URL, for that room's join. */
+  readonly #preopened = new Map<string, PreopenedWebSocket>();
 
   constructor(options: WebRtcTransportOptions) {
     super();
@@ -179,6 +185,10 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     this.#closed = true;
     for (const room of this.#rooms.values()) room.close();
     this.#rooms.clear();
+    for (const early of this.#earlyOffers.values()) early.attempt.abort(new ConnectionClosedError('the WebRTC transport was closed'));
+    this.#earlyOffers.clear();
+    for (const socket of this.#preopened.values()) socket.close();
+    this.#preopened.clear();
     for (const session of [...this.#sessions.values()]) this.#end(session, new ConnectionClosedError('the WebRTC transport was closed'));
     for (const backoff of this.#unreachable.values()) this.#clearTimer(backoff.timer);
     this.#unreachable.clear();
@@ -196,14 +206,16 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       id: local.id,
       ...(local.proveJoin && { proveJoin: (nonce: string) => local.proveJoin!(nonce) }),
       WebSocket: this.#options.WebSocket,
+      firstSocket: this.#takePreopened(url),
       clock: this.#clock,
       random: this.#random,
     });
     this.#rooms.set(url, room);
     room.on('ice', (servers) => (this.#serverIceServers = servers));
+    this.#startEarlyOffer(url);
     room.on('peers', (ids) => {
       local.rendezvous?.(url, true);
-      this.#offerToRoom(ids);
+      this.#offerToRoom(ids, this.#takeEarlyOffer(url));
     });
     room.on('disconnected', (retryInMs, reason) => local.rendezvous?.(url, false, reason, retryInMs));
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
@@ -211,8 +223,50 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     room.on('left', (id) => this.#memberLeft(id));
     return room.start().catch((error: unknown) => {
       if (this.#rooms.get(url) === room) this.#rooms.delete(url);
+      this.#takeEarlyOffer(url)?.attempt.abort(new ConnectionClosedError(`the join of ${url} failed`));
       throw error;
     });
+  }
+
+  /**
+   * The offer for the room's first introduction, made while the join is in flight (early-offer.ts
+   * says when that is allowed): 20-50 ms of the first connection's setup overlap the join.
+   */
+  #startEarlyOffer(url: string): void {
+    const { iceServers, rtcConfiguration } = this.#options;
+    if ((iceServers ?? rtcConfiguration?.iceServers) === undefined) return;
+    this.#earlyOffers.set(
+      url,
+      startEarlyOffer({
+        RTCPeerConnection: this.#options.RTCPeerConnection,
+        configuration: this.#rtcConfiguration(),
+        clock: this.#clock,
+        timeoutMs: this.#options.connectTimeoutMs,
+      }),
+    );
+  }
+
+  /** Opens a signaling room's WebSocket while the key pair its join needs is being made (preopened-websocket.ts). */
+  preconnect(address: string): void {
+    if (this.#closed || this.#local || !/^wss?:\/\//.test(address) || this.#preopened.get(address)?.usable) return;
+    try {
+      this.#preopened.set(address, new PreopenedWebSocket(this.#options.WebSocket, address, this.#clock));
+    } catch {
+      // A URL the WebSocket refuses: the join opens its own, and reports why it cannot.
+    }
+  }
+
+  /** The room's pre-opened socket, if it is still open. */
+  #takePreopened(url: string): WebSocketLike | undefined {
+    const socket = this.#preopened.get(url);
+    this.#preopened.delete(url);
+    return socket?.usable ? socket.takeOver() : undefined;
+  }
+
+  #takeEarlyOffer(url: string): EarlyOffer | undefined {
+    const early = this.#earlyOffers.get(url);
+    this.#earlyOffers.delete(url);
+    return early;
   }
 
   /**
@@ -234,11 +288,15 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
    * PROTOCOL.md's suggested use: whoever (re)joins offers to members it has no connection with;
    * members wait for the offer. A few at random, the rest are learned through peer exchange.
    */
-  #offerToRoom(ids: readonly string[]): void {
+  #offerToRoom(ids: readonly string[], early: EarlyOffer | undefined): void {
     const strangers = shuffled(this.#random, ids.filter((id) => !this.#current(id)));
     const limit = this.#options.roomOfferLimit ?? ROOM_OFFER_LIMIT;
     this.#roomStandby = strangers.slice(limit);
-    for (const id of strangers.slice(0, limit)) this.#open(id, true, this.#newSessionId(), undefined).fromRoom = true;
+    for (const id of strangers.slice(0, limit)) {
+      this.#open(id, true, this.#newSessionId(), undefined, undefined, undefined, early).fromRoom = true;
+      early = undefined;
+    }
+    early?.attempt.abort(new ConnectionClosedError('the room introduced nobody to offer to'));
   }
 
   /** A room offer failed for good: offer to the next member of the introduction we have not tried. */
@@ -293,17 +351,21 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     claim: Claim | undefined,
     retriesLeft = this.#unreachable.has(peerId) ? 0 : HANDSHAKE_RETRIES,
     dtlsRetriesLeft = this.#unreachable.has(peerId) ? 0 : DTLS_RACE_RETRIES,
+    early?: EarlyOffer,
   ): Session {
-    const attempt = openPeerConnection({
-      RTCPeerConnection: this.#options.RTCPeerConnection,
-      configuration: this.#rtcConfiguration(),
-      initiator,
-      sendSignal: (signal) => this.#sendSignal(peerId, wrapSignal(sessionId, signal)),
-      clock: this.#clock,
-      timeoutMs: this.#options.connectTimeoutMs,
-      remoteAddress: PEER_PREFIX + peerId,
-      peerId,
-    });
+    const sendSignal = (signal: Signal): void => this.#sendSignal(peerId, wrapSignal(sessionId, signal));
+    const attempt =
+      early?.bind(peerId, PEER_PREFIX + peerId, sendSignal) ??
+      openPeerConnection({
+        RTCPeerConnection: this.#options.RTCPeerConnection,
+        configuration: this.#rtcConfiguration(),
+        initiator,
+        sendSignal,
+        clock: this.#clock,
+        timeoutMs: this.#options.connectTimeoutMs,
+        remoteAddress: PEER_PREFIX + peerId,
+        peerId,
+      });
     const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, dtlsRetriesLeft, fromRoom: false };
     this.#sessions.set(peerId, session);
     attempt.link.then(
