@@ -3,8 +3,10 @@
 // the reference), and MeshSocket over WebRTC: whispers, broadcasts, and whispers with deep
 // library-internal queueing. Fair by construction:
 // - every sender keeps to the same backpressure (wait above 4 MiB held until it falls to 1 MiB):
-//   raw and simple-peer through the channel's bufferedAmount, web2p through its public
-//   bufferedAmount/whenWritable(); the "queue" row lets web2p hold 16 MiB instead;
+//   raw and simple-peer count the bytes the receiving page has not yet taken in (it reports them
+//   every 256 KiB; the channel's bufferedAmount would not bound the receiver's queue, which crashed
+//   a raw receiver's page at 100 B), web2p through its public bufferedAmount/whenWritable();
+//   the "queue" row lets web2p hold 16 MiB instead;
 // - throughput and message rate are counted by the receiver in a window that starts after a warm-up
 //   (a fresh channel's first burst stalls), never from a cold start;
 // - every message is checked: sequence numbers in order without gaps, every byte as sent;
@@ -20,7 +22,11 @@
 // Each page's main-thread task time over the 64 KiB phase (CDP Performance.TaskDuration) is reported
 // per message received: CPU is what a loaded machine runs short of, so it tells systems apart where
 // the throughput, bound by the channel on a quiet machine, does not.
-// Run it under `flock /tmp/web2p-e2e.lock` on shared machines. Writes bench/results/browser.json.
+// Every phase has a deadline: a phase past it, or a page that crashed, ends that system's round with
+// the reason printed, keeping the phases that finished; the 100 B phase runs last, as the one that
+// can take a page down.
+// Run it under a lock of your own on shared machines (here `flock /tmp/web2p-net.lock`).
+// Writes bench/results/browser.json.
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -53,6 +59,23 @@ const SYSTEMS = ALL_SYSTEMS.filter((s) => s === 'raw' || chosen.includes(s));
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 /** How long the receiver may take to get the rest of a stream after the sender stopped. */
 const DRAIN_DEADLINE_MS = 60_000;
+/**
+ * How long past its planned duration a sender may take to stop: at most one wait for 3 MiB to
+ * drain (4 MiB to 1 MiB), 10 s at the slowest rate recorded here (0.3 MB/s, raw 100 B at load 20).
+ * Past it the channel is stuck: without it a raw receiver's crash left the sender waiting for ever.
+ */
+const STREAM_OVERRUN_MS = 30_000;
+/** Connecting and the first message: the slowest recorded was 3 s (web2p at load 20), 10× that. */
+const CONNECT_DEADLINE_MS = 30_000;
+/** The ping-pongs: about 330 round trips, at most 25 ms each even at load 20 is 8 s; 30 s means stuck. */
+const PINGS_DEADLINE_MS = 30_000;
+
+/** `promise`, or a rejection saying which phase ran past `ms` (the page's call is left behind; its pages are closed). */
+function deadline(promise, ms, phase) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${phase} did not finish within ${ms / 1000} s`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 // ------------------------------------------------------------------ servers
 
@@ -107,7 +130,8 @@ async function streamPhase(a, b, size, marks, warmupMs) {
   const before = await taskSeconds();
   await b.evaluate(({ warmupMs, windowMs }) => window.benchPage.expect(warmupMs, windowMs), { warmupMs, windowMs: WINDOW_MS });
   const duration = warmupMs + WINDOW_MS + 500;
-  const sent = await a.evaluate(({ size, duration, marks }) => window.benchPage.stream(size, duration, marks), { size, duration, marks });
+  const sending = a.evaluate(({ size, duration, marks }) => window.benchPage.stream(size, duration, marks), { size, duration, marks });
+  const sent = await deadline(sending, duration + STREAM_OVERRUN_MS, `the ${size} B stream's sender`);
   await b.waitForFunction((sent) => window.benchPage.stats.messages >= sent, sent, { timeout: DRAIN_DEADLINE_MS, polling: 50 });
   const stats = await b.evaluate(() => ({ ...window.benchPage.stats }));
   const [senderUs, receiverUs] = (await taskSeconds()).map((t, i) => ((t - before[i]) * 1e6) / stats.messages);
@@ -147,37 +171,70 @@ async function profile(pages, name) {
   };
 }
 
-async function measure(system, round) {
+/** Rejects when either page of a pair crashes (a crashed page answers no call, so nothing else would say so). */
+function crashWatch(a, b) {
+  const crashed = new Promise((_, reject) => {
+    a.once('crash', () => reject(new Error('the sending page crashed')));
+    b.once('crash', () => reject(new Error('the receiving page crashed')));
+  });
+  crashed.catch(() => {}); // read only through phase()
+  return crashed;
+}
+
+/**
+ * One system's round: fills `figures` phase by phase, so a failed phase keeps those before it.
+ * Phases in order: connect and first message, 64 KiB stream, ping-pongs, 100 B stream (the riskiest, last).
+ */
+async function measure(system, round, figures) {
   const [a, b] = [await openPage(), await openPage()];
+  const crashed = crashWatch(a, b);
+  const phase = (promise, ms, name) => Promise.race([deadline(promise, ms, name), crashed]);
   const room = `bench-${Math.random().toString(36).slice(2)}`;
   const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
-  await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
-  const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
-  await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5 });
-  const firstMessageMs = (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
+  figures.firstMessageMs = await phase(
+    (async () => {
+      await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
+      const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
+      await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
+      return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
+    })(),
+    CONNECT_DEADLINE_MS,
+    'connecting and the first message',
+  );
   const marks = system === 'web2p-queue' ? QUEUE_MARKS : MARKS;
   const stopProfile = PROFILE_DIR === undefined ? undefined : await profile([a, b], `${system}-${round + 1}`);
-  const big = await streamPhase(a, b, BIG, marks, WARMUP_MS);
+  // the stream's own deadlines are inside streamPhase; this one only bounds the CDP calls around them
+  const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN_MS + DRAIN_DEADLINE_MS;
+  const big = await phase(streamPhase(a, b, BIG, marks, WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
   await stopProfile?.();
-  const small = await streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS);
-  await b.evaluate(() => window.benchPage.setEcho(true));
-  await a.evaluate(() => window.benchPage.pings(30, 8)); // warm-up
-  const times = await a.evaluate((n) => window.benchPage.pings(n, 8), PINGS);
-  for (const page of [a, b]) await page.evaluate(() => window.benchPage.close());
-  await a.context().close();
-  await b.context().close();
-  return {
+  Object.assign(figures, {
     throughputMBps: big.mbPerSecond,
     senderUsPerMessage: big.mainThreadUsPerMessage.sender,
     receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
+    lost: big.lost,
+    orderErrors: big.orderErrors,
+    corrupt: big.corrupt,
+  });
+  const times = await phase(
+    (async () => {
+      await b.evaluate(() => window.benchPage.setEcho(true));
+      await a.evaluate(() => window.benchPage.pings(30, 8)); // warm-up
+      return a.evaluate((n) => window.benchPage.pings(n, 8), PINGS);
+    })(),
+    PINGS_DEADLINE_MS,
+    'the ping-pongs',
+  );
+  Object.assign(figures, { rttMedianMs: median(times), rttP90Ms: percentile(times, 90) });
+  const small = await phase(streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS), streamDeadline(SMALL_WARMUP_MS), 'the 100 B phase');
+  Object.assign(figures, {
     smallMsgsPerSecond: small.perSecond,
-    rttMedianMs: median(times),
-    rttP90Ms: percentile(times, 90),
-    firstMessageMs,
-    lost: big.lost + small.lost,
-    orderErrors: big.orderErrors + small.orderErrors,
-    corrupt: big.corrupt + small.corrupt,
-  };
+    lost: figures.lost + small.lost,
+    orderErrors: figures.orderErrors + small.orderErrors,
+    corrupt: figures.corrupt + small.corrupt,
+  });
+  for (const page of [a, b]) await page.evaluate(() => window.benchPage.close());
+  await a.context().close();
+  await b.context().close();
 }
 
 // ------------------------------------------------------------------ rounds
@@ -188,17 +245,23 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]);
   const figures = {};
   for (const system of order) {
+    figures[system] = {};
     try {
-      figures[system] = await measure(system, round);
+      await measure(system, round, figures[system]);
     } catch (error) {
-      // a crashed page (or a stream that never completed) is reported, and the round is left out of the ratios
-      console.log(`round ${round + 1}: ${system} failed: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
-      figures[system] = { failed: String(error) };
+      // a crashed page or a phase past its deadline is reported; the phases before it still count
+      figures[system].failed = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      console.log(`round ${round + 1}: ${system} failed: ${figures[system].failed}`);
       for (const context of browser.contexts()) await context.close().catch(() => {});
     }
   }
   rounds.push(figures);
-  const line = SYSTEMS.map((s) => (figures[s].failed ? `${s} failed` : `${s} ${figures[s].throughputMBps.toFixed(1)} MB/s ${figures[s].smallMsgsPerSecond.toFixed(0)}/s ${figures[s].rttMedianMs.toFixed(3)} ms ${figures[s].firstMessageMs.toFixed(0)} ms`));
+  const fixed = (value, d, unit) => (value === undefined ? `- ${unit}` : `${value.toFixed(d)} ${unit}`);
+  const line = SYSTEMS.map((s) => {
+    const f = figures[s];
+    const figures4 = `${fixed(f.throughputMBps, 1, 'MB/s')} ${fixed(f.smallMsgsPerSecond, 0, '/s')} ${fixed(f.rttMedianMs, 3, 'ms')} ${fixed(f.firstMessageMs, 0, 'ms')}`;
+    return `${s}${f.failed ? ' (failed)' : ''} ${figures4}`;
+  });
   console.log(`round ${round + 1}: ${line.join(' | ')}`);
 }
 await browser.close();
@@ -209,32 +272,36 @@ http.close();
 // ------------------------------------------------------------------ summary
 
 const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'firstMessageMs'];
-/** Median and spread of a per-round figure. */
-const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+/** Median and spread of a per-round figure, with how many rounds had it; undefined when none did. */
+const spread = (values) => (values.length === 0 ? undefined : { median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values.length });
 const summary = {};
 for (const system of SYSTEMS) {
-  const usable = rounds.filter((r) => !r[system].failed && !r.raw.failed);
-  summary[system] = { absolute: {}, ratioToRaw: {}, failedRounds: rounds.length - usable.length };
+  // per measure: every round where it finished (and, for a ratio, raw's did too), even if a later phase failed
+  const had = (r, s, key) => r[s][key] !== undefined;
+  summary[system] = { absolute: {}, ratioToRaw: {}, failedRounds: rounds.filter((r) => r[system].failed).length };
   for (const key of MEASURES) {
-    summary[system].absolute[key] = spread(usable.map((r) => r[system][key]));
-    summary[system].ratioToRaw[key] = spread(usable.map((r) => r[system][key] / r.raw[key]));
+    summary[system].absolute[key] = spread(rounds.filter((r) => had(r, system, key)).map((r) => r[system][key]));
+    summary[system].ratioToRaw[key] = spread(rounds.filter((r) => had(r, system, key) && had(r, 'raw', key)).map((r) => r[system][key] / r.raw[key]));
   }
-  summary[system].lost = usable.reduce((n, r) => n + r[system].lost, 0);
-  summary[system].orderErrors = usable.reduce((n, r) => n + r[system].orderErrors, 0);
-  summary[system].corrupt = usable.reduce((n, r) => n + r[system].corrupt, 0);
+  summary[system].lost = rounds.reduce((n, r) => n + (r[system].lost ?? 0), 0);
+  summary[system].orderErrors = rounds.reduce((n, r) => n + (r[system].orderErrors ?? 0), 0);
+  summary[system].corrupt = rounds.reduce((n, r) => n + (r[system].corrupt ?? 0), 0);
 }
 const whisper = summary['web2p-whisper']?.ratioToRaw;
 const both = SYSTEMS.includes('web2p-broadcast') && SYSTEMS.includes('web2p-whisper');
-const bothRan = rounds.filter((r) => !r['web2p-broadcast']?.failed && !r['web2p-whisper']?.failed);
+const bothRan = rounds.filter((r) => r['web2p-broadcast']?.throughputMBps !== undefined && r['web2p-whisper']?.throughputMBps !== undefined);
 const broadcastToWhisper = both ? spread(bothRan.map((r) => r['web2p-broadcast'].throughputMBps / r['web2p-whisper'].throughputMBps)) : undefined;
 const clean = SYSTEMS.every((s) => summary[s].lost + summary[s].orderErrors + summary[s].corrupt + summary[s].failedRounds === 0);
-const targets = !whisper || !broadcastToWhisper ? {} : {
-  whisperThroughput: { target: '>= 0.95', value: whisper.throughputMBps.median, met: whisper.throughputMBps.median >= 0.95 },
-  whisperSmallMessages: { target: '>= 0.8', value: whisper.smallMsgsPerSecond.median, met: whisper.smallMsgsPerSecond.median >= 0.8 },
-  whisperRttMedian: { target: '<= 1.15', value: whisper.rttMedianMs.median, met: whisper.rttMedianMs.median <= 1.15 },
-  whisperFirstMessage: { target: '<= 1.2', value: whisper.firstMessageMs.median, met: whisper.firstMessageMs.median <= 1.2 },
-  broadcastToWhisperThroughput: { target: '>= 0.85', value: broadcastToWhisper.median, met: broadcastToWhisper.median >= 0.85 },
-  noLoss: { target: 'no loss, reorder or corruption', value: clean, met: clean },
+/** A target on a median ratio; not met (value undefined) when no round measured it. */
+const atLeast = (s, bound) => ({ target: `>= ${bound}`, value: s?.median, met: s !== undefined && s.median >= bound });
+const atMost = (s, bound) => ({ target: `<= ${bound}`, value: s?.median, met: s !== undefined && s.median <= bound });
+const targets = !whisper ? {} : {
+  whisperThroughput: atLeast(whisper.throughputMBps, 0.95),
+  whisperSmallMessages: atLeast(whisper.smallMsgsPerSecond, 0.8),
+  whisperRttMedian: atMost(whisper.rttMedianMs, 1.15),
+  whisperFirstMessage: atMost(whisper.firstMessageMs, 1.2),
+  ...(both ? { broadcastToWhisperThroughput: atLeast(broadcastToWhisper, 0.85) } : {}),
+  noLoss: { target: 'no loss, reorder or corruption, no failed round', value: clean, met: clean },
 };
 const result = {
   rounds: ROUNDS,
@@ -247,7 +314,9 @@ const result = {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/browser.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
 
-const cell = (s, d = 2) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+/** A summary cell; a figure some rounds missed says in how many it was measured. */
+const cell = (s, d = 2) =>
+  s === undefined ? 'no round' : `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})${s.rounds < rounds.length ? ` [${s.rounds}/${rounds.length}]` : ''}`;
 console.log(`\nratio to raw, median (min–max) of ${ROUNDS} rounds`);
 console.log(`${'system'.padEnd(17)}${'64 KiB MB/s'.padEnd(20)}${'100 B msgs/s'.padEnd(20)}${'RTT median'.padEnd(20)}${'RTT p90'.padEnd(20)}${'first message'.padEnd(20)}checks`);
 for (const system of SYSTEMS) {
@@ -259,4 +328,4 @@ const rawAbs = summary.raw.absolute;
 console.log(`raw absolute: ${cell(rawAbs.throughputMBps, 1)} MB/s, ${cell(rawAbs.smallMsgsPerSecond, 0)} msgs/s, RTT ${cell(rawAbs.rttMedianMs, 3)} ms, first message ${cell(rawAbs.firstMessageMs, 0)} ms`);
 console.log('64 KiB main-thread µs per message, median (min–max): ' + SYSTEMS.map((s) => `${s} sender ${cell(summary[s].absolute.senderUsPerMessage, 0)}, receiver ${cell(summary[s].absolute.receiverUsPerMessage, 0)}`).join('; '));
 if (broadcastToWhisper) console.log(`broadcast / whisper throughput: ${cell(broadcastToWhisper)}`);
-for (const [name, t] of Object.entries(targets)) console.log(`${t.met ? 'met    ' : 'NOT met'} ${name} ${t.target}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value}`);
+for (const [name, t] of Object.entries(targets)) console.log(`${t.met ? 'met    ' : 'NOT met'} ${name} ${t.target}: ${typeof t.value === 'number' ? t.value.toFixed(2) : (t.value ?? 'not measured')}`);
