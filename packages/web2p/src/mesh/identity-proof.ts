@@ -267,8 +267,7 @@ export class LinkProofs {
   /** 'proven' once the peer's proof checked out and ours is out (or when it will be); else 'waiting'. */
   private settle(proof: LinkProof): MaybePromise<ProofOutcome> {
     const claim = proof.claim!;
-    // The proof of ours this peer takes: the bound one if it went out for this id and the peer takes those.
-    const ours = proof.boundFor === claim.id && claim.compression.includes(BOUND_PROOF_MARKER) ? proof.boundSent : proof.nonceSent;
+    const ours = takesOurBoundProof(proof) ? proof.boundSent : proof.nonceSent;
     if (!proof.verified || proof.proven || ours === undefined) return { kind: 'waiting' };
     // Set before ours is out, so that no other hello or proof settles it a second time. Kept (the
     // link's state is not deleted) so that a hello arriving later is ignored, not taken for a new link's.
@@ -284,8 +283,7 @@ export class LinkProofs {
   /** Our proof goes out once we know whom we prove to and what to sign: the peer's claim and nonce. */
   private trySendProof(link: Link, proof: LinkProof): void {
     if (proof.nonceSent !== undefined || !proof.claim || !proof.peerNonce || !proof.helloSent) return;
-    // Our bound proof already serves a peer that takes bound proofs, if it went out for this id.
-    if (proof.boundFor === proof.claim.id && proof.claim.compression.includes(BOUND_PROOF_MARKER)) return;
+    if (takesOurBoundProof(proof)) return;
     proof.nonceSent = this.sign(link, { signerNonce: proof.nonce, verifierNonce: proof.peerNonce, verifierId: proof.claim.id }, false);
   }
 
@@ -305,4 +303,9 @@ export class LinkProofs {
       return true as const;
     });
   }
+}
+
+/** Whether the peer takes our bound proof in place of a nonce proof: it went out for the id it claims, and it takes those. */
+function takesOurBoundProof(proof: LinkProof): boolean {
+  return proof.boundFor !== undefined && proof.boundFor === proof.claim?.id && proof.claim.compression.includes(BOUND_PROOF_MARKER);
 }

@@ -46,19 +46,24 @@ export class HeldFrames {
     const left = this.#accepted - this.queuedBytes();
     while (this.#head < this.#frames.length && this.#ends[this.#head]! <= left) this.total.release(this.#frames[this.#head++]!);
     // Released frames leave the arrays once they are half of them: O(1) a frame, as the pacer does.
-    if (this.#head * 2 >= this.#frames.length) {
+    // Emptied in place, as after most sends (a frame the link took at once): no new arrays then.
+    if (this.#head === this.#frames.length) this.#clear();
+    else if (this.#head * 2 >= this.#frames.length) {
       this.#frames = this.#frames.slice(this.#head);
       this.#ends = this.#ends.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#frames.length === 0) this.total.emptied(this);
   }
 
   /** The queue was stopped: nothing it held will be sent. */
   releaseAll(): void {
     while (this.#head < this.#frames.length) this.total.release(this.#frames[this.#head++]!);
-    this.#frames = [];
-    this.#ends = [];
+    this.#clear();
+  }
+
+  #clear(): void {
+    this.#frames.length = 0;
+    this.#ends.length = 0;
     this.#head = 0;
     this.total.emptied(this);
   }

@@ -87,6 +87,17 @@ interface Claim {
 }
 
 /** One peer-connection attempt with one peer, and then its link. At most one per peer is current. */
+/** Fresh attempts a session may still make after a failed one: any retriable failure, and DTLS races alone. */
+interface Retries {
+  /** HANDSHAKE_RETRIES at first. */
+  handshake: number;
+  /** DTLS_RACE_RETRIES at first, spent before `handshake` on a failed DTLS handshake. */
+  dtlsRace: number;
+}
+const FRESH_RETRIES: Readonly<Retries> = { handshake: HANDSHAKE_RETRIES, dtlsRace: DTLS_RACE_RETRIES };
+/** For a peer that was unreachable before (see #open). */
+const NO_RETRIES: Readonly<Retries> = { handshake: 0, dtlsRace: 0 };
+
 interface Session {
   readonly peerId: string;
   readonly id: string;
@@ -97,9 +108,7 @@ interface Session {
   claim: Claim | undefined;
   graceTimer: TimerHandle | undefined;
   /** Fresh attempts still allowed after a failed handshake (we initiated it). */
-  retriesLeft: number;
-  /** Further fresh attempts allowed after a failed DTLS handshake alone (DTLS_RACE_RETRIES). */
-  dtlsRetriesLeft: number;
+  retries: Retries;
   /** Offered because the room introduced us: if it fails for good, another member is offered instead. */
   fromRoom: boolean;
 }
@@ -293,7 +302,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     const limit = this.#options.roomOfferLimit ?? ROOM_OFFER_LIMIT;
     this.#roomStandby = strangers.slice(limit);
     for (const id of strangers.slice(0, limit)) {
-      this.#open(id, true, this.#newSessionId(), undefined, undefined, undefined, early).fromRoom = true;
+      this.#open(id, true, this.#newSessionId(), undefined, { early }).fromRoom = true;
       early = undefined;
     }
     early?.attempt.abort(new ConnectionClosedError('the room introduced nobody to offer to'));
@@ -349,9 +358,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     initiator: boolean,
     sessionId: string,
     claim: Claim | undefined,
-    retriesLeft = this.#unreachable.has(peerId) ? 0 : HANDSHAKE_RETRIES,
-    dtlsRetriesLeft = this.#unreachable.has(peerId) ? 0 : DTLS_RACE_RETRIES,
-    early?: EarlyOffer,
+    { retries = this.#unreachable.has(peerId) ? NO_RETRIES : FRESH_RETRIES, early }: { retries?: Retries; early?: EarlyOffer | undefined } = {},
   ): Session {
     const sendSignal = (signal: Signal): void => this.#sendSignal(peerId, wrapSignal(sessionId, signal));
     const attempt =
@@ -366,7 +373,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
         remoteAddress: PEER_PREFIX + peerId,
         peerId,
       });
-    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retriesLeft, dtlsRetriesLeft, fromRoom: false };
+    const session: Session = { peerId, id: sessionId, initiator, attempt, link: undefined, claim, graceTimer: undefined, retries, fromRoom: false };
     this.#sessions.set(peerId, session);
     attempt.link.then(
       (link) => this.#opened(session, link),
@@ -403,15 +410,14 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
       session.attempt.failure !== 'turn-auth-failed';
     const ours = session.initiator || session.claim !== undefined;
     // A failed DTLS handshake spends its own budget first (DTLS_RACE_RETRIES), then the common one.
-    const dtlsRace = session.attempt.failure === 'dtls-failed' && session.dtlsRetriesLeft > 0;
-    if (!retriable || !ours || !current || this.#closed || (session.retriesLeft === 0 && !dtlsRace)) {
+    const { handshake, dtlsRace } = session.retries;
+    const raced = session.attempt.failure === 'dtls-failed' && dtlsRace > 0;
+    if (!retriable || !ours || !current || this.#closed || (handshake === 0 && !raced)) {
       return false;
     }
     this.#sessions.delete(session.peerId);
-    const [retriesLeft, dtlsRetriesLeft] = dtlsRace
-      ? [session.retriesLeft, session.dtlsRetriesLeft - 1]
-      : [session.retriesLeft - 1, session.dtlsRetriesLeft];
-    this.#open(session.peerId, true, this.#newSessionId(), session.claim, retriesLeft, dtlsRetriesLeft).fromRoom = session.fromRoom;
+    const retries = raced ? { handshake, dtlsRace: dtlsRace - 1 } : { handshake: handshake - 1, dtlsRace };
+    this.#open(session.peerId, true, this.#newSessionId(), session.claim, { retries }).fromRoom = session.fromRoom;
     return true;
   }
 
