@@ -4,24 +4,20 @@
  * and what a peer sends right behind its proof waits for the check instead of being dropped. Real
  * TCP between two such sockets (web2p/node's OpenSSL is swapped out for this file's process).
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { ed25519, useEd25519, type Ed25519 } from '../../packages/web2p/src/identity/ed25519.js';
+import { afterEach, expect, it } from 'vitest';
+import { useEd25519, type Ed25519 } from '../../packages/web2p/src/identity/ed25519.js';
 import { createIdentity, nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
 import { nobleEd25519 } from '../../packages/web2p/src/identity/noble-ed25519.js';
 import { webCryptoEd25519 } from '../../packages/web2p/src/identity/webcrypto-ed25519.js';
 import { MeshSocket, Protocol, systemRandom } from '../../packages/web2p/src/node/index.js';
 import { waitFor } from '../contract/wait.js';
+import { useWebCryptoEd25519 } from '../support/webcrypto-ed25519.js';
 
 /** Loopback links open in milliseconds; this only bounds a failure (the machine is shared). */
 const WAIT_MS = 20_000;
 const protocol = new Protocol('webcrypto-identity', 'Plaintext');
 
-let before: Ed25519;
-beforeAll(() => {
-  before = ed25519();
-  useEd25519(webCryptoEd25519);
-});
-afterAll(() => useEd25519(before));
+useWebCryptoEd25519();
 
 const open: MeshSocket[] = [];
 afterEach(async () => {

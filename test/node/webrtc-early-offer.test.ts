@@ -6,30 +6,22 @@
  * member already there, both proving their ids on the link (bound proofs, PROTOCOL.md §14.14),
  * and a join into an empty room must give its unused offer up without an error.
  */
-import { RTCPeerConnection as DataChannelPeerConnection } from 'node-datachannel/polyfill';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MeshSocket, WebRtcTransport, flags } from '../../packages/web2p/src/node/index.js';
-import { forLibDataChannel } from '../../packages/web2p/src/node/turn-credentials.js';
+import { WebRtcTransport } from '../../packages/web2p/src/node/index.js';
 import type { RTCPeerConnectionConstructor } from '../../packages/web2p/src/transport/webrtc/peer-connection.js';
-import { waitFor } from '../contract/wait.js';
 import { startServer } from './signaling-helpers.js';
-import { makePeer, TEST_SIGNALING } from './webrtc-helpers.js';
+import { expectWhisperBetween, makePeer, NodePeerConnection, peerOver, TEST_SIGNALING, type Peer } from './webrtc-helpers.js';
 
 const CONNECT_MS = 10_000;
 
-const open: MeshSocket[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((socket) => socket.close()));
-});
-
 /** A newcomer whose transport notes how many peer connections it had made when the member list arrived. */
-function watchedNewcomer(): { socket: MeshSocket; errors: Error[]; connectionsAtMemberList: () => number | undefined } {
+function watchedNewcomer(): Peer & { connectionsAtMemberList: () => number | undefined } {
   let made = 0;
   let atMemberList: number | undefined;
-  class Counting extends DataChannelPeerConnection {
+  class Counting extends NodePeerConnection {
     constructor(configuration: RTCConfiguration = {}) {
-      super(forLibDataChannel(configuration) as RTCConfiguration);
+      super(configuration);
       made += 1;
     }
   }
@@ -48,11 +40,7 @@ function watchedNewcomer(): { socket: MeshSocket; errors: Error[]; connectionsAt
     signaling: TEST_SIGNALING,
     iceServers: [],
   });
-  const socket = new MeshSocket({ transport });
-  open.push(socket);
-  const errors: Error[] = [];
-  socket.on('error', (error) => errors.push(error));
-  return { socket, errors, connectionsAtMemberList: () => atMemberList };
+  return { ...peerOver(transport), connectionsAtMemberList: () => atMemberList };
 }
 
 describe('an offer made while the room join is in flight', () => {
@@ -64,14 +52,6 @@ describe('an offer made while the room join is in flight', () => {
     const newcomer = watchedNewcomer();
     await newcomer.socket.connect(url);
     expect(newcomer.connectionsAtMemberList()).toBe(1);
-    await waitFor(
-      () => first.socket.routingTable.has(newcomer.socket.id) && newcomer.socket.routingTable.has(first.socket.id),
-      CONNECT_MS,
-      'both in each other’s routing tables (proven: trust is strict)',
-    );
-    newcomer.socket.send('hello', { flag: flags.whisper, type: flags.whisper });
-    await waitFor(() => first.heard.some((h) => h.text === 'hello'), CONNECT_MS, 'the whisper at the first member');
-    expect(first.errors).toEqual([]);
-    expect(newcomer.errors).toEqual([]);
+    await expectWhisperBetween(first, newcomer, CONNECT_MS);
   });
 });

@@ -4,8 +4,11 @@
  * threads are released after the file, so vitest exits.
  */
 import { cleanup as releaseNodeDataChannel } from 'node-datachannel';
-import { afterAll, afterEach } from 'vitest';
-import { MeshSocket, nodeWebRtcTransport, type MeshSocketOptions, type NodeWebRtcTransportOptions, type WebRtcTransport } from '../../packages/web2p/src/node/index.js';
+import { RTCPeerConnection as DataChannelPeerConnection } from 'node-datachannel/polyfill';
+import { afterAll, afterEach, expect } from 'vitest';
+import { MeshSocket, flags, nodeWebRtcTransport, type MeshSocketOptions, type NodeWebRtcTransportOptions, type WebRtcTransport } from '../../packages/web2p/src/node/index.js';
+import { forLibDataChannel } from '../../packages/web2p/src/node/turn-credentials.js';
+import { waitFor } from '../contract/wait.js';
 
 const sockets: MeshSocket[] = [];
 
@@ -27,7 +30,11 @@ export interface Peer {
 }
 
 export function makePeer(options: MeshSocketOptions = {}, transportOptions: NodeWebRtcTransportOptions = {}): Peer {
-  const transport = nodeWebRtcTransport({ signaling: TEST_SIGNALING, ...transportOptions });
+  return peerOver(nodeWebRtcTransport({ signaling: TEST_SIGNALING, ...transportOptions }), options);
+}
+
+/** A Peer on a transport the test made itself (its own RTCPeerConnection or WebSocket classes). */
+export function peerOver(transport: WebRtcTransport, options: MeshSocketOptions = {}): Peer {
   const socket = new MeshSocket({ transport, ...options });
   sockets.push(socket);
   const peer: Peer = { socket, transport, errors: [], heard: [], disconnects: [] };
@@ -67,4 +74,20 @@ export function meshConnected(peers: readonly Peer[]): boolean {
 /** Both routing tables hold each other: the handshake finished on both sides. */
 export function neighbours(a: Peer, b: Peer): boolean {
   return a.socket.routingTable.has(b.socket.id) && b.socket.routingTable.has(a.socket.id);
+}
+
+/** node-datachannel's RTCPeerConnection as web2p/node makes it, for tests that give a WebRtcTransport their own subclass. */
+export class NodePeerConnection extends DataChannelPeerConnection {
+  constructor(configuration: RTCConfiguration = {}) {
+    super(forLibDataChannel(configuration) as RTCConfiguration);
+  }
+}
+
+/** `a` and `b` become neighbours, a whisper from `b` reaches `a`, and neither saw an error. */
+export async function expectWhisperBetween(a: Peer, b: Peer, withinMs: number): Promise<void> {
+  await waitFor(() => neighbours(a, b), withinMs, 'both in each other’s routing tables (proven: trust is strict)');
+  b.socket.send('hello', { flag: flags.whisper, type: flags.whisper });
+  await waitFor(() => a.heard.some((h) => h.text === 'hello'), withinMs, 'the whisper');
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
 }

@@ -4,38 +4,17 @@
  * once the key exists: the server's challenge waits for the key, not the socket's open. Real `ws`
  * sockets, a real signaling server requiring join proofs, real node-datachannel connections.
  */
-import { RTCPeerConnection as DataChannelPeerConnection } from 'node-datachannel/polyfill';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ed25519, useEd25519, type Ed25519 } from '../../packages/web2p/src/identity/ed25519.js';
-import { webCryptoEd25519 } from '../../packages/web2p/src/identity/webcrypto-ed25519.js';
-import { MeshSocket, WebRtcTransport, flags } from '../../packages/web2p/src/node/index.js';
-import { forLibDataChannel } from '../../packages/web2p/src/node/turn-credentials.js';
+import { WebRtcTransport } from '../../packages/web2p/src/node/index.js';
 import type { RTCPeerConnectionConstructor } from '../../packages/web2p/src/transport/webrtc/peer-connection.js';
-import { waitFor } from '../contract/wait.js';
+import { useWebCryptoEd25519 } from '../support/webcrypto-ed25519.js';
 import { startServer } from './signaling-helpers.js';
-import { makePeer, TEST_SIGNALING } from './webrtc-helpers.js';
+import { expectWhisperBetween, makePeer, NodePeerConnection, peerOver, TEST_SIGNALING } from './webrtc-helpers.js';
 
 const CONNECT_MS = 10_000;
 
-let before: Ed25519;
-beforeAll(() => {
-  before = ed25519();
-  useEd25519(webCryptoEd25519);
-});
-afterAll(() => useEd25519(before));
-
-const open: MeshSocket[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((socket) => socket.close()));
-});
-
-/** node-datachannel's RTCPeerConnection as web2p/node makes it. */
-class NodePeerConnection extends DataChannelPeerConnection {
-  constructor(configuration: RTCConfiguration = {}) {
-    super(forLibDataChannel(configuration) as RTCConfiguration);
-  }
-}
+useWebCryptoEd25519();
 
 /** `ws`'s WebSocket, counting the sockets a transport opens. */
 function countingWebSocket(): { WebSocket: new (url: string) => WebSocket; opened: () => number } {
@@ -62,9 +41,7 @@ it('opens the room’s WebSocket while the key is made, joins on it with a proof
     WebSocket: counting.WebSocket,
     signaling: TEST_SIGNALING,
   });
-  const newcomer = { socket: new MeshSocket({ transport }), errors: [] as Error[] };
-  open.push(newcomer.socket);
-  newcomer.socket.on('error', (error) => newcomer.errors.push(error));
+  const newcomer = peerOver(transport);
   let keyKnown = false;
   void newcomer.socket.ready.then(() => (keyKnown = true));
   const joined = newcomer.socket.connect(url);
@@ -72,13 +49,5 @@ it('opens the room’s WebSocket while the key is made, joins on it with a proof
   expect(counting.opened()).toBe(1); // before the key exists
   await joined;
   expect(counting.opened()).toBe(1); // the join used it: no second socket
-  await waitFor(
-    () => first.socket.routingTable.has(newcomer.socket.id) && newcomer.socket.routingTable.has(first.socket.id),
-    CONNECT_MS,
-    'both in each other’s routing tables',
-  );
-  newcomer.socket.send('hello', { flag: flags.whisper, type: flags.whisper });
-  await waitFor(() => first.heard.some((h) => h.text === 'hello'), CONNECT_MS, 'the whisper at the first member');
-  expect(first.errors).toEqual([]);
-  expect(newcomer.errors).toEqual([]);
+  await expectWhisperBetween(first, newcomer, CONNECT_MS);
 });
