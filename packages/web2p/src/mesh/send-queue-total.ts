@@ -29,21 +29,21 @@ export class HeldFrames {
   ) {}
 
   /**
-   * The queue took `frame` (already handed on: it may have left at once). Settling here and when
-   * the link drains keeps the frames that left from being pinned by this list: past the last send
-   * it holds at most what was still queued then, until the next drain.
+   * The queue took `frame` (already handed on: it may have left at once), and holds `queuedBytes`
+   * with it. Settling here and when the link drains keeps the frames that left from being pinned by
+   * this list: past the last send it holds at most what was still queued then, until the next drain.
    */
-  add(frame: Uint8Array): void {
+  add(frame: Uint8Array, queuedBytes: number): void {
     this.#accepted += frame.byteLength;
     this.#frames.push(frame);
     this.#ends.push(this.#accepted);
     this.total.hold(frame, this);
-    this.settle();
+    this.settle(queuedBytes);
   }
 
-  /** Releases the frames whose last byte left; whatever still queued after them is kept. */
-  settle(): void {
-    const left = this.#accepted - this.queuedBytes();
+  /** Releases the frames whose last byte left (`queuedBytes`: the queue's now, if the caller has read it). */
+  settle(queuedBytes = this.queuedBytes()): void {
+    const left = this.#accepted - queuedBytes;
     while (this.#head < this.#frames.length && this.#ends[this.#head]! <= left) this.total.release(this.#frames[this.#head++]!);
     // Released frames leave the arrays once they are half of them: O(1) a frame, as the pacer does.
     // Emptied in place, as after most sends (a frame the link took at once): no new arrays then.

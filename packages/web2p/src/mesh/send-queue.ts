@@ -43,19 +43,16 @@ export class SendQueue {
     return this.pacer.skippedRelays;
   }
 
-  /** Whether so much waits for the peer that it must be dropped. */
-  get overflowing(): boolean {
-    return this.queuedBytes > this.maxBytes;
-  }
-
   /**
    * Queues `frame` at the pace: 'skipped' when it was a relay the pace would hold too long,
    * 'overflowing' when the queue is now over its bound (the caller drops the peer).
    */
   send(frame: Uint8Array, cost: PaceCost): 'queued' | 'skipped' | 'overflowing' {
     if (!this.pacer.send(frame, cost)) return 'skipped';
-    this.held.add(frame);
-    return this.overflowing ? 'overflowing' : 'queued';
+    // Read once for both: a data channel's bufferedAmount is a call into the engine on every send.
+    const queued = this.queuedBytes;
+    this.held.add(frame, queued);
+    return queued > this.maxBytes ? 'overflowing' : 'queued';
   }
 
   /** The link reported bytes gone (its 'drain'): the frames that left stop counting (send-queue-total.ts). */
