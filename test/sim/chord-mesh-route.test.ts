@@ -34,6 +34,25 @@ describe('chord when a direct link cannot be made', () => {
     expect(holders.has(b.id) || holders.has(a.id)).toBe(true);
   });
 
+  test("the blocked pair talk over the route while their dial is failing, not once it has failed", async () => {
+    // A failed WebRTC dial takes up to its connect timeout (no answer to the ICE checks), here 30 s;
+    // chord gives it ROUTE_WHILE_DIALLING_MS before it takes the mesh route.
+    const dialFailsAfterMs = 30_000;
+    const net = makeNet({ seed: 23, failureDetectionMs: dialFailsAfterMs });
+    const [hub, a, b] = chordNodes(net, 3, { replicas: 1 }) as [ChordSocket, ChordSocket, ChordSocket];
+    net.block(a, b);
+    await a.connect(hub.address);
+    await b.connect(hub.address);
+    await hub.join();
+    const started = net.clock.now();
+    await a.join();
+    await b.join();
+    await settle(net, [hub, a, b]);
+    await a.set('across', 'at once');
+    expect(await b.get('across')).toBe('at once');
+    expect(net.clock.now() - started).toBeLessThan(dialFailsAfterMs / 2);
+  });
+
   test('a node reached over the route that crashes is dropped from the ring, which closes behind it', async () => {
     const net = makeNet({ seed: 22 });
     const [hub, a, b, c] = chordNodes(net, 4, { replicas: 1 }) as [ChordSocket, ChordSocket, ChordSocket, ChordSocket];

@@ -119,7 +119,10 @@ describe('replication', () => {
 
   test('an acknowledged write outlives its node and first successor crashing at once, even when the other copies had to wait for a dial', async () => {
     const { net, nodes } = await settledRing(34, 32);
-    // A key whose node has no connection yet to its second and third successors: their copies wait for a dial.
+    // Once the replicas are the right ones: while successor lists converge, a key's node copies to
+    // the successors it knows, and the node after it, responsible once both crash, may hold no copy.
+    await settle(net, nodes, 120_000, 3);
+    // A key whose node has no link yet to its second and third successors: their copies wait for a dial.
     const unconnected = (key: string): boolean => {
       const holder = responsible(nodes, key, 8);
       const [, second, third] = holder.ringState().successors;

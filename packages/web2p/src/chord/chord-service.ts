@@ -41,6 +41,7 @@ import {
   DEFAULT_REPLICAS,
   RECORDS_PER_MESSAGE,
   REPLICA_ACK_MS,
+  ROUTE_WHILE_DIALLING_MS,
   STABILIZE_MS,
   SUCCESSOR_LIST_SIZE,
   WRITE_REPLICA_REACH,
@@ -722,19 +723,34 @@ export class ChordService implements Service {
 
   /**
    * The connection to a node, dialling it (beyond maxOutgoing: the ring needs it) when there is
-   * none; when the dial fails, the mesh route to it if the mesh knows one (mesh-routes.ts);
-   * undefined when it cannot be reached at all, which marks it unreachable for a while.
+   * none. A dial that has not linked within ROUTE_WHILE_DIALLING_MS gives way to the mesh route, if
+   * the mesh knows one (mesh-routes.ts): a dial that cannot succeed (two browsers behind symmetric
+   * NATs, no TURN) takes up to the connect timeout to fail, and a read or write must not wait that
+   * long; if the dial links later, `routes.get` prefers the link. When the dial fails, the route the
+   * mesh knows by then; undefined when there is none, which marks the node unreachable for a while.
    */
   connectTo(entry: NodeEntry): Promise<Connection | undefined> {
     const { mesh } = this;
     const existing = this.routes.get(entry.id);
     if (existing) return Promise.resolve(existing);
     if (entry.id === mesh.id || mesh.closed || this.ring.isUnreachable(entry.id)) return Promise.resolve(undefined);
-    return mesh.dial(entry.addr, entry.id).catch((error: unknown) => {
+    const dialled = mesh.dial(entry.addr, entry.id).catch((error: unknown) => {
       const routed = this.routes.viaMesh(entry);
       mesh.debug.print(1, () => `could not link to ring node ${entry.id}: ${String(error)}${routed ? '; using the mesh route' : ''}`);
       if (!routed) this.ring.markUnreachable(entry.id);
       return routed;
+    });
+    return new Promise((resolve) => {
+      const timer = mesh.clock.setTimeout(() => {
+        const routed = this.routes.viaMesh(entry);
+        if (!routed) return;
+        mesh.debug.print(1, () => `ring node ${entry.id} not linked within ${ROUTE_WHILE_DIALLING_MS} ms; using the mesh route while the dial goes on`);
+        resolve(routed);
+      }, ROUTE_WHILE_DIALLING_MS);
+      void dialled.then((conn) => {
+        mesh.clock.clearTimeout(timer);
+        resolve(conn);
+      });
     });
   }
 

@@ -86,6 +86,16 @@ export const JOIN_TIMEOUT_MS = 30_000;
 export const HANDOFF_ACK_MS = 5_000;
 
 /**
+ * A dial to a ring node that has not linked by then is taken for one that cannot (two browsers
+ * behind symmetric NATs without TURN, whose dial fails only at the connect timeout, 20–30 s): chord
+ * messages take the mesh route to it meanwhile (mesh-routes.ts), and the link replaces the route if
+ * it comes. A dial that can succeed links within about a second, mesh-relayed WebRTC signaling
+ * included (see REPLICA_ACK_MS), so a forming ring's dials that will succeed are waited for: sending
+ * its stabilization over multi-hop routes instead slowed 256 concurrent joins past their deadline.
+ */
+export const ROUTE_WHILE_DIALLING_MS = 1_000;
+
+/**
  * A write is answered once its replicas confirm their copies, but no later than this: a replica is
  * usually a neighbour (one round trip), one that must be dialled first takes up to a second over
  * mesh-relayed WebRTC signaling, and the answer must still reach the writer well within its
