@@ -16,9 +16,11 @@
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
 // Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300
-// --systems web2p-whisper,simple-peer --profile DIR]
+// --systems web2p-whisper,simple-peer --profile DIR --profile-phase pings]
 // --profile DIR writes Chromium CPU profiles (CDP Profiler) of both pages' 64 KiB phase to DIR, one
-// pair per system and round: <system>-<round>-sender.cpuprofile and -receiver (open in DevTools).
+// pair per system and round: <system>-<round>-sender.cpuprofile and -receiver (open in DevTools);
+// with --profile-phase pings, of the ping-pongs instead (warm-up excluded), where a round trip's
+// per-message JavaScript shows without the stream's backpressure around it.
 // Each page's main-thread task time over the 64 KiB phase (CDP Performance.TaskDuration) is reported
 // per message received: CPU is what a loaded machine runs short of, so it tells systems apart where
 // the throughput, bound by the channel on a quiet machine, does not.
@@ -57,6 +59,10 @@ const ALL_SYSTEMS = ['raw', 'simple-peer', 'web2p-whisper', 'web2p-broadcast', '
 const chosen = process.argv.includes('--systems') ? process.argv[process.argv.indexOf('--systems') + 1].split(',') : ALL_SYSTEMS;
 const SYSTEMS = ALL_SYSTEMS.filter((s) => s === 'raw' || chosen.includes(s));
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+const PROFILE_PHASE = process.argv.includes('--profile-phase') ? process.argv[process.argv.indexOf('--profile-phase') + 1] : 'big';
+if (!['big', 'pings'].includes(PROFILE_PHASE)) throw new Error(`--profile-phase is big or pings, not ${PROFILE_PHASE}`);
+/** Profiles `phase` of `system`'s round when asked to: the returned function stops it (undefined when not profiled). */
+const profileIf = (phase, pages, system, round) => (PROFILE_DIR !== undefined && PROFILE_PHASE === phase ? profile(pages, `${system}-${round + 1}`) : undefined);
 /** How long the receiver may take to get the rest of a stream after the sender stopped. */
 const DRAIN_DEADLINE_MS = 60_000;
 /**
@@ -202,7 +208,7 @@ async function measure(system, round, figures) {
     'connecting and the first message',
   );
   const marks = system === 'web2p-queue' ? QUEUE_MARKS : MARKS;
-  const stopProfile = PROFILE_DIR === undefined ? undefined : await profile([a, b], `${system}-${round + 1}`);
+  const stopProfile = await profileIf('big', [a, b], system, round);
   // the stream's own deadlines are inside streamPhase; this one only bounds the CDP calls around them
   const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN_MS + DRAIN_DEADLINE_MS;
   const big = await phase(streamPhase(a, b, BIG, marks, WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
@@ -219,7 +225,10 @@ async function measure(system, round, figures) {
     (async () => {
       await b.evaluate(() => window.benchPage.setEcho(true));
       await a.evaluate(() => window.benchPage.pings(30, 8)); // warm-up
-      return a.evaluate((n) => window.benchPage.pings(n, 8), PINGS);
+      const stopPingProfile = await profileIf('pings', [a, b], system, round);
+      const rtts = await a.evaluate((n) => window.benchPage.pings(n, 8), PINGS);
+      await stopPingProfile?.();
+      return rtts;
     })(),
     PINGS_DEADLINE_MS,
     'the ping-pongs',
