@@ -50,6 +50,8 @@ export class BroadcastOutbox {
   private timer: TimerHandle | undefined;
   /** Body bytes of the held messages, counted in the socket's backpressure. */
   private held = 0;
+  /** Body bytes ever pushed: only grows, for the socket's backlog bound (send-backlog.ts). */
+  pushedBytes = 0;
   private closed = false;
   /** Pending broadcasts whose native digest is under way. */
   private hashingCount = 0;
@@ -72,6 +74,7 @@ export class BroadcastOutbox {
     const entry: Pending = { wire, onSent, bytes: wire.bodyLength, hashing: false, broadcast: flag === flags.broadcast };
     this.pending.push(entry);
     this.held += wire.bodyLength;
+    this.pushedBytes += wire.bodyLength;
     this.hash(entry);
     this.flush();
   }

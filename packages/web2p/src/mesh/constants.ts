@@ -144,6 +144,13 @@ export const DEFAULT_SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SEND_LOW_WATER_BYTES = 1024 * 1024;
 
 /**
+ * The most a link adds to its `bufferedAmount` for one frame we hand it: a WebSocket frame header
+ * (RFC 6455 §5.2: 2 bytes, 8 of extended length, 4 of mask key; Node's ws counts it). TCP and data
+ * channels add nothing. The socket's backlog bound counts it per frame (send-backlog.ts).
+ */
+export const LINK_FRAME_ALLOWANCE_BYTES = 14;
+
+/**
  * The lowest mark 'drain' and `whenWritable()` can report: a WebRTC link tells of progress only when
  * its channel's buffer falls to its own low-water mark (256 KiB, transport/webrtc/constants.ts), so a
  * lower mark might never be seen to be reached. Lower marks are raised to this.

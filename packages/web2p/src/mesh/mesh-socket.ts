@@ -255,7 +255,12 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       digest,
     });
     this.#backlog = new SendBacklog(
-      { queues: () => this.#connections.queues(), heldBroadcastBytes: () => this.#router.heldBroadcastBytes, drain: () => this.#emit('drain') },
+      {
+        queues: () => this.#connections.queues(),
+        heldBroadcastBytes: () => this.#router.heldBroadcastBytes,
+        handedBytes: () => this.#connections.acceptedSendBytes + this.#router.pushedBroadcastBytes,
+        drain: () => this.#emit('drain'),
+      },
       limits.sendHighWaterBytes,
       limits.sendLowWaterBytes,
     );

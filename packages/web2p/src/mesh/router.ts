@@ -84,6 +84,11 @@ export class Router {
     return this.broadcasts.heldBytes;
   }
 
+  /** Body bytes of our broadcasts ever handed to the outbox (only grows: send-backlog.ts). */
+  get pushedBroadcastBytes(): number {
+    return this.broadcasts.pushedBytes;
+  }
+
   /** Every frame we send: a broadcast we send is one we have seen. */
   sent(message: WireMessage): void {
     if (message.type === flags.broadcast) this.seen.add(message.id, this.host.nowSeconds());

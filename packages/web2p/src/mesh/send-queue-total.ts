@@ -12,6 +12,7 @@
  * copies a data channel holds in its own buffer (at most its high-water mark, 1 MiB a link) and what
  * a graceful close still delivers after the connection is gone.
  */
+import { LINK_FRAME_ALLOWANCE_BYTES } from './constants.js';
 
 /** One queue's frames, oldest first, until the bytes queued for its peer say they have left. */
 export class HeldFrames {
@@ -76,6 +77,11 @@ export class SendQueueTotal {
   readonly #queues = new Set<HeldFrames>();
   /** Bytes of the frames in #holders; some may have left since their queue last settled. */
   #bytes = 0;
+  /**
+   * Bytes the queues ever took, each queue's copy of a frame counted, with what its link may add
+   * (LINK_FRAME_ALLOWANCE_BYTES): only grows, for the socket's backlog bound (send-backlog.ts).
+   */
+  acceptedBytes = 0;
 
   constructor(
     /** NodeLimits.maxTotalSendQueueBytes. */
@@ -102,6 +108,7 @@ export class SendQueueTotal {
   }
 
   hold(frame: Uint8Array, queue: HeldFrames): void {
+    this.acceptedBytes += frame.byteLength + LINK_FRAME_ALLOWANCE_BYTES;
     const count = this.#holders.get(frame) ?? 0;
     if (count === 0) this.#bytes += frame.byteLength;
     this.#holders.set(frame, count + 1);
