@@ -8,7 +8,7 @@ import { deflateSync, gzipSync, gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FrameError, FrameTooLargeError } from '../../packages/web2p/src/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../packages/web2p/src/wire/constants.js';
-import { decodeBody, decodeFrame, encodeFrame, FrameReader, frameOf } from '../../packages/web2p/src/wire/frame.js';
+import { decodeBody, decodeFrame, decodeFramed, encodeFrame, FrameReader, frameOf } from '../../packages/web2p/src/wire/frame.js';
 import { createMessage, type WireMessage } from '../../packages/web2p/src/wire/message.js';
 import { encode } from '../../packages/web2p/src/wire/msgpack.js';
 import type { Packet } from '../../packages/web2p/src/wire/packet.js';
@@ -394,5 +394,51 @@ describe('FrameReader', () => {
     expect(reader.push(helloFrame.subarray(2)).map(hex)).toEqual([hex(helloFrame.subarray(4))]);
     expect(reader.push(new Uint8Array(0))).toEqual([]);
     expect(reader.buffered).toBe(0);
+  });
+});
+
+describe('FrameReader.pushFrames and decodeFramed (the mesh reads frames whole, without a view of each body)', () => {
+  const plain = createMessage(0, SENDER, TIME, [0, 'plain', new Uint8Array(100).fill(3)]);
+  const zipped = createMessage(2, SENDER, TIME, [2, new Uint8Array(300).fill(7)]);
+
+  it('hands back a chunk that is one whole frame as it is, and views of a chunk of several', () => {
+    const reader = new FrameReader();
+    const one = encodeFrame(plain);
+    expect(reader.pushFrames(one)[0]).toBe(one);
+    const two = concat(one, encodeFrame(zipped, ZLIB));
+    const frames = reader.pushFrames(two);
+    expect(frames.map(hex)).toEqual([hex(one), hex(encodeFrame(zipped, ZLIB))]);
+    expect(frames.every((frame) => frame.buffer === two.buffer)).toBe(true);
+  });
+
+  it('assembles a frame cut across chunks, header included', () => {
+    const reader = new FrameReader();
+    const frame = encodeFrame(plain);
+    expect(reader.pushFrames(frame.subarray(0, 2))).toEqual([]);
+    expect(reader.pushFrames(frame.subarray(2, 50))).toEqual([]);
+    expect(reader.pushFrames(frame.subarray(50)).map(hex)).toEqual([hex(frame)]);
+    expect(reader.buffered).toBe(0);
+  });
+
+  it.each([
+    ['no method named', [], undefined],
+    ['zlib named, sent plain', [ZLIB], undefined],
+    ['zlib named and used', [ZLIB], ZLIB],
+  ] as const)('decodeFramed reads as decodeBody does: %s', (_name, methods, method) => {
+    for (const message of [plain, zipped]) {
+      const frame = encodeFrame(message, method);
+      const framed = decodeFramed(frame, methods);
+      const body = decodeBody(frame.subarray(4), methods);
+      expect([framed.type, framed.sender, framed.time, framed.payload, framed.idHex, framed.bodyLength]).toEqual([body.type, body.sender, body.time, body.payload, body.idHex, body.bodyLength]);
+      // Relaying it costs no copy when it came uncompressed: its frame is the bytes as they came.
+      if (method === undefined) expect(hex(framed.frame!)).toBe(hex(frame));
+    }
+  });
+
+  it('decodeFramed refuses what decodeBody refuses: a bad id, a body too short for one', () => {
+    const frame = encodeFrame(plain).slice();
+    frame[4] = frame[4]! ^ 1; // the id's first byte
+    expect(() => decodeFramed(frame, [])).toThrow(/bad checksum/);
+    expect(() => decodeFramed(concat(header(3), new Uint8Array(3)), [])).toThrow(/too short/);
   });
 });

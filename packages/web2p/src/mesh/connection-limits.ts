@@ -135,11 +135,11 @@ export class ConnectionLimits {
    * peer's link is paused until the rate allows it again, and this frame (already read) is handled;
    * a link that cannot pause has it discarded, and a peer far over its rate is dropped.
    */
-  admitFrame(record: ConnectionRecord, body: Uint8Array): boolean {
+  admitFrame(record: ConnectionRecord, bodyBytes: number): boolean {
     const share = this.shares.get(record);
     if (!share) return true;
     const paused = share.resumeTimer !== undefined;
-    const admission = share.budget.admit(body.length, paused);
+    const admission = share.budget.admit(bodyBytes, paused);
     // Paused already: this frame was read before the pause took hold; it is handled, and its cost
     // lengthens the pause (PeerBudget.admit).
     if (admission === 'accept' || paused) return true;

@@ -22,7 +22,7 @@ import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import { intersectCompression } from '../wire/compression.js';
 import { loadCompression } from '../wire/compression-loader.js';
-import { ID_BYTES } from '../wire/constants.js';
+import { HEADER_BYTES, ID_BYTES } from '../wire/constants.js';
 import { NATIVE_DIGEST_MIN_BYTES, type AsyncMessageHash } from '../wire/message-hash.js';
 import { flags } from '../wire/flags.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
@@ -155,7 +155,7 @@ export class ConnectionManager {
       clock: host.clock,
       limits: host.limits,
       gate: this.gate,
-      handle: (record, body) => this.onFrame(record, body),
+      handle: (record, frame) => this.onFrame(record, frame),
       failed: (record, error) => this.badInput(record, error),
       turnTook: (record, ms, lagMs) => this.limits.turnTook(record, ms, lagMs),
     });
@@ -230,6 +230,11 @@ export class ConnectionManager {
   /** Bytes all send queues hold together, a frame shared by several counted once (send-queue-total.ts). */
   get sendQueueTotalBytes(): number {
     return this.sendQueueTotal.bytes;
+  }
+
+  /** Bytes the send queues ever took (only grows: send-backlog.ts). */
+  get acceptedSendBytes(): number {
+    return this.sendQueueTotal.acceptedBytes;
   }
 
   /** How often `record` ran into its rate (connection-limits.ts), for stats. */
@@ -327,9 +332,9 @@ export class ConnectionManager {
     record.bytesReceived += bytes.byteLength;
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
-    let bodies: Uint8Array[];
+    let frames: Uint8Array[];
     try {
-      bodies = record.reader.push(bytes);
+      frames = record.reader.pushFrames(bytes);
       this.limits.received(record, bytes.length, record.reader.buffered);
     } catch (error) {
       // A TLS peer on a plain link: its ClientHello reads as a frame header of some 369 MB.
@@ -337,27 +342,28 @@ export class ConnectionManager {
       this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
       return;
     }
-    this.reading.take(record, bodies);
+    this.reading.take(record, frames);
   }
 
   /**
-   * One frame body from `record`, in its turn (fair-reading.ts); throws on bad input. Some work
-   * finishes later (the compression codec loading, an asynchronous identity proof check): the
-   * bodies after it are parked until it settles, so none overtakes it.
+   * One frame from `record` (header included: FrameReader.pushFrames), in its turn (fair-reading.ts);
+   * throws on bad input. Some work finishes later (the compression codec loading, an asynchronous
+   * identity proof check): the frames after it are parked until it settles, so none overtakes it.
    */
-  private onFrame(record: ConnectionRecord, body: Uint8Array): void {
+  private onFrame(record: ConnectionRecord, frame: Uint8Array): void {
     if (record.held) {
-      this.hold(record, [body]);
+      this.hold(record, [frame]);
       return;
     }
-    if (record.waitsForCodec(body)) {
+    if (record.waitsForCodec(frame)) {
       this.host.debug.print(2, () => `${record} sent a compressed frame: loading the compression codec`);
-      this.holdUntil(record, loadCompression(), [body]);
+      this.holdUntil(record, loadCompression(), [frame]);
       return;
     }
-    if (!this.limits.admitFrame(record, body)) return;
-    const wire = record.decode(body, this.host.maxFrameBytes, this.host.limits, this.verifier && NATIVE_DIGEST_MIN_BYTES);
-    this.limits.inflated(record, body.length, ID_BYTES + wire.bodyLength);
+    const bodyBytes = frame.length - HEADER_BYTES;
+    if (!this.limits.admitFrame(record, bodyBytes)) return;
+    const wire = record.decode(frame, this.host.maxFrameBytes, this.host.limits, this.verifier && NATIVE_DIGEST_MIN_BYTES);
+    this.limits.inflated(record, bodyBytes, ID_BYTES + wire.bodyLength);
     if (!this.verifier?.hold(record, wire)) this.take(record, wire);
   }
 
@@ -371,23 +377,23 @@ export class ConnectionManager {
     else this.host.onMessage(record, wire);
   }
 
-  /** Reads bodies parked behind a wait, in order, until one waits again (it parks the rest). */
-  private readHeld(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
-    for (const body of bodies) {
+  /** Reads frames parked behind a wait, in order, until one waits again (it parks the rest). */
+  private readHeld(record: ConnectionRecord, frames: readonly Uint8Array[]): void {
+    for (const frame of frames) {
       if (record.closed) return;
-      this.onFrame(record, body);
+      this.onFrame(record, frame);
     }
   }
 
   /**
-   * Parks `bodies` until `settled` and then reads them, in order; a `settled` that rejects drops the
+   * Parks `frames` until `settled` and then reads them, in order; a `settled` that rejects drops the
    * link with its error (the codec failed to load: CompressionNotLoadedError).
    */
-  private holdUntil(record: ConnectionRecord, settled: Promise<unknown>, bodies: readonly Uint8Array[]): void {
-    record.held = { bodies: [], bytes: 0 };
+  private holdUntil(record: ConnectionRecord, settled: Promise<unknown>, frames: readonly Uint8Array[]): void {
+    record.held = { frames: [], bytes: 0 };
     settled.then(
       () => {
-        const waiting = record.held?.bodies ?? [];
+        const waiting = record.held?.frames ?? [];
         record.held = undefined;
         if (record.closed) return;
         try {
@@ -401,15 +407,15 @@ export class ConnectionManager {
         if (!record.closed) this.badInput(record, error);
       },
     );
-    this.hold(record, bodies);
+    this.hold(record, frames);
   }
 
   /** Adds to what a link has parked, bounded by MAX_HELD_FRAME_BYTES (PeerLimitError past it). */
-  private hold(record: ConnectionRecord, bodies: readonly Uint8Array[]): void {
+  private hold(record: ConnectionRecord, frames: readonly Uint8Array[]): void {
     const held = record.held!;
-    for (const body of bodies) {
-      held.bodies.push(body);
-      held.bytes += body.length;
+    for (const frame of frames) {
+      held.frames.push(frame);
+      held.bytes += frame.length - HEADER_BYTES; // body bytes, as MAX_HELD_FRAME_BYTES counts them
     }
     if (held.bytes > MAX_HELD_FRAME_BYTES) {
       const detail = `sent ${held.bytes} bytes of frames while earlier ones waited (a codec loading, or a proof being checked; over ${MAX_HELD_FRAME_BYTES})`;

@@ -10,10 +10,10 @@ import { compressionLoaded } from '../wire/compression-loader.js';
 import { compressionFor } from '../wire/compression-choice.js';
 import { flags } from '../wire/flags.js';
 import { FrameError } from '../errors.js';
-import { decodeBody, frameOf, FrameReader } from '../wire/frame.js';
+import { decodeFramed, frameOf, FrameReader } from '../wire/frame.js';
 import { createMessage, type WireMessage } from '../wire/message.js';
 import type { Packet } from '../wire/packet.js';
-import { ID_BYTES, type DecodeLimits } from '../wire/constants.js';
+import { HEADER_BYTES, ID_BYTES, type DecodeLimits } from '../wire/constants.js';
 import type { Clock } from '../runtime/clock.js';
 import { Connection } from './connection.js';
 import type { NodeLimits } from './node-limits.js';
@@ -84,10 +84,11 @@ export class ConnectionRecord {
   bytesSent = 0;
   bytesReceived = 0;
   /**
-   * Frame bodies waiting, in order, for earlier work on this link to finish (the compression codec
-   * loading, an asynchronous proof check: ConnectionManager.holdUntil). Undefined when nothing waits.
+   * Frames waiting, in order, for earlier work on this link to finish (the compression codec
+   * loading, an asynchronous proof check: ConnectionManager.holdUntil), and their body bytes.
+   * Undefined when nothing waits.
    */
-  held: { bodies: Uint8Array[]; bytes: number } | undefined;
+  held: { frames: Uint8Array[]; bytes: number } | undefined;
   /** What we sent that the peer has not read yet (backpressure; bounded). */
   readonly queue: SendQueue;
   /** What handlers, events and services see. */
@@ -156,23 +157,25 @@ export class ConnectionRecord {
     this.compression = methods;
   }
 
-  /** Whether decoding `body` must wait for the compression codec: it looks compressed and the codec is not loaded. */
-  waitsForCodec(body: Uint8Array): boolean {
+  /** Whether decoding `frame` must wait for the compression codec: it looks compressed and the codec is not loaded. */
+  waitsForCodec(frame: Uint8Array): boolean {
     if (compressionLoaded()) return false;
+    const body = frame.subarray(HEADER_BYTES);
     return needsCodec(body, this.compression) || (this.previousCompression !== undefined && needsCodec(body, this.previousCompression));
   }
 
   /**
-   * Decodes a frame body from this peer; see previousCompression for the second try. A broadcast
-   * of `deferIdCheckFrom` bytes or more comes back with its id unchecked (`idUnverified`), where no
-   * checksum is needed to tell a compressed body from a plain one (BodyOptions.deferIdCheckFrom).
+   * Decodes a frame from this peer (FrameReader.pushFrames: header included); see
+   * previousCompression for the second try. A broadcast of `deferIdCheckFrom` bytes or more comes
+   * back with its id unchecked (`idUnverified`), where no checksum is needed to tell a compressed
+   * body from a plain one (BodyOptions.deferIdCheckFrom).
    */
-  decode(body: Uint8Array, maxBytes: number, limits: DecodeLimits, deferIdCheckFrom?: number): WireMessage {
+  decode(frame: Uint8Array, maxBytes: number, limits: DecodeLimits, deferIdCheckFrom?: number): WireMessage {
     try {
-      return decodeBody(body, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !namesCompression(this.compression), limits, deferIdCheckFrom });
+      return decodeFramed(frame, this.compression, maxBytes, { whisperIdUnchecked: this.previousCompression === undefined && !namesCompression(this.compression), limits, deferIdCheckFrom });
     } catch (error) {
       if (!(error instanceof FrameError) || this.previousCompression === undefined) throw error;
-      return decodeBody(body, this.previousCompression, maxBytes, { limits });
+      return decodeFramed(frame, this.previousCompression, maxBytes, { limits });
     }
   }
 

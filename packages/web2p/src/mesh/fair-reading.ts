@@ -18,8 +18,8 @@ export interface FairReadingHost {
   readonly clock: Clock;
   readonly limits: Pick<NodeLimits, 'framesPerTurn'>;
   readonly gate: ReadGate;
-  /** Handles one frame body; throws on bad input. */
-  handle(record: ConnectionRecord, body: Uint8Array): void;
+  /** Handles one frame (FrameReader.pushFrames); throws on bad input. */
+  handle(record: ConnectionRecord, frame: Uint8Array): void;
   /** A body threw: the connection is to be dropped. */
   failed(record: ConnectionRecord, error: unknown): void;
   /** A turn of `record` took `ms`, after waiting `lagMs` for its task (0 for a turn taken at once). */

@@ -202,22 +202,24 @@ export interface BodyOptions {
  * packets may cost no more memory than `options.limits` allow for their size. With
  * `options.whisperIdUnchecked`, a whisper's id is not checked: it protects nothing (whispers are
  * neither deduplicated nor relayed), so the caller passes it where the checksum is not needed either
- * to tell a compressed body from an uncompressed one (PROTOCOL.md §14.11).
+ * to tell a compressed body from an uncompressed one (PROTOCOL.md §14.11). The body is
+ * `data[start..]`: a whole frame is read from `start` = HEADER_BYTES, with no view of its body.
  */
-export function parseBody(data: Uint8Array, options: BodyOptions = {}, framed = false): WireMessage {
+export function parseBody(data: Uint8Array, options: BodyOptions = {}, framed = false, start = 0): WireMessage {
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
   const whisperIdUnchecked = options.whisperIdUnchecked ?? false;
-  if (data.length <= ID_BYTES) {
-    throw new FrameError(`frame body of ${data.length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
+  const length = data.length - start;
+  if (length <= ID_BYTES) {
+    throw new FrameError(`frame body of ${length} bytes is too short for a ${ID_BYTES}-byte id and packets`);
   }
-  if (!whisperIdUnchecked) checkId(data);
-  const deferred = whisperIdUnchecked && data.length - ID_BYTES >= (options.deferIdCheckFrom ?? Infinity);
-  const packets = decode(data, limits, ID_BYTES);
+  if (!whisperIdUnchecked) checkId(data, start);
+  const deferred = whisperIdUnchecked && length - ID_BYTES >= (options.deferIdCheckFrom ?? Infinity);
+  const packets = decode(data, limits, start + ID_BYTES);
   if (!Array.isArray(packets) || packets.length < 4) {
     throw new FrameError('bad shape: packets must be an array [type, sender, time, sub-flag, ...]');
   }
   const [type, sender, time] = packets;
-  if (whisperIdUnchecked && type !== flags.whisper && !deferred) checkId(data);
+  if (whisperIdUnchecked && type !== flags.whisper && !deferred) checkId(data, start);
   if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new FrameError('bad shape: packets[0] (the message type) must be an integer flag');
   }
@@ -228,13 +230,13 @@ export function parseBody(data: Uint8Array, options: BodyOptions = {}, framed = 
     throw new FrameError('bad shape: packets[2] (the time) must be a non-negative integer');
   }
   const senderId = typeof sender === 'string' ? sender : fromUtf8(sender);
-  const where = { bytes: data, bodyStart: ID_BYTES, idReceived: true, framed, idUnverified: deferred && type !== flags.whisper };
+  const where = { bytes: data, bodyStart: start + ID_BYTES, idReceived: true, framed, idUnverified: deferred && type !== flags.whisper };
   return new WireMessage(type, senderId, time, packets.slice(3), where, sender instanceof Uint8Array);
 }
 
-/** Checks that `id || body` starts with the SHA-256 of the rest. */
-function checkId(data: Uint8Array): void {
-  if (!bytesEqual(messageHash(data.subarray(ID_BYTES)), data.subarray(0, ID_BYTES))) {
+/** Checks that `id || body` at `data[start..]` starts with the SHA-256 of the rest. */
+function checkId(data: Uint8Array, start: number): void {
+  if (!bytesEqual(messageHash(data.subarray(start + ID_BYTES)), data.subarray(start, start + ID_BYTES))) {
     throw new FrameError('bad checksum: the id is not the SHA-256 of the packets');
   }
 }
