@@ -36,6 +36,10 @@ export class HeldFrames {
    */
   add(frame: Uint8Array, queuedBytes: number): void {
     this.#accepted += frame.byteLength;
+    this.total.acceptedBytes += frame.byteLength + LINK_FRAME_ALLOWANCE_BYTES;
+    // Nothing held before and nothing queued now: the link took the frame at once (a TCP socket's
+    // write). Holding and settling it would count it in and straight out again, so skip both.
+    if (queuedBytes === 0 && this.#head === this.#frames.length) return;
     this.#frames.push(frame);
     this.#ends.push(this.#accepted);
     this.total.hold(frame, this);
@@ -80,6 +84,7 @@ export class SendQueueTotal {
   /**
    * Bytes the queues ever took, each queue's copy of a frame counted, with what its link may add
    * (LINK_FRAME_ALLOWANCE_BYTES): only grows, for the socket's backlog bound (send-backlog.ts).
+   * Counted by HeldFrames.add, also for frames that left at once and were never held.
    */
   acceptedBytes = 0;
 
@@ -108,7 +113,6 @@ export class SendQueueTotal {
   }
 
   hold(frame: Uint8Array, queue: HeldFrames): void {
-    this.acceptedBytes += frame.byteLength + LINK_FRAME_ALLOWANCE_BYTES;
     const count = this.#holders.get(frame) ?? 0;
     if (count === 0) this.#bytes += frame.byteLength;
     this.#holders.set(frame, count + 1);
