@@ -15,7 +15,7 @@
 //   taken within one round against that round's raw figure; reported as median and spread.
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
-// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300
+// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-bytes 8
 // --systems web2p-whisper,simple-peer --profile DIR --profile-phase pings]
 // --profile DIR writes Chromium CPU profiles (CDP Profiler) of both pages' 64 KiB phase to DIR, one
 // pair per system and round: <system>-<round>-sender.cpuprofile and -receiver (open in DevTools);
@@ -49,6 +49,8 @@ const WARMUP_MS = numberArg('warmup', 3000);
 const SMALL_WARMUP_MS = numberArg('small-warmup', 1000);
 const WINDOW_MS = numberArg('window', 2000);
 const PINGS = numberArg('pings', 300);
+/** Bytes of each ping and pong the page sends (its payload, for web2p inside a whisper's envelope). */
+const PING_BYTES = numberArg('ping-bytes', 8);
 const BIG = 64 * 1024;
 const SMALL = 100;
 const MIB = 1024 * 1024;
@@ -224,9 +226,9 @@ async function measure(system, round, figures) {
   const times = await phase(
     (async () => {
       await b.evaluate(() => window.benchPage.setEcho(true));
-      await a.evaluate(() => window.benchPage.pings(30, 8)); // warm-up
+      await a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES); // warm-up
       const stopPingProfile = await profileIf('pings', [a, b], system, round);
-      const rtts = await a.evaluate((n) => window.benchPage.pings(n, 8), PINGS);
+      const rtts = await a.evaluate(([n, size]) => window.benchPage.pings(n, size), [PINGS, PING_BYTES]);
       await stopPingProfile?.();
       return rtts;
     })(),
@@ -314,7 +316,7 @@ const targets = !whisper ? {} : {
 };
 const result = {
   rounds: ROUNDS,
-  settings: { warmupMs: WARMUP_MS, smallWarmupMs: SMALL_WARMUP_MS, windowMs: WINDOW_MS, pings: PINGS, bigBytes: BIG, smallBytes: SMALL, marks: MARKS, queueMarks: QUEUE_MARKS },
+  settings: { warmupMs: WARMUP_MS, smallWarmupMs: SMALL_WARMUP_MS, windowMs: WINDOW_MS, pings: PINGS, pingBytes: PING_BYTES, bigBytes: BIG, smallBytes: SMALL, marks: MARKS, queueMarks: QUEUE_MARKS },
   summary,
   broadcastToWhisper,
   targets,
