@@ -328,7 +328,8 @@ export class ConnectionManager {
 
   private onData(record: ConnectionRecord, bytes: Uint8Array): void {
     if (record.closed) return;
-    record.lastDataAt = this.host.clock.now();
+    const now = this.host.clock.now();
+    record.lastDataAt = now;
     record.bytesReceived += bytes.byteLength;
     const { debug } = this.host;
     if (debug.enabled(6)) debug.print(6, () => `raw from ${record}: ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`);
@@ -342,7 +343,7 @@ export class ConnectionManager {
       this.badInput(record, tls ? new ProtocolMismatchError(`${this.host.wireProtocolId} (${this.host.encryption})`, 'TLS, an SSL protocol') : error);
       return;
     }
-    this.reading.take(record, frames);
+    this.reading.take(record, frames, now);
   }
 
   /**

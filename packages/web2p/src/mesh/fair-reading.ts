@@ -41,22 +41,24 @@ export class FairReading {
 
   constructor(private readonly host: FairReadingHost) {}
 
-  /** Frame bodies just read from `record`: handled now, up to one turn's worth. */
-  take(record: ConnectionRecord, bodies: Uint8Array[]): void {
+  /**
+   * Frames just read from `record`, at `readAt` on the clock (the caller's reading of it for the
+   * same bytes: one read fewer per chunk; the turn then counts framing them too): handled now, up
+   * to one turn's worth.
+   */
+  take(record: ConnectionRecord, bodies: Uint8Array[], readAt: number): void {
     const waiting = this.waiting.get(record);
     if (waiting) waiting.bodies.push(...bodies);
-    else this.timedTurn(record, bodies, 0, 0);
+    else this.timedTurn(record, bodies, 0, 0, readAt);
   }
 
   forget(record: ConnectionRecord): void {
     this.waiting.delete(record);
   }
 
-  private timedTurn(record: ConnectionRecord, bodies: Uint8Array[], from: number, lagMs: number): void {
-    const { clock } = this.host;
-    const started = clock.now();
+  private timedTurn(record: ConnectionRecord, bodies: Uint8Array[], from: number, lagMs: number, started: number): void {
     this.turn(record, bodies, from);
-    if (!record.closed) this.host.turnTook(record, clock.now() - started, lagMs);
+    if (!record.closed) this.host.turnTook(record, this.host.clock.now() - started, lagMs);
   }
 
   private turn(record: ConnectionRecord, bodies: Uint8Array[], from: number): void {
@@ -82,7 +84,8 @@ export class FairReading {
     if (!waiting) return;
     this.waiting.delete(record);
     if (record.closed) return;
-    this.timedTurn(record, waiting.bodies, waiting.next, this.host.clock.now() - waiting.since);
+    const now = this.host.clock.now();
+    this.timedTurn(record, waiting.bodies, waiting.next, now - waiting.since, now);
     if (!this.waiting.has(record)) this.host.gate.release(record.link, 'turn');
   }
 }
