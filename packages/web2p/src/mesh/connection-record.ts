@@ -160,8 +160,10 @@ export class ConnectionRecord {
   /** Whether decoding `frame` must wait for the compression codec: it looks compressed and the codec is not loaded. */
   waitsForCodec(frame: Uint8Array): boolean {
     if (compressionLoaded()) return false;
-    const body = frame.subarray(HEADER_BYTES);
-    return needsCodec(body, this.compression) || (this.previousCompression !== undefined && needsCodec(body, this.previousCompression));
+    return (
+      needsCodec(frame, this.compression, HEADER_BYTES) ||
+      (this.previousCompression !== undefined && needsCodec(frame, this.previousCompression, HEADER_BYTES))
+    );
   }
 
   /**

@@ -58,13 +58,14 @@ function methodName(method: number): Method {
   throw new RangeError(`compression method 0x${method.toString(16)} is not supported (zlib and gzip are)`);
 }
 
-/** Cheap header checks, so an uncompressed body is not run through an inflater that must fail. */
-function looksCompressed(data: Uint8Array, method: number): boolean {
-  if (method === flags.gzip) return data.length >= 18 && data[0] === 0x1f && data[1] === 0x8b;
+/** Cheap header checks of the body at `data[start..]`, so an uncompressed body is not run through an inflater that must fail. */
+function looksCompressed(data: Uint8Array, method: number, start = 0): boolean {
+  const length = data.length - start;
+  if (method === flags.gzip) return length >= 18 && data[start] === 0x1f && data[start + 1] === 0x8b;
   if (method === flags.zlib) {
-    const cmf = data[0] ?? 0;
-    const flg = data[1] ?? 0;
-    return data.length >= 6 && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+    const cmf = data[start] ?? 0;
+    const flg = data[start + 1] ?? 0;
+    return length >= 6 && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
   }
   return false;
 }
@@ -87,17 +88,23 @@ export function decompressBody(data: Uint8Array, peerMethods: readonly number[],
   return data;
 }
 
-/** Whether a compression list names a method we know: then frames may be compressed, and a checksum tells. */
+/**
+ * Whether a compression list names a method we know: then frames may be compressed, and a checksum
+ * tells. Asked for every frame received, so a loop, without a closure per call.
+ */
 export function namesCompression(methods: readonly number[]): boolean {
-  return methods.some((method) => SUPPORTED_COMPRESSION.includes(method));
+  for (const method of methods) if (SUPPORTED_COMPRESSION.includes(method)) return true;
+  return false;
 }
 
 /**
- * Whether decoding `data` from a peer with `peerMethods` needs the codec: it looks compressed by a
- * method we both know. (Whether it really is compressed only inflating tells.)
+ * Whether decoding the body at `data[start..]` from a peer with `peerMethods` needs the codec: it
+ * looks compressed by a method we both know. (Whether it really is compressed only inflating tells.)
+ * `start` lets a whole frame be asked about without a view of its body (wire/frame.ts, decodeFramed).
  */
-export function needsCodec(data: Uint8Array, peerMethods: readonly number[]): boolean {
-  return peerMethods.some((method) => SUPPORTED_COMPRESSION.includes(method) && looksCompressed(data, method));
+export function needsCodec(data: Uint8Array, peerMethods: readonly number[], start = 0): boolean {
+  for (const method of peerMethods) if (SUPPORTED_COMPRESSION.includes(method) && looksCompressed(data, method, start)) return true;
+  return false;
 }
 
 /** The method to send with: the first of our preferences that the peer advertised, if any. */
