@@ -122,6 +122,18 @@ describe('web2p/simple-peer over node-datachannel', () => {
     await waitFor(() => ab.destroyed || (ab as unknown as { _pc: RTCPeerConnection })._pc.connectionState === 'closed', 5_000, "a's peer connection to close");
   });
 
+  it("what the peer sent before we added ours is read first: its handshake, sent while simple-peer's 'connect' was still to come here", async () => {
+    const [a, b] = [node(), node()];
+    const [ab, ba] = pair();
+    await a.transport.addPeer(ab); // a's handshake leaves at once
+    // simple-peer keeps what arrives before the app takes the channel over (its 'connect' waits for ICE stats)
+    await waitFor(() => ba.readableLength > 0, 10_000, "a's handshake to wait in b's simple-peer");
+    await b.transport.addPeer(ba);
+    await waitFor(() => a.socket.routingTable.has(b.socket.id) && b.socket.routingTable.has(a.socket.id), 10_000, 'the handshakes');
+    a.socket.send('after the handshake');
+    await waitFor(() => b.heard.length === 1, 5_000, 'a broadcast');
+  });
+
   it('refuses an unordered channel with UnsupportedPeerError, and a peer that closes before connecting with ConnectionClosedError', async () => {
     const a = node();
     const b = node();

@@ -35,6 +35,8 @@ interface SimplePeerInternals {
   initiator?: unknown;
   _pc?: PeerConnection;
   _channel?: (DataChannel & { ordered?: boolean; maxRetransmits?: number | null; maxPacketLifeTime?: number | null; onmessage?: unknown }) | null;
+  /** Its stream's `read()` (a simple-peer is a Duplex): what it buffered, or null. */
+  read?(): unknown;
 }
 
 /** What this transport advertises: nothing to dial. */
@@ -139,12 +141,23 @@ export class SimplePeerTransport implements Transport {
     if (this.#closed || !this.#onLink) throw new ConnectionClosedError('this simple-peer transport is closed');
     // simple-peer would push every message into its stream, buffered for ever when nobody reads it.
     channel.onmessage = null;
+    // What it pushed there already is the peer's: its 'connect' waits for ICE stats (retried every
+    // 100 ms until they name a pair), so a peer whose 'connect' came first may have sent its
+    // handshake in the meantime.
+    const received = takeBuffered(peer as SimplePeerLike & SimplePeerInternals);
     // simple-peer made the SDPs, so they can only be read back; its 'connect' came after both were set.
     const fingerprints = linkFingerprints(pc.localDescription?.sdp, pc.remoteDescription?.sdp);
-    const link = new DataChannelLink(channel, pc, { outgoing: initiator === true, remoteAddress: WIRE_HOST, fingerprints, clock: this.#clock });
+    const link = new DataChannelLink(channel, pc, { outgoing: initiator === true, remoteAddress: WIRE_HOST, fingerprints, received, clock: this.#clock });
     // Forget links whose connection has ended (a local close fires no event in browsers).
     for (const old of this.#links) if (old.peerConnection.connectionState === 'closed') this.#links.delete(old);
     this.#links.add(link);
     this.#onLink(link);
   }
+}
+
+/** What simple-peer's stream holds, read out (its `read()`: all of it in one chunk, then null). */
+function takeBuffered(peer: SimplePeerInternals): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let chunk = peer.read?.(); chunk instanceof Uint8Array; chunk = peer.read!()) chunks.push(chunk);
+  return chunks;
 }

@@ -36,6 +36,11 @@ export interface DataChannelLinkOptions extends Partial<DataChannelLinkLimits> {
    * peer's refused).
    */
   fingerprints?: LinkFingerprints | undefined;
+  /**
+   * What the channel delivered before the link took it over, in order (simple-peer keeps what
+   * arrives between the channel opening and its 'connect'): read before anything after it.
+   */
+  received?: readonly Uint8Array[] | undefined;
   /** For the linger after a local close; default the system clock. */
   clock?: Clock;
 }
@@ -130,6 +135,7 @@ export class DataChannelLink implements Link {
 
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = options.lowWaterBytes ?? LOW_WATER_BYTES;
+    for (const bytes of options.received ?? []) this.#receive(bytes);
     const signal = this.#listening.signal;
     channel.addEventListener('message', (event) => this.#receive(event.data), { signal });
     channel.addEventListener('bufferedamountlow', () => this.#drained(), { signal });
