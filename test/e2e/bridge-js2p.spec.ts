@@ -23,7 +23,8 @@ test('a Chromium page and a js2p node exchange broadcasts through a web2p bridge
     const page = await roomPage(browser, room);
     const pageId: string = await page.evaluate(() => (window as any).sock.id);
     js.sock.connect(HOST, Number(new URL(bridge.address).port));
-    await until('the bridge holds both sides', async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId));
+    // js2p too: it sends a broadcast to the peers in its own routing table, which it fills after ours
+    await until('the bridge holds both sides, and js2p the bridge', async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId) && js.sock.routing_table.has(bridge.id));
 
     js.sock.send(['from js2p']);
     await page.evaluate(() => (window as any).sock.send('from the page'));

@@ -213,8 +213,9 @@ for (const [how, depart] of Object.entries(departures)) test(`a page that ${how}
   }, DEPARTURE_MS);
   const after = await Promise.all(pages.slice(0, 2).map(state));
   for (const [i, s] of after.entries()) {
-    // every page that had it as a neighbour saw it leave
-    expect(s.disconnects.includes(leaving.id)).toBe(before[i]!.neighbours.includes(leaving.id));
+    // every page that had it as a neighbour saw it leave (one that had not may have linked to it
+    // since, as a loaded machine's mesh of 3 still fills after it is connected, and seen that too)
+    if (before[i]!.neighbours.includes(leaving.id)) expect(s.disconnects).toContain(leaving.id);
   }
   expect(before.some((s) => s.neighbours.includes(leaving.id))).toBe(true);
 });
