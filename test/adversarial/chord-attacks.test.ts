@@ -126,7 +126,9 @@ it('a peer claiming a ring position its id does not give is refused and dropped;
   const { node, attacker } = await scene();
   const honest = await ChordWireAttacker.connect(node);
   open.push(honest);
-  honest.claimPosition(idPosition(honest.id, node.k), true);
+  // Its derived position, or the next one when that is the node's (1 in 64 at k = 6), as a joining node would.
+  const derived = idPosition(honest.id, node.k);
+  honest.claimPosition(derived === node.ringState().position ? (derived + 1) % ringSize(node.k) : derived, true);
   await waitFor(() => honest.wire.received.filter((m) => m.payload[0] === flags.handshake).length >= 3, NET_MS, 'the node answers its meta');
   expect(node.ringState().successors.map((entry) => entry.id)).toContain(honest.id); // taken into the ring
   honest.close(); // it never answers requests: out of the way before reading
