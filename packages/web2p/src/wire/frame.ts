@@ -73,7 +73,7 @@ export function decodeFrame(frame: Uint8Array, peerMethods: readonly number[] = 
     throw new FrameError(`bad length: the header says ${length} bytes but ${frame.length - HEADER_BYTES} follow`);
   }
   checkLength(length, maxBytes);
-  return decodeBody(frame.subarray(HEADER_BYTES), peerMethods, maxBytes);
+  return decodeFramed(frame, peerMethods, maxBytes);
 }
 
 function readLength(bytes: Uint8Array, at: number): number {
