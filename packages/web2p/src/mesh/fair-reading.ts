@@ -20,15 +20,15 @@ export interface FairReadingHost {
   readonly gate: ReadGate;
   /** Handles one frame (FrameReader.pushFrames); throws on bad input. */
   handle(record: ConnectionRecord, frame: Uint8Array): void;
-  /** A body threw: the connection is to be dropped. */
+  /** A frame threw: the connection is to be dropped. */
   failed(record: ConnectionRecord, error: unknown): void;
   /** A turn of `record` took `ms`, after waiting `lagMs` for its task (0 for a turn taken at once). */
   turnTook(record: ConnectionRecord, ms: number, lagMs: number): void;
 }
 
-/** Frame bodies read from one connection and not handled yet. */
+/** Frames read from one connection and not handled yet. */
 interface Waiting {
-  readonly bodies: Uint8Array[];
+  readonly frames: Uint8Array[];
   next: number;
   /** When its next turn was asked for. */
   since: number;
@@ -46,33 +46,33 @@ export class FairReading {
    * same bytes: one read fewer per chunk; the turn then counts framing them too): handled now, up
    * to one turn's worth.
    */
-  take(record: ConnectionRecord, bodies: Uint8Array[], readAt: number): void {
+  take(record: ConnectionRecord, frames: Uint8Array[], readAt: number): void {
     const waiting = this.waiting.get(record);
-    if (waiting) waiting.bodies.push(...bodies);
-    else this.timedTurn(record, bodies, 0, 0, readAt);
+    if (waiting) waiting.frames.push(...frames);
+    else this.timedTurn(record, frames, 0, 0, readAt);
   }
 
   forget(record: ConnectionRecord): void {
     this.waiting.delete(record);
   }
 
-  private timedTurn(record: ConnectionRecord, bodies: Uint8Array[], from: number, lagMs: number, started: number): void {
-    this.turn(record, bodies, from);
+  private timedTurn(record: ConnectionRecord, frames: Uint8Array[], from: number, lagMs: number, started: number): void {
+    this.turn(record, frames, from);
     if (!record.closed) this.host.turnTook(record, this.host.clock.now() - started, lagMs);
   }
 
-  private turn(record: ConnectionRecord, bodies: Uint8Array[], from: number): void {
+  private turn(record: ConnectionRecord, frames: Uint8Array[], from: number): void {
     const { framesPerTurn } = this.host.limits;
     try {
-      for (let i = from; i < bodies.length; i++) {
+      for (let i = from; i < frames.length; i++) {
         if (record.closed) return;
         if (i - from === framesPerTurn && this.host.gate.hold(record.link, 'turn')) {
-          this.waiting.set(record, { bodies, next: i, since: this.host.clock.now() });
+          this.waiting.set(record, { frames, next: i, since: this.host.clock.now() });
           this.yields++;
           this.host.clock.setTimeout(() => this.nextTurn(record), 0);
           return;
         }
-        this.host.handle(record, bodies[i]!);
+        this.host.handle(record, frames[i]!);
       }
     } catch (error) {
       this.host.failed(record, error);
@@ -85,7 +85,7 @@ export class FairReading {
     this.waiting.delete(record);
     if (record.closed) return;
     const now = this.host.clock.now();
-    this.timedTurn(record, waiting.bodies, waiting.next, now - waiting.since, now);
+    this.timedTurn(record, waiting.frames, waiting.next, now - waiting.since, now);
     if (!this.waiting.has(record)) this.host.gate.release(record.link, 'turn');
   }
 }
