@@ -16,11 +16,16 @@
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
 // Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-bytes 8
-// --systems web2p-whisper,simple-peer --profile DIR --profile-phase pings]
+// --systems web2p-whisper,simple-peer --phases pings --rehearse --profile DIR --profile-phase pings]
+// --phases first,big,pings,small runs only the phases named (connecting and the first message always
+// runs); --rehearse connects each pair of pages once in another room before the measured connection,
+// so the first message is timed with the system's code already run once in both pages: set against
+// the cold figure, it tells how much of "first message" is running code for the first time.
 // --profile DIR writes Chromium CPU profiles (CDP Profiler) of both pages' 64 KiB phase to DIR, one
 // pair per system and round: <system>-<round>-sender.cpuprofile and -receiver (open in DevTools);
 // with --profile-phase pings, of the ping-pongs instead (warm-up excluded), where a round trip's
-// per-message JavaScript shows without the stream's backpressure around it.
+// per-message JavaScript shows without the stream's backpressure around it; with first, of the
+// measured connection (both pages, from the listener's start to the first message).
 // Each page's main-thread task time over the 64 KiB phase (CDP Performance.TaskDuration) is reported
 // per message received: CPU is what a loaded machine runs short of, so it tells systems apart where
 // the throughput, bound by the channel on a quiet machine, does not.
@@ -62,7 +67,7 @@ const chosen = process.argv.includes('--systems') ? process.argv[process.argv.in
 const SYSTEMS = ALL_SYSTEMS.filter((s) => s === 'raw' || chosen.includes(s));
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 const PROFILE_PHASE = process.argv.includes('--profile-phase') ? process.argv[process.argv.indexOf('--profile-phase') + 1] : 'big';
-if (!['big', 'pings'].includes(PROFILE_PHASE)) throw new Error(`--profile-phase is big or pings, not ${PROFILE_PHASE}`);
+if (!['big', 'pings', 'first'].includes(PROFILE_PHASE)) throw new Error(`--profile-phase is big, pings or first, not ${PROFILE_PHASE}`);
 /** Profiles `phase` of `system`'s round when asked to: the returned function stops it (undefined when not profiled). */
 const profileIf = (phase, pages, system, round) => (PROFILE_DIR !== undefined && PROFILE_PHASE === phase ? profile(pages, `${system}-${round + 1}`) : undefined);
 /** How long the receiver may take to get the rest of a stream after the sender stopped. */
@@ -77,6 +82,15 @@ const STREAM_OVERRUN_MS = 30_000;
 const CONNECT_DEADLINE_MS = 30_000;
 /** The ping-pongs: about 330 round trips, at most 25 ms each even at load 20 is 8 s; 30 s means stuck. */
 const PINGS_DEADLINE_MS = 30_000;
+const ALL_PHASES = ['first', 'big', 'pings', 'small'];
+/**
+ * `--phases first,pings` runs only those (connecting and the first message always runs: the others
+ * need the connection); many rounds of one measure in little time.
+ */
+const PHASES = process.argv.includes('--phases') ? ['first', ...process.argv[process.argv.indexOf('--phases') + 1].split(',')] : ALL_PHASES;
+for (const name of PHASES) if (!ALL_PHASES.includes(name)) throw new Error(`--phases takes ${ALL_PHASES.join(', ')}, not ${name}`);
+/** `--rehearse`: each page pair connects once in another room first, so the measured connection runs warm code. */
+const REHEARSE = process.argv.includes('--rehearse');
 
 /** `promise`, or a rejection saying which phase ran past `ms` (the page's call is left behind; its pages are closed). */
 function deadline(promise, ms, phase) {
@@ -191,58 +205,73 @@ function crashWatch(a, b) {
 
 /**
  * One system's round: fills `figures` phase by phase, so a failed phase keeps those before it.
- * Phases in order: connect and first message, 64 KiB stream, ping-pongs, 100 B stream (the riskiest, last).
+ * Phases in order: connect and first message, 64 KiB stream, ping-pongs, 100 B stream (the riskiest,
+ * last); `--phases` picks some, `--rehearse` connects once before the measured connection.
  */
 async function measure(system, round, figures) {
   const [a, b] = [await openPage(), await openPage()];
   const crashed = crashWatch(a, b);
   const phase = (promise, ms, name) => Promise.race([deadline(promise, ms, name), crashed]);
   const room = `bench-${Math.random().toString(36).slice(2)}`;
-  const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
-  figures.firstMessageMs = await phase(
-    (async () => {
-      await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
-      const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
-      await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
-      return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
-    })(),
-    CONNECT_DEADLINE_MS,
-    'connecting and the first message',
-  );
+  const connectAndFirst = (room) =>
+    phase(
+      (async () => {
+        const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
+        await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
+        const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
+        await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
+        return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
+      })(),
+      CONNECT_DEADLINE_MS,
+      'connecting and the first message',
+    );
+  if (REHEARSE) {
+    await connectAndFirst(`${room}-rehearsal`);
+    for (const page of [a, b]) await page.evaluate(() => window.benchPage.reset());
+  }
+  const stopFirstProfile = await profileIf('first', [a, b], system, round);
+  figures.firstMessageMs = await connectAndFirst(room);
+  await stopFirstProfile?.();
   const marks = system === 'web2p-queue' ? QUEUE_MARKS : MARKS;
-  const stopProfile = await profileIf('big', [a, b], system, round);
   // the stream's own deadlines are inside streamPhase; this one only bounds the CDP calls around them
   const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN_MS + DRAIN_DEADLINE_MS;
-  const big = await phase(streamPhase(a, b, BIG, marks, WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
-  await stopProfile?.();
-  Object.assign(figures, {
-    throughputMBps: big.mbPerSecond,
-    senderUsPerMessage: big.mainThreadUsPerMessage.sender,
-    receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
-    lost: big.lost,
-    orderErrors: big.orderErrors,
-    corrupt: big.corrupt,
-  });
-  const times = await phase(
-    (async () => {
-      await b.evaluate(() => window.benchPage.setEcho(true));
-      await a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES); // warm-up
-      const stopPingProfile = await profileIf('pings', [a, b], system, round);
-      const rtts = await a.evaluate(([n, size]) => window.benchPage.pings(n, size), [PINGS, PING_BYTES]);
-      await stopPingProfile?.();
-      return rtts;
-    })(),
-    PINGS_DEADLINE_MS,
-    'the ping-pongs',
-  );
-  Object.assign(figures, { rttMedianMs: median(times), rttP90Ms: percentile(times, 90) });
-  const small = await phase(streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS), streamDeadline(SMALL_WARMUP_MS), 'the 100 B phase');
-  Object.assign(figures, {
-    smallMsgsPerSecond: small.perSecond,
-    lost: figures.lost + small.lost,
-    orderErrors: figures.orderErrors + small.orderErrors,
-    corrupt: figures.corrupt + small.corrupt,
-  });
+  if (PHASES.includes('big')) {
+    const stopProfile = await profileIf('big', [a, b], system, round);
+    const big = await phase(streamPhase(a, b, BIG, marks, WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
+    await stopProfile?.();
+    Object.assign(figures, {
+      throughputMBps: big.mbPerSecond,
+      senderUsPerMessage: big.mainThreadUsPerMessage.sender,
+      receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
+      lost: big.lost,
+      orderErrors: big.orderErrors,
+      corrupt: big.corrupt,
+    });
+  }
+  if (PHASES.includes('pings')) {
+    const times = await phase(
+      (async () => {
+        await b.evaluate(() => window.benchPage.setEcho(true));
+        await a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES); // warm-up
+        const stopPingProfile = await profileIf('pings', [a, b], system, round);
+        const rtts = await a.evaluate(([n, size]) => window.benchPage.pings(n, size), [PINGS, PING_BYTES]);
+        await stopPingProfile?.();
+        return rtts;
+      })(),
+      PINGS_DEADLINE_MS,
+      'the ping-pongs',
+    );
+    Object.assign(figures, { rttMedianMs: median(times), rttP90Ms: percentile(times, 90) });
+  }
+  if (PHASES.includes('small')) {
+    const small = await phase(streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS), streamDeadline(SMALL_WARMUP_MS), 'the 100 B phase');
+    Object.assign(figures, {
+      smallMsgsPerSecond: small.perSecond,
+      lost: (figures.lost ?? 0) + small.lost,
+      orderErrors: (figures.orderErrors ?? 0) + small.orderErrors,
+      corrupt: (figures.corrupt ?? 0) + small.corrupt,
+    });
+  }
   for (const page of [a, b]) await page.evaluate(() => window.benchPage.close());
   await a.context().close();
   await b.context().close();

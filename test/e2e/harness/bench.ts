@@ -87,7 +87,10 @@ let pong: ((seq: number) => void) | undefined;
 function received(bytes: Uint8Array): void {
   const now = performance.now();
   const kind = bytes[4];
-  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  // Read byte by byte, not through a DataView: a view needs `bytes.buffer`, which for a small array
+  // V8 keeps on its heap (web2p hands its payload so, raw an ArrayBuffer's view) first moves off it,
+  // about 7 µs a message in Chromium profiles, charged to one system and not the others.
+  const seq = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
   if (!intact(bytes)) stats.corrupt++;
   if (kind === STREAM) {
     if (stats.messages === 0) stats.streamStartedAt = now;
@@ -315,6 +318,13 @@ const api = {
       times.push(performance.now() - t0);
     }
     return times;
+  },
+
+  /** Closes the endpoint and forgets the first message, for another connection in the same page. */
+  reset(): void {
+    endpoint?.close();
+    endpoint = undefined;
+    stats.firstAt = 0;
   },
 
   setEcho(on: boolean): void {
