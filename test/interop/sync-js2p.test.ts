@@ -19,7 +19,20 @@ function holdsEverywhere(web: WebNode<SyncSocket>[], js: Js2pNode[], key: string
 }
 
 async function expectEverywhere(web: WebNode<SyncSocket>[], js: Js2pNode[], entries: Record<string, unknown>): Promise<void> {
-  await waitFor(() => Object.entries(entries).every(([key, value]) => holdsEverywhere(web, js, key, value)), NETWORK_MS, `${Object.keys(entries).join(', ')} on every node`);
+  try {
+    await waitFor(() => Object.entries(entries).every(([key, value]) => holdsEverywhere(web, js, key, value)), NETWORK_MS, `${Object.keys(entries).join(', ')} on every node`);
+  } catch (error) {
+    // Which node lacks which value, and whether a link or a js2p handler failed: a timeout alone
+    // cannot tell a lost write from a dropped link.
+    throw new Error(`${(error as Error).message}; ${whatEachHolds(web, js, Object.keys(entries))}`, { cause: error });
+  }
+}
+
+function whatEachHolds(web: WebNode<SyncSocket>[], js: Js2pNode[], keys: string[]): string {
+  const holds = (get: (key: string) => unknown) => keys.map((key) => `${key}=${JSON.stringify(get(key))}`).join(' ');
+  const webLines = web.map((node) => `web2p ${node.sock.id} holds ${holds((key) => node.sock.get(key))}, links [${[...node.sock.routingTable.keys()].join(', ')}], errors [${node.errors.map(String).join('; ')}]`);
+  const jsLines = js.map((node) => `js2p ${node.id} holds ${holds((key) => js2pValue(node, key))}, links [${[...node.sock.routing_table.keys()].join(', ')}], exceptions [${node.sock.exceptions.map(String).join('; ')}]`);
+  return [...webLines, ...jsLines].join('; ');
 }
 
 describe.each(ENCRYPTIONS)('SyncSocket and js2p over %s', (encryption) => {
