@@ -13,7 +13,8 @@ import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
 import { ChordWireAttacker, garbageProof, signedLie, turnLiar, turnSilentReplica } from './chord-attacker.js';
-import { encodeRecord, encodeWriteAck } from '../../packages/web2p/src/chord/messages.js';
+import { encodeRecord, encodeRequest, encodeWriteAck } from '../../packages/web2p/src/chord/messages.js';
+import { PULL_BURST, PULLS_PER_SECOND } from '../../packages/web2p/src/chord/constants.js';
 import { storedSummary } from '../../packages/web2p/src/chord/record-proof.js';
 
 const NET_MS = 10_000;
@@ -118,6 +119,40 @@ it('an honest writer is refused before sending, so the storing node never has to
   expect(errors).toEqual([]);
   expect(await writer.get('mine 0')).toBe('rewritten');
   await expect(storing.get('one too many')).rejects.toMatchObject({ name: 'KeyError' });
+});
+
+it('a ring member pulling over and over is answered PULL_BURST times, then once a stabilization round', async () => {
+  const { node, attacker } = await scene();
+  for (let i = 0; i < 3; i++) await node.set(`pulled ${i}`, i); // three positions: at least two in any range asked for below
+  const derived = idPosition(attacker.id, node.k);
+  const position = derived === node.ringState().position ? (derived + 1) % ringSize(node.k) : derived;
+  attacker.claimPosition(position, true);
+  await waitFor(() => node.ringState().successors.some((entry) => entry.id === attacker.id), NET_MS, 'the node takes it into the ring');
+  // Whispers keep their order: once a read sent after other messages is answered, so are they.
+  const key = utf8('honest');
+  const handoffs = () => attacker.wire.received.filter((m) => m.payload[0] === flags.notify && m.payload[1] === 'handoff').length;
+  const drain = async (id: string): Promise<void> => {
+    attacker.wire.send(flags.whisper, [flags.retrieve, id, 0, true, keyPosition(key, node.k), key, 'replica']);
+    await waitFor(() => attacker.wire.received.some((m) => m.payload[0] === flags.retrieved && m.payload[1] === id), NET_MS, `read ${id} is answered`);
+  };
+  await drain('before'); // the keys handed to it as the node's new predecessor are in
+  const handed = handoffs();
+  // (position + 1, position]: everything but one position, as often as it likes.
+  const pulls = 20;
+  const started = Date.now();
+  for (let i = 0; i < pulls; i++) {
+    const pull = { kind: 'pull' as const, id: `pull${i}`, hops: 0, final: true, position, key: undefined, rangeFrom: (position + 1) % ringSize(node.k) };
+    attacker.wire.send(flags.whisper, encodeRequest(pull));
+  }
+  await drain('after');
+  const answered = attacker.wire.received.filter((m) => m.payload[0] === flags.notify && m.payload[1] === 'handoff').slice(handed);
+  expect(answered.length).toBeGreaterThanOrEqual(PULL_BURST);
+  expect(answered.length).toBeLessThanOrEqual(PULL_BURST + Math.floor(((Date.now() - started) / 1000) * PULLS_PER_SECOND));
+  for (const message of answered) expect((message.payload[3] as unknown[]).length).toBeGreaterThanOrEqual(2);
+  expect(attacker.closed).toBe(false); // over its budget it is only not answered: an honest node pulls after each failure
+  attacker.close(); // it never answers requests: out of the way before reading
+  await waitFor(() => !node.routingTable.has(attacker.id), NET_MS, 'the node sees it go');
+  await expectHonestDataKept(node);
 });
 
 // ------------------------------------------------------------------ signed records and positions (§14.18)

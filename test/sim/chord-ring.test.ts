@@ -10,7 +10,7 @@ import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { buildRing, chordNodes, settle } from './chord-helpers.js';
 import { RawPeer } from './raw-peer.js';
-import { makeNet } from './helpers.js';
+import { makeNet, until } from './helpers.js';
 
 const keys = Array.from({ length: 60 }, (_, i) => `key ${i}`);
 
@@ -119,9 +119,6 @@ describe('replication', () => {
 
   test('an acknowledged write outlives its node and first successor crashing at once, even when the other copies had to wait for a dial', async () => {
     const { net, nodes } = await settledRing(34, 32);
-    // Once the replicas are the right ones: while successor lists converge, a key's node copies to
-    // the successors it knows, and the node after it, responsible once both crash, may hold no copy.
-    await settle(net, nodes, 120_000, 3);
     // A key whose node has no link yet to its second and third successors: their copies wait for a dial.
     const unconnected = (key: string): boolean => {
       const holder = responsible(nodes, key, 8);
@@ -138,6 +135,36 @@ describe('replication', () => {
     const live = nodes.filter((node) => !crashed.has(node.id));
     await settle(net, live);
     for (const node of live.slice(0, 5)) expect(await node.get(key!)).toBe('acknowledged');
+    for (const node of live) await node.close();
+  });
+
+  test('a write made before its node has heard of a newcomer outlives that node and its first successor: the newcomer pulls the range it gains', async () => {
+    const { net, nodes } = await settledRing(35, 16);
+    await settle(net, nodes, 120_000, 3); // every list right: the newcomer is the one node a list can miss
+    const newcomer = chordNodes(net, 1, { k: 8 })[0]!;
+    await newcomer.connect(nodes[0]!.address);
+    // It will stand right after `first`, the first successor of `holder`. Holder's list learns of it
+    // a stabilization round after first's does, so a write to holder in between is copied to first
+    // and the nodes after the newcomer, not to it; once holder and first crash, the key is the newcomer's.
+    const members = nodes.slice().sort((a, b) => a.ringState().position! - b.ringState().position!);
+    const at = idPosition(newcomer.id, 8);
+    const after = members.findIndex((node) => node.ringState().position! > at);
+    const firstIndex = ((after === -1 ? members.length : after) - 1 + members.length) % members.length;
+    const first = members[firstIndex]!;
+    const holder = members[(firstIndex - 1 + members.length) % members.length]!;
+    const key = Array.from({ length: 2_000 }, (_, i) => `held before ${i}`).find((candidate) => responsible(nodes, candidate, 8) === holder)!;
+    await newcomer.join();
+    expect(newcomer.ringState().position).toBe(at);
+    // Once first has taken it for its successor (it then notifies it), not a moment later.
+    await until(net, () => newcomer.ringState().predecessor?.id === first.id, 'the newcomer takes first for its predecessor');
+    await holder.set(key, 'acknowledged');
+    expect(holder.ringState().successors.map((entry) => entry.id)).not.toContain(newcomer.id);
+    expect(newcomer.keys().map(fromUtf8)).not.toContain(key);
+    for (const node of [holder, first]) net.kill(node);
+    const live = [...nodes, newcomer].filter((node) => node !== holder && node !== first);
+    await settle(net, live);
+    expect(responsible(live, key, 8)).toBe(newcomer);
+    for (const node of live.slice(0, 5)) expect(await node.get(key)).toBe('acknowledged');
     for (const node of live) await node.close();
   });
 });

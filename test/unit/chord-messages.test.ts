@@ -71,6 +71,13 @@ describe('round trips', () => {
     expect(decodeChord(wire(payload), K)).toEqual({ type: 'request', request: original });
   });
 
+  it('pull request: the range start, then its mark, with no key', () => {
+    const original = request('pull', { key: undefined, rangeFrom: 200, final: true });
+    const payload = encodeRequest(original);
+    expect(payload).toEqual([flags.retrieve, 'req1', 2, true, 42, 200, 'pull']);
+    expect(decodeChord(wire(payload), K)).toEqual({ type: 'request', request: original });
+  });
+
   it('a set of null keeps the null value (absence, not nil, means delete); a conditional write keeps its base', () => {
     const original = request('set', { record: record(null), base: 17 });
     expect(decodeChord(wire(encodeRequest(original)), K)).toEqual({ type: 'request', request: original });
@@ -131,6 +138,8 @@ describe('malformed input throws FrameError (the mesh drops that peer)', () => {
     ['store with a fractional base', [flags.store, 'r', 0, false, 5, 'k', ['k', 1, writer, null, 'v'], 1.5]],
     ['write whose writer is not a node id', [flags.store, 'r', 0, false, 5, 'k', ['k', 1, 12, null, 'v'], null]],
     ['get with an unknown mark', [flags.retrieve, 'r', 0, false, 5, 'k', 'everyone']],
+    ['pull whose range start is not a position', [flags.retrieve, 'r', 0, true, 5, 256, 'pull']],
+    ['pull of the whole ring (its range starts where it ends)', [flags.retrieve, 'r', 0, true, 5, 5, 'pull']],
     ['answer with an unknown status', [flags.retrieved, 'r', 0, [a.id, a.position, ['sim', 1]], 'maybe', null, null]],
     ['answer without its proof item (before signing)', [flags.retrieved, 'r', 0, [a.id, a.position, ['sim', 1]], 'ok']],
     ['answer with a malformed proof', [flags.retrieved, 'r', 0, [a.id, a.position, ['sim', 1]], 'ok', null, ['key']]],

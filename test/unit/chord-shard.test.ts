@@ -44,11 +44,11 @@ describe('Shard', () => {
   it('merge keeps the higher version, so a stale copy cannot undo a newer write or delete', () => {
     const shard = new Shard(K, undefined);
     shard.write(rec('a', 'new', NOW));
-    expect(shard.merge(rec('a', 'old', NOW - 1))).toBe(false);
+    expect(shard.merge(rec('a', 'old', NOW - 1))).toBeUndefined();
     expect(shard.get(bytes('a'))?.value).toBe('new');
-    expect(shard.merge(rec('a', undefined, NOW + 10))).toBe(true);
+    expect(shard.merge(rec('a', undefined, NOW + 10))).toMatchObject({ version: NOW + 10, value: undefined });
     expect(shard.get(bytes('a'))).toBeUndefined();
-    expect(shard.merge(rec('a', 'resurrected?', NOW + 5))).toBe(false);
+    expect(shard.merge(rec('a', 'resurrected?', NOW + 5))).toBeUndefined();
     expect(shard.liveKeys(0, 0)).toEqual([]);
   });
 

@@ -74,9 +74,10 @@ import { OwnWrites } from './own-writes.js';
 import { signAnswer, signRecord, signReplicaAck, storedSummary, verifyAnswer, verifyRecord, verifyReplicaAck, type ProofContext } from './record-proof.js';
 import type { Proof } from '../replica/signatures.js';
 import { ForwardTable, Lookups, type Verdict } from './requests.js';
-import { positionAllowed, ringSize } from './ring.js';
+import { PullBudget } from './range-pull.js';
+import { inInterval, positionAllowed, ringSize } from './ring.js';
 import { RingView } from './ring-view.js';
-import { Shard } from './shard.js';
+import { Shard, type Item } from './shard.js';
 import { whisper } from './whisper.js';
 import type { MaybePromise } from '../identity/ed25519.js';
 
@@ -123,6 +124,8 @@ export class ChordService implements Service {
   private acks!: PendingRequests<string, ChordAnswer>;
   /** Reads sent straight to a replica (bypassing a bad answer), by request id. */
   private replicaReads!: PendingRequests<string, ChordAnswer>;
+  /** How many pulls each neighbour may still have answered (range-pull.ts). */
+  private pullBudget!: PullBudget;
   /** Re-checked after every chord message: join's waits. */
   private readonly watchers = new Set<() => void>();
 
@@ -161,6 +164,7 @@ export class ChordService implements Service {
     this.shard = new Shard(this.k, this.store, this.quota);
     this.acks = new PendingRequests(clock);
     this.replicaReads = new PendingRequests(clock);
+    this.pullBudget = new PullBudget(clock);
     this.routes = new ChordRoutes(mesh, { deliver: (msg, conn) => this.handle(msg, conn), gone: (id) => this.peerDown(id) });
     this.lookups = new Lookups(
       clock,
@@ -375,6 +379,8 @@ export class ChordService implements Service {
     } else {
       this.ring.left(id, meta);
     }
+    // A predecessor further back than the last one (ours failed or left): its range's copies are pulled at once.
+    this.membership.pullGainedRange();
     if (meta.ask) whisper(conn, encodeMeta(this.meta(false)));
   }
 
@@ -421,6 +427,7 @@ export class ChordService implements Service {
    * other, and when it ends here it settles our lookup at once instead of waiting out a retry.
    */
   private onRequest(conn: Connection, request: ChordRequest): void {
+    if (request.kind === 'pull') return this.answerPull(conn, request);
     // A replica read is answered from what we hold, never routed on (it bypasses the key's node);
     // a node that stores nothing has no copy, and no entry to answer with: the reader asks the next.
     if (request.kind === 'replica-get' && this.ring.position === undefined) return;
@@ -439,6 +446,26 @@ export class ChordService implements Service {
     if (request.record && this.forged(request.record, conn)) return;
     this.forwards.remember(request.id, conn, request.key, this.mesh.clock.now());
     this.forward(request, hop);
+  }
+
+  /**
+   * A neighbour whose range grew asks for our copies of the part it gained (range-pull.ts): what we
+   * hold there goes to it as handoff records, which it checks as it checks any copy. Never routed
+   * on. Only a storing node is answered, for a range ending no later than its own position, and
+   * only its share of pulls (PullBudget), so one cannot make us send more than what we hold a few
+   * times at once and once a stabilization round after that.
+   */
+  private answerPull(conn: Connection, request: ChordRequest): void {
+    const requester = this.ring.storingPeers.get(conn.id!);
+    const from = request.rangeFrom!;
+    if (this.ring.position === undefined || !requester || !inInterval(request.position, from, requester.position, this.k)) return;
+    if (!this.pullBudget.mayAnswer(conn)) {
+      this.mesh.debug.print(2, () => `${conn.id} pulled more often than its budget allows; not answered`);
+      return;
+    }
+    const items = this.shard.range(from, request.position);
+    this.mesh.debug.print(5, () => `${conn.id} pulls (${from}, ${request.position}]: ${items.length} keys`);
+    if (items.length > 0) this.sendRecords(conn, 'handoff', items);
   }
 
   private forward(request: ChordRequest, hop: { to: NodeEntry; final: boolean }): void {
@@ -619,7 +646,7 @@ export class ChordService implements Service {
   private onRecords(conn: Connection, message: ChordRecords): void {
     // One refused record refuses the whole message, and its sender is dropped (refused()).
     for (const record of message.records) if (this.refused(record, conn, false)) return;
-    let newer = 0;
+    const merged: Item[] = [];
     let refused = 0;
     for (const record of message.records) {
       if ((this.shard.versionOf(record.key) ?? -1) >= record.version) continue;
@@ -632,9 +659,11 @@ export class ChordService implements Service {
         conn.close();
         return;
       }
-      if (this.shard.merge(record)) newer++;
+      const item = this.shard.merge(record);
+      if (item) merged.push(item);
     }
-    this.mesh.debug.print(5, () => `${message.kind}: ${newer} of ${message.records.length} keys from ${conn.id} were newer`);
+    this.mesh.debug.print(5, () => `${message.kind}: ${merged.length} of ${message.records.length} keys from ${conn.id} were newer`);
+    this.membership.merged(merged);
     // Only a storing node takes keys over; one that is not (it left meanwhile) lets the handoff time out.
     if (message.ackId !== undefined && this.ring.position !== undefined) {
       const self = this.ring.self();

@@ -145,6 +145,24 @@ export const RECORDS_PER_MESSAGE = 256;
 export const HANDED_RANGE_MS = 10 * STABILIZE_MS;
 
 /**
+ * How long after its range grew (its predecessor failed or left) a node still pulls the keys of
+ * the range it gained from successors that newly appear in its list (PROTOCOL.md §14.4): the
+ * copies of that range are on the nodes the failed one listed, which are its new successors once
+ * its own list has converged, one entry per stabilization round. Five rounds cover the replicas'
+ * worth of entries (three by default) with room to spare; each successor is asked once.
+ */
+export const RANGE_PULL_MS = 5 * STABILIZE_MS;
+
+/**
+ * How many pulls a node answers from one neighbour at once, and then one per stabilization round
+ * (PULLS_PER_SECOND): an honest node asks each successor once per range it gains, which takes
+ * its predecessor failing, a few in a row when neighbours crash together. An answer is what we
+ * hold in the range asked for, so this bounds what a neighbour can make us send to a round's worth.
+ */
+export const PULL_BURST = 4;
+export const PULLS_PER_SECOND = 1_000 / STABILIZE_MS;
+
+/**
  * How many positions a node may probe clockwise from its derived one (the top k bits of SHA-256 of
  * its id, ring.ts idPosition) when that one is taken (PROTOCOL.md §14.18). Every node checks the
  * positions it is told about against it, so a node cannot stand wherever it likes: to land in a

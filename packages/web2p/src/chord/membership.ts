@@ -1,16 +1,19 @@
 /**
  * This node's place on the ring: joining (finding a free position and a successor that accepts
  * it), leaving (handing the keys on), and keeping the place (stabilization every STABILIZE_MS:
- * the successor exchange, missed successors, re-replication, fingers). Part of the chord service,
- * whose state it works on.
+ * the successor exchange, missed successors, re-replication, pulling a range gained, fingers).
+ * Part of the chord service, whose state it works on.
  */
 import { SocketClosedError, TimeoutError, Web2pError } from '../errors.js';
 import { every } from '../runtime/clock.js';
 import type { MeshContext } from '../mesh/service.js';
 import type { ChordService } from './chord-service.js';
+import { toHex } from '../wire/packet.js';
 import { HANDOFF_ACK_MS, JOIN_TIMEOUT_MS, META_WAIT_MS, STABILIZE_MS } from './constants.js';
-import { decodeEntry, encodeMeta, type Meta, type NodeEntry } from './messages.js';
-import { idPosition, positionAllowed, positionWindow, resolvePosition } from './ring.js';
+import { decodeEntry, encodeMeta, encodeRequest, type Meta, type NodeEntry } from './messages.js';
+import { RangePull } from './range-pull.js';
+import { idPosition, inInterval, positionAllowed, positionWindow, resolvePosition } from './ring.js';
+import type { Item } from './shard.js';
 import { whisper } from './whisper.js';
 
 export class Membership {
@@ -18,6 +21,10 @@ export class Membership {
   private replicated: { from: number; to: string } | undefined;
   /** Each successor, by id, that has our keys in its range, and where that range starts (handToSuccessors). */
   private handedTo = new Map<string, number>();
+  /** Items of our range that reached us as copies since the last round (pulled, handed over), by key: our replicas get them then. */
+  private readonly unreplicated = new Map<string, Item>();
+  /** The range we gained and pull, for the position we hold (pullGainedRange); a new one per position taken. */
+  private pulls: RangePull | undefined;
   private stopStabilizing: (() => void) | undefined;
   private fingerLookup = false;
   private joining: Promise<void> | undefined;
@@ -117,6 +124,8 @@ export class Membership {
     this.node.ring.take(position, successor);
     this.replicated = undefined;
     this.handedTo.clear();
+    this.unreplicated.clear();
+    this.pulls = new RangePull(this.node.k, () => this.mesh.clock.now());
     this.stopStabilizing = every(this.mesh.clock, STABILIZE_MS, () => this.stabilize());
     if (successor) this.askSuccessor();
   }
@@ -202,6 +211,7 @@ export class Membership {
   private stabilize(): void {
     if (this.node.ring.position === undefined) return;
     this.node.ring.tidy();
+    this.pullGainedRange();
     this.handToSuccessors();
     this.askSuccessor();
     this.approachMissedSuccessor();
@@ -268,18 +278,47 @@ export class Membership {
   }
 
   /**
+   * When our range grew (our predecessor failed or left), asks our successors for their copies of
+   * the part we gained (range-pull.ts): the failed node copied its writes to the successors it
+   * knew, which need not have included us. Checked each round and on each meta (ChordService), so
+   * the pull goes out as soon as the new predecessor is known; each successor is asked once.
+   */
+  pullGainedRange(): void {
+    const { ring } = this.node;
+    if (ring.position === undefined || !ring.member || !this.pulls) return;
+    const pull = this.pulls.check(ring.position, ring.pred?.position, ring.replicaSet(this.node.replicas));
+    if (!pull) return;
+    this.mesh.debug.print(5, () => `our range grew by (${pull.from}, ${pull.to}]: pulling its keys from ${pull.ask.length} successors`);
+    const request = encodeRequest({ ...this.node.newRequest('pull', pull.to), final: true, rangeFrom: pull.from });
+    for (const target of pull.ask) void this.node.connectTo(target).then((conn) => conn && whisper(conn, request));
+  }
+
+  /**
+   * Items another node's records made newer here (ChordService.onRecords): those in our range go
+   * to our replicas at the next round, as a pull's do (the node that had them may not have copied
+   * them to all of ours). Bounded by what we merged, which the quotas bound.
+   */
+  merged(items: readonly Item[]): void {
+    const { position, member, pred } = this.node.ring;
+    if (position === undefined || !member || pred === undefined) return;
+    for (const item of items) if (inInterval(item.position, pred.position, position, this.node.k)) this.unreplicated.set(toHex(item.key), item);
+  }
+
+  /**
    * Copies our whole range to our replicas when either changed (a predecessor joined or failed, a
    * successor joined or failed): new replicas get what they lack, and after a failure the range we
-   * inherited gets its copies back. Receivers keep the higher version of each item.
+   * inherited gets its copies back; otherwise only the items of our range that came as copies
+   * since the last round (merged()). Receivers keep the higher version of each item.
    */
   private replicate(): void {
     const { position, pred } = this.node.ring;
     if (position === undefined || pred === undefined) return;
     const targets = this.node.ring.replicaSet(this.node.replicas);
     const state = { from: pred.position, to: targets.map((t) => t.id).join(' ') };
-    if (this.replicated && this.replicated.from === state.from && this.replicated.to === state.to) return;
+    const unchanged = this.replicated !== undefined && this.replicated.from === state.from && this.replicated.to === state.to;
     this.replicated = state;
-    const items = this.node.shard.range(pred.position, position);
+    const items = unchanged ? [...this.unreplicated.values()] : this.node.shard.range(pred.position, position);
+    this.unreplicated.clear();
     if (items.length === 0) return;
     this.mesh.debug.print(5, () => `re-replicating ${items.length} keys to ${targets.length} successors`);
     for (const target of targets) void this.node.connectTo(target).then((conn) => conn && this.node.sendRecords(conn, 'replica', items));

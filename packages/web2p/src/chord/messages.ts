@@ -31,6 +31,10 @@
  *       retrieve [key (bin)]               get
  *       retrieve [key (bin), 'replica']    get from a replica: answered from the receiver's shard,
  *                                          never routed on (a reader bypassing a bad answer)
+ *       retrieve [from (int), 'pull']      pull (from, position]: a storing node whose range grew
+ *                                          asks its successors for their copies of the range it
+ *                                          gained; answered from the receiver's shard with
+ *                                          handoff records (none when it holds none), never routed
  *       store    [key, record, base | nil] set (record with a value) or delete (without)
  *     The record is the writer's, signed (records below, PROTOCOL.md §14.18): the writer chose
  *     its version. base (int) makes the write conditional: it is made only if the live value held
@@ -81,8 +85,11 @@ export interface Meta {
   predRangeFrom?: number | undefined;
 }
 
-/** find and get read; set and delete write a signed record; 'replica-get' reads one replica's shard. */
-export type RequestKind = 'find' | 'get' | 'replica-get' | 'set' | 'delete';
+/**
+ * find and get read; set and delete write a signed record; 'replica-get' reads one replica's shard;
+ * 'pull' asks a successor for its copies of a range the requester gained.
+ */
+export type RequestKind = 'find' | 'get' | 'replica-get' | 'pull' | 'set' | 'delete';
 
 export interface ChordRequest {
   kind: RequestKind;
@@ -90,8 +97,10 @@ export interface ChordRequest {
   hops: number;
   final: boolean;
   position: number;
-  /** Every kind but find. */
+  /** Every kind but find and pull. */
   key: Uint8Array | undefined;
+  /** pull: the start of the range (rangeFrom, position] asked for. */
+  rangeFrom?: number | undefined;
   /** set and delete: the writer's signed record (a deletion has no value). */
   record?: WireRecord | undefined;
   /** A conditional write: the version of the live value it was based on (0: none). */
@@ -166,12 +175,15 @@ export function encodeMeta(meta: Meta): Packet[] {
 
 /** The mark of a get that a replica answers from its shard. */
 const REPLICA_READ = 'replica';
+/** The mark of a pull of a range's copies. */
+const RANGE_PULL = 'pull';
 
 export function encodeRequest(request: ChordRequest): Packet[] {
   const writes = request.kind === 'set' || request.kind === 'delete';
   const payload: Packet[] = [writes ? flags.store : flags.retrieve, request.id, request.hops, request.final, request.position];
   if (request.key !== undefined) payload.push(request.key);
   if (request.kind === 'replica-get') payload.push(REPLICA_READ);
+  if (request.kind === 'pull') payload.push(request.rangeFrom!, RANGE_PULL);
   if (writes) payload.push(encodeRecord(request.record!), request.base ?? null);
   return payload;
 }
@@ -269,6 +281,11 @@ function decodeRequest(payload: readonly Packet[], k: number): ChordRequest {
   const common = { id, hops, final, position: decodePosition(position, k, 'chord request') };
   const length = payload.length;
   if (flag === flags.retrieve && length === 5) return { kind: 'find', ...common, key: undefined };
+  if (flag === flags.retrieve && length === 7 && body === RANGE_PULL) {
+    const rangeFrom = decodePosition(key, k, 'chord pull range start');
+    if (rangeFrom === common.position) throw new FrameError('bad chord pull: the range must not start where it ends (that would be the whole ring)');
+    return { kind: 'pull', ...common, key: undefined, rangeFrom };
+  }
   const keyBytes = decodeKey(key);
   if (flag === flags.retrieve && length === 6) return { kind: 'get', ...common, key: keyBytes };
   if (flag === flags.retrieve && length === 7 && body === REPLICA_READ) return { kind: 'replica-get', ...common, key: keyBytes };

@@ -18,17 +18,17 @@ export interface Outcome {
 }
 
 /**
- * Runs get, set or delete on the shard (find is answered by the socket, which knows the ring). A
+ * Runs get, set or delete on the shard (find and pull are answered by the socket, which knows the ring). A
  * get answers the record itself (its writer's signature lets the reader check it). A write is made
  * only when its version beats the one held and, if conditional, the live value held is the one it
  * was based on ('stale', with the version held, otherwise); when it would take its writer past its
  * quota here it is not made ('quota'). Deleting an absent key writes nothing ('absent').
  */
 export function execute(request: ChordRequest, shard: Shard): Outcome {
+  if (request.kind === 'find' || request.kind === 'pull') throw new Error(`${request.kind} is answered by the socket, which knows the ring`);
   const key = request.key!;
   const current = shard.get(key);
   if (request.kind === 'get' || request.kind === 'replica-get') return current ? outcome('ok', encodeRecord(current)) : outcome('absent');
-  if (request.kind === 'find') throw new Error('find is answered by the ring, not the shard');
   const record = request.record!;
   const held = shard.versionOf(key);
   if (request.base !== undefined && (current?.version ?? 0) !== request.base) return outcome('stale', held ?? 0);

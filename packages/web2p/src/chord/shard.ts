@@ -76,12 +76,13 @@ export class Shard {
     return this.usage.exceeded(record.writer, recordSize(record.key, record.value), replaced);
   }
 
-  /** Takes a record from another node if it is newer than ours. Returns whether it was. */
-  merge(record: WireRecord): boolean {
+  /** Takes a record from another node if it is newer than ours: the item it became, undefined when it was not. */
+  merge(record: WireRecord): Item | undefined {
     const old = this.items.get(toHex(record.key));
-    if (old && old.version >= record.version) return false;
-    this.put({ ...record, position: keyPosition(record.key, this.k) });
-    return true;
+    if (old && old.version >= record.version) return undefined;
+    const item = { ...record, position: keyPosition(record.key, this.k) };
+    this.put(item);
+    return item;
   }
 
   /** Items (tombstones included) whose position is in (from, to]; every item when from is undefined. */
