@@ -65,9 +65,16 @@ export interface MembersOptions {
   heartbeats?: boolean | undefined;
 }
 
+/**
+ * The metadata of every member that published none: one shared empty object, not one per record. A
+ * node knows up to MAX_MEMBERS members, so 4,000 simulated nodes hold up to 4 million records, and
+ * an empty object each was 56 bytes of about 330. Frozen, as a member's metadata is read-only to the app.
+ */
+const NO_META: MemberMeta = Object.freeze({});
+
 /** One member as this node tracks it; handed out as a Member. */
 class MemberRecord implements Member {
-  meta: MemberMeta = {};
+  meta: MemberMeta = NO_META;
   /** The version of `meta`; 0 before any setMeta(). */
   version = 0;
   /** The heartbeat interval it announced. */

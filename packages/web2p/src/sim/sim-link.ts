@@ -15,6 +15,8 @@ export class SimLink implements Link {
   private closeHeld: { error?: Error } | undefined;
   /** Virtual time the last send from this end is due at the other end (keeps the stream in order). */
   private lastDue = 0;
+  /** Bytes sent from this end and not yet due at the other, oldest first (arriveNext). */
+  private readonly inFlight: Uint8Array[] = [];
   private ended = false;
   private failing = false;
   /** Set by `pause()`: what arrives waits in `heldWhilePaused`. */
@@ -52,12 +54,20 @@ export class SimLink implements Link {
     if (this.net.drops()) return;
     const due = Math.max(this.net.clock.now() + this.net.latency(), this.lastDue);
     this.lastDue = due;
-    const peer = this.peer;
     this.bufferedAmount += bytes.length;
-    this.net.clock.setTimeout(() => {
-      if (!this.aborted) peer.arrive(bytes);
-    }, due - this.net.clock.now());
+    this.inFlight.push(bytes);
+    this.net.clock.setTimeout(this.arriveNext, due - this.net.clock.now());
   }
+
+  /**
+   * Sends reach the other end in the order they were made (their due times never decrease, and
+   * timers due at one instant fire in the order set), so each send's timer hands over the oldest
+   * bytes in flight: one shared callback rather than a closure per frame.
+   */
+  private readonly arriveNext = (): void => {
+    const bytes = this.inFlight.shift()!;
+    if (!this.aborted) this.peer.arrive(bytes);
+  };
 
   /**
    * Holds what arrives until `resume()`. The sender keeps counting held bytes in its

@@ -1,14 +1,9 @@
 /**
- * Virtual time for simulations. Timers sit in a binary heap ordered by (due time, creation order),
- * so equal-time events fire in the order they were set and a run is reproducible.
+ * Virtual time for simulations. Timers fire in order of (due time, creation order), so equal-time
+ * events fire in the order they were set and a run is reproducible (timer-queue.ts keeps them).
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-
-interface Timer {
-  due: number;
-  seq: number;
-  fn: (() => void) | undefined; // undefined once cleared
-}
+import { type QueuedTimer, TimerQueue } from './timer-queue.js';
 
 /**
  * Yields to the host's event loop, so every pending promise continuation runs first: setImmediate
@@ -34,8 +29,7 @@ export const VIRTUAL_EPOCH_MS = 1_704_067_200_000;
 
 export class VirtualClock implements Clock {
   private current: number;
-  private readonly heap: Timer[] = [];
-  private seq = 0;
+  private readonly timers = new TimerQueue();
   private waiting = 0;
   private manual = false;
   private autoRunning = false;
@@ -49,18 +43,16 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: Timer = { due: this.current + Math.max(0, ms), seq: this.seq++, fn };
-    this.push(timer);
-    return timer as unknown as TimerHandle;
+    return this.timers.add(this.current + Math.max(0, ms), fn) as unknown as TimerHandle;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    (handle as unknown as Timer).fn = undefined;
+    this.timers.clear(handle as unknown as QueuedTimer);
   }
 
-  /** Timers still due (cleared ones may be counted until they reach the top of the heap). */
+  /** Timers still due (cleared ones may be counted until their instant is the earliest). */
   get pendingTimers(): number {
-    return this.heap.length;
+    return this.timers.size;
   }
 
   whilePending<T>(promise: Promise<T>): Promise<T> {
@@ -116,17 +108,10 @@ export class VirtualClock implements Clock {
 
   /** Fires every timer of the earliest due instant not after `until`. Returns false if none. */
   private fireNextInstant(until: number): boolean {
-    this.dropCleared();
-    const first = this.heap[0];
-    if (!first || first.due > until) return false;
-    const instant = first.due;
+    const instant = this.timers.nextDue();
+    if (instant === undefined || instant > until) return false;
     this.current = Math.max(this.current, instant);
-    while (this.heap.length > 0 && this.heap[0]!.due === instant) {
-      const timer = this.pop()!;
-      const fn = timer.fn;
-      timer.fn = undefined;
-      fn?.();
-    }
+    this.timers.fire(instant);
     return true;
   }
 
@@ -143,46 +128,5 @@ export class VirtualClock implements Clock {
     } finally {
       this.autoRunning = false;
     }
-  }
-
-  private dropCleared(): void {
-    while (this.heap.length > 0 && this.heap[0]!.fn === undefined) this.pop();
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-
-  private push(timer: Timer): void {
-    const heap = this.heap;
-    heap.push(timer);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): Timer | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && this.less(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && this.less(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-        i = smallest;
-      }
-    }
-    return top;
   }
 }
