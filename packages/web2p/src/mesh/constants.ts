@@ -78,9 +78,11 @@ export const NEIGHBOUR_UPDATES_MARKER = 0x5750;
 export const MEMBER_HEARTBEAT_MS = 3_000;
 
 /**
- * In a larger mesh each node beats less often, so that a node receives at most about this many
- * heartbeats a second whatever the size (each about 100 bytes, crossing each link about once): the
- * interval is members / this seconds, never under MEMBER_HEARTBEAT_MS. 200 members beat every 40 s.
+ * In a larger mesh each node beats less often, so that a node receives about this many heartbeats
+ * a second (each about 100 bytes, crossing each link about once): the interval is members / this
+ * seconds, never under MEMBER_HEARTBEAT_MS nor over MAX_MEMBER_HEARTBEAT_MS. 200 members beat every
+ * 40 s. Past 300 members the longest interval binds, and a node receives members / 60 a second: 17
+ * at MAX_MEMBERS (a simulation of N nodes in one process then grows as N², bench/sim-mesh.js).
  */
 export const MEMBER_BEATS_PER_SECOND = 5;
 

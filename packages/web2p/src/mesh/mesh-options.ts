@@ -81,8 +81,9 @@ export interface MeshSocketOptions {
   trust?: TrustMode;
   /**
    * Whether this node broadcasts member heartbeats (PROTOCOL.md §14.8). Default true (ChordSocket:
-   * false). Every node hearing of every other costs each node up to about 5 heartbeats received a
-   * second; without them `members` lists the neighbours only, and routed messages find their way
+   * false). Every node hearing of every other costs each node about 5 heartbeats received a second
+   * up to 300 members, members / 60 past that (17 at the 1,000 members a node keeps); without them
+   * `members` lists the neighbours only, and routed messages find their way
    * by peer lists (two hops) or flooding.
    */
   memberHeartbeats?: boolean;
