@@ -134,6 +134,18 @@ describe('web2p/simple-peer over node-datachannel', () => {
     await waitFor(() => b.heard.length === 1, 5_000, 'a broadcast');
   });
 
+  it("simple-peer's 'error' once the mesh has the peer (its connection ended under it) crashes nothing, and both sides see the other leave", async () => {
+    const [a, b] = [node(), node()];
+    const [ab, ba] = pair();
+    await Promise.all([a.transport.addPeer(ab), b.transport.addPeer(ba)]);
+    await waitFor(() => a.socket.routingTable.size === 1 && b.socket.routingTable.size === 1, 10_000, 'the handshakes');
+    // What simple-peer does when ICE closes under it (a socket closing, the other side leaving):
+    // it destroys itself and emits this. Nobody here listens on the peer, as in an app that handed
+    // it to the mesh; before, the emitter threw it (an uncaught exception, in CI's run of the test above).
+    ba.destroy(Object.assign(new Error('Ice connection closed.'), { code: 'ERR_ICE_CONNECTION_CLOSED' }));
+    await waitFor(() => a.socket.routingTable.size === 0 && b.socket.routingTable.size === 0, 5_000, 'a and b to part');
+  });
+
   it('refuses an unordered channel with UnsupportedPeerError, and a peer that closes before connecting with ConnectionClosedError', async () => {
     const a = node();
     const b = node();

@@ -25,6 +25,9 @@ export interface SimplePeerLike {
   /** Listens once for 'connect', 'close' or 'error' (simple-peer is an EventEmitter). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   once(event: string, listener: (...args: any[]) => void): unknown;
+  /** Listens for every 'error' once the mesh has the peer (addPeer). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
   /** Stops listening. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   off(event: string, listener: (...args: any[]) => void): unknown;
@@ -81,6 +84,8 @@ export class SimplePeerTransport implements Transport {
    * connected, else on its 'connect'); the socket's 'peer' event follows the handshake. Rejects
    * with ConnectionClosedError when the peer closes first, UnsupportedPeerError for what cannot
    * carry the mesh. From then on the channel is the mesh's: do not `send()` on the peer yourself.
+   * Its 'error' events are the link's too: the socket reports the link's end ('disconnect', and
+   * 'error' for a failure), so an app need not listen for them on the peer.
    */
   addPeer(peer: SimplePeerLike): Promise<void> {
     if (this.#closed) return Promise.reject(new ConnectionClosedError('this simple-peer transport is closed'));
@@ -151,6 +156,11 @@ export class SimplePeerTransport implements Transport {
     // Forget links whose connection has ended (a local close fires no event in browsers).
     for (const old of this.#links) if (old.peerConnection.connectionState === 'closed') this.#links.delete(old);
     this.#links.add(link);
+    // simple-peer destroys itself with an 'error' when the connection ends under it (ICE closed:
+    // what closing a socket or the other side leaving does). The link reports that end from the
+    // channel and the peer connection; an emitter's 'error' with no listener would be thrown instead,
+    // crashing a Node app (or logging an uncaught error in a page) that did not listen on its peer.
+    peer.on('error', () => {});
     this.#onLink(link);
   }
 }
