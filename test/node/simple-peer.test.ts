@@ -48,25 +48,6 @@ const PAIR_TRIES = 5;
 /** How long a try may take to connect: loopback connects in well under a second; a try stuck in ICE checks never ends on its own. */
 const PAIR_TRY_MS = 10_000;
 
-/** What `addPeer` rejects with for a simple-peer pair whose channel is unordered. */
-async function refusalOfUnorderedPair(at: Node): Promise<unknown> {
-  let refusal: unknown;
-  for (let tries = 0; tries < PAIR_TRIES; tries++) {
-    const x = new SimplePeer({ initiator: true, wrtc, channelConfig: { ordered: false } });
-    const y = new SimplePeer({ wrtc });
-    x.on('signal', (data) => y.signal(data));
-    y.on('signal', (data) => x.signal(data));
-    refusal = await at.transport.addPeer(x).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    x.destroy();
-    y.destroy();
-    if (!(refusal instanceof Error) || refusal.name !== 'ConnectionClosedError') return refusal;
-  }
-  return refusal;
-}
-
 function node(): Node {
   const transport = new SimplePeerTransport();
   const socket = new MeshSocket({ transport });
@@ -85,19 +66,26 @@ function node(): Node {
  * to one destroyed (simple-peer throws then, and a peer keeps trickling candidates after the other
  * side is gone).
  */
-function pair(): [SimplePeer.Instance, SimplePeer.Instance] {
-  const a = new SimplePeer({ initiator: true, wrtc, trickle: true });
+function pair(options: SimplePeer.Options = {}): [SimplePeer.Instance, SimplePeer.Instance] {
+  const a = new SimplePeer({ initiator: true, wrtc, trickle: true, ...options });
   const b = new SimplePeer({ wrtc, trickle: true });
   a.on('signal', (data) => b.destroyed || b.signal(data));
   b.on('signal', (data) => a.destroyed || a.signal(data));
   return [a, b];
 }
 
-/** A pair `x` and `y` each took in, made again when libdatachannel failed a try (PAIR_TRIES). */
-async function linkedPair(x: Node, y: Node): Promise<[SimplePeer.Instance, SimplePeer.Instance]> {
+/**
+ * A pair (the dialling side made with `options`) handed to the nodes by `add`: its peers, and why
+ * adding failed if it did. A try libdatachannel failed (closed before connecting, or stuck) is made
+ * again, up to PAIR_TRIES.
+ */
+async function addedPair(
+  add: (x: SimplePeer.Instance, y: SimplePeer.Instance) => Promise<void>[],
+  options: SimplePeer.Options = {},
+): Promise<{ peers: [SimplePeer.Instance, SimplePeer.Instance]; failed: unknown }> {
   for (let tries = 1; ; tries++) {
-    const [p, q] = pair();
-    const added = [x.transport.addPeer(p), y.transport.addPeer(q)];
+    const peers = pair(options);
+    const added = add(...peers);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stuck = new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new ConnectionClosedError(`no connection within ${PAIR_TRY_MS} ms`)), PAIR_TRY_MS)));
     const failed = await Promise.race([
@@ -108,28 +96,26 @@ async function linkedPair(x: Node, y: Node): Promise<[SimplePeer.Instance, Simpl
       stuck,
     ]);
     clearTimeout(timer);
-    if (failed === undefined) return [p, q];
+    if (failed === undefined) return { peers, failed };
     // the other side may wait for a 'connect' that will not come: destroying it ends that wait
-    p.destroy();
-    q.destroy();
+    for (const peer of peers) peer.destroy();
     await Promise.allSettled(added);
-    if (tries === PAIR_TRIES || !(failed instanceof Error) || failed.name !== 'ConnectionClosedError') throw failed;
+    if (tries === PAIR_TRIES || !(failed instanceof Error) || failed.name !== 'ConnectionClosedError') return { peers, failed };
   }
 }
 
-/** A pair whose first peer `at` took in, made again when libdatachannel failed a try (PAIR_TRIES). */
-async function pairAddedAt(at: Node): Promise<[SimplePeer.Instance, SimplePeer.Instance]> {
-  for (let tries = 1; ; tries++) {
-    const [x, y] = pair();
-    const failed = await at.transport.addPeer(x).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    if (failed === undefined) return [x, y];
-    x.destroy();
-    y.destroy();
-    if (tries === PAIR_TRIES || !(failed instanceof Error) || failed.name !== 'ConnectionClosedError') throw failed;
-  }
+/** A pair `x` and `y` each took in (addedPair). */
+async function linkedPair(x: Node, y: Node): Promise<[SimplePeer.Instance, SimplePeer.Instance]> {
+  const { peers, failed } = await addedPair((p, q) => [x.transport.addPeer(p), y.transport.addPeer(q)]);
+  if (failed !== undefined) throw failed;
+  return peers;
+}
+
+/** What `addPeer` rejects with for a simple-peer pair whose channel is unordered. */
+async function refusalOfUnorderedPair(at: Node): Promise<unknown> {
+  const { peers, failed } = await addedPair((x) => [at.transport.addPeer(x)], { channelConfig: { ordered: false } });
+  for (const peer of peers) peer.destroy();
+  return failed;
 }
 
 describe('web2p/simple-peer over node-datachannel', () => {
@@ -169,7 +155,9 @@ describe('web2p/simple-peer over node-datachannel', () => {
 
   it("what the peer sent before we added ours is read first: its handshake, sent while simple-peer's 'connect' was still to come here", async () => {
     const [a, b] = [node(), node()];
-    const [, ba] = await pairAddedAt(a); // a's handshake leaves at once
+    const { peers, failed } = await addedPair((x) => [a.transport.addPeer(x)]); // a's handshake leaves at once
+    if (failed !== undefined) throw failed;
+    const ba = peers[1];
     // simple-peer keeps what arrives before the app takes the channel over (its 'connect' waits for ICE stats)
     await waitFor(() => ba.readableLength > 0, 10_000, "a's handshake to wait in b's simple-peer");
     await b.transport.addPeer(ba);
