@@ -98,13 +98,18 @@ function failsFirstOfferWhenArmed(): { RTCPeerConnection: typeof NodePeerConnect
  * changed: ICE connects, then the real DTLS handshake fails on both sides, as when libdatachannel
  * loses its race between taking the answer and checking the peer's certificate on a busy CPU.
  */
-function failsDtls(count: number): { RTCPeerConnection: typeof NodePeerConnection; failed: () => number; opened: () => number } {
+function failsDtls(count: number): {
+  RTCPeerConnection: typeof NodePeerConnection;
+  failed: () => number;
+  opened: () => number;
+  states: () => RTCPeerConnectionState[];
+} {
   let failed = 0;
-  let opened = 0;
+  const connections: RTCPeerConnection[] = [];
   class WrongFingerprint extends NodePeerConnection {
     constructor(configuration?: RTCConfiguration) {
       super(configuration);
-      opened += 1;
+      connections.push(this as unknown as RTCPeerConnection);
     }
     override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
       if (description.type === 'answer' && failed < count) {
@@ -116,7 +121,12 @@ function failsDtls(count: number): { RTCPeerConnection: typeof NodePeerConnectio
       return super.setRemoteDescription(description);
     }
   }
-  return { RTCPeerConnection: WrongFingerprint, failed: () => failed, opened: () => opened };
+  return {
+    RTCPeerConnection: WrongFingerprint,
+    failed: () => failed,
+    opened: () => connections.length,
+    states: () => connections.map((connection) => connection.connectionState),
+  };
 }
 
 describe('WebRTC retries', () => {
@@ -189,7 +199,13 @@ describe('WebRTC retries', () => {
     await b.transport.dial(url);
     const link = await a.transport.dial(`webrtc:${b.id}`);
     expect(link).not.toBeNull();
-    expect([pcs.failed(), pcs.opened()]).toEqual([HANDSHAKE_RETRIES + 2, HANDSHAKE_RETRIES + 3]);
+    expect(pcs.failed()).toBe(HANDSHAKE_RETRIES + 2);
+    // One connection carries the link and every other one failed: the tampered ones, and on a busy
+    // CPU (CI) sometimes one of libdatachannel's own DTLS races, which the same budget retries.
+    const states = pcs.states();
+    expect(states.filter((state) => state === 'connected')).toHaveLength(1);
+    expect(states.filter((state) => state !== 'connected').every((state) => state === 'failed' || state === 'closed')).toBe(true);
+    expect(states.length).toBeGreaterThanOrEqual(HANDSHAKE_RETRIES + 3);
     expect([a.unreachable, b.unreachable]).toEqual([[], []]);
   });
 
