@@ -51,7 +51,7 @@ export async function watchWeb<S extends MeshSocket>(sock: S): Promise<WebNode<S
   sock.on('message', () => {
     for (let msg = sock.recv(); msg; msg = sock.recv()) {
       const m = msg;
-      heard.push(heardFrom(m.packets, m.sender, (...packets) => void m.reply(...(packets as never[]))));
+      heard.push(heardFrom(m.packets, m.sender, m.time, (...packets) => void m.reply(...(packets as never[]))));
     }
   });
   await sock.listening;

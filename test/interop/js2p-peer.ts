@@ -16,6 +16,8 @@ export const NETWORK_MS = 10_000;
 
 export interface Heard {
   sender: string;
+  /** The message's date in seconds, part of what makes its id (two copies of a text with two dates are two messages). */
+  time: number;
   /** The user packets, after the sub-flag. */
   packets: unknown[];
   reply(...packets: unknown[]): void;
@@ -40,8 +42,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export function heardFrom(packets: unknown[], sender: unknown, reply: (...packets: unknown[]) => void): Heard {
-  return { sender: String(sender), packets: packets.slice(1), reply };
+export function heardFrom(packets: unknown[], sender: unknown, time: number, reply: (...packets: unknown[]) => void): Heard {
+  return { sender: String(sender), time, packets: packets.slice(1), reply };
 }
 
 export const textsOf = (heard: Heard[]) => (): string[] => heard.map((h) => String(h.packets[h.packets.length - 1]));
@@ -61,7 +63,7 @@ async function startJs2p(make: (port: number) => any): Promise<Js2pNode> {
   const heard: Heard[] = [];
   sock.on('message', () => {
     for (let msg = sock.recv(); msg; msg = sock.recv()) {
-      heard.push(heardFrom(msg.packets, msg.sender, (...packets) => msg.reply(packets)));
+      heard.push(heardFrom(msg.packets, msg.sender, Number(msg.time), (...packets) => msg.reply(packets)));
     }
   });
   // nodejs-websocket's server wraps a net.Server as `.socket`.

@@ -149,7 +149,7 @@ def state():
     return {
         'peers': [text(k) for k in node.routing_table],
         'awaiting': len(node.awaiting_ids),
-        'heard': [{'packets': to_json(m.packets), 'sender': to_json(m.sender)} for m in heard],
+        'heard': [{'packets': to_json(m.packets), 'sender': to_json(m.sender), 'time': m.time} for m in heard],
         'status': node.status if isinstance(node.status, str) else [str(s) for s in node.status],
     }
 

@@ -23,6 +23,8 @@ export interface Py2pHeard {
   /** The packets after the sub-flag, as msgpack values. */
   packets: Packet[];
   sender: string;
+  /** The message's date in seconds (py2p's msg.time). */
+  time: number;
 }
 
 export interface Py2pState {
@@ -122,8 +124,9 @@ export class Py2pNode {
   }
 
   async state(): Promise<Py2pState> {
-    const raw = (await this.call('state')) as { peers: string[]; awaiting: number; heard: { packets: Tagged; sender: Tagged }[]; status: string | string[] };
-    const heard = raw.heard.map((h) => ({ packets: (fromTagged(h.packets) as Packet[]).slice(1), sender: textOf(fromTagged(h.sender)) }));
+    type RawHeard = { packets: Tagged; sender: Tagged; time: number };
+    const raw = (await this.call('state')) as { peers: string[]; awaiting: number; heard: RawHeard[]; status: string | string[] };
+    const heard = raw.heard.map((h) => ({ packets: (fromTagged(h.packets) as Packet[]).slice(1), sender: textOf(fromTagged(h.sender)), time: h.time }));
     return { ...raw, heard };
   }
 
