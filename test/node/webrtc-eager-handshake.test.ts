@@ -12,21 +12,23 @@ import { openPeerConnection, type PeerConnectionAttempt } from '../../packages/w
 import type { Link, Transport } from '../../packages/web2p/src/transport/types.js';
 import { FrameReader, decodeBody, flags } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
+import { dataChannelPair } from './datachannel-pair.js';
 
 afterAll(() => releaseNodeDataChannel());
 
 /** A real DataChannelLink pair in this process: [dialler's end, acceptor's end]. */
-async function linkPair(): Promise<[Link, Link]> {
-  const attempts: PeerConnectionAttempt[] = [];
-  const side = (initiator: boolean, other: number) => ({
-    RTCPeerConnection,
-    configuration: {},
-    initiator,
-    sendSignal: (signal: never) => attempts[other]!.signal(JSON.parse(JSON.stringify(signal))),
+function linkPair(): Promise<[Link, Link]> {
+  return dataChannelPair(() => {
+    const attempts: PeerConnectionAttempt[] = [];
+    const side = (initiator: boolean, other: number) => ({
+      RTCPeerConnection,
+      configuration: {},
+      initiator,
+      sendSignal: (signal: never) => attempts[other]!.signal(JSON.parse(JSON.stringify(signal))),
+    });
+    attempts.push(openPeerConnection(side(true, 1)), openPeerConnection(side(false, 0)));
+    return attempts;
   });
-  attempts.push(openPeerConnection(side(true, 1)), openPeerConnection(side(false, 0)));
-  const [dialler, acceptor] = await Promise.all(attempts.map((attempt) => attempt.link));
-  return [dialler!, acceptor!];
 }
 
 /** Hands the socket one accepted link, as a WebRTC transport does when a peer's offer completes. */
