@@ -91,6 +91,9 @@ async function run(name, shared, label) {
     attackSeconds: +attackSeconds.toFixed(1),
     honestDelivery: sent === 0 ? 1 : +(delivered / sent).toFixed(4),
     honestSent: sent,
+    // who is still linked, and what the neighbours reported: says why honest delivery fell short
+    links: { victim: end.peers, neighbours: neighbours.map((n) => n.stats?.peers) },
+    neighbourErrors: neighbours.map((n) => n.stats?.errors ?? {}),
     attackerConnections: attack.connections,
     attackerCut: attack.cut,
     attackerFrames: attack.sent,
@@ -132,7 +135,10 @@ do {
         ` (neighbours +${result.neighbourPeakRssOverBaselineMiB.join(' / +')})` +
         `  cpu ${String(result.cpuSeconds).padStart(5)} s / ${result.attackSeconds} s  honest ${result.honestDelivery}` +
         `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}, read paused ${result.readPauses}×` +
-        `  dropped ${JSON.stringify(result.dropped)}  end ${JSON.stringify(result.endMemoryMiB)}`,
+        `  dropped ${JSON.stringify(result.dropped)}  end ${JSON.stringify(result.endMemoryMiB)}` +
+        (result.honestDelivery < 1
+          ? `  links: victim ${result.links.victim}, neighbours ${result.links.neighbours.join(' / ')}; neighbour errors ${JSON.stringify(result.neighbourErrors)}`
+          : ''),
     );
   }
   if (soakCast && castAlive()) {
