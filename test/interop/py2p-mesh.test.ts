@@ -22,16 +22,18 @@ interface Speaker {
    */
   datesEachLink: boolean;
 }
+/** A heard message as the chain tests compare it: its last packet as text, and its date. */
+const textAndTime = (h: { packets: unknown[]; time: number }) => ({ text: String(h.packets[h.packets.length - 1]), time: h.time });
 const py = (node: Py2pNode): Speaker => ({
   say: (text) => node.send([text]),
   count: (text) => heardCount(node, text),
-  heard: async () => (await node.state()).heard.map((h) => ({ text: String(h.packets[h.packets.length - 1]), time: h.time })),
+  heard: async () => (await node.state()).heard.map(textAndTime),
   datesEachLink: true,
 });
 const web = (node: WebNode): Speaker => ({
   say: (text) => void node.sock.send(text),
   count: async (text) => count(node, text),
-  heard: async () => node.heard.map((h) => ({ text: String(h.packets[h.packets.length - 1]), time: h.time })),
+  heard: async () => node.heard.map(textAndTime),
   datesEachLink: false,
 });
 
