@@ -13,7 +13,10 @@ const TICK_MS = 20;
 
 const sock = new SyncSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: new Protocol('abuse', 'Plaintext'), maxOutgoing: 0, log: () => {} });
 const errors = {};
-sock.on('error', (error) => (errors[error.name] = (errors[error.name] ?? 0) + 1));
+sock.on('error', (error) => {
+  const kind = error.reason ? `${error.name}:${error.reason}` : error.name; // a refused record says why
+  errors[kind] = (errors[kind] ?? 0) + 1;
+});
 let expected;
 const got = new Set();
 sock.on('message', (msg) => {

@@ -6,11 +6,14 @@
  *     far-future one would lock it);
  *   - it is signed by its owner (trust 'strict'; under 'legacy' an unsigned record is merged as py2p
  *     would merge it);
- *   - with leasing on, a signed record from anyone but the holder of an unexpired lease is refused
- *     (§6.3 applied to remote records as well as to local writes);
+ *   - with leasing on, a record from anyone but the holder of an unexpired lease is refused (§6.3
+ *     applied to remote records as well as to local writes; an unsigned one too, as py2p refuses it,
+ *     though nothing stops an unsigned peer from naming the holder as its owner);
  *   - its owner stays within its storage quota on this replica (issue 16).
  * Refusals a peer is to blame for (it forged, misdated or wrote the record itself) throw, which drops
- * its link; others (a record an honest neighbour passed on) are reported and go no further.
+ * its link; others (a record an honest neighbour passed on) are reported and go no further. An
+ * unsigned record of someone else's is one of those: a 'legacy' node bridging py2p/js2p peers passes
+ * their records on, and a 'strict' node dropping it for that would cut the bridge.
  */
 import { QuotaExceededError, RecordRefusedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
@@ -51,7 +54,7 @@ export interface AdmissionRules {
   readonly usage: WriterUsage;
 }
 
-export type Admission = 'admit' | 'lease' | 'quota';
+export type Admission = 'admit' | 'lease' | 'quota' | 'unsigned';
 
 /** Checks `candidate` against the rules above; throws when `from` is to blame (see the top). */
 export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candidate, held: Held | undefined, from: Connection): Admission {
@@ -63,7 +66,10 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
   }
   if (candidate.verified === false) throw refuse('bad-signature', 'its signature is not the owner\'s');
   if (candidate.verified === undefined && mesh.trust === 'strict') {
-    throw refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'");
+    const error = refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'");
+    if (from.id === owner) throw error;
+    mesh.reportError(error, 'sync');
+    return 'unsigned';
   }
   const replaced = held?.record.owner === owner ? held.bytes : undefined;
   const over = rules.usage.exceeded(owner, candidate.bytes, replaced);
@@ -74,7 +80,7 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
     mesh.reportError(error, 'sync');
     return 'quota';
   }
-  if (candidate.verified && rules.leasing && leaseHeld(rules, candidate, held, now)) {
+  if (rules.leasing && leaseHeld(rules, candidate, held, now)) {
     const error = refuse('lease', `${held!.record.owner} holds the key's lease`);
     if (isBreach(mesh, rules, candidate, held!, from)) throw error;
     mesh.debug.print(2, () => `sync: ${error.message} (kept until the lease lapses)`);

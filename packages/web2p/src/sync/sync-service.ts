@@ -434,9 +434,10 @@ export class SyncService implements Service {
   }
 
   /**
-   * Runs admission (admission.ts); a store refused for a lease is kept as a contender. It is not
-   * answered with ours (as a record that loses is): the sender's side may hold its own lease, and
-   * the two would refuse each other's answers for ever.
+   * Runs admission (admission.ts); a store refused for a lease is kept as a contender when it would
+   * win the key otherwise. That one is not answered with ours: the sender's side may hold its own
+   * lease, and the two would refuse each other's answers for ever. One that loses anyway is answered
+   * as mergeRecord answers it, so its sender learns what beat it.
    */
   private admitted(key: Uint8Array, candidate: Candidate, conn: Connection, record?: SyncRecord): boolean {
     const id = keyId(key);
@@ -445,6 +446,7 @@ export class SyncService implements Service {
     const verdict = admit(this.mesh, this.rules, candidate, held, conn);
     if (verdict !== 'lease') return verdict === 'admit';
     if (record && compareRecords(record, entry!.record) > 0) this.contenders.offer(id, record);
+    else if (record) this.refused(key, record, entry!, conn);
     return false;
   }
 
