@@ -14,10 +14,34 @@ import { whisper } from '../../packages/web2p/src/chord/whisper.js';
 import type { Connection } from '../../packages/web2p/src/mesh/connection.js';
 import { signAnswer, signRecord, type ProofContext } from '../../packages/web2p/src/chord/record-proof.js';
 import type { Identity } from '../../packages/web2p/src/identity/identity.js';
-import type { ChordSocket } from '../../packages/web2p/src/node/index.js';
+import { ChordSocket, type ChordSocketOptions } from '../../packages/web2p/src/node/index.js';
 import { toBase58 } from '../../packages/web2p/src/wire/base58.js';
 import { flags, type Packet } from '../../packages/web2p/src/wire/index.js';
+import { waitFor } from '../contract/wait.js';
 import { RecordAttacker } from './record-attacker.js';
+
+/** A storing node on TCP alone on its ring (so responsible for every key) holding 'honest', and an attacker linked to it. */
+export interface AttackedNode {
+  node: ChordSocket;
+  attacker: ChordWireAttacker;
+  /** The node's 'error' events from the attacker's arrival on. */
+  errors: Error[];
+}
+
+/** Makes an AttackedNode with `options`; `track` gets each socket to close after the test. */
+export async function attackedNode(options: ChordSocketOptions, track: (closable: ChordSocket | ChordWireAttacker) => void): Promise<AttackedNode> {
+  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, ...options });
+  track(node);
+  await node.listening;
+  await node.join();
+  await node.set('honest', 'kept');
+  const errors: Error[] = [];
+  node.on('error', (error) => errors.push(error));
+  const attacker = await ChordWireAttacker.connect(node);
+  track(attacker);
+  await waitFor(() => node.routingTable.has(attacker.id), 10_000, 'the attacker is linked');
+  return { node, attacker, errors };
+}
 
 /** The protocol ids a chord node's signatures are bound to. */
 export function proofContext(node: ChordSocket): ProofContext {

@@ -12,7 +12,7 @@ import { ChordSocket, QuotaExceededError } from '../../packages/web2p/src/node/i
 import { systemRandom } from '../../packages/web2p/src/runtime/random.js';
 import { flags, utf8 } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
-import { ChordWireAttacker, garbageProof, signedLie, turnLiar, turnSilentReplica } from './chord-attacker.js';
+import { attackedNode, ChordWireAttacker, garbageProof, type AttackedNode, signedLie, turnLiar, turnSilentReplica } from './chord-attacker.js';
 import { encodeRecord, encodeRequest, encodeWriteAck } from '../../packages/web2p/src/chord/messages.js';
 import { PULL_BURST, PULLS_PER_SECOND } from '../../packages/web2p/src/chord/constants.js';
 import { storedSummary } from '../../packages/web2p/src/chord/record-proof.js';
@@ -29,20 +29,8 @@ afterEach(async () => {
 /** The quota of keys per writer the storing nodes here keep. */
 const QUOTA = 5;
 
-/** A storing node alone on its ring (so responsible for every key) holding 'honest', and an attacker linked to it. */
-async function scene(trust: 'strict' | 'legacy' = 'strict'): Promise<{ node: ChordSocket; attacker: ChordWireAttacker; errors: Error[] }> {
-  const node = new ChordSocket({ listen: { host: '127.0.0.1', port: 0 }, maxKeysPerWriter: QUOTA, trust });
-  open.push(node);
-  await node.listening;
-  await node.join();
-  await node.set('honest', 'kept');
-  const errors: Error[] = [];
-  node.on('error', (error) => errors.push(error));
-  const attacker = await ChordWireAttacker.connect(node);
-  open.push(attacker);
-  await waitFor(() => node.routingTable.has(attacker.id), NET_MS, 'the attacker is linked');
-  return { node, attacker, errors };
-}
+/** attackedNode (chord-attacker.ts) with the quota above. */
+const scene = (trust: 'strict' | 'legacy' = 'strict'): Promise<AttackedNode> => attackedNode({ maxKeysPerWriter: QUOTA, trust }, (closable) => open.push(closable));
 
 /** The honest data is all there, and honest writes go on. */
 async function expectHonestDataKept(node: ChordSocket): Promise<void> {

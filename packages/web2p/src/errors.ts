@@ -2,6 +2,8 @@
  * Every error the library raises on purpose. Each message says what went wrong and, where there is
  * something to do about it, what to do.
  */
+import type { QuotaLimit } from './replica/quota.js';
+
 export class Web2pError extends Error {
   // Spelled out in every class: bundlers minify class names, and `error.name` must survive that.
   override name = 'Web2pError';
@@ -342,22 +344,25 @@ export class RecordRefusedError extends Web2pError {
 }
 
 /**
- * A writer went over its storage quota (keys or bytes it may keep on every replica). Thrown by
- * `set`/`applyDelta` before anything is sent (delete keys or raise the quota options); emitted as
- * an 'error' naming the peer when a peer's records would take their owner over it on this replica
- * (the records are refused; the peer is dropped when it wrote them).
+ * A writer went over its storage quota (keys or bytes it may keep on every replica), or a replica
+ * over its bound on all writers' records together (`what` 'stored-keys' / 'stored-bytes'). Thrown
+ * by `set`/`applyDelta` before anything is sent (delete keys or raise the quota options); emitted as
+ * an 'error' naming the peer when a peer's records would pass either on this replica (the records
+ * are refused; the peer is dropped when it wrote them past its own quota).
  */
 export class QuotaExceededError extends Web2pError {
   override name = 'QuotaExceededError';
 
   constructor(
     readonly owner: string,
-    readonly what: 'keys' | 'bytes',
+    readonly what: QuotaLimit,
     readonly limit: number,
     readonly peerId?: string,
   ) {
     super(
-      `${owner} would hold more than ${limit} ${what} on this replica` +
+      (what === 'keys' || what === 'bytes'
+        ? `${owner} would hold more than ${limit} ${what} on this replica`
+        : `${owner}'s record would take this replica past ${limit} ${what === 'stored-keys' ? 'keys' : 'bytes'} of all writers together`) +
         (peerId === undefined ? '; delete keys first or raise the quota option' : ` (records from peer ${peerId}); they were refused`),
     );
   }

@@ -21,7 +21,7 @@ import type { Identity } from '../identity/identity.js';
 import { storedIdentity, type StoredIdentity } from '../identity/stored-identity.js';
 import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
-import type { QuotaLimits } from '../replica/quota.js';
+import { isWritersOwn, limitOf, type QuotaLimit, type QuotaLimits } from '../replica/quota.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
 import type { PersistOption } from '../store/types.js';
 import { describeKey } from '../replica/keys.js';
@@ -33,6 +33,8 @@ import type { Protocol } from '../wire/protocol.js';
 import type { ChordSocketOptions } from './chord-socket.js';
 import {
   CHORD_MAX_BYTES_PER_WRITER,
+  CHORD_MAX_STORED_BYTES,
+  CHORD_MAX_STORED_KEYS,
   CHORD_MAX_KEYS_PER_WRITER,
   CHORD_VERSION_WINDOW_MS,
   CHORD_WRITE_ATTEMPTS,
@@ -101,7 +103,7 @@ export class ChordService implements Service {
   readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS, memberHeartbeats: false };
   readonly k: number;
   readonly replicas: number;
-  /** Each writer's storage quota on this node, and this node's own in all (chord/constants.ts). */
+  /** Each writer's storage quota on this node (and this node's own in all), and the bound on all writers here (chord/constants.ts). */
   readonly quota: QuotaLimits;
   /** What this node's user wrote, for its side of the quota. */
   readonly ownWrites: OwnWrites;
@@ -137,8 +139,9 @@ export class ChordService implements Service {
     if (!Number.isInteger(this.replicas) || this.replicas < 0) throw new RangeError(`replicas must be an integer ≥ 0, not ${this.replicas}`);
     this.protocolIdSuffix = toBase58(this.k);
     this.persist = options.persist;
-    this.quota = { keys: options.maxKeysPerWriter ?? CHORD_MAX_KEYS_PER_WRITER, bytes: options.maxBytesPerWriter ?? CHORD_MAX_BYTES_PER_WRITER };
-    this.ownWrites = new OwnWrites(this.quota);
+    const perWriter = { keys: options.maxKeysPerWriter ?? CHORD_MAX_KEYS_PER_WRITER, bytes: options.maxBytesPerWriter ?? CHORD_MAX_BYTES_PER_WRITER };
+    this.quota = { ...perWriter, storedKeys: options.maxStoredKeys ?? CHORD_MAX_STORED_KEYS, storedBytes: options.maxStoredBytes ?? CHORD_MAX_STORED_BYTES };
+    this.ownWrites = new OwnWrites(perWriter);
   }
 
   /**
@@ -531,12 +534,12 @@ export class ChordService implements Service {
    * A peer's write would take its writer past its quota here: reported, and when the peer is the
    * writer itself it gets the refusal and is dropped at once, so the rest of its flood goes unread
    * (an honest writer checks its quota before sending, own-writes.ts). A relay only passes the
-   * refusal back.
+   * refusal back, and so does everyone when this node is full (nobody's fault in particular).
    */
-  private refuseOverQuota(request: ChordRequest, over: 'keys' | 'bytes', answer: ChordAnswer, from: Connection): void {
+  private refuseOverQuota(request: ChordRequest, over: QuotaLimit, answer: ChordAnswer, from: Connection): void {
     const writer = request.record!.writer;
-    this.reportError(new QuotaExceededError(writer, over, this.quota[over], from.id));
-    if (writer !== from.id) return;
+    this.reportError(new QuotaExceededError(writer, over, limitOf(this.quota, over), from.id));
+    if (writer !== from.id || !isWritersOwn(over)) return;
     whisper(from, encodeAnswer(answer));
     from.close();
   }
@@ -654,8 +657,9 @@ export class ChordService implements Service {
       if (over) {
         // Refused, and reported once per message; the whole message too, and its sender dropped,
         // when the sender wrote it itself.
-        if (refused++ === 0 || record.writer === conn.id) this.reportError(new QuotaExceededError(record.writer, over, this.quota[over], conn.id));
-        if (record.writer !== conn.id) continue;
+        const blamed = record.writer === conn.id && isWritersOwn(over);
+        if (refused++ === 0 || blamed) this.reportError(new QuotaExceededError(record.writer, over, limitOf(this.quota, over), conn.id));
+        if (!blamed) continue;
         conn.close();
         return;
       }

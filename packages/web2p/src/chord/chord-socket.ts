@@ -38,6 +38,7 @@
 import { ChordWriteConflictError, KeyError, QuotaExceededError } from '../errors.js';
 import { MeshSocket, type MeshEvents, type MeshSocketOptions } from '../mesh/mesh-socket.js';
 import { describeKey } from '../replica/keys.js';
+import { limitOf, quotaLimitNamed } from '../replica/quota.js';
 import { isMapping, mergeMapping } from '../replica/mapping.js';
 import type { PersistOption } from '../store/types.js';
 import { utf8, type Packet } from '../wire/packet.js';
@@ -69,6 +70,14 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   maxKeysPerWriter?: number;
   /** Most bytes (keys and encoded values) per writer, likewise. Default CHORD_MAX_BYTES_PER_WRITER (8 MiB). */
   maxBytesPerWriter?: number;
+  /**
+   * Most records a storing node keeps from all writers together: past it, writes of new keys are
+   * refused (the writer's write rejects with QuotaExceededError, `what` 'stored-keys'); nobody is
+   * dropped for it. Default CHORD_MAX_STORED_KEYS (200,000).
+   */
+  maxStoredKeys?: number;
+  /** Most bytes a storing node keeps from all writers together, likewise. Default CHORD_MAX_STORED_BYTES (256 MiB). */
+  maxStoredBytes?: number;
 }
 
 /** The events of a ChordSocket: the mesh's, plus `join` and `leave` of the ring. */
@@ -268,8 +277,8 @@ export class ChordSocket extends MeshSocket<ChordEvents> {
     const answer = await this.#node.write(bytes, position, value, base);
     if (answer.status === 'quota') {
       // The responsible node holds more of ours than we counted (it keeps deletions of ours we forgot, say).
-      const over = answer.value === 'bytes' ? 'bytes' : 'keys';
-      throw new QuotaExceededError(this.id, over, quota[over]);
+      const over = quotaLimitNamed(answer.value);
+      throw new QuotaExceededError(this.id, over, limitOf(quota, over));
     }
     if (answer.status === 'ok') ownWrites.wrote(bytes, value, mesh.clock.now());
     return { found: answer.status === 'ok', value, hops: answer.hops, node: answer.responder.id, position, status: answer.status };

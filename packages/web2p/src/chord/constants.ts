@@ -219,3 +219,11 @@ export const CHORD_MAX_KEYS_PER_WRITER = 10_000;
  * quota still fit a tab's memory.
  */
 export const CHORD_MAX_BYTES_PER_WRITER = 8 * 1024 * 1024;
+
+/**
+ * How many records one storing node keeps from all writers together, and how many bytes: as
+ * SYNC_MAX_STORED_KEYS and SYNC_MAX_STORED_BYTES, and for their reason (writers are identities any
+ * peer can make, each with its own quota). Past them new records are refused, whoever wrote them.
+ */
+export const CHORD_MAX_STORED_KEYS = 200_000;
+export const CHORD_MAX_STORED_BYTES = 256 * 1024 * 1024;

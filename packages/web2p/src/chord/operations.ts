@@ -3,6 +3,7 @@
  * writer's signed record (checked for its signature and version bounds before this, by the
  * service). Pure apart from the shard, so the dict semantics are tested without a network.
  */
+import type { QuotaLimit } from '../replica/quota.js';
 import type { Packet } from '../wire/packet.js';
 import { encodeRecord, type AnswerStatus, type ChordRequest } from './messages.js';
 import { storedSummary } from './record-proof.js';
@@ -14,7 +15,7 @@ export interface Outcome {
   /** The item written, to be copied to the replicas. */
   written: Item | undefined;
   /** With status 'quota': the limit the write would have passed. */
-  over?: 'keys' | 'bytes';
+  over?: QuotaLimit;
 }
 
 /**

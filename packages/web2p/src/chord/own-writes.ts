@@ -5,7 +5,7 @@
  * A deletion is counted, as the storing nodes count its tombstone, until the tombstone expires.
  */
 import { QuotaExceededError } from '../errors.js';
-import { recordSize, WriterUsage, type QuotaLimits } from '../replica/quota.js';
+import { limitOf, recordSize, WriterUsage, type QuotaLimits } from '../replica/quota.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
 import { toHex, type Packet } from '../wire/packet.js';
 
@@ -29,8 +29,9 @@ export class OwnWrites {
    */
   check(writer: string, key: Uint8Array, value: Packet | undefined, nowMs: number): void {
     this.expire(nowMs);
-    const over = this.usage.exceeded(SELF, recordSize(key, value), this.sizes.get(toHex(key)));
-    if (over) throw new QuotaExceededError(writer, over, this.usage.limits[over]);
+    const old = this.sizes.get(toHex(key));
+    const over = this.usage.exceeded(SELF, recordSize(key, value), old === undefined ? undefined : { writer: SELF, bytes: old });
+    if (over) throw new QuotaExceededError(writer, over, limitOf(this.usage.limits, over));
   }
 
   /** Counts a write the responsible node took (`value` undefined: a deletion). */

@@ -4,7 +4,7 @@
  * again after churn (a replica that missed a write, a node restarted from its Store) agree. Each
  * writer's records are counted against its storage quota (issue 16).
  */
-import { recordSize, WriterUsage, type QuotaLimits } from '../replica/quota.js';
+import { recordSize, WriterUsage, type QuotaLimit, type QuotaLimits } from '../replica/quota.js';
 import type { ReplicaStore } from '../replica/replica-store.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
 import type { StoreValue } from '../store/types.js';
@@ -67,13 +67,12 @@ export class Shard {
   }
 
   /**
-   * Which quota (records or bytes) `record`'s writer would pass if it replaced what we hold for its
-   * key, or undefined when it stays within both.
+   * Which quota (records or bytes) `record`'s writer, or this node's bound on all writers, would
+   * pass if it replaced what we hold for its key, or undefined when it stays within them all.
    */
-  exceeds(record: Pick<WireRecord, 'key' | 'value' | 'writer'>): 'keys' | 'bytes' | undefined {
+  exceeds(record: Pick<WireRecord, 'key' | 'value' | 'writer'>): QuotaLimit | undefined {
     const old = this.items.get(toHex(record.key));
-    const replaced = old?.writer === record.writer ? recordSize(old.key, old.value) : undefined;
-    return this.usage.exceeded(record.writer, recordSize(record.key, record.value), replaced);
+    return this.usage.exceeded(record.writer, recordSize(record.key, record.value), old && { writer: old.writer, bytes: recordSize(old.key, old.value) });
   }
 
   /** Takes a record from another node if it is newer than ours: the item it became, undefined when it was not. */

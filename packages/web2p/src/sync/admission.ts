@@ -9,7 +9,8 @@
  *   - with leasing on, a record from anyone but the holder of an unexpired lease is refused (§6.3
  *     applied to remote records as well as to local writes; an unsigned one too, as py2p refuses it,
  *     though nothing stops an unsigned peer from naming the holder as its owner);
- *   - its owner stays within its storage quota on this replica (issue 16).
+ *   - its owner stays within its storage quota on this replica, and the replica within its bound on
+ *     all owners together (issue 16).
  * Refusals a peer is to blame for (it forged, misdated or wrote the record itself) throw, which drops
  * its link; others (a record an honest neighbour passed on) are reported and go no further. An
  * unsigned record of someone else's is one of those: a 'legacy' node bridging py2p/js2p peers passes
@@ -18,7 +19,7 @@
 import { QuotaExceededError, RecordRefusedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
 import type { MeshContext } from '../mesh/service.js';
-import type { WriterUsage } from '../replica/quota.js';
+import { isWritersOwn, limitOf, type WriterUsage } from '../replica/quota.js';
 import { checkLease } from './lease.js';
 import type { SyncRecord } from './merge.js';
 
@@ -71,12 +72,11 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
     mesh.reportError(error, 'sync');
     return 'unsigned';
   }
-  const replaced = held?.record.owner === owner ? held.bytes : undefined;
-  const over = rules.usage.exceeded(owner, candidate.bytes, replaced);
+  const over = rules.usage.exceeded(owner, candidate.bytes, held && { writer: held.record.owner, bytes: held.bytes });
   if (over !== undefined) {
-    const limit = over === 'keys' ? rules.usage.limits.keys : rules.usage.limits.bytes;
-    const error = new QuotaExceededError(owner, over, limit, from.id);
-    if (from.id === owner) throw error;
+    const error = new QuotaExceededError(owner, over, limitOf(rules.usage.limits, over), from.id);
+    // a writer past its own quota is to blame; a full replica is nobody's fault in particular
+    if (from.id === owner && isWritersOwn(over)) throw error;
     mesh.reportError(error, 'sync');
     return 'quota';
   }

@@ -25,7 +25,7 @@ import { TOMBSTONE_MS, TOMBSTONE_PRUNE_MS } from '../replica/constants.js';
 import { describeKey, publicKey } from '../replica/keys.js';
 import { isMapping, mergeMapping, type Mapping } from '../replica/mapping.js';
 import { tombstoneExpired } from '../replica/tombstones.js';
-import { recordSize, WriterUsage } from '../replica/quota.js';
+import { limitOf, recordSize, WriterUsage } from '../replica/quota.js';
 import type { Proof } from '../replica/signatures.js';
 import { admit, dropOffender, type AdmissionRules, type Candidate } from './admission.js';
 import { Contenders } from './contenders.js';
@@ -34,6 +34,8 @@ import {
   SYNC_CLOCK_WINDOW_SECONDS,
   SYNC_MAX_BYTES_PER_OWNER,
   SYNC_MAX_KEYS_PER_OWNER,
+  SYNC_MAX_STORED_BYTES,
+  SYNC_MAX_STORED_KEYS,
   SYNC_RACE_SECONDS,
   SYNC_MESSAGE_ENVELOPE_BYTES,
   SYNC_RECORD_ENVELOPE_BYTES,
@@ -101,6 +103,8 @@ export class SyncService implements Service {
       usage: new WriterUsage({
         keys: options.maxKeysPerOwner ?? SYNC_MAX_KEYS_PER_OWNER,
         bytes: options.maxBytesPerOwner ?? SYNC_MAX_BYTES_PER_OWNER,
+        storedKeys: options.maxStoredKeys ?? SYNC_MAX_STORED_KEYS,
+        storedBytes: options.maxStoredBytes ?? SYNC_MAX_STORED_BYTES,
       }),
     };
     this.tombstoneMs = options.tombstoneSeconds === undefined ? TOMBSTONE_MS : options.tombstoneSeconds * 1000;
@@ -303,6 +307,7 @@ export class SyncService implements Service {
    */
   private checkSizes(writes: ReadonlyArray<readonly [Uint8Array, Packet | null]>): void {
     const added = new Map<string, { keys: number; bytes: number }>();
+    const stored = { keys: 0, bytes: 0 };
     const { maxFrameBytes } = this.mesh;
     for (const [bytes, value] of writes) {
       const size = recordSize(bytes, value);
@@ -315,11 +320,13 @@ export class SyncService implements Service {
       sum.keys += replaced === undefined ? 1 : 0;
       sum.bytes += size - (replaced ?? 0);
       added.set(writer, sum);
+      stored.keys += entry ? 0 : 1;
+      stored.bytes += size - (entry?.bytes ?? 0);
     }
     const { usage } = this.rules;
     for (const [writer, sum] of added) {
-      const over = usage.exceededBy(writer, sum.keys, sum.bytes);
-      if (over !== undefined) throw new QuotaExceededError(writer, over, over === 'keys' ? usage.limits.keys : usage.limits.bytes);
+      const over = usage.exceededBy(writer, sum.keys, sum.bytes) ?? usage.storedExceededBy(stored.keys, stored.bytes);
+      if (over !== undefined) throw new QuotaExceededError(writer, over, limitOf(usage.limits, over));
     }
   }
 

@@ -42,6 +42,13 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   maxKeysPerOwner?: number;
   /** Most bytes (keys and encoded values) one owner may keep here. Default SYNC_MAX_BYTES_PER_OWNER (8 MiB). */
   maxBytesPerOwner?: number;
+  /**
+   * Most keys kept here from all owners together: past it new keys are refused, ours (QuotaExceededError,
+   * `what` 'stored-keys') and peers' alike. Default SYNC_MAX_STORED_KEYS (200,000).
+   */
+  maxStoredKeys?: number;
+  /** Most bytes kept here from all owners together. Default SYNC_MAX_STORED_BYTES (256 MiB). */
+  maxStoredBytes?: number;
 }
 
 /** The events of a SyncSocket: the mesh's, plus `update` and `delete` of keys. */
