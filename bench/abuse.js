@@ -56,6 +56,16 @@ const mib = (bytes) => +(bytes / MiB).toFixed(1);
 /** A process's memory in MiB, split so a leak in the JS heap shows apart from held buffers. */
 const memorySplit = (stats) => Object.fromEntries(['rss', 'heapUsed', 'external', 'arrayBuffers'].map((k) => [k, mib(stats[k])]));
 
+/** Asks each of `procs` (the victim, the receiving neighbour) for the honest indexes below `sent` it lacks. */
+async function missingAt(procs, sent) {
+  const answers = await Promise.all(procs.map((p) => {
+    const answer = p.next('missing');
+    p.send({ type: 'missing', sent });
+    return answer;
+  }));
+  return Object.fromEntries(procs.map((p, i) => [p === procs.at(-1) ? 'receiver' : 'victim', answers[i].missing]));
+}
+
 /** One attack on `shared` (the soak's one cast), or on a fresh cast of its own; `label` tags its honest messages. */
 async function run(name, shared, label) {
   PREPARE[name]?.(SECONDS);
@@ -67,7 +77,7 @@ async function run(name, shared, label) {
   const bases = await Promise.all(cast.all.map((p) => p.request('report')));
   const base = bases[0];
   for (const p of cast.all) p.startPeak('attack');
-  receiver.send({ type: 'expect', label });
+  for (const p of [victim, receiver]) p.send({ type: 'expect', label });
   sender.send({ type: 'tick', label });
   const started = Date.now();
   const attack = await ATTACKS[name](victim, started + SECONDS * 1000);
@@ -77,6 +87,8 @@ async function run(name, shared, label) {
   const attackSeconds = (Date.now() - started) / 1000;
   const delivered = (await waitUntil(() => receiver.stats.label === label && receiver.stats.got >= sent, SETTLE_MS), receiver.stats.got);
   const alive = victim.alive();
+  // which honest messages did not arrive, and whether the victim had them (lost after it) or not
+  const missing = delivered < sent ? await missingAt([...(alive ? [victim] : []), receiver], sent) : undefined;
   const end = alive ? await victim.request('report') : victim.stats; // a dead victim's last report
   const neighboursAlive = neighbours.every((n) => n.alive());
   if (!shared) await cast.stop();
@@ -94,6 +106,7 @@ async function run(name, shared, label) {
     // who is still linked, and what the neighbours reported: says why honest delivery fell short
     links: { victim: end.peers, neighbours: neighbours.map((n) => n.stats?.peers) },
     neighbourErrors: neighbours.map((n) => n.stats?.errors ?? {}),
+    missing,
     attackerConnections: attack.connections,
     attackerCut: attack.cut,
     attackerFrames: attack.sent,
@@ -137,7 +150,7 @@ do {
         `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}, read paused ${result.readPauses}×` +
         `  dropped ${JSON.stringify(result.dropped)}  end ${JSON.stringify(result.endMemoryMiB)}` +
         (result.honestDelivery < 1
-          ? `  links: victim ${result.links.victim}, neighbours ${result.links.neighbours.join(' / ')}; neighbour errors ${JSON.stringify(result.neighbourErrors)}`
+          ? `  links: victim ${result.links.victim}, neighbours ${result.links.neighbours.join(' / ')}; neighbour errors ${JSON.stringify(result.neighbourErrors)}; missing ${JSON.stringify(result.missing)}`
           : ''),
     );
   }

@@ -6,6 +6,7 @@
 // its memory and what it received every 100 ms (report-to-parent.js).
 // Usage: forked by bench/abuse.js with the victim's address in argv[2].
 import { Protocol, SyncSocket } from '../../packages/web2p/dist/node/index.js';
+import { honestTags } from './honest-tags.js';
 import { reportToParent } from './report-to-parent.js';
 
 /** The honest sender's pace, as one app message every 20 ms. */
@@ -17,22 +18,15 @@ sock.on('error', (error) => {
   const kind = error.reason ? `${error.name}:${error.reason}` : error.name; // a refused record says why
   errors[kind] = (errors[kind] ?? 0) + 1;
 });
-let expected;
-const got = new Set();
-sock.on('message', (msg) => {
-  const tag = msg.packets[1];
-  if (typeof tag === 'string' && tag.startsWith(`honest ${expected} `)) got.add(tag);
-});
+const tags = honestTags(sock);
 await sock.listening;
 await sock.connect(process.argv[2]);
 
 let ticker;
 let sent = 0;
 process.on('message', (message) => {
-  if (message.type === 'expect') {
-    expected = message.label;
-    got.clear();
-  }
+  if (message.type === 'expect') tags.expect(message.label);
+  if (message.type === 'missing') process.send({ type: 'missing', missing: tags.missing(message.sent) });
   if (message.type === 'tick') {
     sent = 0;
     ticker = setInterval(() => sock.send(`honest ${message.label} ${sent++}`), TICK_MS);
@@ -43,5 +37,5 @@ process.on('message', (message) => {
   }
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
-reportToParent(() => ({ peers: sock.routingTable.size, label: expected, got: got.size, errors }));
+reportToParent(() => ({ peers: sock.routingTable.size, label: tags.label, got: tags.count, errors }));
 process.send({ type: 'ready', address: sock.address });

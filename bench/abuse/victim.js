@@ -3,6 +3,7 @@
 // TCP, holding one 256 KiB key. It tells its parent where it listens, then every 100 ms its memory
 // and CPU, what it dropped, and how often it paused reading a peer over its budget (report-to-parent.js). Usage: forked by bench/abuse.js with the limits as JSON in argv[2] and { unread } in argv[3].
 import { SyncSocket, Protocol } from '../../packages/web2p/dist/node/index.js';
+import { honestTags } from './honest-tags.js';
 import { reportToParent } from './report-to-parent.js';
 
 const limits = JSON.parse(process.argv[2] ?? '{}');
@@ -11,7 +12,8 @@ const sock = new SyncSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: 
 // (the attackers speak py2p and cannot prove an id: 'legacy' lets them in, the most open victim there is)
 // A careful app reads its messages (a 'message' handler, so none stay queued); `unread` leaves
 // every message in the recv() queue, the worst case, up to maxQueuedMessages / maxQueuedBytes.
-if (!unread) sock.on('message', () => {});
+// (the honest messages it relays are tagged: which it received says where a lost one was lost)
+const tags = unread ? undefined : honestTags(sock);
 const dropped = {};
 sock.on('error', (error) => {
   const kind = error.limit ? `${error.name}:${error.limit}` : error.name;
@@ -48,6 +50,8 @@ reportToParent(async () => {
 process.on('message', (message) => {
   if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
   if (message.type === 'flood') void flood(message.count);
+  if (message.type === 'expect') tags?.expect(message.label);
+  if (message.type === 'missing') process.send({ type: 'missing', missing: tags?.missing(message.sent) ?? 'unread' });
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', address: sock.address, id: sock.id, protocolId: sock.protocol.id });
