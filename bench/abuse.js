@@ -113,6 +113,7 @@ async function run(name, shared, label) {
     dropped: Object.fromEntries(Object.entries(end.dropped).map(([kind, n]) => [kind, n - (base.dropped[kind] ?? 0)]).filter(([, n]) => n > 0)),
     readPauses: end.throttled.readPauses - base.throttled.readPauses,
     discardedFrames: end.throttled.discardedFrames - base.throttled.discardedFrames,
+    skippedRelays: end.throttled.skippedRelays - base.throttled.skippedRelays,
     endMemoryMiB: memorySplit(end),
   };
 }
@@ -150,7 +151,7 @@ do {
         `  attacker frames ${result.attackerFrames}, cut ${result.attackerCut}/${result.attackerConnections}, read paused ${result.readPauses}×` +
         `  dropped ${JSON.stringify(result.dropped)}  end ${JSON.stringify(result.endMemoryMiB)}` +
         (result.honestDelivery < 1
-          ? `  links: victim ${result.links.victim}, neighbours ${result.links.neighbours.join(' / ')}; neighbour errors ${JSON.stringify(result.neighbourErrors)}; missing ${JSON.stringify(result.missing)}`
+          ? `  links: victim ${result.links.victim}, neighbours ${result.links.neighbours.join(' / ')}; neighbour errors ${JSON.stringify(result.neighbourErrors)}; missing ${JSON.stringify(result.missing)}; victim skipped relays ${result.skippedRelays}`
           : ''),
     );
   }

@@ -31,20 +31,22 @@ async function flood(count) {
   }
 }
 
-/** Per peer, the most read pauses and discarded frames its stats showed (a dropped peer's stay). */
+/** Per peer, the most read pauses, discarded frames and skipped relays its stats showed (a dropped peer's stay). */
 const throttling = new Map();
 const throttled = () => {
   let readPauses = 0;
   let discardedFrames = 0;
+  let skippedRelays = 0;
   for (const peer of throttling.values()) {
     readPauses += peer.readPauses;
     discardedFrames += peer.discardedFrames;
+    skippedRelays += peer.skippedRelays;
   }
-  return { readPauses, discardedFrames };
+  return { readPauses, discardedFrames, skippedRelays };
 };
 
 reportToParent(async () => {
-  for (const peer of (await sock.stats()).peers) throttling.set(peer.id, { readPauses: peer.readPauses, discardedFrames: peer.discardedFrames });
+  for (const peer of (await sock.stats()).peers) throttling.set(peer.id, { readPauses: peer.readPauses, discardedFrames: peer.discardedFrames, skippedRelays: peer.skippedRelays });
   return { dropped, throttled: throttled(), peers: sock.routingTable.size };
 });
 process.on('message', (message) => {
