@@ -30,8 +30,13 @@ export interface Candidate {
   /** Whether its proof verified; undefined when it carries none. */
   readonly verified: boolean | undefined;
   readonly isDelta: boolean;
-  /** Its size (key and encoded value) once merged, for the quota. */
-  readonly bytes: number;
+  /**
+   * Its size (key and encoded value) once merged, for the quota. Asked for only once the cheap
+   * checks passed: a delta's size is that of the value it merges into, which a peer could
+   * otherwise make us encode again with every few bytes it sends. Undefined for a delta that will
+   * not merge (older than the record): no quota applies to it.
+   */
+  size(): number | undefined;
   /** A live write (store or delta broadcast) rather than a record passed on in a sync. */
   readonly live: boolean;
 }
@@ -72,7 +77,8 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
     mesh.reportError(error, 'sync');
     return 'unsigned';
   }
-  const over = rules.usage.exceeded(owner, candidate.bytes, held && { writer: held.record.owner, bytes: held.bytes });
+  const size = candidate.size();
+  const over = size === undefined ? undefined : rules.usage.exceeded(owner, size, held && { writer: held.record.owner, bytes: held.bytes });
   if (over !== undefined) {
     const error = new QuotaExceededError(owner, over, limitOf(rules.usage.limits, over), from.id);
     // a writer past its own quota is to blame; a full replica is nobody's fault in particular

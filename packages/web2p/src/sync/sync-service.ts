@@ -427,17 +427,19 @@ export class SyncService implements Service {
     const current = this.records.get(keyId(key))?.record;
     if (current !== undefined && compareRecords(record, current) === 0) return false; // ours already: nothing to check or merge
     const verified = record.proof && verifyRecord(record.proof, record.owner, this.mesh.protocol.id, key, record.value, record.ts);
-    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, bytes: recordSize(key, record.value), live: !carriesMeta };
+    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, size: () => recordSize(key, record.value), live: !carriesMeta };
     return this.admitted(key, candidate, conn, record);
   }
 
   private admitDelta({ key, mapping, proof }: DeltaMessage, owner: string, time: number, conn: Connection): boolean {
     const current = this.records.get(keyId(key))?.record;
     const verified = proof && verifyDelta(proof, owner, this.mesh.protocol.id, key, mapping, proof.ts);
-    // Its size once merged; a value that is not a mapping is replaced by it.
-    const merged = mergeMapping(isMapping(current?.value) ? current.value : undefined, mapping);
-    const candidate = { owner, ts: proof?.ts ?? time, verified, isDelta: true, bytes: recordSize(key, merged), live: true };
-    return this.admitted(key, candidate, conn);
+    const ts = proof?.ts ?? time;
+    // Its size once merged (a value that is not a mapping is replaced by it); none when it will not
+    // merge (mergeDelta answers it), so a replayed old delta costs no merge of the whole value.
+    const size = (): number | undefined =>
+      deltaApplies(current, { owner, ts }, this.leasing) ? recordSize(key, mergeMapping(isMapping(current?.value) ? current.value : undefined, mapping)) : undefined;
+    return this.admitted(key, { owner, ts, verified, isDelta: true, size, live: true }, conn);
   }
 
   /**
