@@ -43,7 +43,7 @@ import {
 } from './constants.js';
 import { keyBytes, keyFromId, keyId, type Key } from './key-codec.js';
 import { checkLease, type LeaseMeta } from './lease.js';
-import { compareRecords, deltaApplies, firstWinningSecond, isOwnersNextWrite, laterMeta, type SyncRecord } from './merge.js';
+import { compareMeta, compareRecords, deltaApplies, firstWinningSecond, isOwnersNextWrite, laterMeta, type SyncRecord } from './merge.js';
 import { deltaPayload, parseDelta, parseStore, storePayload, syncPayload, takesRecord, type DeltaMessage, type StoreMessage } from './messages.js';
 import { signDelta, signRecord, verifyDelta, verifyRecord } from './record-proof.js';
 import { Outbox, type PendingWrite } from './outbox.js';
@@ -424,10 +424,14 @@ export class SyncService implements Service {
 
   /** Whether a peer's record may merge (admission.ts); throws when the peer is to be dropped. */
   private admitStore({ key, record, carriesMeta }: StoreMessage, conn: Connection): boolean {
-    const current = this.records.get(keyId(key))?.record;
-    if (current !== undefined && compareRecords(record, current) === 0) return false; // ours already: nothing to check or merge
+    const entry = this.records.get(keyId(key));
+    let bytes: number | undefined;
+    const size = (): number => (bytes ??= recordSize(key, record.value));
+    // Ours already: nothing to check or merge. Sizes first, so that a record of a few bytes cannot
+    // make us encode a large value of ours to tell it apart.
+    if (entry && compareMeta(record, entry.record) === 0 && size() === entry.bytes && compareRecords(record, entry.record) === 0) return false;
     const verified = record.proof && verifyRecord(record.proof, record.owner, this.mesh.protocol.id, key, record.value, record.ts);
-    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, size: () => recordSize(key, record.value), live: !carriesMeta };
+    const candidate = { owner: record.owner, ts: record.ts, verified, isDelta: false, size, live: !carriesMeta };
     return this.admitted(key, candidate, conn, record);
   }
 
