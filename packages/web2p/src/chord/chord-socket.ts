@@ -73,10 +73,10 @@ export interface ChordSocketOptions extends MeshSocketOptions {
   /**
    * Most records a storing node keeps from all writers together: past it, writes of new keys are
    * refused (the writer's write rejects with QuotaExceededError, `what` 'stored-keys'); nobody is
-   * dropped for it. Default CHORD_MAX_STORED_KEYS (200,000).
+   * dropped for it. Default CHORD_MAX_STORED_KEYS (100,000).
    */
   maxStoredKeys?: number;
-  /** Most bytes a storing node keeps from all writers together, likewise. Default CHORD_MAX_STORED_BYTES (256 MiB). */
+  /** Most bytes a storing node keeps from all writers together, likewise. Default CHORD_MAX_STORED_BYTES (128 MiB). */
   maxStoredBytes?: number;
 }
 

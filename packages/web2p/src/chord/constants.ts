@@ -225,5 +225,5 @@ export const CHORD_MAX_BYTES_PER_WRITER = 8 * 1024 * 1024;
  * SYNC_MAX_STORED_KEYS and SYNC_MAX_STORED_BYTES, and for their reason (writers are identities any
  * peer can make, each with its own quota). Past them new records are refused, whoever wrote them.
  */
-export const CHORD_MAX_STORED_KEYS = 200_000;
-export const CHORD_MAX_STORED_BYTES = 256 * 1024 * 1024;
+export const CHORD_MAX_STORED_KEYS = 100_000;
+export const CHORD_MAX_STORED_BYTES = 128 * 1024 * 1024;

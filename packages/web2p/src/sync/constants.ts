@@ -36,17 +36,19 @@ export const SYNC_MAX_BYTES_PER_OWNER = 8 * 1024 * 1024;
 /**
  * How many keys one replica keeps from all owners together. Owner quotas alone do not bound a
  * replica: a peer can sign records as any number of identities it makes (and under trust 'legacy'
- * name any owner unsigned), each with its own quota. 200,000 is twenty owners at their key quota,
- * far more than a room's shared dict holds; past it new keys are refused, everyone's alike.
+ * name any owner unsigned), each with its own quota. 100,000 is ten owners at their key quota, far
+ * more than a room's shared dict holds, and about 100 MB of memory (a record with its signature
+ * took 963 bytes of heap, measured with 50,000 small keys); past it new keys are refused, everyone's
+ * alike.
  */
-export const SYNC_MAX_STORED_KEYS = 200_000;
+export const SYNC_MAX_STORED_KEYS = 100_000;
 
 /**
- * How many bytes one replica keeps from all owners together, for the same reason: 256 MiB, thirty-two
- * owners at their byte quota, what a tab can hold in memory (and again in IndexedDB) without being
- * the one the browser kills first.
+ * How many bytes one replica keeps from all owners together, for the same reason: 128 MiB, sixteen
+ * owners at their byte quota; with the keys' own cost, a full replica stays near a quarter of a
+ * gigabyte, which a tab can hold (and again in IndexedDB).
  */
-export const SYNC_MAX_STORED_BYTES = 256 * 1024 * 1024;
+export const SYNC_MAX_STORED_BYTES = 128 * 1024 * 1024;
 
 /**
  * A peer writing a key another node holds is dropped only when the holder's record has been here

@@ -44,10 +44,10 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   maxBytesPerOwner?: number;
   /**
    * Most keys kept here from all owners together: past it new keys are refused, ours (QuotaExceededError,
-   * `what` 'stored-keys') and peers' alike. Default SYNC_MAX_STORED_KEYS (200,000).
+   * `what` 'stored-keys') and peers' alike. Default SYNC_MAX_STORED_KEYS (100,000).
    */
   maxStoredKeys?: number;
-  /** Most bytes kept here from all owners together. Default SYNC_MAX_STORED_BYTES (256 MiB). */
+  /** Most bytes kept here from all owners together. Default SYNC_MAX_STORED_BYTES (128 MiB). */
   maxStoredBytes?: number;
 }
 
