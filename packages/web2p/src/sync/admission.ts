@@ -21,6 +21,7 @@ import type { Connection } from '../mesh/connection.js';
 import type { MeshContext } from '../mesh/service.js';
 import { isWritersOwn, limitOf, type WriterUsage } from '../replica/quota.js';
 import { checkLease } from './lease.js';
+import type { PassedOnReports } from './passed-on-reports.js';
 import type { SyncRecord } from './merge.js';
 
 /** A record (or delta) a peer sent, as the rules see it. */
@@ -58,6 +59,8 @@ export interface AdmissionRules {
   /** SYNC_RACE_SECONDS: how long a record must have been held before a peer writing over it is dropped. */
   readonly raceSeconds: number;
   readonly usage: WriterUsage;
+  /** Where refusals that do not blame the neighbour go (rate-limited per neighbour). */
+  readonly passedOn: PassedOnReports;
 }
 
 export type Admission = 'admit' | 'lease' | 'quota' | 'unsigned';
@@ -74,7 +77,7 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
   if (candidate.verified === undefined && mesh.trust === 'strict') {
     const error = refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'");
     if (from.id === owner) throw error;
-    mesh.reportError(error, 'sync');
+    rules.passedOn.report(mesh, error, from);
     return 'unsigned';
   }
   const size = candidate.size();
@@ -83,7 +86,7 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
     const error = new QuotaExceededError(owner, over, limitOf(rules.usage.limits, over), from.id);
     // a writer past its own quota is to blame; a full replica is nobody's fault in particular
     if (from.id === owner && isWritersOwn(over)) throw error;
-    mesh.reportError(error, 'sync');
+    rules.passedOn.report(mesh, error, from);
     return 'quota';
   }
   if (rules.leasing && leaseHeld(rules, candidate, held, now)) {
