@@ -103,7 +103,10 @@ export class ChordService implements Service {
   readonly tuning = { neighbourUpdates: false, peerRequestIntervalMs: STABILIZE_MS, memberHeartbeats: false };
   readonly k: number;
   readonly replicas: number;
-  /** Each writer's storage quota on this node (and this node's own in all), and the bound on all writers here (chord/constants.ts). */
+  /**
+   * Each writer's storage quota on this node (and this node's own in all), and the bound on all
+   * writers here (chord/constants.ts).
+   */
   readonly quota: QuotaLimits;
   /** What this node's user wrote, for its side of the quota. */
   readonly ownWrites: OwnWrites;

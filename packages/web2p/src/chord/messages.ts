@@ -42,10 +42,11 @@
  *
  *   answer  = [0x0D retrieved, request id, hops, responder entry, status, value | nil, proof | nil]
  *     Passed back along the reverse path. status 'ok' | 'absent' | 'quota' (the write
- *     would take its writer past its quota, or the node past its bound on all writers) | 'stale' (the node holds the key at the write's
- *     version or later, or not at its base). value: get → the record; set/delete → [version,
- *     sha256(msgpack(value | nil))] of what was stored; find → the responder's successor list;
- *     quota → 'keys' | 'bytes' | 'stored-keys' | 'stored-bytes'; stale → the version held. proof = [public key, signature]: the
+ *     would take its writer past its quota, or the node past its bound on all writers) |
+ *     'stale' (the node holds the key at the write's version or later, or not at its base).
+ *     value: get → the record; set/delete → [version, sha256(msgpack(value | nil))] of what was
+ *     stored; find → the responder's successor list; quota → 'keys' | 'bytes' | 'stored-keys' |
+ *     'stored-bytes'; stale → the version held. proof = [public key, signature]: the
  *     responder's signature of the answer (record-proof.ts), on every answer but find's and
  *     handoff acks. Also acknowledges a handoff, with hops 0.
  *
