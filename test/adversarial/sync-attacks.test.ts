@@ -132,6 +132,17 @@ describe('sync attacks over TCP (issue 15)', () => {
     await expectFoiled(s, 'unsigned');
   });
 
+  it('an owner signing a second value for its key in the same second is refused and dropped (ordering the two would cost the size of the value held)', async () => {
+    const s = await scene();
+    const ts = s.attacker.nowSeconds();
+    const large = new Uint8Array(64 * 1024).fill(9);
+    s.attacker.send(flags.broadcast, [flags.store, utf8('mine'), large, signedBy(s.attacker, 'mine', large, ts)]);
+    await waitFor(() => s.replica.has('mine'), NET_MS, 'the attacker\'s own key');
+    s.attacker.send(flags.whisper, [flags.store, utf8('mine'), 'x', s.attacker.id, ts, signedBy(s.attacker, 'mine', 'x', ts)]);
+    await expectFoiled(s, 'two-values');
+    expect(s.replica.get('mine')).toEqual(large);
+  });
+
   it('a five-item sync whisper dated 2^53 - 1 is refused, and the owner keeps writing and linking', async () => {
     const s = await scene();
     s.attacker.send(flags.whisper, [flags.store, utf8('name'), 'mallory', s.owner.id, Number.MAX_SAFE_INTEGER]);

@@ -322,6 +322,8 @@ export type RecordRefusal =
   | 'future'
   /** Another node holds an unexpired lease on the key. */
   | 'lease'
+  /** Its owner signed another value for the key in the same second, which a web2p owner never does. */
+  | 'two-values'
   /** A chord record's version is further above the writer's clock and the previous version than allowed. */
   | 'version';
 

@@ -6,6 +6,8 @@
  *     far-future one would lock it);
  *   - it is signed by its owner (trust 'strict'; under 'legacy' an unsigned record is merged as py2p
  *     would merge it);
+ *   - a signed store is not a second value its owner signed for the key and second of the signed
+ *     record held (a web2p owner moves a second write to the next second: merge.ts);
  *   - with leasing on, a record from anyone but the holder of an unexpired lease is refused (§6.3
  *     applied to remote records as well as to local writes; an unsigned one too, as py2p refuses it,
  *     though nothing stops an unsigned peer from naming the holder as its owner);
@@ -63,22 +65,31 @@ export interface AdmissionRules {
   readonly passedOn: PassedOnReports;
 }
 
-export type Admission = 'admit' | 'lease' | 'quota' | 'unsigned';
+export type Admission = 'admit' | 'lease' | 'quota' | 'unsigned' | 'two-values';
 
 /** Checks `candidate` against the rules above; throws when `from` is to blame (see the top). */
 export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candidate, held: Held | undefined, from: Connection): Admission {
   const { owner, ts } = candidate;
   const now = mesh.nowSeconds();
   const refuse = (reason: RecordRefusedError['reason'], detail: string) => new RecordRefusedError(from.id, owner, reason, detail);
+  /** Drops `from` when it wrote the record; otherwise (it passed it on) reports the refusal. */
+  const blameWriter = (error: RecordRefusedError): void => {
+    if (from.id === owner) throw error;
+    rules.passedOn.report(mesh, error, from);
+  };
   if (ts > now + rules.clockWindowSeconds) {
     throw refuse('future', `dated ${ts - now} s ahead of our clock, more than the ${rules.clockWindowSeconds} s allowed`);
   }
   if (candidate.verified === false) throw refuse('bad-signature', 'its signature is not the owner\'s');
   if (candidate.verified === undefined && mesh.trust === 'strict') {
-    const error = refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'");
-    if (from.id === owner) throw error;
-    rules.passedOn.report(mesh, error, from);
+    blameWriter(refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'"));
     return 'unsigned';
+  }
+  if (!candidate.isDelta && candidate.verified && held?.record.proof && held.record.owner === owner && held.record.ts === ts) {
+    // (a store that reaches here differs from the record held) Ordering the two would mean encoding
+    // our value, which an owner signing variants of a large key could make us do without end.
+    blameWriter(refuse('two-values', 'its owner signed another value for this key in the same second'));
+    return 'two-values';
   }
   const size = candidate.size();
   const over = size === undefined ? undefined : rules.usage.exceeded(owner, size, held && { writer: held.record.owner, bytes: held.bytes });
