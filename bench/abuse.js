@@ -77,7 +77,15 @@ async function run(name, shared, label) {
   const bases = await Promise.all(cast.all.map((p) => p.request('report')));
   const base = bases[0];
   for (const p of cast.all) p.startPeak('attack');
-  for (const p of [victim, receiver]) p.send({ type: 'expect', label });
+  // the sender starts only once both count the label: a process still busy with the last attack's
+  // traffic could read the first new messages before the IPC message that names their label
+  await Promise.all(
+    [victim, receiver].map((p) => {
+      const expecting = p.next('expecting');
+      p.send({ type: 'expect', label });
+      return expecting;
+    }),
+  );
   sender.send({ type: 'tick', label });
   const started = Date.now();
   const attack = await ATTACKS[name](victim, started + SECONDS * 1000);

@@ -25,7 +25,10 @@ await sock.connect(process.argv[2]);
 let ticker;
 let sent = 0;
 process.on('message', (message) => {
-  if (message.type === 'expect') tags.expect(message.label);
+  if (message.type === 'expect') {
+    tags.expect(message.label);
+    process.send({ type: 'expecting' });
+  }
   if (message.type === 'missing') process.send({ type: 'missing', missing: tags.missing(message.sent) });
   if (message.type === 'tick') {
     sent = 0;

@@ -52,7 +52,10 @@ reportToParent(async () => {
 process.on('message', (message) => {
   if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
   if (message.type === 'flood') void flood(message.count);
-  if (message.type === 'expect') tags?.expect(message.label);
+  if (message.type === 'expect') {
+    tags?.expect(message.label);
+    process.send({ type: 'expecting' });
+  }
   if (message.type === 'missing') process.send({ type: 'missing', missing: tags?.missing(message.sent) ?? 'unread' });
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
