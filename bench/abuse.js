@@ -56,14 +56,11 @@ const mib = (bytes) => +(bytes / MiB).toFixed(1);
 /** A process's memory in MiB, split so a leak in the JS heap shows apart from held buffers. */
 const memorySplit = (stats) => Object.fromEntries(['rss', 'heapUsed', 'external', 'arrayBuffers'].map((k) => [k, mib(stats[k])]));
 
-/** Asks each of `procs` (the victim, the receiving neighbour) for the honest indexes below `sent` it lacks. */
+/** Asks each of `procs` ({ victim, receiver }, by role) for the honest indexes below `sent` it lacks. */
 async function missingAt(procs, sent) {
-  const answers = await Promise.all(procs.map((p) => {
-    const answer = p.next('missing');
-    p.send({ type: 'missing', sent });
-    return answer;
-  }));
-  return Object.fromEntries(procs.map((p, i) => [p === procs.at(-1) ? 'receiver' : 'victim', answers[i].missing]));
+  const roles = Object.entries(procs);
+  const answers = await Promise.all(roles.map(([, p]) => p.ask({ type: 'missing', sent }, 'missing')));
+  return Object.fromEntries(roles.map(([role], i) => [role, answers[i].missing]));
 }
 
 /** One attack on `shared` (the soak's one cast), or on a fresh cast of its own; `label` tags its honest messages. */
@@ -79,24 +76,16 @@ async function run(name, shared, label) {
   for (const p of cast.all) p.startPeak('attack');
   // the sender starts only once both count the label: a process still busy with the last attack's
   // traffic could read the first new messages before the IPC message that names their label
-  await Promise.all(
-    [victim, receiver].map((p) => {
-      const expecting = p.next('expecting');
-      p.send({ type: 'expect', label });
-      return expecting;
-    }),
-  );
+  await Promise.all([victim, receiver].map((p) => p.ask({ type: 'expect', label }, 'expecting')));
   sender.send({ type: 'tick', label });
   const started = Date.now();
   const attack = await ATTACKS[name](victim, started + SECONDS * 1000);
-  const ticked = sender.next('ticked');
-  sender.send({ type: 'stop-tick' });
-  const { sent } = await ticked;
+  const { sent } = await sender.ask({ type: 'stop-tick' }, 'ticked');
   const attackSeconds = (Date.now() - started) / 1000;
   const delivered = (await waitUntil(() => receiver.stats.label === label && receiver.stats.got >= sent, SETTLE_MS), receiver.stats.got);
   const alive = victim.alive();
   // which honest messages did not arrive, and whether the victim had them (lost after it) or not
-  const missing = delivered < sent ? await missingAt([...(alive ? [victim] : []), receiver], sent) : undefined;
+  const missing = delivered < sent ? await missingAt(alive ? { victim, receiver } : { receiver }, sent) : undefined;
   const end = alive ? await victim.request('report') : victim.stats; // a dead victim's last report
   const neighboursAlive = neighbours.every((n) => n.alive());
   if (!shared) await cast.stop();

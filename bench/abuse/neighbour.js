@@ -25,11 +25,6 @@ await sock.connect(process.argv[2]);
 let ticker;
 let sent = 0;
 process.on('message', (message) => {
-  if (message.type === 'expect') {
-    tags.expect(message.label);
-    process.send({ type: 'expecting' });
-  }
-  if (message.type === 'missing') process.send({ type: 'missing', missing: tags.missing(message.sent) });
   if (message.type === 'tick') {
     sent = 0;
     ticker = setInterval(() => sock.send(`honest ${message.label} ${sent++}`), TICK_MS);

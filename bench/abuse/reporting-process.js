@@ -36,13 +36,16 @@ export async function forkReporting(url, args, { env = {} } = {}) {
     exited,
     alive,
     send: (message) => child.connected && child.send(message),
-    /** The next message of `type` from it (an answer to what was just sent). */
-    next: (type) =>
-      new Promise((resolve, reject) => {
-        const listen = (message) => message.type === type && (child.off('message', listen), resolve(message));
+    /** Sends `message` and resolves with the next message of type `answer` from it. */
+    ask: (message, answer) => {
+      const answered = new Promise((resolve, reject) => {
+        const listen = (reply) => reply.type === answer && (child.off('message', listen), resolve(reply));
         child.on('message', listen);
-        void exited.then((code) => reject(new Error(`${url} exited with ${code} before its '${type}'`)));
-      }),
+        void exited.then((code) => reject(new Error(`${url} exited with ${code} before its '${answer}'`)));
+      });
+      if (child.connected) child.send(message);
+      return answered;
+    },
     /** Asks for a 'report' now or a 'gc' then a report; resolves with that report. */
     request: (type) =>
       new Promise((resolve, reject) => {

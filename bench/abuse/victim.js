@@ -13,7 +13,7 @@ const sock = new SyncSocket({ listen: { host: '127.0.0.1', port: 0 }, protocol: 
 // A careful app reads its messages (a 'message' handler, so none stay queued); `unread` leaves
 // every message in the recv() queue, the worst case, up to maxQueuedMessages / maxQueuedBytes.
 // (the honest messages it relays are tagged: which it received says where a lost one was lost)
-const tags = unread ? undefined : honestTags(sock);
+honestTags(sock, { unread });
 const dropped = {};
 sock.on('error', (error) => {
   const kind = error.limit ? `${error.name}:${error.limit}` : error.name;
@@ -52,11 +52,6 @@ reportToParent(async () => {
 process.on('message', (message) => {
   if (message.type === 'send') sock.send(...message.packets.map((p) => (p?.type === 'Buffer' ? new Uint8Array(p.data) : p)));
   if (message.type === 'flood') void flood(message.count);
-  if (message.type === 'expect') {
-    tags?.expect(message.label);
-    process.send({ type: 'expecting' });
-  }
-  if (message.type === 'missing') process.send({ type: 'missing', missing: tags?.missing(message.sent) ?? 'unread' });
   if (message.type === 'exit') sock.close().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', address: sock.address, id: sock.id, protocolId: sock.protocol.id });
