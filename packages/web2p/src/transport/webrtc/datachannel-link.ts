@@ -176,10 +176,11 @@ export class DataChannelLink implements Link {
   }
 
   /**
-   * Queues `bytes`; what is sent in one task leaves together when it ends (a microtask), so small
-   * frames sent one after another are joined into one data-channel message (PROTOCOL.md §14.12): a
-   * message costs the engine far more than its bytes, and 100 bytes of payload took ~214 bytes
-   * framed alone. A large frame still goes as a view, without a copy.
+   * Sends `bytes`: on an idle link the task's first send at once, the rest together when the task
+   * ends (a microtask), so small frames sent one after another are joined into one data-channel
+   * message (PROTOCOL.md §14.12): a message costs the engine far more than its bytes, and 100 bytes
+   * of payload took ~214 bytes framed alone. A large frame still goes as a view, without a copy.
+   * Past the high-water mark everything waits for the channel to drain.
    */
   send(bytes: Uint8Array): void {
     if (this.#ended || bytes.byteLength === 0) return;
@@ -187,6 +188,10 @@ export class DataChannelLink implements Link {
     this.#queuedBytes += bytes.byteLength;
     if (this.#flushQueued) return;
     this.#flushQueued = true;
+    // On an idle link the task's first send leaves at once: held to the task's end, a reply would
+    // wait for all the work after it (the rest of its handler, the reading's bookkeeping), on every
+    // round trip. A busy link (bytes queued here or in the channel) joins it with the rest.
+    if (this.#queuedBytes === bytes.byteLength && this.#channel.bufferedAmount === 0) this.#flush();
     void settled.then(this.#flushAtTaskEnd);
   }
 
@@ -258,7 +263,10 @@ export class DataChannelLink implements Link {
       }
     } catch (error) {
       const reason = describe(error);
-      this.#hungUp(new ConnectionClosedError(`the WebRTC data channel refused a message: ${reason}`, { cause: error }));
+      const refused = new ConnectionClosedError(`the WebRTC data channel refused a message: ${reason}`, { cause: error });
+      // Reported once the current call returns: a flush may run inside the app's send(), which
+      // must not run the close's handlers (the peer gone, 'disconnect') before it returns.
+      void settled.then(() => this.#hungUp(refused));
     }
   }
 
