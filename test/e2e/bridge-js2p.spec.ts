@@ -23,8 +23,13 @@ test('a Chromium page and a js2p node exchange broadcasts through a web2p bridge
     const page = await roomPage(browser, room);
     const pageId: string = await page.evaluate(() => (window as any).sock.id);
     js.sock.connect(HOST, Number(new URL(bridge.address).port));
-    // js2p too: it sends a broadcast to the peers in its own routing table, which it fills after ours
-    await until('the bridge holds both sides, and js2p the bridge', async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId) && js.sock.routing_table.has(bridge.id));
+    // js2p and the page too: each sends a broadcast to the peers in its own routing table, which it
+    // fills after the bridge does (the page once it has checked the bridge's identity proof)
+    const pageHoldsBridge = (): Promise<boolean> => page.evaluate((id) => (window as any).sock.routingTable.has(id), bridge.id);
+    await until(
+      'the bridge holds both sides, and each side the bridge',
+      async () => bridge.routingTable.has(js.id) && bridge.routingTable.has(pageId) && js.sock.routing_table.has(bridge.id) && (await pageHoldsBridge()),
+    );
 
     js.sock.send(['from js2p']);
     await page.evaluate(() => (window as any).sock.send('from the page'));
