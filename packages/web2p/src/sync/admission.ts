@@ -13,10 +13,11 @@
  *     though nothing stops an unsigned peer from naming the holder as its owner);
  *   - its owner stays within its storage quota on this replica, and the replica within its bound on
  *     all owners together (issue 16).
- * Refusals a peer is to blame for (it forged, misdated or wrote the record itself) throw, which drops
- * its link; others (a record an honest neighbour passed on) are reported and go no further. An
+ * Refusals a peer is to blame for (it forged a signature, or wrote the record itself) throw, which
+ * drops its link; others (a record an honest neighbour passed on) are reported and go no further. An
  * unsigned record of someone else's is one of those: a 'legacy' node bridging py2p/js2p peers passes
- * their records on, and a 'strict' node dropping it for that would cut the bridge.
+ * their records on, and a 'strict' node dropping it for that would cut the bridge. So is one of
+ * someone else's dated past our window: a neighbour whose clock is ahead of ours took it in its own.
  */
 import { QuotaExceededError, RecordRefusedError } from '../errors.js';
 import type { Connection } from '../mesh/connection.js';
@@ -65,7 +66,7 @@ export interface AdmissionRules {
   readonly passedOn: PassedOnReports;
 }
 
-export type Admission = 'admit' | 'lease' | 'quota' | 'unsigned' | 'two-values';
+export type Admission = 'admit' | 'future' | 'lease' | 'quota' | 'unsigned' | 'two-values';
 
 /** Checks `candidate` against the rules above; throws when `from` is to blame (see the top). */
 export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candidate, held: Held | undefined, from: Connection): Admission {
@@ -77,10 +78,13 @@ export function admit(mesh: MeshContext, rules: AdmissionRules, candidate: Candi
     if (from.id === owner) throw error;
     rules.passedOn.report(mesh, error, from);
   };
-  if (ts > now + rules.clockWindowSeconds) {
-    throw refuse('future', `dated ${ts - now} s ahead of our clock, more than the ${rules.clockWindowSeconds} s allowed`);
-  }
   if (candidate.verified === false) throw refuse('bad-signature', 'its signature is not the owner\'s');
+  if (ts > now + rules.clockWindowSeconds) {
+    // Passed on, it may come from an honest neighbour whose clock runs between ours and a fast
+    // owner's (within its window, outside ours): dropping that neighbour would cut us off from it.
+    blameWriter(refuse('future', `dated ${ts - now} s ahead of our clock, more than the ${rules.clockWindowSeconds} s allowed`));
+    return 'future';
+  }
   if (candidate.verified === undefined && mesh.trust === 'strict') {
     blameWriter(refuse('unsigned', "it carries no owner's signature; unsigned (py2p/js2p) peers need trust: 'legacy'"));
     return 'unsigned';

@@ -31,8 +31,9 @@ export interface SyncSocketOptions extends MeshSocketOptions {
   /** How long deletes are remembered; default TOMBSTONE_MS (replica/constants.ts) in seconds. */
   tombstoneSeconds?: number;
   /**
-   * How far ahead of our clock a peer's record may be dated; later ones are refused and their
-   * sender dropped. Default SYNC_CLOCK_WINDOW_SECONDS (60); peers should agree on it.
+   * How far ahead of our clock a peer's record may be dated; later ones are refused (a
+   * RecordRefusedError, reason 'future'), and their writer dropped when it sent them itself.
+   * Default SYNC_CLOCK_WINDOW_SECONDS (60); peers should agree on it.
    */
   clockWindowSeconds?: number;
   /**
