@@ -47,6 +47,21 @@ it('a replica record with version 1e308 is refused and its sender dropped; hones
   await expectHonestDataKept(node);
 });
 
+it('a replica record of another writer dated past our window is refused, reported once, and its sender kept (its clock may run ahead of ours, within its own window)', async () => {
+  const { node, attacker, errors } = await scene();
+  const other = createIdentity(systemRandom); // a writer whose clock runs 90 s ahead
+  const writer = nodeIdOf(other.publicKey, node.protocol.id);
+  const ahead = Date.now() + 90_000;
+  attacker.sendReplicas([attacker.record({ key: utf8('early'), version: ahead, value: 'from the fast clock', writer, signer: other })]);
+  attacker.sendReplicas([attacker.record({ key: utf8('early too'), version: ahead, value: 'again', writer, signer: other })]);
+  await waitFor(() => errors.length > 0, NET_MS, 'the refusal is reported');
+  expect(errors).toEqual([expect.objectContaining({ name: 'RecordRefusedError', peerId: attacker.id, owner: writer, reason: 'version' })]);
+  expect(node.routingTable.has(attacker.id)).toBe(true); // the node drops a peer at once, the peer hears of it later
+  expect(attacker.closed).toBe(false);
+  await expectHonestDataKept(node);
+  await expect(node.get('early')).rejects.toMatchObject({ name: 'KeyError' });
+});
+
 it('a writer flooding set requests past its key quota gets a refusal and is dropped; the storing node keeps only its quota', async () => {
   const { node, attacker, errors } = await scene();
   const requests = 4 * QUOTA;
@@ -83,6 +98,7 @@ it('replica records past the quota of a writer other than their sender are refus
   attacker.sendReplicas(records);
   await waitFor(() => errors.length > 0, NET_MS, 'the refusal is reported');
   expect(errors).toEqual([expect.objectContaining({ name: 'QuotaExceededError', owner: writer, peerId: attacker.id })]);
+  expect(node.routingTable.has(attacker.id)).toBe(true);
   expect(attacker.closed).toBe(false);
   await expectHonestDataKept(node);
   await expect(node.get(`passed on ${QUOTA}`)).rejects.toMatchObject({ name: 'KeyError' });

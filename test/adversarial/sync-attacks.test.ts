@@ -85,6 +85,8 @@ async function expectFoiled({ owner, replica, attacker, errors, ownerLost }: Sce
   if (kept) await waitFor(() => errors.some((error) => refusal.asymmetricMatch(error)), NET_MS, `a '${reason}' refusal`);
   else await waitFor(() => attacker.closed, NET_MS, 'the attacker is dropped');
   expect(errors).toContainEqual(refusal);
+  // the replica drops a peer at once; the peer hears of it a little later
+  expect(replica.routingTable.has(attacker.id)).toBe(kept);
   expect(attacker.closed).toBe(!kept);
   for (const node of [owner, replica]) {
     expect(node.get('name')).toBe('alice');

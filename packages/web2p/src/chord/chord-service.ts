@@ -23,6 +23,7 @@ import type { MeshContext, Service } from '../mesh/service.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import { isWritersOwn, limitOf, type QuotaLimit, type QuotaLimits } from '../replica/quota.js';
 import { openReplicaStore, type ReplicaStore } from '../replica/replica-store.js';
+import { PassedOnReports } from '../replica/passed-on-reports.js';
 import type { PersistOption } from '../store/types.js';
 import { describeKey } from '../replica/keys.js';
 import { bytesToBase58, toBase58 } from '../wire/base58.js';
@@ -125,6 +126,8 @@ export class ChordService implements Service {
   /** Where the shard is kept, with `persist` (replica/replica-store.ts). */
   private store: ReplicaStore | undefined;
   private readonly forwards = new ForwardTable();
+  /** Refusals that do not blame the neighbour: reported once a minute per neighbour. */
+  private readonly passedOn = new PassedOnReports('chord');
   /** Handoffs and replica copies waiting for their receiver to confirm them, by `${ack id} ${receiver id}`. */
   private acks!: PendingRequests<string, ChordAnswer>;
   /** Reads sent straight to a replica (bypassing a bad answer), by request id. */
@@ -500,20 +503,23 @@ export class ChordService implements Service {
 
   /**
    * Whether a peer's record must be refused (PROTOCOL.md §14.18): its writer's signature fails, it
-   * has none while trust is 'strict', or its version is out of bounds (record-check.ts). The
-   * refusal is reported; the peer is dropped when it is the record's writer or sent it as one of
-   * its own records (a replica or handoff: honest nodes check what they keep), not when it only
-   * relayed a request.
+   * has none while trust is 'strict', or its version is out of bounds (record-check.ts). A version
+   * refusal drops the peer when it is the record's writer; from anyone else (a relay of the request,
+   * or a node handing over a copy it took while its clock ran ahead of ours) it is only reported,
+   * once a minute per neighbour: that node checked the version against its own clock.
    */
-  private refused(record: WireRecord, from: Connection, relayed = true): boolean {
+  private refused(record: WireRecord, from: Connection): boolean {
     if (this.forged(record, from)) return true;
     try {
       checkVersion(record, this.shard.versionOf(record.key), this.mesh.clock.now(), CHORD_VERSION_WINDOW_MS, from.id);
       return false;
     } catch (refusal) {
+      if (record.writer !== from.id) {
+        this.passedOn.report(this.mesh, refusal as Error, from);
+        return true;
+      }
       this.reportError(refusal);
-      // A relay cannot know the version held here, so only the writer or the sender of a copy is to blame.
-      if (!relayed || record.writer === from.id) from.close();
+      from.close();
       return true;
     }
   }
@@ -541,8 +547,12 @@ export class ChordService implements Service {
    */
   private refuseOverQuota(request: ChordRequest, over: QuotaLimit, answer: ChordAnswer, from: Connection): void {
     const writer = request.record!.writer;
-    this.reportError(new QuotaExceededError(writer, over, limitOf(this.quota, over), from.id));
-    if (writer !== from.id || !isWritersOwn(over)) return;
+    const error = new QuotaExceededError(writer, over, limitOf(this.quota, over), from.id);
+    if (writer !== from.id || !isWritersOwn(over)) {
+      this.passedOn.report(this.mesh, error, from);
+      return;
+    }
+    this.reportError(error);
     whisper(from, encodeAnswer(answer));
     from.close();
   }
@@ -650,19 +660,20 @@ export class ChordService implements Service {
   }
 
   private onRecords(conn: Connection, message: ChordRecords): void {
-    // One refused record refuses the whole message, and its sender is dropped (refused()).
-    for (const record of message.records) if (this.refused(record, conn, false)) return;
+    // One refused record refuses the whole message (refused(): its sender dropped when to blame).
+    for (const record of message.records) if (this.refused(record, conn)) return;
     const merged: Item[] = [];
-    let refused = 0;
     for (const record of message.records) {
       if ((this.shard.versionOf(record.key) ?? -1) >= record.version) continue;
       const over = this.shard.exceeds(record);
       if (over) {
-        // Refused, and reported once per message; the whole message too, and its sender dropped,
-        // when the sender wrote it itself.
-        const blamed = record.writer === conn.id && isWritersOwn(over);
-        if (refused++ === 0 || blamed) this.reportError(new QuotaExceededError(record.writer, over, limitOf(this.quota, over), conn.id));
-        if (!blamed) continue;
+        // Refused; the whole message too, and its sender dropped, when the sender wrote it itself.
+        const error = new QuotaExceededError(record.writer, over, limitOf(this.quota, over), conn.id);
+        if (record.writer !== conn.id || !isWritersOwn(over)) {
+          this.passedOn.report(this.mesh, error, conn);
+          continue;
+        }
+        this.reportError(error);
         conn.close();
         return;
       }

@@ -12,7 +12,7 @@ export function checkVersion(record: WireRecord, held: number | undefined, nowMs
   if (record.version <= nowMs + windowMs || (held !== undefined && record.version === held + 1)) return;
   throw new RecordRefusedError(
     peerId,
-    peerId ?? '(unknown)',
+    record.writer,
     'version',
     `the version ${record.version} of ${JSON.stringify(describeKey(record.key))} is more than ${windowMs} ms ahead of our clock`,
   );

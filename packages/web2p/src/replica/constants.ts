@@ -21,3 +21,9 @@ export const TOMBSTONE_PRUNE_MS = 3_600_000;
  * cache stays under about 1 MiB; it only saves work, never decides anything.
  */
 export const VERIFIED_SIGNATURES_CACHED = 4096;
+
+/**
+ * How often a neighbour's records refused without blaming it (passed on, not written by it) are
+ * reported: once a minute says what is happening without an 'error' event per record.
+ */
+export const PASSED_ON_REPORT_MS = 60_000;

@@ -24,7 +24,7 @@ import type { Connection } from '../mesh/connection.js';
 import type { MeshContext } from '../mesh/service.js';
 import { isWritersOwn, limitOf, type WriterUsage } from '../replica/quota.js';
 import { checkLease } from './lease.js';
-import type { PassedOnReports } from './passed-on-reports.js';
+import type { PassedOnReports } from '../replica/passed-on-reports.js';
 import type { SyncRecord } from './merge.js';
 
 /** A record (or delta) a peer sent, as the rules see it. */

@@ -51,12 +51,6 @@ export const SYNC_MAX_STORED_KEYS = 100_000;
 export const SYNC_MAX_STORED_BYTES = 128 * 1024 * 1024;
 
 /**
- * How often a neighbour's records refused without blaming it (passed on, not written by it) are
- * reported: once a minute says what is happening without an 'error' event per record.
- */
-export const PASSED_ON_REPORT_MS = 60_000;
-
-/**
  * A peer writing a key another node holds is dropped only when the holder's record has been here
  * at least this long (seconds): before that the two writers may simply not have heard of each
  * other yet (a race, which leases settle without blaming anyone). Several propagation delays.

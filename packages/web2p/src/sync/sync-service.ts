@@ -28,7 +28,7 @@ import { tombstoneExpired } from '../replica/tombstones.js';
 import { limitOf, recordSize, WriterUsage } from '../replica/quota.js';
 import type { Proof } from '../replica/signatures.js';
 import { admit, dropOffender, type AdmissionRules, type Candidate } from './admission.js';
-import { PassedOnReports } from './passed-on-reports.js';
+import { PassedOnReports } from '../replica/passed-on-reports.js';
 import { Contenders } from './contenders.js';
 import {
   LEASE_SECONDS,
@@ -107,7 +107,7 @@ export class SyncService implements Service {
         storedKeys: options.maxStoredKeys ?? SYNC_MAX_STORED_KEYS,
         storedBytes: options.maxStoredBytes ?? SYNC_MAX_STORED_BYTES,
       }),
-      passedOn: new PassedOnReports(),
+      passedOn: new PassedOnReports('sync'),
     };
     this.tombstoneMs = options.tombstoneSeconds === undefined ? TOMBSTONE_MS : options.tombstoneSeconds * 1000;
     this.persist = options.persist;
