@@ -32,7 +32,16 @@ import type { Connection } from './connection.js';
 import { ConnectionLimits, type Throttling } from './connection-limits.js';
 import { ConnectionRecord, type ConnectionOwner } from './connection-record.js';
 import { FairReading } from './fair-reading.js';
-import { CONFLICT_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDENTITY_PROOF_MARKER, MAX_HELD_FRAME_BYTES, NEIGHBOUR_UPDATES_MARKER, STALLED_FRAME_MS } from './constants.js';
+import {
+  CONFLICT_GRACE_MS,
+  HANDSHAKE_TIMEOUT_MS,
+  IDENTITY_PROOF_MARKER,
+  MAX_HELD_FRAME_BYTES,
+  NEIGHBOUR_UPDATES_MARKER,
+  REDIAL_BACKOFF_MS,
+  SHORT_LIVED_LINK_MS,
+  STALLED_FRAME_MS,
+} from './constants.js';
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
@@ -584,6 +593,7 @@ export class ConnectionManager {
   /** Makes `record` the open connection to `peerId` in the routing table. */
   private install(record: ConnectionRecord, peerId: string): void {
     record.phase = 'open';
+    record.installedAt = this.host.clock.now();
     this.awaiting.delete(record);
     this.table.set(peerId, record);
     this.views.set(peerId, record.view);
@@ -667,6 +677,10 @@ export class ConnectionManager {
     if (id === undefined || this.table.get(id) !== record) return;
     this.table.delete(id);
     this.views.delete(id);
+    // A link that ends soon after it began (the peer refused us, or we it) would only end again if
+    // redialled at once: the peer is not dialled from the book until REDIAL_BACKOFF_MS have passed.
+    const now = this.host.clock.now();
+    if (now - record.installedAt < SHORT_LIVED_LINK_MS) this.host.book.backOff(id, now + REDIAL_BACKOFF_MS);
     this.host.peerDown(id, unexpected && !this.closed);
   }
 

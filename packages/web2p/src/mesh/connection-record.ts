@@ -75,6 +75,8 @@ export class ConnectionRecord {
   readonly reader: FrameReader;
   /** Virtual ms of the last bytes received, for the stalled-frame check. */
   lastDataAt: number;
+  /** Virtual ms when it entered the routing table (ConnectionManager.install). */
+  installedAt = 0;
   /**
    * The last whisper or broadcast sent here, for a peer's renegotiate/resend (PROTOCOL.md §1.3),
    * when it is no larger than limits.maxResendBytes (a large one is not kept pinned here).

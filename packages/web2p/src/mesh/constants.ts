@@ -50,6 +50,17 @@ export const PEER_REFRESH_MS = 30_000;
 /** A peer we failed to reach is not tried again for this long. */
 export const REDIAL_BACKOFF_MS = 30_000;
 
+/**
+ * A peer whose link ended less than this after it entered the routing table is not dialled again
+ * from the peer book for REDIAL_BACKOFF_MS: a peer that hangs up on us within seconds, or that we
+ * drop, is refusing or refused, and would be again. Redialled at once, two honest nodes whose
+ * clocks are 90 s apart, the fast one holding a sync record of its own, relinked and were dropped
+ * 130 times a second (a handshake, two identity proofs and a sync each time). Ten seconds cover
+ * the refusals that follow a handshake (the first sync, the first renegotiation), not a link that
+ * was up and failed later, which is redialled at once as before.
+ */
+export const SHORT_LIVED_LINK_MS = 10_000;
+
 /** Unclaimed messages waiting for recv(); past this the oldest are dropped (and reported). */
 export const MAX_QUEUED_MESSAGES = 100_000;
 
