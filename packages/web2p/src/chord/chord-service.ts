@@ -514,14 +514,22 @@ export class ChordService implements Service {
       checkVersion(record, this.shard.versionOf(record.key), this.mesh.clock.now(), CHORD_VERSION_WINDOW_MS, from.id);
       return false;
     } catch (refusal) {
-      if (record.writer !== from.id) {
-        this.passedOn.report(this.mesh, refusal as Error, from);
-        return true;
-      }
-      this.reportError(refusal);
-      from.close();
+      this.refuseFrom(from, refusal as Error, record.writer === from.id);
       return true;
     }
+  }
+
+  /**
+   * Reports a refusal of what `from` sent. A peer to blame (it wrote what is refused) is dropped;
+   * one that passed someone else's record on stays, and is reported at most once a minute.
+   */
+  private refuseFrom(from: Connection, error: Error, blamed: boolean): void {
+    if (!blamed) {
+      this.passedOn.report(this.mesh, error, from);
+      return;
+    }
+    this.reportError(error);
+    from.close();
   }
 
   /**
@@ -547,14 +555,9 @@ export class ChordService implements Service {
    */
   private refuseOverQuota(request: ChordRequest, over: QuotaLimit, answer: ChordAnswer, from: Connection): void {
     const writer = request.record!.writer;
-    const error = new QuotaExceededError(writer, over, limitOf(this.quota, over), from.id);
-    if (writer !== from.id || !isWritersOwn(over)) {
-      this.passedOn.report(this.mesh, error, from);
-      return;
-    }
-    this.reportError(error);
-    whisper(from, encodeAnswer(answer));
-    from.close();
+    const blamed = writer === from.id && isWritersOwn(over);
+    if (blamed) whisper(from, encodeAnswer(answer)); // the writer learns why before it is dropped
+    this.refuseFrom(from, new QuotaExceededError(writer, over, limitOf(this.quota, over), from.id), blamed);
   }
 
   /**
@@ -668,14 +671,10 @@ export class ChordService implements Service {
       const over = this.shard.exceeds(record);
       if (over) {
         // Refused; the whole message too, and its sender dropped, when the sender wrote it itself.
-        const error = new QuotaExceededError(record.writer, over, limitOf(this.quota, over), conn.id);
-        if (record.writer !== conn.id || !isWritersOwn(over)) {
-          this.passedOn.report(this.mesh, error, conn);
-          continue;
-        }
-        this.reportError(error);
-        conn.close();
-        return;
+        const blamed = record.writer === conn.id && isWritersOwn(over);
+        this.refuseFrom(conn, new QuotaExceededError(record.writer, over, limitOf(this.quota, over), conn.id), blamed);
+        if (blamed) return;
+        continue;
       }
       const item = this.shard.merge(record);
       if (item) merged.push(item);
