@@ -38,7 +38,6 @@ import {
   IDENTITY_PROOF_MARKER,
   MAX_HELD_FRAME_BYTES,
   NEIGHBOUR_UPDATES_MARKER,
-  REDIAL_BACKOFF_MS,
   SHORT_LIVED_LINK_MS,
   STALLED_FRAME_MS,
 } from './constants.js';
@@ -677,10 +676,10 @@ export class ConnectionManager {
     if (id === undefined || this.table.get(id) !== record) return;
     this.table.delete(id);
     this.views.delete(id);
-    // A link that ends soon after it began (the peer refused us, or we it) would only end again if
-    // redialled at once: the peer is not dialled from the book until REDIAL_BACKOFF_MS have passed.
+    // Links that keep ending soon after they began (the peer refuses us, or we it) would only end
+    // again if redialled at once: the book backs such a peer off (PeerBook.linkEnded).
     const now = this.host.clock.now();
-    if (now - record.installedAt < SHORT_LIVED_LINK_MS) this.host.book.backOff(id, now + REDIAL_BACKOFF_MS);
+    this.host.book.linkEnded(id, now, now - record.installedAt < SHORT_LIVED_LINK_MS);
     this.host.peerDown(id, unexpected && !this.closed);
   }
 

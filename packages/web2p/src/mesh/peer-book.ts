@@ -1,9 +1,12 @@
 import type { WireAddress } from '../transport/types.js';
+import { REDIAL_BACKOFF_MS, SHORT_LINKS_BEFORE_BACKOFF } from './constants.js';
 
 interface Entry {
   addr: WireAddress;
   /** Virtual ms before which we do not dial it again (after a failed dial). */
   retryAt: number;
+  /** Links to it in a row that ended soon after they began (linkEnded). */
+  shortLinks: number;
 }
 
 /**
@@ -21,9 +24,9 @@ export class PeerBook {
   }
 
   remember(id: string, addr: WireAddress): void {
-    const retryAt = this.entries.get(id)?.retryAt ?? 0;
+    const known = this.entries.get(id);
     this.entries.delete(id);
-    this.entries.set(id, { addr, retryAt });
+    this.entries.set(id, { addr, retryAt: known?.retryAt ?? 0, shortLinks: known?.shortLinks ?? 0 });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
@@ -34,6 +37,17 @@ export class PeerBook {
   backOff(id: string, until: number): void {
     const entry = this.entries.get(id);
     if (entry) entry.retryAt = until;
+  }
+
+  /**
+   * A link to `id` ended at `now`, `shortLived` when soon after it began (SHORT_LIVED_LINK_MS). The
+   * SHORT_LINKS_BEFORE_BACKOFF-th such link in a row backs the peer off as a failed dial does.
+   */
+  linkEnded(id: string, now: number, shortLived: boolean): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.shortLinks = shortLived ? entry.shortLinks + 1 : 0;
+    if (entry.shortLinks >= SHORT_LINKS_BEFORE_BACKOFF) entry.retryAt = now + REDIAL_BACKOFF_MS;
   }
 
   /** Known peers that may be dialled now. */
