@@ -12,10 +12,12 @@
 // - every message is checked: sequence numbers in order without gaps, every byte as sent;
 // - the pages are cross-origin isolated (COOP/COEP), so their timer ticks in microseconds;
 // - rounds interleave the systems in a rotating order, fresh pages each time, and every ratio is
-//   taken within one round against that round's raw figure; reported as median and spread.
+//   taken within one round against that round's raw figure; reported as median and spread;
+// - within a round every system's pair of pages stays connected from its first message to its 100 B
+//   stream, so the ping-pongs take turns in blocks (interleavedPings) over the same stretch of time.
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
-// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-bytes 8
+// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-blocks 6 --ping-bytes 8
 // --systems web2p-whisper,simple-peer --phases pings --rehearse --profile DIR --profile-phase pings]
 // --phases first,big,pings,small runs only the phases named (connecting and the first message always
 // runs); --rehearse connects each pair of pages once in another room before the measured connection,
@@ -54,6 +56,8 @@ const WARMUP_MS = numberArg('warmup', 3000);
 const SMALL_WARMUP_MS = numberArg('small-warmup', 1000);
 const WINDOW_MS = numberArg('window', 2000);
 const PINGS = numberArg('pings', 300);
+/** The ping-pongs are measured in this many blocks, the systems taking turns (interleavedPings). */
+const PING_BLOCKS = numberArg('ping-blocks', 6);
 /** Bytes of each ping and pong the page sends (its payload, for web2p inside a whisper's envelope). */
 const PING_BYTES = numberArg('ping-bytes', 8);
 const BIG = 64 * 1024;
@@ -204,77 +208,120 @@ function crashWatch(a, b) {
 }
 
 /**
- * One system's round: fills `figures` phase by phase, so a failed phase keeps those before it.
- * Phases in order: connect and first message, 64 KiB stream, ping-pongs, 100 B stream (the riskiest,
- * last); `--phases` picks some, `--rehearse` connects once before the measured connection.
+ * One system's connection and the phases before the ping-pongs: connect and first message, then the
+ * 64 KiB stream. Fills `figures` phase by phase, so a failed phase keeps those before it; returns the
+ * pair of pages, still connected, for the round's interleaved ping-pongs and its 100 B stream.
+ * `--rehearse` connects once before the measured connection.
  */
-async function measure(system, round, figures) {
+async function connectAndStream(system, round, figures) {
   const [a, b] = [await openPage(), await openPage()];
+  const pair = { system, a, b };
   const crashed = crashWatch(a, b);
-  const phase = (promise, ms, name) => Promise.race([deadline(promise, ms, name), crashed]);
-  const room = `bench-${Math.random().toString(36).slice(2)}`;
-  const connectAndFirst = (room) =>
-    phase(
-      (async () => {
-        const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
-        await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
-        const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
-        await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
-        return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
-      })(),
-      CONNECT_DEADLINE_MS,
-      'connecting and the first message',
-    );
-  if (REHEARSE) {
-    await connectAndFirst(`${room}-rehearsal`);
-    for (const page of [a, b]) await page.evaluate(() => window.benchPage.reset());
+  pair.phase = (promise, ms, name) => Promise.race([deadline(promise, ms, name), crashed]);
+  try {
+    const room = `bench-${Math.random().toString(36).slice(2)}`;
+    const connectAndFirst = (room) =>
+      pair.phase(
+        (async () => {
+          const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
+          await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
+          const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
+          await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
+          return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
+        })(),
+        CONNECT_DEADLINE_MS,
+        'connecting and the first message',
+      );
+    if (REHEARSE) {
+      await connectAndFirst(`${room}-rehearsal`);
+      for (const page of [a, b]) await page.evaluate(() => window.benchPage.reset());
+    }
+    const stopFirstProfile = await profileIf('first', [a, b], system, round);
+    figures.firstMessageMs = await connectAndFirst(room);
+    await stopFirstProfile?.();
+    if (PHASES.includes('big')) {
+      const stopProfile = await profileIf('big', [a, b], system, round);
+      const big = await pair.phase(streamPhase(a, b, BIG, marksOf(system), WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
+      await stopProfile?.();
+      Object.assign(figures, {
+        throughputMBps: big.mbPerSecond,
+        senderUsPerMessage: big.mainThreadUsPerMessage.sender,
+        receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
+        lost: big.lost,
+        orderErrors: big.orderErrors,
+        corrupt: big.corrupt,
+      });
+    }
+    return pair;
+  } catch (error) {
+    await closePair(pair);
+    throw error;
   }
-  const stopFirstProfile = await profileIf('first', [a, b], system, round);
-  figures.firstMessageMs = await connectAndFirst(room);
-  await stopFirstProfile?.();
-  const marks = system === 'web2p-queue' ? QUEUE_MARKS : MARKS;
-  // the stream's own deadlines are inside streamPhase; this one only bounds the CDP calls around them
-  const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN_MS + DRAIN_DEADLINE_MS;
-  if (PHASES.includes('big')) {
-    const stopProfile = await profileIf('big', [a, b], system, round);
-    const big = await phase(streamPhase(a, b, BIG, marks, WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
-    await stopProfile?.();
-    Object.assign(figures, {
-      throughputMBps: big.mbPerSecond,
-      senderUsPerMessage: big.mainThreadUsPerMessage.sender,
-      receiverUsPerMessage: big.mainThreadUsPerMessage.receiver,
-      lost: big.lost,
-      orderErrors: big.orderErrors,
-      corrupt: big.corrupt,
+}
+
+const marksOf = (system) => (system === 'web2p-queue' ? QUEUE_MARKS : MARKS);
+/** The stream's own deadlines are inside streamPhase; this one only bounds the CDP calls around them. */
+const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN_MS + DRAIN_DEADLINE_MS;
+
+/**
+ * The round's ping-pongs, every connected system's in turn: PING_BLOCKS blocks of PINGS/PING_BLOCKS
+ * round trips each, the systems' order rotating from block to block, so every system's round trips
+ * are spread over the same stretch of time and a slower stretch of the machine falls on all of them
+ * alike (measured one system after another, the RTT ratio moved by ±0.1 from run to run). Each pair
+ * first warms up. A pair that fails leaves the rest; returns each system's round trips in ms.
+ */
+async function interleavedPings(pairs, round, failed) {
+  const times = new Map(pairs.map((pair) => [pair, []]));
+  const live = new Set(pairs);
+  const attempt = async (pair, run) => {
+    try {
+      await run();
+    } catch (error) {
+      failed(pair, error);
+      live.delete(pair);
+      await closePair(pair);
+    }
+  };
+  const stops = [];
+  for (const pair of pairs) {
+    await attempt(pair, async () => {
+      const { a, b } = pair;
+      await pair.phase(b.evaluate(() => window.benchPage.setEcho(true)), PINGS_DEADLINE_MS, 'the ping-pongs');
+      await pair.phase(a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES), PINGS_DEADLINE_MS, 'the ping-pongs'); // warm-up
+      stops.push(await profileIf('pings', [a, b], pair.system, round));
     });
   }
-  if (PHASES.includes('pings')) {
-    const times = await phase(
-      (async () => {
-        await b.evaluate(() => window.benchPage.setEcho(true));
-        await a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES); // warm-up
-        const stopPingProfile = await profileIf('pings', [a, b], system, round);
-        const rtts = await a.evaluate(([n, size]) => window.benchPage.pings(n, size), [PINGS, PING_BYTES]);
-        await stopPingProfile?.();
-        return rtts;
-      })(),
-      PINGS_DEADLINE_MS,
-      'the ping-pongs',
-    );
-    Object.assign(figures, { rttMedianMs: median(times), rttP90Ms: percentile(times, 90) });
+  const perBlock = Math.ceil(PINGS / PING_BLOCKS);
+  for (let block = 0; block < PING_BLOCKS; block++) {
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[(i + block) % pairs.length];
+      if (!live.has(pair)) continue;
+      await attempt(pair, async () => {
+        const rtts = await pair.phase(pair.a.evaluate(([n, size]) => window.benchPage.pings(n, size), [perBlock, PING_BYTES]), PINGS_DEADLINE_MS, 'the ping-pongs');
+        times.get(pair).push(...rtts);
+      });
+    }
   }
-  if (PHASES.includes('small')) {
-    const small = await phase(streamPhase(a, b, SMALL, marks, SMALL_WARMUP_MS), streamDeadline(SMALL_WARMUP_MS), 'the 100 B phase');
-    Object.assign(figures, {
-      smallMsgsPerSecond: small.perSecond,
-      lost: (figures.lost ?? 0) + small.lost,
-      orderErrors: (figures.orderErrors ?? 0) + small.orderErrors,
-      corrupt: (figures.corrupt ?? 0) + small.corrupt,
-    });
-  }
-  for (const page of [a, b]) await page.evaluate(() => window.benchPage.close());
-  await a.context().close();
-  await b.context().close();
+  for (const stop of stops) await stop?.();
+  return new Map([...live].map((pair) => [pair.system, times.get(pair)]));
+}
+
+/** The 100 B stream (the riskiest phase, last), into `figures`. */
+async function smallStream(pair, figures) {
+  const small = await pair.phase(streamPhase(pair.a, pair.b, SMALL, marksOf(pair.system), SMALL_WARMUP_MS), streamDeadline(SMALL_WARMUP_MS), 'the 100 B phase');
+  Object.assign(figures, {
+    smallMsgsPerSecond: small.perSecond,
+    lost: (figures.lost ?? 0) + small.lost,
+    orderErrors: (figures.orderErrors ?? 0) + small.orderErrors,
+    corrupt: (figures.corrupt ?? 0) + small.corrupt,
+  });
+}
+
+/** Closes a pair's endpoints and pages; a crashed or stuck page is closed all the same. */
+async function closePair({ a, b }) {
+  const bounded = (promise) => deadline(promise, 5_000, 'closing').catch(() => {});
+  for (const page of [a, b]) await bounded(page.evaluate(() => window.benchPage.close()));
+  for (const page of [a, b]) await page.context().close().catch(() => {});
 }
 
 // ------------------------------------------------------------------ rounds
@@ -283,17 +330,33 @@ const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
   // rotate the order, so no system always runs first (cold) or last
   const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]);
-  const figures = {};
+  const figures = Object.fromEntries(SYSTEMS.map((system) => [system, {}]));
+  // a crashed page or a phase past its deadline is reported; the phases before it still count
+  const failed = (system, error) => {
+    figures[system].failed = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    console.log(`round ${round + 1}: ${system} failed: ${figures[system].failed}`);
+  };
+  const pairs = [];
   for (const system of order) {
-    figures[system] = {};
     try {
-      await measure(system, round, figures[system]);
+      pairs.push(await connectAndStream(system, round, figures[system]));
     } catch (error) {
-      // a crashed page or a phase past its deadline is reported; the phases before it still count
-      figures[system].failed = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      console.log(`round ${round + 1}: ${system} failed: ${figures[system].failed}`);
-      for (const context of browser.contexts()) await context.close().catch(() => {});
+      failed(system, error);
     }
+  }
+  let connected = pairs;
+  if (PHASES.includes('pings')) {
+    const times = await interleavedPings(pairs, round, (pair, error) => failed(pair.system, error));
+    for (const [system, rtts] of times) Object.assign(figures[system], { rttMedianMs: median(rtts), rttP90Ms: percentile(rtts, 90) });
+    connected = pairs.filter((pair) => times.has(pair.system));
+  }
+  for (const pair of connected) {
+    try {
+      if (PHASES.includes('small')) await smallStream(pair, figures[pair.system]);
+    } catch (error) {
+      failed(pair.system, error);
+    }
+    await closePair(pair);
   }
   rounds.push(figures);
   const fixed = (value, d, unit) => (value === undefined ? `- ${unit}` : `${value.toFixed(d)} ${unit}`);

@@ -16,19 +16,18 @@ interface Chunk {
   imports?: string[];
 }
 
-/** The chunks of bench/bundle/<entry>'s bundle, minified. */
+/** The chunks of bench/bundle/<entry>'s bundle, minified, as an app's build (as bench:bundle). */
 async function chunks(entry: string): Promise<Chunk[]> {
   const result = await build({
     configFile: false,
     logLevel: 'silent',
     build: {
-      lib: { entry: fileURLToPath(new URL(`../../bench/bundle/${entry}`, import.meta.url)), formats: ['es'] },
+      rollupOptions: { input: fileURLToPath(new URL(`../../bench/bundle/${entry}`, import.meta.url)), preserveEntrySignatures: 'exports-only' },
       minify: true,
       write: false,
     },
   });
-  const [output] = result as Array<{ output: Chunk[] }>;
-  return output!.output;
+  return (result as { output: Chunk[] }).output;
 }
 
 /** The bundle of bench/bundle/<entry>, minified, as one string of code (every chunk). */
