@@ -44,7 +44,7 @@ import {
 import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
-import { isProofMessage, LinkProofs, type ProofOutcome } from './identity-proof.js';
+import { decodeProofMessage, isProofMessage, LinkProofs, type ProofOutcome } from './identity-proof.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
@@ -313,6 +313,7 @@ export class ConnectionManager {
     // already sent, and if its handshake makes us hang up, it must still learn why from ours.
     record.dialect = { ...STR_DIALECT, binProtocolId: dialect.binProtocolId };
     if (link.outgoing || link.peerIsWeb2p) this.sendHandshake(record, dialect);
+    record.spokeBeforeHeard = !link.outgoing && link.peerIsWeb2p === true;
     if (link.outgoing) this.proofs.sendHello(link); // we cannot know yet whether the peer is web2p; py2p ignores it
     if (link.peerIsWeb2p) this.proofs.sendBoundProof(link); // over WebRTC: our proof goes with our handshake
     link.attach({
@@ -336,6 +337,16 @@ export class ConnectionManager {
 
   private onData(record: ConnectionRecord, bytes: Uint8Array): void {
     if (record.closed) return;
+    if (record.spokeBeforeHeard) {
+      // Firefox, offering, now and then loses what its channel gets before its 'open' event: our
+      // handshake, sent the moment our answering side opened, and at times our bound proof behind
+      // it (1 rejoin in 20-60 of bench:engines' Chromium ← Firefox). Its first bytes here say its
+      // side is open: both go again. A dialler that read the proof before the handshake holds it
+      // for the handshake (heldForHandshake); a second copy of either changes nothing.
+      record.spokeBeforeHeard = false;
+      this.sendHandshake(record, record.dialect);
+      this.proofs.resendBoundProof(record.link);
+    }
     const now = this.host.clock.now();
     record.lastDataAt = now;
     record.bytesReceived += bytes.byteLength;
@@ -380,8 +391,7 @@ export class ConnectionManager {
   private take(record: ConnectionRecord, wire: WireMessage): void {
     if (wire.type === flags.renegotiate) this.renegotiate(record, wire);
     else if (wire.type === flags.whisper && isProofMessage(wire.payload)) {
-      const settling = this.proofMessage(record, wire.payload);
-      if (settling) this.holdUntil(record, settling, []);
+      if (!this.heldForHandshake(record, wire.payload)) this.readProof(record, wire.payload);
     } else if (this.proofs.pending(record.link)) this.host.debug.print(1, () => `ignoring a message from ${record}: its id is not proven yet`);
     else this.host.onMessage(record, wire);
   }
@@ -498,6 +508,9 @@ export class ConnectionManager {
       // A web2p peer: it joins once it proves the id (proofMessage).
       this.proofs.sendHello(record.link);
       this.proofs.claim(record.link, hs);
+      const early = record.earlyProof;
+      record.earlyProof = undefined;
+      if (early) this.readProof(record, early);
       return;
     }
     if (this.host.trust !== 'legacy') {
@@ -505,6 +518,25 @@ export class ConnectionManager {
       return;
     }
     this.admit(record, hs, false);
+  }
+
+  /**
+   * Holds a proof message that came before the peer's handshake, on a WebRTC link we dialled: the
+   * peer sends its handshake again once it hears from us (onData), and the message is read then.
+   * Only one: a second, or one on any other link, goes to LinkProofs, which refuses it as out of order.
+   */
+  private heldForHandshake(record: ConnectionRecord, payload: readonly Packet[]): boolean {
+    const { link } = record;
+    if (!link.outgoing || !link.peerIsWeb2p || record.earlyProof !== undefined || this.proofs.claimed(link)) return false;
+    decodeProofMessage(payload); // a malformed one is refused now (FrameError), not held
+    record.earlyProof = payload;
+    return true;
+  }
+
+  /** Reads a hello or proof; later frames wait while an asynchronous Ed25519 checks it. */
+  private readProof(record: ConnectionRecord, payload: readonly Packet[]): void {
+    const settling = this.proofMessage(record, payload);
+    if (settling) this.holdUntil(record, settling, []);
   }
 
   /**

@@ -66,6 +66,16 @@ export class ConnectionRecord {
   dialect: PeerDialect = STR_DIALECT;
   /** Whether our handshake went out: at once when we dialled, in answer to the peer's otherwise. */
   handshakeSent = false;
+  /**
+   * Our handshake went out before anything came from the peer, on a link we accepted over WebRTC
+   * (whose answering side speaks at once): it goes again with the peer's first bytes (ConnectionManager.onData).
+   */
+  spokeBeforeHeard = false;
+  /**
+   * A proof message that came before the peer's handshake on a WebRTC link we dialled: it waits for
+   * the handshake, which the peer sends again (ConnectionManager.heldForHandshake). One at most.
+   */
+  earlyProof: readonly Packet[] | undefined;
   /** Whether the peer proved its id on this link (identity-proof.ts); false for trust: 'legacy' peers. */
   proven = false;
   /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */

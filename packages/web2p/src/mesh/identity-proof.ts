@@ -38,7 +38,7 @@ import { ownsNodeId, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '..
 import type { Random } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { encode } from '../wire/msgpack.js';
-import type { Packet } from '../wire/packet.js';
+import { bytesEqual, type Packet } from '../wire/packet.js';
 import { BOUND_PROOF_MARKER, PROOF_NONCE_BYTES } from './constants.js';
 import type { Handshake } from './handshake.js';
 
@@ -140,9 +140,12 @@ interface LinkProof {
   boundFor: string | undefined;
   /** Our bound and nonce proofs once begun: true once sent, a promise of that while being signed. */
   boundSent: MaybePromise<true> | undefined;
+  /** Our bound proof as sent, for sending it again (resendBoundProof). */
+  boundProof: Packet[] | undefined;
   nonceSent: MaybePromise<true> | undefined;
-  /** The peer's proof checked out: no other proof is taken. */
+  /** The peer's proof checked out: no other proof is taken but a copy of this bound proof (its signature). */
   verified: boolean;
+  verifiedBound: Uint8Array | undefined;
   /** Verified, and ours is out: the peer joins, later hellos are ignored. */
   proven: boolean;
 }
@@ -176,8 +179,10 @@ export class LinkProofs {
         helloSent: false,
         boundFor: undefined,
         boundSent: undefined,
+        boundProof: undefined,
         nonceSent: undefined,
         verified: false,
+        verifiedBound: undefined,
         proven: false,
       };
       this.links.set(link, proof);
@@ -206,12 +211,23 @@ export class LinkProofs {
     proof.boundSent = this.sign(link, { signerNonce: NO_NONCE, verifierNonce: NO_NONCE, verifierId: peerId }, true);
   }
 
+  /** Sends our bound proof again if it is out already: it may have been lost (ConnectionManager.onData). */
+  resendBoundProof(link: Link): void {
+    const proof = this.links.get(link);
+    if (proof?.boundSent === true && proof.boundProof) this.host.send(link, proof.boundProof);
+  }
+
   /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
   claim(link: Link, claim: Handshake): void {
     const proof = this.of(link);
     if (proof.claim && proof.claim.id !== claim.id) throw new FrameError('a second handshake on one connection changed the node id');
     proof.claim = claim;
     this.trySendProof(link, proof);
+  }
+
+  /** Whether the peer's handshake claimed an id on `link` (proven or not). */
+  claimed(link: Link): boolean {
+    return this.links.get(link)?.claim !== undefined;
   }
 
   /** Whether the peer's handshake claimed an id that it has not proven yet. */
@@ -236,7 +252,11 @@ export class LinkProofs {
       this.trySendProof(link, proof);
       return this.settle(proof);
     }
-    if (proof.verified) throw new FrameError('a second identity proof on one connection');
+    if (proof.verified) {
+      // The peer sends its bound proof again when the first may have been lost: a copy changes nothing.
+      if (message.kind === 'bound' && proof.verifiedBound && bytesEqual(message.signature, proof.verifiedBound)) return { kind: 'waiting' };
+      throw new FrameError('a second identity proof on one connection');
+    }
     const fingerprints = boundFingerprints(link);
     if (message.kind === 'bound' && !fingerprints) throw new FrameError('web2p:bound-proof on a connection without DTLS fingerprints to bind it to');
     if (message.kind === 'proof' && !proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
@@ -259,6 +279,7 @@ export class LinkProofs {
     const checked = (ok: boolean): MaybePromise<ProofOutcome> => {
       if (!ok) return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
       proof.verified = true;
+      if (bound) proof.verifiedBound = message.signature;
       return this.settle(proof);
     };
     return valid instanceof Promise ? valid.then(checked) : checked(valid);
@@ -299,7 +320,9 @@ export class LinkProofs {
       verifierFingerprint: link.fingerprints?.remote ?? '',
     });
     return whenReady(ed25519().sign(identity, transcript), (signature) => {
-      this.host.send(link, encodeProof(identity.publicKey, signature, bound));
+      const payload = encodeProof(identity.publicKey, signature, bound);
+      if (bound) this.of(link).boundProof = payload;
+      this.host.send(link, payload);
       return true as const;
     });
   }
