@@ -140,7 +140,7 @@ interface LinkProof {
   boundFor: string | undefined;
   /** Our bound and nonce proofs once begun: true once sent, a promise of that while being signed. */
   boundSent: MaybePromise<true> | undefined;
-  /** Our bound proof as sent, for sending it again (resendBoundProof). */
+  /** Our bound proof, once it has gone out: for sending it again (resendBoundProof). */
   boundProof: Packet[] | undefined;
   nonceSent: MaybePromise<true> | undefined;
   /** The peer's proof checked out: no other proof is taken but a copy of this bound proof (its signature). */
@@ -213,8 +213,8 @@ export class LinkProofs {
 
   /** Sends our bound proof again if it is out already: it may have been lost (ConnectionManager.onData). */
   resendBoundProof(link: Link): void {
-    const proof = this.links.get(link);
-    if (proof?.boundSent === true && proof.boundProof) this.host.send(link, proof.boundProof);
+    const sent = this.links.get(link)?.boundProof;
+    if (sent) this.host.send(link, sent);
   }
 
   /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
