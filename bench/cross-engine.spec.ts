@@ -2,7 +2,8 @@
  * bench:engines — Firefox ESR and Chromium with stock settings (mDNS host candidates on): for each
  * direction, one page stays in a room while the other reloads --reloads times (default 20) and
  * rejoins, offering to it. Records the connect time of each rejoin (from `connect()` to its first
- * link) and counts a split room when the two pages are not linked within SPLIT_DEADLINE_MS. Writes
+ * link), counts a split room when the two pages are not linked within SPLIT_DEADLINE_MS, and counts
+ * the RTCPeerConnections the staying page built per rejoin (Chromium allows a page 500). Writes
  * bench/results/cross-engine.json and prints a line per direction. Needs the harness page built
  * (`npm run bench:engines` does it).
  */
@@ -32,6 +33,7 @@ test('cross-engine connect time and split rooms over reloads', async () => {
       const room = `${server.url}/${stays}-${reloads}`;
       const staying = await engines[stays].newPage(harness);
       const reloading = await engines[reloads].newPage(harness);
+      await staying.evaluate(app.countPeerConnections, undefined);
       await staying.evaluate(app.startMesh, room);
       const connectMs: number[] = [];
       let splits = 0;
@@ -48,8 +50,12 @@ test('cross-engine connect time and split rooms over reloads', async () => {
         else splits += 1;
       }
       const name = `${stays} ← ${reloads}`;
-      results[name] = { reloads: RELOADS, splits, connectMs: { median: median(connectMs), p90: percentile(connectMs, 90), max: Math.max(...connectMs) }, samples: connectMs };
-      console.log(`${name}: ${splits}/${RELOADS} split, connect median ${median(connectMs)} ms, p90 ${percentile(connectMs, 90)} ms, max ${Math.max(...connectMs)} ms`);
+      const peerConnectionsPerRejoin = Math.round((100 * (await staying.evaluate(app.peerConnectionsMade, undefined))) / RELOADS) / 100;
+      results[name] = { reloads: RELOADS, splits, connectMs: { median: median(connectMs), p90: percentile(connectMs, 90), max: Math.max(...connectMs) }, samples: connectMs, peerConnectionsPerRejoin };
+      console.log(
+        `${name}: ${splits}/${RELOADS} split, connect median ${median(connectMs)} ms, p90 ${percentile(connectMs, 90)} ms, max ${Math.max(...connectMs)} ms; ` +
+          `the staying page built ${peerConnectionsPerRejoin} peer connections per rejoin`,
+      );
       await Promise.all([staying.close(), reloading.close()]);
     }
   } finally {

@@ -29,6 +29,27 @@ export async function startMesh(url: string): Promise<string> {
   return sock.id as string;
 }
 
+/**
+ * Counts the RTCPeerConnections the page constructs from now on (call before startMesh): Chromium
+ * refuses a page its 501st until closed ones are garbage-collected, so a long-lived page must not
+ * build them for peers it cannot reach.
+ */
+export function countPeerConnections(): void {
+  const w = window as any;
+  w.peerConnectionsMade = 0;
+  w.RTCPeerConnection = class extends w.RTCPeerConnection {
+    constructor(...args: unknown[]) {
+      super(...args);
+      w.peerConnectionsMade += 1;
+    }
+  };
+}
+
+/** How many RTCPeerConnections the page made since countPeerConnections(). */
+export function peerConnectionsMade(): number {
+  return (window as any).peerConnectionsMade as number;
+}
+
 /** A SyncSocket in the room `url` on `window.sync`. */
 export async function startSync(url: string): Promise<void> {
   const w = window as any;

@@ -36,8 +36,8 @@ interface Endpoint {
   unreachable: PeerUnreachableError[];
 }
 
-/** A transport listening under a fresh id; nothing relays signals over a mesh here. */
-function endpoint(options: Partial<WebRtcTransportOptions> = {}): Endpoint {
+/** A transport listening under a fresh id; nothing relays signals over a mesh here (and it says so when `tellsNoRelay`). */
+function endpoint(options: Partial<WebRtcTransportOptions> = {}, { tellsNoRelay = false } = {}): Endpoint {
   const id = makeId();
   const transport = new WebRtcTransport({
     RTCPeerConnection: NodePeerConnection as unknown as RTCPeerConnectionConstructor,
@@ -49,7 +49,7 @@ function endpoint(options: Partial<WebRtcTransportOptions> = {}): Endpoint {
   const links: Link[] = [];
   const unreachable: PeerUnreachableError[] = [];
   transport.on('unreachable', (error) => unreachable.push(error));
-  void transport.listen((link) => links.push(link), { id, relaySignal: () => false });
+  void transport.listen((link) => links.push(link), { id, relaySignal: () => false, ...(tellsNoRelay && { canRelaySignal: () => false }) });
   return { id, transport, links, unreachable };
 }
 
@@ -187,6 +187,30 @@ describe('WebRTC retries', () => {
     await waitFor(() => a.unreachable.length === 2, UNREACHABLE_RETRY_BASE_MS + 3_000, 'the re-offer after the backoff');
     expect(a.unreachable[1]!.retryInMs).toBe(2 * UNREACHABLE_RETRY_BASE_MS);
     expect(pcs.opened()).toBe(2);
+  });
+
+  it('a dial to a member that left builds no connection until the member is back', async () => {
+    const server = await startServer();
+    const url = `${server.url}/departed`;
+    const pcs = counting();
+    const a = endpoint({ RTCPeerConnection: pcs.RTCPeerConnection, roomOfferLimit: 0 }, { tellsNoRelay: true });
+    await a.transport.dial(url);
+    const member = await join(server, 'departed');
+    await waitFor(() => a.transport.rooms.get(url)!.members.has(member.id), 5_000, 'the member announced');
+    member.client.ws.close();
+    await waitFor(() => !a.transport.rooms.get(url)!.members.has(member.id), 5_000, 'the member gone');
+    // Before, this built an RTCPeerConnection and then failed to send its offer: each one counts
+    // against Chromium's 500 until it is garbage-collected.
+    await expect(a.transport.dial(`webrtc:${member.id}`)).rejects.toThrow(/no route for WebRTC signals/);
+    expect(pcs.opened()).toBe(0);
+    // The same id back in the room (a reloaded page keeps its id) is dialled again: its offer arrives.
+    const back = await join(server, 'departed', member.id);
+    await waitFor(() => a.transport.rooms.get(url)!.members.has(member.id), 5_000, 'the member announced again');
+    const dial = a.transport.dial(`webrtc:${member.id}`);
+    dial.catch(() => undefined); // the raw client never answers; the transport's close ends the dial
+    const signal = await back.client.nextOfType('signal');
+    expect(signal).toMatchObject({ from: a.id, data: { signal: { type: 'offer' } } });
+    expect(pcs.opened()).toBe(1);
   });
 
   it('a DTLS handshake that fails after ICE connected is "dtls-failed" and retried past HANDSHAKE_RETRIES', async () => {

@@ -14,7 +14,12 @@ function relayingNode(net: ReturnType<typeof makeNet>) {
   };
   Object.assign(transport, { onRelayedSignal: (from: string, data: SignalData) => received.push([from, data]) });
   const sock = new MeshSocket({ transport, maxOutgoing: 0 });
-  return { sock, received, relay: (to: string, data: SignalData) => local.relaySignal(to, data) };
+  return {
+    sock,
+    received,
+    relay: (to: string, data: SignalData) => local.relaySignal(to, data),
+    canRelay: (to: string) => local.canRelaySignal!(to),
+  };
 }
 
 test('signaling data reaches a peer two hops away through the neighbour that listed it', async () => {
@@ -23,6 +28,7 @@ test('signaling data reaches a peer two hops away through the neighbour that lis
   await chain([a.sock, b.sock, c.sock]); // b dials a, c dials b: a and c are not neighbours
   a.sock.requestPeers(); // b's list at a's handshake predates c; ask again, as under-filled nodes do
   expect(a.sock.routingTable.has(c.sock.id)).toBe(false);
+  await until(net, () => a.canRelay(c.sock.id), 'a learns that b reaches c');
   await until(net, () => a.relay(c.sock.id, { type: 'offer', sdp: 'v=0' }), 'a learns that b reaches c');
   await until(net, () => c.received.length > 0, 'c gets the offer');
   expect(c.received).toEqual([[a.sock.id, { type: 'offer', sdp: 'v=0' }]]);
@@ -35,5 +41,7 @@ test('signaling data reaches a peer two hops away through the neighbour that lis
 test('a peer nobody reaches is refused at once', async () => {
   const net = makeNet();
   const a = relayingNode(net);
-  expect(a.relay('3soAb1XFyvZYyqgFNTxcXvzEBU6p8n821ifyVVANipvt', { type: 'offer' })).toBe(false);
+  const stranger = '3soAb1XFyvZYyqgFNTxcXvzEBU6p8n821ifyVVANipvt';
+  expect(a.canRelay(stranger)).toBe(false);
+  expect(a.relay(stranger, { type: 'offer' })).toBe(false);
 });

@@ -351,6 +351,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
       return transport.listen((link) => this.#connections.adopt(link), {
         id: this.id,
         relaySignal: (to, data) => signals.send(to, data),
+        canRelaySignal: (to) => signals.reaches(to),
         proveJoin: (nonce) => makeJoinProof(this.identity, nonce, this.id, this.protocol.id),
         unreachable: (error) => this.#health.unreachable(error),
         rendezvous: (url, up, reason, retryInMs) => this.#health.rendezvous(url, up, reason, retryInMs),

@@ -87,12 +87,21 @@ export class SignalRelay implements Service {
     for (const peerId of this.named.get(neighbourId) ?? []) if (this.via.get(peerId) === neighbourId) this.via.delete(peerId);
   }
 
+  /** Whether send(to, …) has a connection to hand the signal to: `to` itself, or the neighbour that listed it. */
+  reaches(to: string): boolean {
+    return this.firstHop(to) !== undefined;
+  }
+
   send(to: string, data: SignalData): boolean {
-    const table = this.host.routingTable;
-    const conn = table.get(to) ?? table.get(this.via.get(to) ?? '');
+    const conn = this.firstHop(to);
     if (!conn) return false;
     whisper(conn, { to, from: this.host.id, data });
     return true;
+  }
+
+  private firstHop(to: string): Connection | undefined {
+    const table = this.host.routingTable;
+    return table.get(to) ?? table.get(this.via.get(to) ?? '');
   }
 
   handle(msg: Message, _conn: Connection): void {

@@ -123,6 +123,12 @@ export interface LocalNode {
   /** Sends `data` to peer `to` through the mesh. Returns false when no neighbour can reach it. */
   relaySignal(to: string, data: SignalData): boolean;
   /**
+   * Whether `relaySignal(to, …)` would find a neighbour to carry it, without sending anything: a
+   * transport asks before it builds a connection for a peer it has reason to think gone. Absent:
+   * the transport cannot tell, and dials as if it could.
+   */
+  canRelaySignal?(to: string): boolean;
+  /**
    * Every attempt to reach a peer failed (WebRTC: ICE, TURN, or no answer): the socket tells its
    * user, with the reason and advice in the error. Transports that cannot tell leave it uncalled.
    */

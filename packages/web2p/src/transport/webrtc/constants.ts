@@ -171,3 +171,13 @@ export const UNREACHABLE_RETRY_MAX_MS = 300_000;
  * only loses its backoff). An entry is a few dozen bytes, so a hostile room cannot grow it unbounded.
  */
 export const MAX_UNREACHABLE_PEERS = 1_024;
+
+/**
+ * Members a signaling room said left, remembered at once so that a dial to one of them (the mesh
+ * redials departed neighbours and peers from its peer book) fails before it builds an
+ * RTCPeerConnection no signal could reach: Chromium refuses a page its 501st connection until
+ * closed ones are garbage-collected, and a long-lived page in a churning room reached that after
+ * 134 rejoins, about 3.7 futile connections each. Past this the oldest is forgotten (a dial to it
+ * builds a connection again and fails as before); an entry is one id, so a hostile room cannot grow it.
+ */
+export const MAX_DEPARTED_MEMBERS = 1_024;

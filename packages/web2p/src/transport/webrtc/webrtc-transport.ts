@@ -17,6 +17,7 @@ import {
   DISCONNECTED_GRACE_MS,
   HANDSHAKE_RETRIES,
   DTLS_RACE_RETRIES,
+  MAX_DEPARTED_MEMBERS,
   MAX_UNREACHABLE_PEERS,
   ROOM_OFFER_LIMIT,
   SESSION_ID_BYTES,
@@ -135,6 +136,11 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   #roomStandby: string[] = [];
   /** The ICE servers the signaling server handed out last (with fresh TURN credentials). */
   #serverIceServers: IceServer[] = [];
+  /**
+   * Members a room of ours said left and no room of ours lists now, oldest first: a dial to one of
+   * them is refused before it builds a connection, unless a neighbour can carry its signals.
+   */
+  readonly #departed = new Set<string>();
   /** Peers every attempt failed to reach, oldest first: retried with capped exponential backoff. */
   readonly #unreachable = new Map<string, Backoff>();
   /** Offers made while a room's first join is in flight, by room URL, for the first member it introduces. */
@@ -223,6 +229,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     room.on('ice', (servers) => (this.#serverIceServers = servers));
     this.#startEarlyOffer(url);
     room.on('peers', (ids) => {
+      for (const id of ids) this.#departed.delete(id);
       local.rendezvous?.(url, true);
       this.#offerToRoom(ids, this.#takeEarlyOffer(url));
     });
@@ -230,6 +237,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     room.on('signal', (from, data) => this.#receiveSignal(from, data));
     // A page that closed or crashed leaves the room at once; a page that only lost the server answers.
     room.on('left', (id) => this.#memberLeft(id));
+    room.on('joined', (id) => this.#departed.delete(id));
     return room.start().catch((error: unknown) => {
       if (this.#rooms.get(url) === room) this.#rooms.delete(url);
       this.#takeEarlyOffer(url)?.attempt.abort(new ConnectionClosedError(`the join of ${url} failed`));
@@ -283,14 +291,19 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
    * answers). An offer of ours not yet connected went to the connection that left, unless the member
    * is still in another room of ours: then it can never connect, and while it stands the glare rule
    * would ignore the offer the member makes when it comes back (a reloaded page keeps its id), so it
-   * ends now.
+   * ends now. A member in no room of ours is remembered as departed (see #dialPeer).
    */
   #memberLeft(id: string): void {
     const session = this.#sessions.get(id);
+    const inRoom = this.#inRoom(id);
     if (session?.link) session.link.probe();
-    else if (session?.initiator && ![...this.#rooms.values()].some((room) => room.members.has(id))) {
+    else if (session?.initiator && !inRoom) {
       this.#end(session, new ConnectionClosedError(`${id} left the signaling room before our WebRTC connection to it opened`));
     }
+    if (inRoom) return;
+    this.#departed.delete(id); // re-inserted last: the set stays oldest first
+    if (this.#departed.size >= MAX_DEPARTED_MEMBERS) this.#departed.delete(this.#departed.values().next().value!);
+    this.#departed.add(id);
   }
 
   /**
@@ -331,6 +344,11 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     const backoff = this.#unreachable.get(peerId);
     const waitMs = backoff ? backoff.retryAt - this.#clock.now() : 0;
     if (!current && backoff && waitMs > 0) return Promise.reject(new PeerUnreachableError(peerId, backoff.reason, waitMs));
+    // A member that left, which no neighbour lists: its offer would have no way out. (A peer the
+    // room has not announced yet is dialled: its offer takes long enough for the announcement.)
+    if (!current && this.#departed.has(peerId) && local.canRelaySignal?.(peerId) === false) {
+      return Promise.reject(noSignalRoute(peerId));
+    }
     return new Promise<Link | null>((resolve, reject) => {
       const claim = { resolve, reject };
       // A connection the room started (or the peer offered) is taken over rather than doubled.
@@ -524,9 +542,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   #sendSignal(to: string, data: SignalData): void {
     for (const room of this.#rooms.values()) if (room.send(to, data)) return;
     if (this.#local?.relaySignal(to, data)) return;
-    throw new ConnectionClosedError(
-      `no route for WebRTC signals to ${to}: it is in no signaling room we joined and no neighbour lists it`,
-    );
+    throw noSignalRoute(to);
   }
 
   #receiveSignal(from: string, data: unknown): void {
@@ -556,4 +572,10 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   #newSessionId(): string {
     return toHex(this.#random.bytes(SESSION_ID_BYTES));
   }
+}
+
+function noSignalRoute(peerId: string): ConnectionClosedError {
+  return new ConnectionClosedError(
+    `no route for WebRTC signals to ${peerId}: it is in no signaling room we joined and no neighbour lists it`,
+  );
 }
