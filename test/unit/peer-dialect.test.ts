@@ -1,7 +1,7 @@
 /** What each upstream's handshake tells web2p about the peer (PROTOCOL.md §13.1). */
 import { describe, expect, it } from 'vitest';
 import { NEIGHBOUR_UPDATES_MARKER, UNHASHED_WHISPERS_MARKER } from '../../packages/web2p/src/mesh/constants.js';
-import { BinDialectAddresses, dialectOf, speaksTls, typedProtocolId } from '../../packages/web2p/src/mesh/peer-dialect.js';
+import { dialectOf, speaksTls, typedProtocolId } from '../../packages/web2p/src/mesh/peer-dialect.js';
 import { flags } from '../../packages/web2p/src/wire/flags.js';
 import { utf8, type Packet } from '../../packages/web2p/src/wire/packet.js';
 
@@ -35,16 +35,5 @@ describe('speaksTls', () => {
     expect(speaksTls(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00]))).toBe(true);
     expect(speaksTls(new Uint8Array([0x00, 0x00, 0x00, 0x35, 0x4a]))).toBe(false);
     expect(speaksTls(new Uint8Array([0x16, 0x03]))).toBe(false);
-  });
-});
-
-describe('BinDialectAddresses', () => {
-  it('forgets the least recently learned address beyond its capacity', () => {
-    const addresses = new BinDialectAddresses(2);
-    addresses.add('tcp://a:1');
-    addresses.add('tcp://b:2');
-    addresses.add('tcp://a:1'); // learned again: now the most recent
-    addresses.add('tcp://c:3');
-    expect(['tcp://a:1', 'tcp://b:2', 'tcp://c:3'].map((address) => addresses.has(address))).toEqual([true, false, true]);
   });
 });

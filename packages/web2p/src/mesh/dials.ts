@@ -6,12 +6,13 @@
  */
 import { HandshakeRefusedError, SocketClosedError, Web2pError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
+import { BoundedSet } from '../runtime/bounded-set.js';
 import { PendingRequests } from '../runtime/pending-requests.js';
 import type { Link, Transport } from '../transport/types.js';
 import type { ConnectionRecord } from './connection-record.js';
 import { CONNECT_TIMEOUT_MS, MAX_BIN_DIALECT_ADDRESSES } from './constants.js';
 import type { DebugLog } from './debug.js';
-import { BinDialectAddresses, type PeerDialect } from './peer-dialect.js';
+import type { PeerDialect } from './peer-dialect.js';
 
 export interface DialsHost {
   readonly clock: Clock;
@@ -47,8 +48,11 @@ export class Dials {
   private readonly connects: PendingRequests<ConnectionRecord, ConnectionRecord>;
   /** Known peers whose link the transport brings through onLink, waiting for their handshake. */
   private readonly arrivals: PendingRequests<string, ConnectionRecord>;
-  /** Addresses that answered our str protocol id in bin (py2p 0.7.878): dialled in bin from then on. */
-  private readonly binDialect = new BinDialectAddresses(MAX_BIN_DIALECT_ADDRESSES);
+  /**
+   * Addresses that answered our str protocol id in bin (py2p 0.7.878): dialled in bin from then on,
+   * the least recently learned forgotten first.
+   */
+  private readonly binDialect = new BoundedSet<string>(MAX_BIN_DIALECT_ADDRESSES);
 
   constructor(private readonly host: DialsHost) {
     this.links = new PendingRequests(host.clock);

@@ -64,23 +64,3 @@ export function speaksTls(bytes: Uint8Array): boolean {
 
 /** The first byte of a TLS handshake record (RFC 8446 §5.1, ContentType.handshake). */
 const TLS_HANDSHAKE_RECORD = 0x16;
-
-/**
- * Addresses whose peer answered our str handshake with a bin protocol id (py2p 0.7.878), so that
- * the next dial there speaks bin at once. Bounded: least recently learned forgotten first.
- */
-export class BinDialectAddresses {
-  private readonly addresses = new Set<string>();
-
-  constructor(private readonly capacity: number) {}
-
-  has(address: string): boolean {
-    return this.addresses.has(address);
-  }
-
-  add(address: string): void {
-    this.addresses.delete(address);
-    this.addresses.add(address);
-    if (this.addresses.size > this.capacity) this.addresses.delete(this.addresses.values().next().value!);
-  }
-}

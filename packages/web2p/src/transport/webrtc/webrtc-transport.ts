@@ -8,6 +8,7 @@
  * resolves `null`; the links it brings arrive through `onLink`. `webrtc:<id>` is one peer.
  */
 import { ConnectionClosedError, PeerUnreachableError, TimeoutError, Web2pError, WebRtcHandshakeError, type UnreachableReason } from '../../errors.js';
+import { BoundedSet } from '../../runtime/bounded-set.js';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 import { Emitter } from '../../runtime/emitter.js';
 import { shuffled, systemRandom, type Random } from '../../runtime/random.js';
@@ -137,10 +138,10 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
   /** The ICE servers the signaling server handed out last (with fresh TURN credentials). */
   #serverIceServers: IceServer[] = [];
   /**
-   * Members a room of ours said left and no room of ours lists now, oldest first: a dial to one of
-   * them is refused before it builds a connection, unless a neighbour can carry its signals.
+   * Members a room of ours said left and no room of ours lists now: a dial to one of them is
+   * refused before it builds a connection, unless a neighbour can carry its signals.
    */
-  readonly #departed = new Set<string>();
+  readonly #departed = new BoundedSet<string>(MAX_DEPARTED_MEMBERS);
   /** Peers every attempt failed to reach, oldest first: retried with capped exponential backoff. */
   readonly #unreachable = new Map<string, Backoff>();
   /** Offers made while a room's first join is in flight, by room URL, for the first member it introduces. */
@@ -300,10 +301,7 @@ export class WebRtcTransport extends Emitter<WebRtcTransportEvents> implements T
     else if (session?.initiator && !inRoom) {
       this.#end(session, new ConnectionClosedError(`${id} left the signaling room before our WebRTC connection to it opened`));
     }
-    if (inRoom) return;
-    this.#departed.delete(id); // re-inserted last: the set stays oldest first
-    if (this.#departed.size >= MAX_DEPARTED_MEMBERS) this.#departed.delete(this.#departed.values().next().value!);
-    this.#departed.add(id);
+    if (!inRoom) this.#departed.add(id);
   }
 
   /**
