@@ -141,7 +141,10 @@ test('a node dropped again and again for a record dated past our window is backe
   const fast = new SyncSocket({ transport: net.transport(), clock: skewedClock(net, 90_000) }); // honest, 90 s ahead
   fast.set('early', 'mine'); // its own record, 90 s in our future: we drop it for that ('future')
   const refusals: Error[] = [];
-  us.on('error', (error) => refusals.push(error));
+  us.on('error', (error) => void (error.name === 'RecordRefusedError' && refusals.push(error)));
+  // The writer is told why, on each link: its clock is 90 s ahead of ours (before, it heard nothing).
+  const told: Error[] = [];
+  fast.on('error', (error) => void (error.name === 'ClockSkewError' && told.push(error)));
   await fast.connect(us.address).catch(() => undefined);
   // One short-lived link is redialled at once (SHORT_LINKS_BEFORE_BACKOFF), the second backs it off.
   await until(net, () => refusals.length === SHORT_LINKS_BEFORE_BACKOFF, 'the first drops');
@@ -150,6 +153,8 @@ test('a node dropped again and again for a record dated past our window is backe
   // loopback TCP): a reconnect storm costing both sides a handshake, two proofs and a sync each time.
   expect(refusals.length).toBe(SHORT_LINKS_BEFORE_BACKOFF);
   for (const refusal of refusals) expect(refusal).toMatchObject({ name: 'RecordRefusedError', reason: 'future', peerId: fast.id });
+  expect(told).toHaveLength(SHORT_LINKS_BEFORE_BACKOFF);
+  for (const skew of told) expect(skew).toMatchObject({ peerId: us.id, aheadSeconds: -90 });
   // and the two link again once the back-off is over (at the next maintenance round)
   await until(net, () => us.routingTable.has(fast.id), 'the relink after the back-off', 2 * REDIAL_BACKOFF_MS);
 });

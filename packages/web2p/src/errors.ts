@@ -451,6 +451,36 @@ export class PeerLimitError extends ConnectionClosedError {
   }
 }
 
+/**
+ * A peer's clock and ours are far apart, as the time in its handshake says (mesh/clock-skew.ts).
+ * Nothing is refused for it: the error tells the app, before messages go missing, that past 60 s
+ * apart the waterfall drops broadcasts dated in the receiver's past and sync and chord refuse
+ * records dated in its future. Emitted once per connection; the fix is a system clock set right.
+ */
+export class ClockSkewError extends Web2pError {
+  override name = 'ClockSkewError';
+
+  constructor(
+    readonly peerId: string,
+    /** How far the peer's clock is ahead of ours, in seconds (negative: behind). */
+    readonly aheadSeconds: number,
+    /** The window past which clocks that far apart lose messages (SEEN_WINDOW_SECONDS). */
+    windowSeconds: number,
+  ) {
+    const apart = Math.abs(aheadSeconds);
+    const [peerSide, ourSide] = aheadSeconds > 0 ? ['ahead of', 'behind'] : ['behind', 'ahead of'];
+    const [dated, refused] =
+      aheadSeconds > 0
+        ? ['the broadcasts we send reach it dated in its past', 'the sync and chord records it writes are refused here as dated in our future']
+        : ['its broadcasts reach us dated in our past', 'the sync and chord records we write are refused there as dated in its future'];
+    const loss = apart > windowSeconds ? 'messages between the two are being lost' : `messages between the two will be lost past ${windowSeconds} s apart`;
+    super(
+      `peer ${peerId}'s clock is ${apart} s ${peerSide} ours (or ours is ${ourSide} its): ${loss}, since ${dated} ` +
+        `and are dropped as expired, and ${refused}. Set the wrong system clock right (turn on automatic time / NTP)`,
+    );
+  }
+}
+
 // ------------------------------------------------------------------ bundle: lazy modules (issue 20)
 
 /**

@@ -45,6 +45,7 @@ import type { DebugLog } from './debug.js';
 import { Dials } from './dials.js';
 import type { Handshake } from './handshake.js';
 import { decodeProofMessage, isProofMessage, LinkProofs, type ProofOutcome } from './identity-proof.js';
+import { clockSkewReport } from './clock-skew.js';
 import { decodeHandshake, decodeRenegotiate, encodeCompressionOffer } from './messages.js';
 import type { NodeLimits } from './node-limits.js';
 import type { PeerBook } from './peer-book.js';
@@ -469,8 +470,11 @@ export class ConnectionManager {
 
   // ---------------------------------------------------------------- handshakes
 
-  /** The peer's handshake (§2.1); repeated ones (js2p sends two) refresh what they carry. */
-  handshake(record: ConnectionRecord, payload: readonly Packet[]): void {
+  /**
+   * The peer's handshake (§2.1), dated `sentAt` by its clock (Unix seconds); repeated ones (js2p
+   * sends two) refresh what they carry.
+   */
+  handshake(record: ConnectionRecord, payload: readonly Packet[], sentAt: number): void {
     const hs = decodeHandshake(payload);
     const dialect = dialectOf(payload);
     // The dialler spoke first: answer in its types, before a mismatch hangs up, so it learns why.
@@ -500,6 +504,7 @@ export class ConnectionManager {
       return;
     }
     record.dialect = dialect;
+    record.clockAheadSeconds = sentAt - this.host.nowSeconds();
     if (record.expectedId !== undefined && hs.id !== record.expectedId) {
       this.refuse(record, new IdentityProofError(record.expectedId, `we dialled it as ${record.expectedId} but it answered as ${hs.id}`));
       return;
@@ -617,6 +622,8 @@ export class ConnectionManager {
     const id = record.id!;
     const wasEmpty = this.table.size === 0;
     this.install(record, id);
+    const skew = clockSkewReport(id, record.clockAheadSeconds);
+    if (skew) this.host.error(skew);
     this.host.peerUp(record, wasEmpty);
     this.dials.arrived(id, record);
   }

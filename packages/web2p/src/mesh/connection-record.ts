@@ -76,6 +76,8 @@ export class ConnectionRecord {
    * the handshake, which the peer sends again (ConnectionManager.heldForHandshake). One at most.
    */
   earlyProof: readonly Packet[] | undefined;
+  /** How far the peer's clock is ahead of ours (seconds), from the time its first handshake is dated (clock-skew.ts). */
+  clockAheadSeconds = 0;
   /** Whether the peer proved its id on this link (identity-proof.ts); false for trust: 'legacy' peers. */
   proven = false;
   /** Whether the peer keeps us told of its neighbours (NEIGHBOUR_UPDATES_MARKER in its handshake). */

@@ -35,6 +35,14 @@ export class Connection {
     return this.record.dialect;
   }
 
+  /**
+   * How far the peer's clock is ahead of ours, in whole seconds (negative: behind), from the time it
+   * dated its handshake; 30 s or more apart is reported as a ClockSkewError.
+   */
+  get clockAheadSeconds(): number {
+    return this.record.clockAheadSeconds;
+  }
+
   /** Whether we dialled this peer (else it dialled us). */
   get outgoing(): boolean {
     return this.record.link.outgoing;

@@ -7,6 +7,15 @@ export const DEFAULT_MAX_OUTGOING = 4;
 export const SEEN_WINDOW_SECONDS = 60;
 
 /**
+ * A peer whose handshake is dated this far from our clock, ahead or behind, is reported
+ * (ClockSkewError, mesh/clock-skew.ts): half of SEEN_WINDOW_SECONDS and of the sync and chord windows
+ * for future-dated records (60 s too), past which clocks that far apart lose messages, so the app
+ * hears while clocks drifting apart still have room. Clocks kept by NTP agree within a second or
+ * two, and a message's time is whole seconds plus its transit, so an honest pair stays well below.
+ */
+export const CLOCK_SKEW_REPORT_SECONDS = 30;
+
+/**
  * py2p accepts any future timestamp; we drop broadcasts dated further ahead than this, because the
  * seen-cache must remember a message until its time plus the window, and an unbounded future date
  * would pin the cache forever. Ten minutes covers any sane clock skew between peers.

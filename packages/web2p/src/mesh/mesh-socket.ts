@@ -662,7 +662,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   #onMessage(record: ConnectionRecord, wire: WireMessage): void {
     if (this.#debug.enabled(1)) this.#debug.print(1, () => `received ${describe(wire)} from ${record}`);
     if (wire.type === flags.broadcast && !this.#router.waterfall(wire, record, () => this.#dispatcher.vet(new Message(wire, this), record.view))) return;
-    if (isHandshake(wire.payload)) this.#connections.handshake(record, wire.payload);
+    if (isHandshake(wire.payload)) this.#connections.handshake(record, wire.payload, wire.time);
     else this.#dispatcher.dispatch(new Message(wire, this), record.view);
   }
 
