@@ -255,8 +255,10 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       // The room is at the server's cap: a first join fails with this, a rejoin tries again later.
       this.#drop(new SignalingError(`the room ${this.url} is full: ${text}`));
     } else if (code === 'unknown-peer') {
-      // A signal crossed the member's departure; its `left` is on the way.
-      if (id !== undefined) this.#members.delete(id);
+      // A signal crossed the member's departure. Its `left` usually came first, but with Redis
+      // scale-out the refusal can overtake it (the member is gone from Redis before the `left`
+      // crosses over from its server): it left either way, and its `left` then finds no member.
+      if (id !== undefined && this.#members.delete(id)) this.emit('left', id);
     } else {
       this.emit('error', new SignalingError(`the signaling server ${this.url} refused a message: ${code}: ${text}`));
     }
