@@ -11,7 +11,7 @@
  */
 import { FrameError, MessageTooLargeError } from '../errors.js';
 import { messageHash } from './message-hash.js';
-import { decode, encodeWithHeadroom } from './msgpack.js';
+import { decode, encodeMessage } from './msgpack.js';
 import { bytesEqual, fromUtf8, toHex, type OutgoingPacket, type Packet } from './packet.js';
 import { DEFAULT_DECODE_LIMITS, DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, ID_BYTES, type DecodeLimits } from './constants.js';
 import { flags } from './flags.js';
@@ -160,7 +160,7 @@ export function createMessage(
   payload: readonly OutgoingPacket[],
   maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
 ): WireMessage {
-  const frame = encodeWithHeadroom([type, sender, time, ...payload], HEADER_BYTES + ID_BYTES);
+  const frame = encodeMessage(type, sender, time, payload, HEADER_BYTES + ID_BYTES);
   const length = frame.length - HEADER_BYTES;
   if (length > maxFrameBytes) throw new MessageTooLargeError(length, maxFrameBytes);
   // The header by hand: a DataView is one more typed-array object (see MessageBytes).

@@ -17,19 +17,33 @@ import { utf8, type OutgoingPacket, type Packet } from './packet.js';
 /** Nesting deeper than this is refused: py2p messages nest a few levels, not hundreds. */
 const MAX_DEPTH = 256;
 
-/**
- * Up to this many bytes, copying one by one beats making a view to copy from (in Chromium; see
- * Writer.result): measured in bench:browser's round trips, where a whisper is some 100 bytes.
- */
-const BYTEWISE_COPY_MAX = 512;
-
 class Writer {
   private buffer = new Uint8Array(4096);
   private view = new DataView(this.buffer.buffer);
   length = 0;
+  /** The sender id last written by writeSender(), and its str encoding (header and bytes). */
+  private sender = '';
+  private senderBytes: Uint8Array | undefined;
 
-  reset(): void {
+  /** Starts a value after `headroom` zero bytes (the frame's header and id slot). */
+  reset(headroom: number): void {
     this.length = 0;
+    this.reserve(headroom);
+    this.buffer.fill(0, 0, headroom);
+    this.length = headroom;
+  }
+
+  /**
+   * `id` as a str, from the encoding kept of the last one: a socket names itself in every message
+   * it makes, and copying its 68 bytes in one call beats checking and writing them one by one,
+   * which was much of a small whisper's encoding (issue 20: the sender id encoded once).
+   */
+  writeSender(id: string): void {
+    if (id === this.sender && this.senderBytes) return this.bytes(this.senderBytes);
+    const start = this.length;
+    writeStr(this, id);
+    this.sender = id;
+    this.senderBytes = this.buffer.slice(start, this.length);
   }
 
   private reserve(n: number): void {
@@ -91,19 +105,13 @@ class Writer {
   }
 
   /**
-   * The bytes written, copied into a fresh array after `headroom` zero bytes. A small message is
-   * copied byte by byte: a view of the scratch buffer to copy from costs more in Chromium, where
-   * each typed array over an off-heap buffer takes microseconds (message.ts, MessageBytes).
+   * The bytes written, headroom included, as a fresh array: one copy by the engine, with no view of
+   * the scratch buffer to copy from (in Chromium each typed array over an off-heap buffer costs
+   * microseconds: message.ts, MessageBytes) and no loop over the bytes (a whisper's encoding runs
+   * mostly before the engine optimizes it, where a loop costs per byte).
    */
-  result(headroom: number): Uint8Array {
-    const out = new Uint8Array(headroom + this.length);
-    if (this.length > BYTEWISE_COPY_MAX) {
-      out.set(this.buffer.subarray(0, this.length), headroom);
-    } else {
-      const { buffer } = this;
-      for (let i = 0; i < this.length; i++) out[headroom + i] = buffer[i]!;
-    }
-    return out;
+  result(): Uint8Array {
+    return this.buffer.slice(0, this.length);
   }
 }
 
@@ -213,19 +221,23 @@ const scratch = new Writer();
 
 /** `value` as msgpack, the way py2p's u-msgpack encodes it (strings as str, bytes as bin). */
 export function encode(value: OutgoingPacket): Uint8Array {
-  return encodeWithHeadroom(value, 0);
+  scratch.reset(0);
+  write(scratch, value, 0);
+  return scratch.result();
 }
 
-/** `encode(value)` placed after `headroom` bytes, so a frame can be built in one allocation. */
-export function encodeWithHeadroom(value: OutgoingPacket, headroom: number): Uint8Array {
-  scratch.reset();
-  try {
-    write(scratch, value, 0);
-  } catch (error) {
-    scratch.reset();
-    throw error;
-  }
-  return scratch.result(headroom);
+/**
+ * `encode([type, sender, time, ...payload])` placed after `headroom` zero bytes, so a frame is built
+ * in one allocation; the sender's str comes from Writer.writeSender.
+ */
+export function encodeMessage(type: number, sender: string, time: number, payload: readonly OutgoingPacket[], headroom: number): Uint8Array {
+  scratch.reset(headroom);
+  writeLength(scratch, 3 + payload.length, 0x90, 16, [-1, 0xdc, 0xdd]);
+  write(scratch, type, 1);
+  scratch.writeSender(sender);
+  write(scratch, time, 1);
+  for (const packet of payload) write(scratch, packet, 1);
+  return scratch.result();
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -343,15 +355,20 @@ function readStr(r: Reader, n: number): string {
   r.charge(STRING_COST + n);
   const { bytes } = r;
   const start = r.offset;
+  if (n === 0) return '';
   if (n <= SHORT_STRING) {
+    // The slot first: bytes equal to an ASCII string kept there are ASCII, so a hit (the sender of
+    // nearly every message) reads each byte once, not twice.
+    const slot = (n * 31 + bytes[start]! * 7 + bytes[start + n - 1]!) & 63;
+    const recent = recentStrings[slot]!;
+    if (recent.length === n && sameAscii(recent, bytes, start)) {
+      r.offset += n;
+      return recent;
+    }
     let ascii = true;
     for (let i = start; i < start + n; i++) if (bytes[i]! >= 0x80) ascii = false;
     if (ascii) {
       r.offset += n;
-      if (n === 0) return '';
-      const slot = (n * 31 + bytes[start]! * 7 + bytes[start + n - 1]!) & 63;
-      const recent = recentStrings[slot]!;
-      if (recent.length === n && sameAscii(recent, bytes, start)) return recent;
       const text = String.fromCharCode.apply(null, bytes.subarray(start, start + n) as unknown as number[]);
       recentStrings[slot] = text;
       return text;
