@@ -17,8 +17,11 @@
 //   stream, so the ping-pongs take turns in blocks (interleavedPings) over the same stretch of time.
 // Raw and simple-peer signal through a WebSocket relay served here, web2p through its signaling
 // server: "first message" is from the dialler starting to the first message arriving, signaling included.
-// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-blocks 6 --ping-bytes 8
+// Usage: npm run bench:browser [-- --rounds 5 --warmup 3000 --small-warmup 1000 --window 2000 --pings 300 --ping-blocks 6 --ping-warmup 3000 --ping-bytes 8
 // --systems web2p-whisper,simple-peer --phases pings --rehearse --profile DIR --profile-phase pings]
+// --systems raw-link,raw-wire (not run unless named) add raw's channel through web2p's own
+// DataChannelLink, and that plus py2p's whisper format (built and parsed, nothing of the mesh):
+// with raw and web2p-whisper in the same run they tell which layer a round trip pays for.
 // --phases first,big,pings,small runs only the phases named (connecting and the first message always
 // runs); --rehearse connects each pair of pages once in another room before the measured connection,
 // so the first message is timed with the system's code already run once in both pages: set against
@@ -30,7 +33,10 @@
 // measured connection (both pages, from the listener's start to the first message).
 // Each page's main-thread task time over the 64 KiB phase (CDP Performance.TaskDuration) is reported
 // per message received: CPU is what a loaded machine runs short of, so it tells systems apart where
-// the throughput, bound by the channel on a quiet machine, does not.
+// the throughput, bound by the channel on a quiet machine, does not. So is each page's over the ping
+// blocks, per round trip (the pinging page and the echoing one): on a 2-core machine every
+// microsecond of it, before a send or after, lengthens the round trip (a raw channel with 40 µs of
+// busy work per send measured 1.15× raw's round trip with the work before the send, 1.29× after).
 // Every phase has a deadline: a phase past it, or a page that crashed, ends that system's round with
 // the reason printed, keeping the phases that finished; the 100 B phase runs last, as the one that
 // can take a page down.
@@ -58,6 +64,15 @@ const WINDOW_MS = numberArg('window', 2000);
 const PINGS = numberArg('pings', 300);
 /** The ping-pongs are measured in this many blocks, the systems taking turns (interleavedPings). */
 const PING_BLOCKS = numberArg('ping-blocks', 6);
+/**
+ * How long each pair pings before the measured blocks: as long as the streams warm up. A round trip
+ * runs the library's code once per page, so the engine optimizes it only after some thousands
+ * (measured: over the first 300 round trips web2p's pages spent 380-410 µs of main thread per round
+ * trip, after 3 s of pinging 230-255, raw's 170-240 either way).
+ */
+const PING_WARMUP_MS = numberArg('ping-warmup', WARMUP_MS);
+/** Round trips pinged in one call during the warm-up (the page answers between calls). */
+const PING_WARMUP_BATCH = 100;
 /** Bytes of each ping and pong the page sends (its payload, for web2p inside a whisper's envelope). */
 const PING_BYTES = numberArg('ping-bytes', 8);
 const BIG = 64 * 1024;
@@ -66,9 +81,11 @@ const MIB = 1024 * 1024;
 const MARKS = { high: 4 * MIB, low: 1 * MIB };
 const QUEUE_MARKS = { high: 16 * MIB, low: 4 * MIB };
 const ALL_SYSTEMS = ['raw', 'simple-peer', 'web2p-whisper', 'web2p-broadcast', 'web2p-queue'];
+/** Run only when named: raw's channel through web2p's link alone, and with py2p's message format too (bench.ts, layered()). */
+const LAYER_SYSTEMS = ['raw-link', 'raw-wire'];
 /** `--systems raw,web2p-whisper` measures only those (raw is always in: ratios need it). */
 const chosen = process.argv.includes('--systems') ? process.argv[process.argv.indexOf('--systems') + 1].split(',') : ALL_SYSTEMS;
-const SYSTEMS = ALL_SYSTEMS.filter((s) => s === 'raw' || chosen.includes(s));
+const SYSTEMS = ['raw', ...LAYER_SYSTEMS, ...ALL_SYSTEMS.slice(1)].filter((s) => s === 'raw' || chosen.includes(s));
 const PROFILE_DIR = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 const PROFILE_PHASE = process.argv.includes('--profile-phase') ? process.argv[process.argv.indexOf('--profile-phase') + 1] : 'big';
 if (!['big', 'pings', 'first'].includes(PROFILE_PHASE)) throw new Error(`--profile-phase is big, pings or first, not ${PROFILE_PHASE}`);
@@ -268,10 +285,15 @@ const streamDeadline = (warmupMs) => warmupMs + WINDOW_MS + 500 + STREAM_OVERRUN
  * round trips each, the systems' order rotating from block to block, so every system's round trips
  * are spread over the same stretch of time and a slower stretch of the machine falls on all of them
  * alike (measured one system after another, the RTT ratio moved by ±0.1 from run to run). Each pair
- * first warms up. A pair that fails leaves the rest; returns each system's round trips in ms.
+ * first takes PINGS round trips as soon as it is connected (the cold figure: the engine has not
+ * optimized the code yet), then warms up for PING_WARMUP_MS. A pair that fails leaves the rest;
+ * returns each system's round trips in ms, cold and measured, and its pages' main-thread µs per
+ * measured round trip.
  */
 async function interleavedPings(pairs, round, failed) {
   const times = new Map(pairs.map((pair) => [pair, []]));
+  const cold = new Map();
+  const pings = (pair, n) => pair.phase(pair.a.evaluate(([n, size]) => window.benchPage.pings(n, size), [n, PING_BYTES]), PINGS_DEADLINE_MS, 'the ping-pongs');
   const live = new Set(pairs);
   const attempt = async (pair, run) => {
     try {
@@ -283,11 +305,16 @@ async function interleavedPings(pairs, round, failed) {
     }
   };
   const stops = [];
+  /** Each pair's task-time meter, and the main-thread seconds its pages spent in its blocks. */
+  const meters = new Map();
+  const cpu = new Map(pairs.map((pair) => [pair, [0, 0]]));
   for (const pair of pairs) {
     await attempt(pair, async () => {
       const { a, b } = pair;
       await pair.phase(b.evaluate(() => window.benchPage.setEcho(true)), PINGS_DEADLINE_MS, 'the ping-pongs');
-      await pair.phase(a.evaluate((size) => window.benchPage.pings(30, size), PING_BYTES), PINGS_DEADLINE_MS, 'the ping-pongs'); // warm-up
+      cold.set(pair, await pings(pair, PINGS));
+      for (const until = Date.now() + PING_WARMUP_MS; Date.now() < until; ) await pings(pair, PING_WARMUP_BATCH);
+      meters.set(pair, await mainThreadMeter([a, b]));
       stops.push(await profileIf('pings', [a, b], pair.system, round));
     });
   }
@@ -297,13 +324,19 @@ async function interleavedPings(pairs, round, failed) {
       const pair = pairs[(i + block) % pairs.length];
       if (!live.has(pair)) continue;
       await attempt(pair, async () => {
-        const rtts = await pair.phase(pair.a.evaluate(([n, size]) => window.benchPage.pings(n, size), [perBlock, PING_BYTES]), PINGS_DEADLINE_MS, 'the ping-pongs');
+        const taskSeconds = meters.get(pair);
+        const before = await taskSeconds();
+        const rtts = await pings(pair, perBlock);
+        const spent = cpu.get(pair);
+        for (const [i, t] of (await taskSeconds()).entries()) spent[i] += t - before[i];
         times.get(pair).push(...rtts);
       });
     }
   }
   for (const stop of stops) await stop?.();
-  return new Map([...live].map((pair) => [pair.system, times.get(pair)]));
+  const perRoundTrip = (pair, i) => (cpu.get(pair)[i] * 1e6) / times.get(pair).length;
+  const result = (pair) => ({ rtts: times.get(pair), coldRtts: cold.get(pair), pingerUs: perRoundTrip(pair, 0), echoUs: perRoundTrip(pair, 1) });
+  return new Map([...live].map((pair) => [pair.system, result(pair)]));
 }
 
 /** The 100 B stream (the riskiest phase, last), into `figures`. */
@@ -347,7 +380,10 @@ for (let round = 0; round < ROUNDS; round++) {
   let connected = pairs;
   if (PHASES.includes('pings')) {
     const times = await interleavedPings(pairs, round, (pair, error) => failed(pair.system, error));
-    for (const [system, rtts] of times) Object.assign(figures[system], { rttMedianMs: median(rtts), rttP90Ms: percentile(rtts, 90) });
+    for (const [system, { rtts, coldRtts, pingerUs, echoUs }] of times) {
+      const rtt = { rttMedianMs: median(rtts), rttP90Ms: percentile(rtts, 90), rttColdMedianMs: median(coldRtts) };
+      Object.assign(figures[system], { ...rtt, pingerUsPerRoundTrip: pingerUs, echoUsPerRoundTrip: echoUs });
+    }
     connected = pairs.filter((pair) => times.has(pair.system));
   }
   for (const pair of connected) {
@@ -374,7 +410,7 @@ http.close();
 
 // ------------------------------------------------------------------ summary
 
-const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'firstMessageMs'];
+const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'pingerUsPerRoundTrip', 'echoUsPerRoundTrip', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'rttColdMedianMs', 'firstMessageMs'];
 /** Median and spread of a per-round figure, with how many rounds had it; undefined when none did. */
 const spread = (values) => (values.length === 0 ? undefined : { median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values.length });
 const summary = {};
@@ -408,7 +444,7 @@ const targets = !whisper ? {} : {
 };
 const result = {
   rounds: ROUNDS,
-  settings: { warmupMs: WARMUP_MS, smallWarmupMs: SMALL_WARMUP_MS, windowMs: WINDOW_MS, pings: PINGS, pingBytes: PING_BYTES, bigBytes: BIG, smallBytes: SMALL, marks: MARKS, queueMarks: QUEUE_MARKS },
+  settings: { warmupMs: WARMUP_MS, smallWarmupMs: SMALL_WARMUP_MS, windowMs: WINDOW_MS, pings: PINGS, pingWarmupMs: PING_WARMUP_MS, pingBytes: PING_BYTES, bigBytes: BIG, smallBytes: SMALL, marks: MARKS, queueMarks: QUEUE_MARKS },
   summary,
   broadcastToWhisper,
   targets,
@@ -430,5 +466,7 @@ for (const system of SYSTEMS) {
 const rawAbs = summary.raw.absolute;
 console.log(`raw absolute: ${cell(rawAbs.throughputMBps, 1)} MB/s, ${cell(rawAbs.smallMsgsPerSecond, 0)} msgs/s, RTT ${cell(rawAbs.rttMedianMs, 3)} ms, first message ${cell(rawAbs.firstMessageMs, 0)} ms`);
 console.log('64 KiB main-thread µs per message, median (min–max): ' + SYSTEMS.map((s) => `${s} sender ${cell(summary[s].absolute.senderUsPerMessage, 0)}, receiver ${cell(summary[s].absolute.receiverUsPerMessage, 0)}`).join('; '));
+console.log('RTT median of the first round trips after connecting (cold), ratio to raw: ' + SYSTEMS.map((s) => `${s} ${cell(summary[s].ratioToRaw.rttColdMedianMs)}`).join('; '));
+console.log('Main-thread µs per round trip, median (min–max): ' + SYSTEMS.map((s) => `${s} pinger ${cell(summary[s].absolute.pingerUsPerRoundTrip, 0)}, echo ${cell(summary[s].absolute.echoUsPerRoundTrip, 0)}`).join('; '));
 if (broadcastToWhisper) console.log(`broadcast / whisper throughput: ${cell(broadcastToWhisper)}`);
 for (const [name, t] of Object.entries(targets)) console.log(`${t.met ? 'met    ' : 'NOT met'} ${name} ${t.target}: ${typeof t.value === 'number' ? t.value.toFixed(2) : (t.value ?? 'not measured')}`);

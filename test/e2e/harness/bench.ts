@@ -10,9 +10,10 @@
  */
 import './node-globals.js';
 import SimplePeer from 'simple-peer';
-import { MeshSocket, flags } from '../../../packages/web2p/src/index.js';
+import { DataChannelLink, MeshSocket, flags } from '../../../packages/web2p/src/index.js';
+import { createMessage, FrameReader, parseBody } from '../../../packages/web2p/src/wire/index.js';
 
-export type SystemName = 'raw' | 'simple-peer' | 'web2p-whisper' | 'web2p-broadcast' | 'web2p-queue';
+export type SystemName = 'raw' | 'raw-link' | 'raw-wire' | 'simple-peer' | 'web2p-whisper' | 'web2p-broadcast' | 'web2p-queue';
 
 /** The backpressure marks a sender keeps to: wait above `high` until the held bytes fall to `low`. */
 interface Marks {
@@ -177,8 +178,34 @@ function onChannelMessages(channel: RTCDataChannel): void {
   channel.onmessage = (event) => received(new Uint8Array(event.data as ArrayBuffer));
 }
 
-/** Raw RTCDataChannel with trickle ICE through the relay; `dial` is the offerer. */
-async function raw(url: string, dial: boolean): Promise<Endpoint> {
+/**
+ * Raw's channel with web2p's layers added one at a time, to tell which of them a round trip pays
+ * for: `link` sends and receives through web2p's DataChannelLink; `wire` also wraps each message
+ * as py2p's whisper (createMessage with a node id's length of sender) and reads it back
+ * (FrameReader, parseBody), with nothing of the mesh around it.
+ */
+type Layers = 'link' | 'wire';
+
+/** A node id's length of sender for the `wire` layer: the bytes a whisper carries. */
+const SENDER_ID = 'Q'.repeat(66);
+
+function layered(channel: RTCDataChannel, pc: RTCPeerConnection, dial: boolean, layers: Layers): Endpoint {
+  const link = new DataChannelLink(channel as never, pc as never, { outgoing: dial });
+  const reader = new FrameReader();
+  const wire = layers === 'wire';
+  link.attach({
+    data: (bytes) => {
+      if (!wire) return received(bytes);
+      for (const frame of reader.pushFrames(bytes)) received(parseBody(frame, { whisperIdUnchecked: true }, true, 4).payload[1] as Uint8Array);
+    },
+    close: () => {},
+  });
+  const frame = (bytes: Uint8Array): Uint8Array => createMessage(flags.whisper, SENDER_ID, Math.floor(Date.now() / 1000), [flags.whisper, bytes]).frame!;
+  return channelEndpoint(wire ? (bytes) => link.send(frame(bytes)) : (bytes) => link.send(bytes), () => link.close());
+}
+
+/** Raw RTCDataChannel with trickle ICE through the relay; `dial` is the offerer; `layers` see layered(). */
+async function raw(url: string, dial: boolean, layers?: Layers): Promise<Endpoint> {
   const signals = await relay(url);
   const pc = new RTCPeerConnection({ iceServers: [] });
   pc.onicecandidate = (event) => event.candidate && signals.send({ candidate: event.candidate.toJSON() });
@@ -205,6 +232,7 @@ async function raw(url: string, dial: boolean): Promise<Endpoint> {
     signals.send({ sdp: pc.localDescription!.toJSON() });
   } else {
     void opened.then((channel) => {
+      if (layers) return void (endpoint = layered(channel, pc, false, layers));
       onChannelMessages(channel);
       endpoint = channelEndpoint((bytes) => channel.send(bytes as Uint8Array<ArrayBuffer>), () => pc.close());
     });
@@ -212,6 +240,7 @@ async function raw(url: string, dial: boolean): Promise<Endpoint> {
   }
   const channel = await opened;
   signals.close();
+  if (layers) return layered(channel, pc, true, layers);
   onChannelMessages(channel);
   return channelEndpoint((bytes) => channel.send(bytes as Uint8Array<ArrayBuffer>), () => pc.close());
 }
@@ -258,6 +287,8 @@ async function web2p(url: string, dial: boolean, broadcast: boolean): Promise<En
 
 const systems: Record<SystemName, (url: string, dial: boolean) => Promise<Endpoint>> = {
   raw,
+  'raw-link': (url, dial) => raw(url, dial, 'link'),
+  'raw-wire': (url, dial) => raw(url, dial, 'wire'),
   'simple-peer': simplePeer,
   'web2p-whisper': (url, dial) => web2p(url, dial, false),
   'web2p-broadcast': (url, dial) => web2p(url, dial, true),
