@@ -468,15 +468,11 @@ export class ClockSkewError extends Web2pError {
     windowSeconds: number,
   ) {
     const apart = Math.abs(aheadSeconds);
-    const [peerSide, ourSide] = aheadSeconds > 0 ? ['ahead of', 'behind'] : ['behind', 'ahead of'];
-    const [dated, refused] =
-      aheadSeconds > 0
-        ? ['the broadcasts we send reach it dated in its past', 'the sync and chord records it writes are refused here as dated in our future']
-        : ['its broadcasts reach us dated in our past', 'the sync and chord records we write are refused there as dated in its future'];
-    const loss = apart > windowSeconds ? 'messages between the two are being lost' : `messages between the two will be lost past ${windowSeconds} s apart`;
     super(
-      `peer ${peerId}'s clock is ${apart} s ${peerSide} ours (or ours is ${ourSide} its): ${loss}, since ${dated} ` +
-        `and are dropped as expired, and ${refused}. Set the wrong system clock right (turn on automatic time / NTP)`,
+      `peer ${peerId}'s clock is ${apart} s ${aheadSeconds > 0 ? 'ahead of' : 'behind'} ours. Past ${windowSeconds} s apart, ` +
+        'broadcasts from the node behind reach the one ahead as expired and are dropped, and sync and chord records from ' +
+        `the node ahead are refused by the one behind as dated in its future${apart > windowSeconds ? ': messages are being lost' : ''}. ` +
+        'Set the wrong system clock right (turn on automatic time / NTP)',
     );
   }
 }
