@@ -1,9 +1,9 @@
 /**
  * The status line of a view in plain words, from the socket's health (its state, the signaling
- * server going up and down, and the peers it could not reach) instead of a bare peer count: what
- * is going on, and what to do about it.
+ * server going up and down, the peers it could not reach, and those whose clocks are far from
+ * ours) instead of a bare peer count: what is going on, and what to do about it.
  */
-import type { MeshSocket, PeerUnreachableError } from 'web2p';
+import { ClockSkewError, type MeshSocket, type PeerUnreachableError } from 'web2p';
 import { describeError, el, short } from './dom.js';
 
 /** Reasons a peer could not be reached, in a user's words (the error's own message has the details). */
@@ -27,6 +27,8 @@ export function healthLine(sock: MeshSocket<any>, room: string, join: Promise<vo
   line.append(text, advice);
   /** Peers that could not be reached, by id, with why; forgotten when they connect. */
   const unreachable = new Map<string, PeerUnreachableError>();
+  /** Linked peers whose clocks are far from this tab's (messages between the two get lost), by id. */
+  const skewed = new Map<string, ClockSkewError>();
   let joinError: string | undefined;
   let signalingDown: string | undefined;
   // A persisted dict reads its node id (its key pair) from IndexedDB first: known once `ready`.
@@ -56,16 +58,21 @@ export function healthLine(sock: MeshSocket<any>, room: string, join: Promise<vo
     }
     text.textContent = `${where} · ${status}`;
     const reasons = [...unreachable.values()].map((error) => `${short(error.peerId)}: ${REASON_WORDS[error.reason]}`);
-    advice.textContent = reasons.length > 0 ? ` · unreachable ${reasons.join('; ')}` : '';
-    advice.title = [...unreachable.values()].map((error) => error.message).join('\n');
+    const clocks = [...skewed.values()].map((error) => `${short(error.peerId)}'s clock is ${Math.abs(error.aheadSeconds)} s ${error.aheadSeconds > 0 ? 'ahead of' : 'behind'} this tab's`);
+    advice.textContent =
+      (reasons.length > 0 ? ` · unreachable ${reasons.join('; ')}` : '') +
+      (clocks.length > 0 ? ` · ${clocks.join('; ')}: messages between them get lost, set the wrong system clock right` : '');
+    advice.title = [...unreachable.values(), ...skewed.values()].map((error) => error.message).join('\n');
     line.dataset.state = sock.state;
     line.dataset.peers = String(peers);
     line.dataset.unreachable = [...new Set([...unreachable.values()].map((error) => error.reason))].join(' ');
+    line.dataset.clockSkew = [...skewed.values()].map((error) => error.aheadSeconds).join(' ');
   };
 
   sock.on('state', show);
   sock.on('peer', (id: string) => (unreachable.delete(id), show()));
-  sock.on('disconnect', show);
+  sock.on('disconnect', (id: string) => (skewed.delete(id), show()));
+  sock.on('error', (error: Error) => error instanceof ClockSkewError && (skewed.set(error.peerId, error), show()));
   sock.on('unreachable', (error: PeerUnreachableError) => (unreachable.set(error.peerId, error), show()));
   sock.on('signaling-up', () => ((signalingDown = undefined), show()));
   sock.on('signaling-down', (_url: string, reason: Error) => ((signalingDown = reason.message), show()));

@@ -43,8 +43,15 @@ async function memberThatCannotConnect(room: string): Promise<WebSocket> {
   return ws;
 }
 
-async function openTab(browser: Browser): Promise<Page> {
+/** A demo tab; with `clockAheadMs`, its clock (Date.now, which its sockets read) runs that far ahead. */
+async function openTab(browser: Browser, clockAheadMs = 0): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1000, height: 820 } })).newPage();
+  if (clockAheadMs !== 0) {
+    await page.addInitScript((ahead) => {
+      const now = Date.now.bind(Date);
+      Date.now = () => now() + ahead;
+    }, clockAheadMs);
+  }
   await page.goto(DEMO_URL);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   return page;
@@ -70,5 +77,20 @@ test('the status line says alone and why, then connected; the network picture co
   await expect(a.locator('#network-graph line.edge.mine')).toHaveAttribute('data-route', /^(host|prflx)$/, { timeout: 10_000 });
   await expect(a.locator('.route-legend')).toContainText('relay: relayed by a TURN server');
   await a.screenshot({ path: `${SHOTS}/diagnostics-network.png` });
+  await Promise.all([a.context().close(), b.context().close()]);
+});
+
+test("a tab whose clock is 90 s ahead: both status lines say the clocks are apart and what to do", async ({ browser }) => {
+  const a = await openTab(browser);
+  const b = await openTab(browser, 90_000);
+  const statusA = a.locator('#chat .room-status');
+  const statusB = b.locator('#chat .room-status');
+  await expect(statusA).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+  // Whole seconds on each side, so 89-91 apart; the sign says whose clock is ahead.
+  await expect(statusA).toHaveAttribute('data-clock-skew', /^(89|90|91)$/, { timeout: 10_000 });
+  await expect(statusB).toHaveAttribute('data-clock-skew', /^-(89|90|91)$/, { timeout: 10_000 });
+  await expect(statusA).toContainText(/'s clock is 9\d s ahead of this tab's: messages between them get lost, set the wrong system clock right/);
+  await expect(statusB).toContainText(/'s clock is 9\d s behind this tab's/);
+  await a.screenshot({ path: `${SHOTS}/diagnostics-clock-skew.png` });
   await Promise.all([a.context().close(), b.context().close()]);
 });
