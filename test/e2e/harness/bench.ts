@@ -11,7 +11,7 @@
 import './node-globals.js';
 import SimplePeer from 'simple-peer';
 import { DataChannelLink, MeshSocket, flags } from '../../../packages/web2p/src/index.js';
-import { createMessage, FrameReader, parseBody } from '../../../packages/web2p/src/wire/index.js';
+import { createMessage, FrameReader, HEADER_BYTES, parseBody } from '../../../packages/web2p/src/wire/index.js';
 
 export type SystemName = 'raw' | 'raw-link' | 'raw-wire' | 'simple-peer' | 'web2p-whisper' | 'web2p-broadcast' | 'web2p-queue';
 
@@ -196,7 +196,7 @@ function layered(channel: RTCDataChannel, pc: RTCPeerConnection, dial: boolean, 
   link.attach({
     data: (bytes) => {
       if (!wire) return received(bytes);
-      for (const frame of reader.pushFrames(bytes)) received(parseBody(frame, { whisperIdUnchecked: true }, true, 4).payload[1] as Uint8Array);
+      for (const frame of reader.pushFrames(bytes)) received(parseBody(frame, { whisperIdUnchecked: true }, true, HEADER_BYTES).payload[1] as Uint8Array);
     },
     close: () => {},
   });

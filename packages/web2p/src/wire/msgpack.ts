@@ -136,6 +136,11 @@ function writeLength(w: Writer, n: number, fix: number, fixMax: number, tags: [n
   else w.head(tags[2], n, 4);
 }
 
+/** An array's header: fixarray, array16 or array32 (msgpack has no array8). */
+function writeArrayHeader(w: Writer, n: number): void {
+  writeLength(w, n, 0x90, 16, [-1, 0xdc, 0xdd]);
+}
+
 /** A str: ASCII straight into the buffer (its byte length is its length), anything else through UTF-8. */
 function writeStr(w: Writer, text: string): void {
   const start = w.length;
@@ -165,7 +170,7 @@ function write(w: Writer, value: OutgoingPacket, depth: number): void {
   } else if (value instanceof Uint8Array) {
     writeBin(w, value);
   } else if (Array.isArray(value)) {
-    writeLength(w, value.length, 0x90, 16, [-1, 0xdc, 0xdd]);
+    writeArrayHeader(w, value.length);
     for (const item of value) write(w, item, depth + 1);
   } else if (ArrayBuffer.isView(value)) {
     writeBin(w, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
@@ -232,7 +237,7 @@ export function encode(value: OutgoingPacket): Uint8Array {
  */
 export function encodeMessage(type: number, sender: string, time: number, payload: readonly OutgoingPacket[], headroom: number): Uint8Array {
   scratch.reset(headroom);
-  writeLength(scratch, 3 + payload.length, 0x90, 16, [-1, 0xdc, 0xdd]);
+  writeArrayHeader(scratch, 3 + payload.length);
   write(scratch, type, 1);
   scratch.writeSender(sender);
   write(scratch, time, 1);

@@ -216,7 +216,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
         }
         return;
       case 'left':
-        if (this.#members.delete(message.id)) this.emit('left', message.id);
+        this.#memberLeft(message.id);
         return;
       case 'signal':
         if (this.#state === 'joined') this.emit('signal', message.from, message.data);
@@ -230,6 +230,11 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       case 'error':
         return this.#onError(message.code, message.message, message.id);
     }
+  }
+
+  /** `id` is out of the room, however we heard: 'left' once, for a member we listed. */
+  #memberLeft(id: string): void {
+    if (this.#members.delete(id)) this.emit('left', id);
   }
 
   #onPeers(ids: readonly string[]): void {
@@ -258,7 +263,7 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
       // A signal crossed the member's departure. Its `left` usually came first, but with Redis
       // scale-out the refusal can overtake it (the member is gone from Redis before the `left`
       // crosses over from its server): it left either way, and its `left` then finds no member.
-      if (id !== undefined && this.#members.delete(id)) this.emit('left', id);
+      if (id !== undefined) this.#memberLeft(id);
     } else {
       this.emit('error', new SignalingError(`the signaling server ${this.url} refused a message: ${code}: ${text}`));
     }
