@@ -9,7 +9,8 @@ import { useEd25519, type Ed25519 } from '../../packages/web2p/src/identity/ed25
 import { createIdentity, nodeIdOf } from '../../packages/web2p/src/identity/identity.js';
 import { nobleEd25519 } from '../../packages/web2p/src/identity/noble-ed25519.js';
 import { webCryptoEd25519 } from '../../packages/web2p/src/identity/webcrypto-ed25519.js';
-import { MeshSocket, Protocol, systemRandom } from '../../packages/web2p/src/node/index.js';
+import { IdentityProofError, MeshSocket, Protocol, systemRandom, tcpTransport } from '../../packages/web2p/src/node/index.js';
+import { Attacker, ownName } from '../adversarial/attacker.js';
 import { waitFor } from '../contract/wait.js';
 import { useWebCryptoEd25519 } from '../support/webcrypto-ed25519.js';
 
@@ -74,4 +75,23 @@ it('a supplied identity gives the id at once; one whose public key is not its se
   bad.on('error', (error) => errors.push(error));
   await expect(bad.listening).rejects.toThrow(/not the public key of identity.secretKey/);
   expect(errors.some((error) => error instanceof TypeError)).toBe(true);
+});
+
+it('a peer proving with a key that is not the one its claimed id was derived from is refused (the id check by WebCrypto too)', async () => {
+  const [a, b] = [socket(), socket()];
+  await Promise.all([a.listening, b.listening]);
+  const errors: Error[] = [];
+  a.on('error', (error) => errors.push(error));
+  const transport = tcpTransport();
+  open.push(transport as unknown as MeshSocket);
+  const attacker = await Attacker.dial(transport, a.address);
+  attacker.handshake(b.id, protocol.id);
+  attacker.hello();
+  // A valid signature, by the attacker's own key: only the id check can refuse it.
+  await attacker.proveAs(ownName(protocol.id).identity, protocol.id, a.id);
+  await attacker.whenClosed();
+  const refusal = errors.find((error): error is IdentityProofError => error instanceof IdentityProofError);
+  expect(refusal?.peer).toBe(b.id);
+  expect(refusal?.message).toMatch(/not the one node id .* was derived from/);
+  expect(a.routingTable.has(b.id)).toBe(false);
 });

@@ -34,7 +34,8 @@
  */
 import { FrameError } from '../errors.js';
 import { ed25519, whenReady, type MaybePromise } from '../identity/ed25519.js';
-import { ownsNodeId, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/keys.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Identity } from '../identity/keys.js';
+import { platformOwnsNodeId } from '../identity/platform-node-id.js';
 import type { Random } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { encode } from '../wire/msgpack.js';
@@ -261,9 +262,7 @@ export class LinkProofs {
     if (message.kind === 'bound' && !fingerprints) throw new FrameError('web2p:bound-proof on a connection without DTLS fingerprints to bind it to');
     if (message.kind === 'proof' && !proof.peerNonce) throw new FrameError('web2p:proof before the web2p:hello it answers');
     const claim = proof.claim;
-    if (!ownsNodeId(message.publicKey, claim.id, this.host.protocolId)) {
-      return { kind: 'failed', peer: claim.id, reason: `its key is not the one node id ${claim.id} was derived from` };
-    }
+    const owns = platformOwnsNodeId(message.publicKey, claim.id, this.host.protocolId);
     const bound = message.kind === 'bound';
     const transcript = proofTranscript({
       protocolId: this.host.protocolId,
@@ -276,13 +275,16 @@ export class LinkProofs {
       bound,
     });
     const valid = ed25519().verify(message.publicKey, transcript, message.signature);
-    const checked = (ok: boolean): MaybePromise<ProofOutcome> => {
+    const checked = (owned: boolean, ok: boolean): MaybePromise<ProofOutcome> => {
+      if (!owned) return { kind: 'failed', peer: claim.id, reason: `its key is not the one node id ${claim.id} was derived from` };
       if (!ok) return { kind: 'failed', peer: claim.id, reason: 'its signature does not cover this connection (forged, or replayed from another one)' };
       proof.verified = true;
       if (bound) proof.verifiedBound = message.signature;
       return this.settle(proof);
     };
-    return valid instanceof Promise ? valid.then(checked) : checked(valid);
+    // In browsers both answer by WebCrypto's promises (platform-node-id.ts): they run side by side.
+    if (owns instanceof Promise || valid instanceof Promise) return Promise.all([owns, valid]).then(([owned, ok]) => checked(owned, ok));
+    return checked(owns, valid);
   }
 
   /** 'proven' once the peer's proof checked out and ours is out (or when it will be); else 'waiting'. */

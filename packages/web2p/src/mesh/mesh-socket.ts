@@ -14,6 +14,7 @@ import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
 import { nodeIdOf, type Identity } from '../identity/keys.js';
 import { whenReady, type MaybePromise } from '../identity/ed25519.js';
+import { platformNodeIdOf } from '../identity/platform-node-id.js';
 import type { StoredIdentity } from '../identity/stored-identity.js';
 import { systemRandom, type Random } from '../runtime/random.js';
 import { makeJoinProof } from '../signaling/join-proof.js';
@@ -168,9 +169,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     let identified: MaybePromise<void> = undefined;
     if (options.identity) {
       const { identity, checked } = suppliedIdentity(options.identity);
-      this.#identify(identity);
+      this.#identify(identity, nodeIdOf(identity.publicKey, protocol.id));
       identified = checked;
-    } else if (!stored) identified = whenReady(freshIdentity(random), (identity) => this.#identify(identity));
+    } else if (!stored) identified = this.#identifyFresh(random);
     this.trust = options.trust ?? 'strict';
     this.maxOutgoing = options.maxOutgoing ?? DEFAULT_MAX_OUTGOING;
     this.compression = options.compression ?? transport.compression ?? SUPPORTED_COMPRESSION;
@@ -393,23 +394,34 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     return this.#identity;
   }
 
-  #identify(identity: Identity): void {
+  #identify(identity: Identity, id: string): void {
     this.#identity = identity;
-    this.#id = nodeIdOf(identity.publicKey, this.protocol.id);
+    this.#id = id;
+  }
+
+  /** Takes `identity` once its id is hashed: at once, or by WebCrypto where the key came that way (platform-node-id.ts). */
+  #identifyByPlatform(identity: Identity): MaybePromise<void> {
+    return whenReady(platformNodeIdOf(identity.publicKey, this.protocol.id), (id) => this.#identify(identity, id));
+  }
+
+  /** A fresh key pair, taken as this node's. */
+  #identifyFresh(random: Random): MaybePromise<void> {
+    const fresh = freshIdentity(random);
+    return fresh instanceof Promise ? fresh.then((identity) => this.#identifyByPlatform(identity)) : this.#identifyByPlatform(fresh);
   }
 
   /** The stored identity, or a fresh one (reported) when the store fails. */
   #identifyFromStore(stored: Promise<StoredIdentity>, random: Random): Promise<void> {
     const report = (error: unknown): void => this.#emit('error', error instanceof Error ? error : new Web2pError(String(error)));
     return stored.then(
-      ({ identity, error }) => {
-        this.#identify(identity);
-        if (error) report(error);
-      },
+      ({ identity, error }) =>
+        whenReady(this.#identifyByPlatform(identity), () => {
+          if (error) report(error);
+        }),
       () => {
         // The store could not be read: the service that owns it reports that (and rejects its
         // ready); the node carries on under a new id, as it carries on without its records.
-        return whenReady(freshIdentity(random), (identity) => this.#identify(identity));
+        return this.#identifyFresh(random);
       },
     );
   }

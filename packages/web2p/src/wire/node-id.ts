@@ -8,7 +8,17 @@ import { concatBytes, utf8 } from './packet.js';
  * the protocol id. Peers never recompute ids; they only need them unique and uniform below 2^384.
  */
 export function makeNodeId(salt: Uint8Array, protocolId: string): string {
-  return bytesToBase58(sha384(concatBytes([salt, utf8(protocolId)])));
+  return nodeIdOfDigest(sha384(nodeIdInput(salt, protocolId)));
+}
+
+/** What makeNodeId hashes, for a platform that hashes it another way (identity/platform-node-id.ts). */
+export function nodeIdInput(salt: Uint8Array, protocolId: string): Uint8Array {
+  return concatBytes([salt, utf8(protocolId)]);
+}
+
+/** The id a SHA-384 of nodeIdInput makes. */
+export function nodeIdOfDigest(digest: Uint8Array): string {
+  return bytesToBase58(digest);
 }
 
 /** Longest id we accept from a peer: base58 of 2^384 is 66 characters; leave room for other ids. */
