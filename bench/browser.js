@@ -37,12 +37,15 @@
 // blocks, per round trip (the pinging page and the echoing one): on a 2-core machine every
 // microsecond of it, before a send or after, lengthens the round trip (a raw channel with 40 µs of
 // busy work per send measured 1.15× raw's round trip with the work before the send, 1.29× after).
+// And each page's over connecting and the first message, in ms, beside the wait of this process
+// (which runs the signaling server and raw's relay) for a CPU meanwhile: on a 2-core machine the
+// pages' CPU holds up the server too, so the first message's time counts it more than once.
 // Every phase has a deadline: a phase past it, or a page that crashed, ends that system's round with
 // the reason printed, keeping the phases that finished; the 100 B phase runs last, as the one that
 // can take a page down.
 // Run it under a lock of your own on shared machines (here `flock /tmp/web2p-net.lock`).
 // Writes bench/results/browser.json.
-import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,6 +199,20 @@ async function mainThreadMeter(pages) {
   return () => Promise.all(sessions.map(async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value));
 }
 
+/**
+ * How long this process's main thread has waited for a CPU so far, in ms (Linux: /proc/self/schedstat's
+ * run-queue time; undefined elsewhere). That thread runs the signaling server and raw's relay: on a
+ * 2-core machine, while two pages connect, it waited up to 400 ms for a CPU with its own work
+ * taking 1-10 ms, so "first message" there is partly the machine's contention; this says how much.
+ */
+function serverCpuWaitMs() {
+  try {
+    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts profiling `pages` (CDP); the returned function stops it and writes `<name>-<role>.cpuprofile`s. */
 async function profile(pages, name) {
   const sessions = await Promise.all(pages.map((page) => page.context().newCDPSession(page)));
@@ -243,7 +260,7 @@ async function connectAndStream(system, round, figures) {
           const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
           await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
           const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
-          await b.waitForFunction(() => window.benchPage.stats.firstAt > 0, undefined, { polling: 5, timeout: CONNECT_DEADLINE_MS });
+          await b.evaluate(() => window.benchPage.whenFirst());
           return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
         })(),
         CONNECT_DEADLINE_MS,
@@ -254,8 +271,13 @@ async function connectAndStream(system, round, figures) {
       for (const page of [a, b]) await page.evaluate(() => window.benchPage.reset());
     }
     const stopFirstProfile = await profileIf('first', [a, b], system, round);
+    const taskSeconds = await mainThreadMeter([a, b]);
+    const [tasksBefore, waitBefore] = [await taskSeconds(), serverCpuWaitMs()];
     figures.firstMessageMs = await connectAndFirst(room);
+    const [tasksAfter, waitAfter] = [await taskSeconds(), serverCpuWaitMs()];
     await stopFirstProfile?.();
+    [figures.connectDiallerMs, figures.connectListenerMs] = tasksAfter.map((t, i) => (t - tasksBefore[i]) * 1000);
+    if (waitBefore !== undefined) figures.serverCpuWaitMs = waitAfter - waitBefore;
     if (PHASES.includes('big')) {
       const stopProfile = await profileIf('big', [a, b], system, round);
       const big = await pair.phase(streamPhase(a, b, BIG, marksOf(system), WARMUP_MS), streamDeadline(WARMUP_MS), 'the 64 KiB phase');
@@ -410,7 +432,7 @@ http.close();
 
 // ------------------------------------------------------------------ summary
 
-const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'pingerUsPerRoundTrip', 'echoUsPerRoundTrip', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'rttColdMedianMs', 'firstMessageMs'];
+const MEASURES = ['senderUsPerMessage', 'receiverUsPerMessage', 'pingerUsPerRoundTrip', 'echoUsPerRoundTrip', 'throughputMBps', 'smallMsgsPerSecond', 'rttMedianMs', 'rttP90Ms', 'rttColdMedianMs', 'firstMessageMs', 'connectDiallerMs', 'connectListenerMs', 'serverCpuWaitMs'];
 /** Median and spread of a per-round figure, with how many rounds had it; undefined when none did. */
 const spread = (values) => (values.length === 0 ? undefined : { median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values.length });
 const summary = {};
@@ -468,5 +490,7 @@ console.log(`raw absolute: ${cell(rawAbs.throughputMBps, 1)} MB/s, ${cell(rawAbs
 console.log('64 KiB main-thread µs per message, median (min–max): ' + SYSTEMS.map((s) => `${s} sender ${cell(summary[s].absolute.senderUsPerMessage, 0)}, receiver ${cell(summary[s].absolute.receiverUsPerMessage, 0)}`).join('; '));
 console.log('RTT median of the first round trips after connecting (cold), ratio to raw: ' + SYSTEMS.map((s) => `${s} ${cell(summary[s].ratioToRaw.rttColdMedianMs)}`).join('; '));
 console.log('Main-thread µs per round trip, median (min–max): ' + SYSTEMS.map((s) => `${s} pinger ${cell(summary[s].absolute.pingerUsPerRoundTrip, 0)}, echo ${cell(summary[s].absolute.echoUsPerRoundTrip, 0)}`).join('; '));
+console.log('Connecting and the first message, main-thread ms of the dialling / listening page, median (min–max): ' + SYSTEMS.map((s) => `${s} ${cell(summary[s].absolute.connectDiallerMs, 0)} / ${cell(summary[s].absolute.connectListenerMs, 0)}`).join('; '));
+console.log("Meanwhile the signaling server's (and relay's) wait for a CPU, ms: " + SYSTEMS.map((s) => `${s} ${cell(summary[s].absolute.serverCpuWaitMs, 0)}`).join('; '));
 if (broadcastToWhisper) console.log(`broadcast / whisper throughput: ${cell(broadcastToWhisper)}`);
 for (const [name, t] of Object.entries(targets)) console.log(`${t.met ? 'met    ' : 'NOT met'} ${name} ${t.target}: ${typeof t.value === 'number' ? t.value.toFixed(2) : (t.value ?? 'not measured')}`);

@@ -63,6 +63,9 @@ function intact(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Called when the first message arrives, if the bench is waiting for it (api.whenFirst). */
+let firstArrived: (() => void) | undefined;
+
 /** What the receiving page counts; read by the bench after each phase. */
 const stats = {
   firstAt: 0,
@@ -109,7 +112,10 @@ function received(bytes: Uint8Array): void {
       stats.windowBytes += bytes.byteLength;
     }
   } else if (kind === FIRST) {
-    stats.firstAt ||= performance.timeOrigin + now;
+    if (stats.firstAt === 0) {
+      stats.firstAt = performance.timeOrigin + now;
+      firstArrived?.();
+    }
   } else if (kind === PING) {
     if (echo) endpoint!.send(message(PONG, seq, bytes.byteLength));
   } else if (kind === PONG) {
@@ -349,6 +355,14 @@ const api = {
       times.push(performance.now() - t0);
     }
     return times;
+  },
+
+  /**
+   * Resolves once the first message arrived: the bench waits for it so, not by polling the page,
+   * whose polls would add main-thread time to the connection being measured.
+   */
+  whenFirst(): Promise<void> {
+    return stats.firstAt !== 0 ? Promise.resolve() : new Promise((resolve) => (firstArrived = resolve));
   },
 
   /** Closes the endpoint and forgets the first message, for another connection in the same page. */
