@@ -4,8 +4,9 @@ import { concatBytes, utf8 } from './packet.js';
 
 /**
  * A node id as py2p makes them (PROTOCOL.md §2.3): base58 of the SHA-384 of something unique. py2p
- * hashes its address and a per-process salt; a browser has no address, so we hash random salt and
- * the protocol id. Peers never recompute ids; they only need them unique and uniform below 2^384.
+ * hashes its address and a per-process salt; web2p hashes the node's Ed25519 public key and the
+ * protocol id (identity/keys.ts nodeIdOf), so that a web2p peer can check the id against the key
+ * that proves it. py2p/js2p never recompute ids; they only need them unique and uniform below 2^384.
  */
 export function makeNodeId(salt: Uint8Array, protocolId: string): string {
   return nodeIdOfDigest(sha384(nodeIdInput(salt, protocolId)));
