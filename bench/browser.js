@@ -202,8 +202,8 @@ async function mainThreadMeter(pages) {
 /**
  * How long this process's main thread has waited for a CPU so far, in ms (Linux: /proc/self/schedstat's
  * run-queue time; undefined elsewhere). That thread runs the signaling server and raw's relay: on a
- * 2-core machine, while two pages connect, it waited up to 400 ms for a CPU with its own work
- * taking 1-10 ms, so "first message" there is partly the machine's contention; this says how much.
+ * 2-core machine, while two pages connect, it waited up to 926 ms for a CPU (12 rounds) with its
+ * own work taking 1-10 ms, so "first message" there is partly the machine's contention; this says how much.
  */
 function serverCpuWaitMs() {
   try {
@@ -260,8 +260,7 @@ async function connectAndStream(system, round, figures) {
           const url = system.startsWith('web2p') ? `${signaling.url}/${room}` : `${relayUrl}/${room}`;
           await b.evaluate(({ system, url }) => window.benchPage.listen(system, url), { system, url });
           const started = await a.evaluate(({ system, url }) => window.benchPage.dial(system, url), { system, url });
-          await b.evaluate(() => window.benchPage.whenFirst());
-          return (await b.evaluate(() => window.benchPage.stats.firstAt)) - started;
+          return (await b.evaluate(() => window.benchPage.whenFirst())) - started;
         })(),
         CONNECT_DEADLINE_MS,
         'connecting and the first message',

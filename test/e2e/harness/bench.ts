@@ -63,8 +63,8 @@ function intact(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Called when the first message arrives, if the bench is waiting for it (api.whenFirst). */
-let firstArrived: (() => void) | undefined;
+/** Called with its arrival time when the first message arrives, if the bench is waiting for it (api.whenFirst). */
+let firstArrived: ((at: number) => void) | undefined;
 
 /** What the receiving page counts; read by the bench after each phase. */
 const stats = {
@@ -114,7 +114,7 @@ function received(bytes: Uint8Array): void {
   } else if (kind === FIRST) {
     if (stats.firstAt === 0) {
       stats.firstAt = performance.timeOrigin + now;
-      firstArrived?.();
+      firstArrived?.(stats.firstAt);
     }
   } else if (kind === PING) {
     if (echo) endpoint!.send(message(PONG, seq, bytes.byteLength));
@@ -358,11 +358,11 @@ const api = {
   },
 
   /**
-   * Resolves once the first message arrived: the bench waits for it so, not by polling the page,
-   * whose polls would add main-thread time to the connection being measured.
+   * When the first message arrived, in epoch ms, once it has: the bench waits for it so, not by
+   * polling the page, whose polls would add main-thread time to the connection being measured.
    */
-  whenFirst(): Promise<void> {
-    return stats.firstAt !== 0 ? Promise.resolve() : new Promise((resolve) => (firstArrived = resolve));
+  whenFirst(): Promise<number> {
+    return stats.firstAt !== 0 ? Promise.resolve(stats.firstAt) : new Promise((resolve) => (firstArrived = resolve));
   },
 
   /** Closes the endpoint and forgets the first message, for another connection in the same page. */
