@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'vite';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -62,8 +62,8 @@ expect('node-datachannel is not installed', !existsSync(join(app, 'node_modules'
 
 // 3. Every entry point imports in Node; WebRTC without node-datachannel, and a disk store without
 // classic-level, say what is missing.
-run('import web2p, web2p/sim, web2p/node, web2p/wire, web2p/simple-peer, web2p/streams', 'node', ['--input-type=module', '-e', `
-  for (const entry of ['web2p', 'web2p/sim', 'web2p/node', 'web2p/wire', 'web2p/simple-peer', 'web2p/streams']) await import(entry);
+run('import web2p, web2p/sim, web2p/node, web2p/wire, web2p/simple-peer, web2p/streams, web2p/compile-hints', 'node', ['--input-type=module', '-e', `
+  for (const entry of ['web2p', 'web2p/sim', 'web2p/node', 'web2p/wire', 'web2p/simple-peer', 'web2p/streams', 'web2p/compile-hints']) await import(entry);
   const { MeshSocket, MissingPackageError } = await import('web2p/node');
   const socket = new MeshSocket({ iceServers: [] });
   socket.on('error', () => {});
@@ -84,12 +84,18 @@ const hover = run('hover over MeshSocket (TypeScript language service)', 'node',
 ], { cwd: app });
 expect('an editor shows MeshSocket’s class documentation', hover.includes('class MeshSocket') && hover.includes("py2p's mesh"), hover);
 
-// 5. The browser examples build as an app's would, and the shared-state example runs.
-for (const example of ['browser-chat', 'react-hooks']) {
+// 5. The browser examples build as an app's would (the chat with the compile-hints plugin, as the
+// README recommends), and the shared-state example runs.
+const { compileHints, COMPILE_HINT } = await import(pathToFileURL(join(app, 'node_modules', 'web2p', 'dist', 'compile-hints', 'index.js')).href);
+for (const [example, plugins] of [['browser-chat', [compileHints()]], ['react-hooks', []]]) {
   const started = Date.now();
-  await build({ root: join(app, 'examples', example), logLevel: 'error', configFile: false, build: { outDir: 'dist' } });
+  await build({ root: join(app, 'examples', example), logLevel: 'error', configFile: false, plugins, build: { outDir: 'dist' } });
   console.log(`ok   vite build examples/${example} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
+const chatAssets = join(app, 'examples', 'browser-chat', 'dist', 'assets');
+const chatChunks = readdirSync(chatAssets).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(chatAssets, name), 'utf8'));
+expect('compileHints(): the chat\'s chunks, all holding web2p, start with V8\'s compile hint',
+  chatChunks.length > 0 && chatChunks.every((code) => code.startsWith(`${COMPILE_HINT}\n`)), chatChunks.map((code) => code.slice(0, 60)).join('\n'));
 const sharedState = run('run examples/shared-state', 'node', ['examples/dist/shared-state/shared-state.js'], { cwd: app });
 expect('shared-state: leases refuse, leasing: false lets the last writer win',
   sharedState.includes('leased to alice') && sharedState.includes('carol reads the title: final'), sharedState);
