@@ -203,7 +203,10 @@ export class ConnectionManager {
       random: host.random,
       send: (link, payload) => {
         const record = manager.linkRecords.get(link);
-        if (record) record.sendMessage(createMessage(flags.whisper, host.id, host.nowSeconds(), payload), { uncompressed: true });
+        if (!record) return undefined;
+        const message = createMessage(flags.whisper, host.id, host.nowSeconds(), payload);
+        record.sendMessage(message, { uncompressed: true });
+        return message;
       },
     });
     this.dials = new Dials({
@@ -330,10 +333,8 @@ export class ConnectionManager {
 
   /** Our handshake, typed as the peer expects it; handshakes always travel uncompressed (§1.3). */
   private sendHandshake(record: ConnectionRecord, dialect: Pick<PeerDialect, 'binProtocolId'>): void {
-    record.handshakeSent = true;
-    record.sendMessage(createMessage(flags.whisper, this.host.id, this.host.nowSeconds(), this.host.handshakePayload(dialect)), {
-      uncompressed: true,
-    });
+    record.ourHandshake = createMessage(flags.whisper, this.host.id, this.host.nowSeconds(), this.host.handshakePayload(dialect));
+    record.sendMessage(record.ourHandshake, { uncompressed: true });
   }
 
   private onData(record: ConnectionRecord, bytes: Uint8Array): void {
@@ -343,10 +344,11 @@ export class ConnectionManager {
       // handshake, sent the moment our answering side opened, and at times our bound proof behind
       // it (1 rejoin in 20-60 of bench:engines' Chromium ← Firefox). Its first bytes here say its
       // side is open: both go again. A dialler that read the proof before the handshake holds it
-      // for the handshake (heldForHandshake); a second copy of either changes nothing.
+      // for the handshake (heldForHandshake); a second copy of either changes nothing. The same
+      // messages go, framed and hashed once: made again, their encoding and SHA-256 took up to 8 ms
+      // of a cold acceptor's main thread here, ahead of the dialler's proof (bench:browser profiles).
       record.spokeBeforeHeard = false;
-      this.sendHandshake(record, record.dialect);
-      this.proofs.resendBoundProof(record.link);
+      for (const sent of [record.ourHandshake, this.proofs.boundProofSent(record.link)]) if (sent) record.sendMessage(sent, { uncompressed: true });
     }
     const now = this.host.clock.now();
     record.lastDataAt = now;
@@ -478,7 +480,7 @@ export class ConnectionManager {
     const hs = decodeHandshake(payload);
     const dialect = dialectOf(payload);
     // The dialler spoke first: answer in its types, before a mismatch hangs up, so it learns why.
-    if (!record.handshakeSent) this.sendHandshake(record, dialect);
+    if (!record.ourHandshake) this.sendHandshake(record, dialect);
     const expected = this.host.wireProtocolId;
     if (hs.protocolId !== expected) {
       const error = new ProtocolMismatchError(expected, hs.protocolId);

@@ -64,8 +64,11 @@ export class ConnectionRecord {
   previousCompression: readonly number[] | undefined;
   /** What the peer expects on the wire, from its handshake (peer-dialect.ts). */
   dialect: PeerDialect = STR_DIALECT;
-  /** Whether our handshake went out: at once when we dialled, in answer to the peer's otherwise. */
-  handshakeSent = false;
+  /**
+   * Our handshake once it went out (at once when we dialled, in answer to the peer's otherwise),
+   * kept for sending again as it went (ConnectionManager.onData).
+   */
+  ourHandshake: WireMessage | undefined;
   /**
    * Our handshake went out before anything came from the peer, on a link we accepted over WebRTC
    * (whose answering side speaks at once): it goes again with the peer's first bytes (ConnectionManager.onData).

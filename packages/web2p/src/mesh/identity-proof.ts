@@ -39,6 +39,7 @@ import { platformOwnsNodeId } from '../identity/platform-node-id.js';
 import type { Random } from '../runtime/random.js';
 import type { Link } from '../transport/types.js';
 import { encode } from '../wire/msgpack.js';
+import type { WireMessage } from '../wire/message.js';
 import { bytesEqual, type Packet } from '../wire/packet.js';
 import { BOUND_PROOF_MARKER, PROOF_NONCE_BYTES } from './constants.js';
 import type { Handshake } from './handshake.js';
@@ -141,8 +142,8 @@ interface LinkProof {
   boundFor: string | undefined;
   /** Our bound and nonce proofs once begun: true once sent, a promise of that while being signed. */
   boundSent: MaybePromise<true> | undefined;
-  /** Our bound proof, once it has gone out: for sending it again (resendBoundProof). */
-  boundProof: Packet[] | undefined;
+  /** Our bound proof as it went out, for sending again (boundProofSent). */
+  boundProof: WireMessage | undefined;
   nonceSent: MaybePromise<true> | undefined;
   /** The peer's proof checked out: no other proof is taken but a copy of this bound proof (its signature). */
   verified: boolean;
@@ -157,8 +158,8 @@ export interface LinkProofsHost {
   /** The protocol id node ids are derived with (the Protocol's, without service suffixes). */
   readonly protocolId: string;
   readonly random: Random;
-  /** Sends a web2p whisper on `link`'s connection. */
-  send(link: Link, payload: Packet[]): void;
+  /** Sends a web2p whisper on `link`'s connection: the message sent, or undefined when the link is gone. */
+  send(link: Link, payload: Packet[]): WireMessage | undefined;
 }
 
 /** The outcome of a proof message: nothing yet, or the claim proven, or why it failed. */
@@ -212,10 +213,9 @@ export class LinkProofs {
     proof.boundSent = this.sign(link, { signerNonce: NO_NONCE, verifierNonce: NO_NONCE, verifierId: peerId }, true);
   }
 
-  /** Sends our bound proof again if it is out already: it may have been lost (ConnectionManager.onData). */
-  resendBoundProof(link: Link): void {
-    const sent = this.links.get(link)?.boundProof;
-    if (sent) this.host.send(link, sent);
+  /** Our bound proof as it went out on `link`, if it has: sent again when it may have been lost (ConnectionManager.onData). */
+  boundProofSent(link: Link): WireMessage | undefined {
+    return this.links.get(link)?.boundProof;
   }
 
   /** The peer's handshake claims `claim.id`; it counts once the peer proves it. Throws FrameError if a second one changes the id. */
@@ -322,9 +322,8 @@ export class LinkProofs {
       verifierFingerprint: link.fingerprints?.remote ?? '',
     });
     return whenReady(ed25519().sign(identity, transcript), (signature) => {
-      const payload = encodeProof(identity.publicKey, signature, bound);
-      if (bound) this.of(link).boundProof = payload;
-      this.host.send(link, payload);
+      const sent = this.host.send(link, encodeProof(identity.publicKey, signature, bound));
+      if (bound) this.of(link).boundProof = sent;
       return true as const;
     });
   }
