@@ -9,7 +9,7 @@
  * services (peer exchange, routed replies, signal relay, streams; sync and chord add theirs).
  */
 import { RecvQueueOverflowError, SocketClosedError, StreamsNotEnabledError, Web2pError } from '../errors.js';
-import { every, systemClock, unixSeconds, type Clock } from '../runtime/clock.js';
+import { every, systemClock, unixSeconds, type Clock, type TimerHandle } from '../runtime/clock.js';
 import { Deadlines, type DeadlineOptions } from '../runtime/deadlines.js';
 import { Emitter } from '../runtime/emitter.js';
 import { nodeIdOf, type Identity } from '../identity/keys.js';
@@ -121,6 +121,8 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   readonly ready: Promise<void>;
   readonly #transport: Transport;
   readonly #clock: Clock;
+  /** Neighbours whose arrival the services have yet to hear of (#peerUp), by id: the timer that tells them. */
+  readonly #servicesPending = new Map<string, TimerHandle>();
   readonly #debug: DebugLog;
   readonly #wireProtocolId: string;
   readonly #connections: ConnectionManager;
@@ -681,17 +683,39 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
   #peerUp(record: ConnectionRecord, wasEmpty: boolean): void {
     this.#health.peersChanged();
     if (wasEmpty) this.#emit('connect');
-    this.#emit('peer', record.id!, record.view);
-    // Peer exchange first: a new neighbour gets our peer list before any service's data (§6.4).
-    for (const service of this.#services) service.peerUp?.(record.view);
+    const id = record.id!;
+    this.#emit('peer', id, record.view);
+    // The services' link-up messages (peer list, member beat, sync's data) go in a task of their
+    // own, after what the app sends on 'peer', so the peer reads the app's first message ahead of
+    // them: on a cold page they took the dialler 2-11 ms (bench:browser timelines, issue 20).
+    const pending = this.#clock.setTimeout(() => {
+      this.#servicesPending.delete(id);
+      if (this.#closed) return;
+      // Peer exchange first: a new neighbour gets our peer list before any service's data (§6.4).
+      // The connection is the routing table's: a double-dial conflict may have replaced the record.
+      const conn = this.routingTable.get(id)!;
+      for (const service of this.#services) service.peerUp?.(conn);
+    }, 0);
+    this.#servicesPending.set(id, pending);
+  }
+
+  /** Cancels the services' pending news of `peerId`'s arrival (#peerUp); whether there was one. */
+  #cancelServicesPeerUp(peerId: string): boolean {
+    const pending = this.#servicesPending.get(peerId);
+    if (pending === undefined) return false;
+    this.#clock.clearTimeout(pending);
+    this.#servicesPending.delete(peerId);
+    return true;
   }
 
   #peerDown(peerId: string, unexpected: boolean): void {
     this.#health.peersChanged();
+    // Services hear of a peer's departure only if they heard of its arrival (#peerUp).
+    const told = !this.#cancelServicesPeerUp(peerId);
     const own = this.#services.slice(0, this.#services.length - this.#added.length);
-    for (const service of own) service.peerDown?.(peerId);
+    if (told) for (const service of own) service.peerDown?.(peerId);
     this.#emit('disconnect', peerId);
-    for (const service of this.#added) service.peerDown?.(peerId);
+    if (told) for (const service of this.#added) service.peerDown?.(peerId);
     this.#backlog.progressed(); // its link's bytes are no longer held
     if (unexpected && !this.#closed) this.#peers.lost();
   }
