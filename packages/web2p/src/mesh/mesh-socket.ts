@@ -690,9 +690,9 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
     // them: on a cold page they took the dialler 2-11 ms (bench:browser timelines, issue 20).
     const pending = this.#clock.setTimeout(() => {
       this.#servicesPending.delete(id);
-      if (this.#closed) return;
       // Peer exchange first: a new neighbour gets our peer list before any service's data (§6.4).
-      // The connection is the routing table's: a double-dial conflict may have replaced the record.
+      // The connection is the routing table's (a double-dial conflict may have replaced the
+      // record); the peer is still in it, as leaving cancels this timer (#peerDown), closing too.
       const conn = this.routingTable.get(id)!;
       for (const service of this.#services) service.peerUp?.(conn);
     }, 0);
