@@ -56,3 +56,22 @@ test('IdbStore keeps values in real IndexedDB across a reload', async ({ browser
   });
   expect(back).toEqual({ text: 'kept', bytes: [1, 2, 255], lease: { owner: 'abc', ts: 1_700_000_000, value: [1, 'two'] } });
 });
+
+test('the system clock’s 0 ms timers are tasks that a chain of timers’ 4 ms clamp does not hold', async ({ browser }) => {
+  // The mesh chains them (fair reading's turns between peers): as timers, the HTML spec clamps a
+  // chain past five to 4 ms a step, and a hidden page runs timers only on whole seconds.
+  const page = await harnessPage(browser);
+  const [clockMs, timerMs] = await page.evaluate(async () => {
+    const { systemClock } = window.web2p;
+    const chain = (schedule: (fn: () => void) => void, steps: number) =>
+      new Promise<number>((resolve) => {
+        const start = performance.now();
+        let left = steps;
+        const step = (): void => (--left === 0 ? resolve(performance.now() - start) : schedule(step));
+        schedule(step);
+      });
+    return [await chain((fn) => systemClock.setTimeout(fn, 0), 100), await chain((fn) => setTimeout(fn, 0), 100)];
+  });
+  expect(timerMs).toBeGreaterThan(300);
+  expect(clockMs).toBeLessThan(timerMs / 2);
+});

@@ -1,3 +1,5 @@
+import { NextTask } from './next-task.js';
+
 /**
  * Time as the sockets see it. Every timer and every `now()` in the library goes through a Clock, so
  * the simulator can run an hour of network time in seconds and the same seed gives the same run.
@@ -41,10 +43,16 @@ export function every(clock: Clock, ms: number, fn: () => void): () => void {
   };
 }
 
-/** Wall-clock time from the platform (browser or Node). */
+/** A browser page's 0 ms timers, made at the first (next-task.ts); Node's timers are not throttled. */
+let nextTask: NextTask | undefined;
+const inPage = typeof document !== 'undefined' && typeof MessageChannel === 'function';
+
+/** Wall-clock time from the platform (browser or Node); in a browser page, 0 ms timers are tasks (next-task.ts). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms) as unknown as TimerHandle,
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => (ms <= 0 && inPage ? (nextTask ??= new NextTask()).schedule(fn) : (globalThis.setTimeout(fn, ms) as unknown as TimerHandle)),
+  clearTimeout: (handle) => {
+    if (!nextTask?.cancel(handle)) globalThis.clearTimeout(handle as unknown as ReturnType<typeof setTimeout>);
+  },
   whilePending: (promise) => promise,
 };
