@@ -90,7 +90,13 @@ describe('signaling through Redis (two instances, real Redis)', () => {
 
     peers.forEach((peer, i) => peer.socket.send(`broadcast ${i}`));
     const broadcastsTo = (peer: Peer) => peer.heard.filter((heard) => heard.text.startsWith('broadcast ')).map((heard) => heard.text);
-    await waitFor(() => peers.every((peer) => broadcastsTo(peer).length >= 3), MESH_MS, 'every broadcast everywhere');
+    try {
+      await waitFor(() => peers.every((peer) => broadcastsTo(peer).length >= 3), MESH_MS, 'every broadcast everywhere');
+    } catch (error) {
+      // Who lacks what, over which links: a timeout alone cannot tell a lost relay from a dead link.
+      const state = peers.map((peer, i) => `peer ${i} ${peer.socket.id}: heard [${broadcastsTo(peer).join(', ')}], links [${[...peer.socket.routingTable.keys()].join(', ')}], disconnects [${peer.disconnects.join(', ')}], errors [${peer.errors.map(String).join('; ')}]`);
+      throw new Error(`${(error as Error).message}; ${state.join('; ')}`, { cause: error });
+    }
     peers.forEach((peer, i) => expect(broadcastsTo(peer).sort()).toEqual([0, 1, 2, 3].filter((j) => j !== i).map((j) => `broadcast ${j}`)));
     expect(peers.flatMap((peer) => peer.errors)).toEqual([]);
   });
