@@ -50,7 +50,7 @@ export function useSyncEd25519(suite: Ed25519): void {
   if (!current.sync) current = suite;
 }
 
-/** `then(value)` now when `value` is here, later when it is a promise. */
-export function whenReady<T, R>(value: MaybePromise<T>, then: (value: T) => R): MaybePromise<R> {
+/** `then(value)` now when `value` is here, later when it is a promise (`then` may itself answer by a promise). */
+export function whenReady<T, R>(value: MaybePromise<T>, then: (value: T) => MaybePromise<R>): MaybePromise<R> {
   return value instanceof Promise ? value.then(then) : then(value);
 }

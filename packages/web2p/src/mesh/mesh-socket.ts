@@ -408,8 +408,7 @@ export class MeshSocket<Events extends MeshEvents = MeshEvents>
 
   /** A fresh key pair, taken as this node's. */
   #identifyFresh(random: Random): MaybePromise<void> {
-    const fresh = freshIdentity(random);
-    return fresh instanceof Promise ? fresh.then((identity) => this.#identifyByPlatform(identity)) : this.#identifyByPlatform(fresh);
+    return whenReady(freshIdentity(random), (identity) => this.#identifyByPlatform(identity));
   }
 
   /** The stored identity, or a fresh one (reported) when the store fails. */
