@@ -11,6 +11,7 @@ import { MeshSocket, flags, tcpTransport } from '../../packages/web2p/src/node/i
 import type { Link } from '../../packages/web2p/src/transport/types.js';
 import { FrameReader, decodeBody, type Packet } from '../../packages/web2p/src/wire/index.js';
 import { waitFor } from '../contract/wait.js';
+import { overriding } from '../support/overriding.js';
 
 /** Loopback links open in milliseconds; this only bounds a failure. */
 const WAIT_MS = 10_000;
@@ -27,13 +28,7 @@ function recording(link: Link, sent: Packet[][]): Link {
     for (const body of reader.push(bytes)) sent.push([...decodeBody(body, [], undefined, { whisperIdUnchecked: true }).payload]);
     link.send(bytes);
   };
-  return new Proxy(link, {
-    get(target, key) {
-      if (key === 'send') return send;
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(link, { send });
 }
 
 test('what the app sends once it hears of a peer leaves before the peer list and the member beat', async () => {

@@ -3,18 +3,13 @@ import { expect, test } from 'vitest';
 import { MeshSocket, flags } from '../../packages/web2p/src/index.js';
 import type { Link, Transport } from '../../packages/web2p/src/transport/types.js';
 import { makeNodeId } from '../../packages/web2p/src/wire/node-id.js';
+import { overriding } from '../support/overriding.js';
 import { makeNet, until } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 
 /** A transport that says every dial's link will come through onLink (a rendezvous), and none ever does. */
 function rendezvousOnly(inner: Transport): Transport {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'dial') return (): Promise<Link | null> => Promise.resolve(null);
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(inner, { dial: (): Promise<Link | null> => Promise.resolve(null) });
 }
 
 test("a dial to a known peer whose link never arrives gives up without leaving a 'peer' listener", async () => {
@@ -40,23 +35,15 @@ test('a dial waits until the transport listens (a TCP listener learns its addres
   const inner = net.transport();
   const dialledAt: number[] = [];
   let listenedAt = -1;
-  const slowListener = new Proxy(inner, {
-    get(t, prop, receiver) {
-      if (prop === 'listen') {
-        return async (...args: Parameters<Transport['listen']>) => {
-          await new Promise<void>((resolve) => net.clock.setTimeout(resolve, 1_000));
-          listenedAt = net.clock.now();
-          return t.listen(...args);
-        };
-      }
-      if (prop === 'dial') {
-        return (address: string) => {
-          dialledAt.push(net.clock.now());
-          return t.dial(address);
-        };
-      }
-      const value = Reflect.get(t, prop, receiver);
-      return typeof value === 'function' ? value.bind(t) : value;
+  const slowListener = overriding(inner, {
+    listen: async (...args: Parameters<Transport['listen']>) => {
+      await new Promise<void>((resolve) => net.clock.setTimeout(resolve, 1_000));
+      listenedAt = net.clock.now();
+      return inner.listen(...args);
+    },
+    dial: (address: string) => {
+      dialledAt.push(net.clock.now());
+      return inner.dial(address);
     },
   });
   const sock = new MeshSocket({ transport: slowListener });

@@ -12,6 +12,7 @@ import { FrameError, MeshSocket, flags } from '../../packages/web2p/src/index.js
 import type { SimTransport } from '../../packages/web2p/src/sim/index.js';
 import type { Link, LinkFingerprints } from '../../packages/web2p/src/transport/types.js';
 import { sendOnAnnounce } from '../contract/send-on-announce.js';
+import { overriding } from '../support/overriding.js';
 import { WirePeer } from '../support/wire-peer.js';
 import { makeNet } from './helpers.js';
 
@@ -22,14 +23,7 @@ function asWebRtc(link: Link, fingerprints: LinkFingerprints, peerId: string | u
     if (toLose > 0) toLose--;
     else link.send(bytes);
   };
-  const own = { peerIsWeb2p: true, fingerprints, peerId, send } as Record<PropertyKey, unknown>;
-  return new Proxy(link, {
-    get(target, key) {
-      if (key in own) return own[key];
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return overriding(link, { peerIsWeb2p: true, fingerprints, peerId, send });
 }
 
 /**
